@@ -1,0 +1,3 @@
+from isk_reconcile.cli import main
+
+main()

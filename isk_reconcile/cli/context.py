@@ -1,0 +1,95 @@
+"""State shared by all commands: repo discovery, as-of date, output, error handling."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from isk_reconcile.errors import IskError, ValidationFailed
+
+
+@dataclass
+class Context:
+    repo_option: Path | None = None
+    as_of_option: date | None = None
+    color: bool = True
+    verbose: bool = False
+    _state: object | None = field(default=None, repr=False)
+
+    @property
+    def repo(self) -> Path:
+        """--repo, else $ISK_REPO (click handles both), else the nearest ancestor with state/routers.yaml."""
+        if self.repo_option is not None:
+            return self.repo_option.resolve()
+        here = Path.cwd().resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / "state" / "routers.yaml").is_file():
+                return candidate
+        raise IskError(
+            "no state repository found: pass --repo DIR, set ISK_REPO, "
+            "or run inside a directory that has state/routers.yaml"
+        )
+
+    @property
+    def state(self):
+        """The validated State (loaded once per command)."""
+        if self._state is None:
+            from isk_reconcile.loader import load_state
+
+            self._state = load_state(self.repo)
+        return self._state
+
+    @property
+    def as_of(self) -> date:
+        if self.as_of_option is not None:
+            return self.as_of_option
+        return today_in(self.state.settings.timezone)
+
+
+def today_in(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def pass_context(f):
+    return click.pass_obj(f)
+
+
+def run_cli(group: click.Group, argv: list[str] | None) -> int:
+    """Run the click group; expected errors become one stderr line each and exit 1."""
+    verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
+    try:
+        group.main(args=argv, prog_name="isk", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as problem:
+        problem.show()
+        return problem.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except ValidationFailed as failed:
+        for error in failed.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"error: {failed}", err=True)
+        return 1
+    except IskError as problem:
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"error: {problem}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as problem:  # a bug: still one line unless -v
+        if verbose or os.environ.get("ISK_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"error: internal error: {type(problem).__name__}: {problem} (run with -v for details)", err=True)
+        return 1
+    return 0

@@ -1,0 +1,34 @@
+"""The root `isk` group and its global options (SPEC §6)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from isk_reconcile import __version__
+from isk_reconcile.cli.context import Context
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ISK_REPO",
+    help="State repository (default: $ISK_REPO, else the nearest ancestor with state/routers.yaml).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Evaluate billing on this date (default: today in settings.timezone).",
+)
+@click.option("--no-color", is_flag=True, help="Plain output, no colours.")
+@click.option("-v", "--verbose", is_flag=True, help="More detail; tracebacks on errors.")
+@click.version_option(__version__, prog_name="isk")
+@click.pass_context
+def main(ctx: click.Context, repo: Path | None, as_of, no_color: bool, verbose: bool) -> None:
+    """isk-reconcile: PPPoE customers on MikroTik routers, the GitOps way."""
+    as_of_date: date | None = as_of.date() if as_of is not None else None
+    ctx.obj = Context(repo_option=repo, as_of_option=as_of_date, color=not no_color, verbose=verbose)

@@ -1,0 +1,3 @@
+"""`isk sim` commands (to be written)."""
+
+from isk_reconcile.cli.root import main  # noqa: F401
