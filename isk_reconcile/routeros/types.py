@@ -1,0 +1,100 @@
+"""Values exchanged between the reconciler core and the RouterOS client.
+
+INTERFACE CONTRACT between `routeros/` (talks to routers) and `plan`/`apply` (pure
+logic and orchestration). Attribute names are RouterOS names (`rate-limit`,
+`remote-address`); values are canonical strings produced by `routeros.normalize`,
+so a desired value and a live value compare equal exactly when RouterOS would hold
+the same setting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+PROFILE = "/ppp/profile"
+SECRET = "/ppp/secret"
+ACTIVE = "/ppp/active"
+MENUS = (PROFILE, SECRET, ACTIVE)
+
+Command = Literal["add", "set", "remove", "unset", "enable", "disable"]
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    """One entry as read from a router. `id` (".id") is only valid on that router until reboot."""
+
+    id: str
+    attrs: Mapping[str, str]  # canonical strings, ".id" excluded
+
+    @property
+    def name(self) -> str:
+        return self.attrs.get("name", "")
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What one router holds, read with exactly one print per menu."""
+
+    router: str
+    profiles: tuple[LiveItem, ...]
+    secrets: tuple[LiveItem, ...]
+    active: tuple[LiveItem, ...]
+
+    def fingerprint(self) -> str:
+        """sha256 over names and attributes (not ids, not session counters), order-independent."""
+        volatile = {"uptime", "session-id", "encoding", "last-logged-out", "last-caller-id",
+                    "last-disconnect-reason"}
+
+        def canon(items: tuple[LiveItem, ...]) -> list:
+            rows = [
+                sorted((k, v) for k, v in item.attrs.items() if k not in volatile) for item in items
+            ]
+            return sorted(rows)
+
+        document = {
+            "profiles": canon(self.profiles),
+            "secrets": canon(self.secrets),
+            "active": canon(self.active),
+        }
+        encoded = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+@dataclass(frozen=True)
+class SystemInfo:
+    identity: str
+    version: str
+    uptime: str
+    board: str = ""
+    cpu_load: str = ""
+
+
+@dataclass(frozen=True)
+class Write:
+    """One API command to send. `attrs` holds RouterOS words without the leading '='
+    (".id" included for set/remove/unset/enable/disable). For `unset`, attrs is
+    {".id": id, "value-name": field}. Plaintext passwords live here in memory only:
+    `repr` hides them."""
+
+    menu: str
+    command: Command
+    attrs: Mapping[str, str]
+    name: str  # the entry's name, for progress and errors
+    customer: str | None = None
+    secret_fields: frozenset[str] = field(default=frozenset({"password"}))
+
+    def __repr__(self) -> str:
+        shown = {k: ("(hidden)" if k in self.secret_fields else v) for k, v in self.attrs.items()}
+        return f"Write({self.menu}/{self.command} {self.name!r} {shown})"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    write: Write
+    ok: bool
+    error: str | None = None  # RouterOS trap message, e.g. "failure: secret with the same name already exists"
+    ret: str | None = None  # "=ret=" of add (the new id)
