@@ -1,16 +1,29 @@
 """Billing engine (SPEC §3): pure functions of (State, as_of).
 
-INTERFACE CONTRACT — other modules rely on these names and fields. The billing
-implementer fills in the bodies (and may add helpers) but keeps these signatures.
+INTERFACE CONTRACT — other modules rely on these names and fields.
+
+The allocation model ("cumulative money"): a customer's ledger entries dated on or
+before as_of, in (date, id) order, form a running total (payment and credit add, refund
+subtracts). Invoices are covered oldest first by the final total: invoice i is paid iff
+the total covers invoices 1..i together, so a refund reopens the newest paid invoices
+first. An invoice's `paid_on` is the date of the entry from which the running total
+stayed at or above what invoices 1..i need (for a period paid ahead, that is earlier
+than the period's start). Whatever is left is `credit`; it is negative only when refunds
+exceed everything paid in (money the ISP returned in excess). Money is conserved:
+sum(signed entries) == sum(invoice.paid) + credit.
+
+A terminated customer's last period may extend past `end`; it is still billed in full.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import calendar
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
+from isk_reconcile.errors import IskError
 from isk_reconcile.model import Customer, LedgerEntry, Settings, State
 
 InvoiceStatus = Literal["paid", "partial", "unpaid"]
@@ -66,10 +79,14 @@ class Standing:
     as_of: date
     access: Access
     cause: Cause
-    reason: str  # a sentence a person can check, e.g. "unpaid invoice budi/2026-11-15 (Rp150.000) due 2026-11-15, grace ended 2026-11-18"
+    # A sentence a person can check, e.g.
+    # "unpaid invoice budi/2026-11-15 (Rp150.000) due 2026-11-15, grace ended 2026-11-18".
+    reason: str
     profile: str | None  # the customer's profile on as_of (None when the account is absent)
     invoices: tuple[Invoice, ...]  # periods started on or before as_of, oldest first
-    paid_through: date | None  # None for free customers; start - 1 day when the first period is unpaid
+    paid_through: (
+        date | None
+    )  # None for free customers; start - 1 day when the first period is unpaid
     credit: int  # money left over after allocation (pays future periods)
     balance: int  # credit minus the outstanding amount of invoices due on or before as_of
 
@@ -103,29 +120,397 @@ class Receivables:
         return sum(bucket.amount for bucket in self.buckets)
 
 
+@dataclass(frozen=True)
+class MonthTotal:
+    """Money for one calendar month, for dashboards and exports."""
+
+    month: date  # the month's first day
+    billed: int  # invoices whose period starts in the month
+    collected: int  # payments minus refunds dated in the month
+    credited: int  # non-cash credits dated in the month
+
+    @property
+    def label(self) -> str:
+        return self.month.strftime("%Y-%m")
+
+
+AGING_BUCKETS: tuple[tuple[str, int | None], ...] = (
+    ("0-30", 30),
+    ("31-60", 60),
+    ("61-90", 90),
+    (">90", None),
+)
+
+# Virtual periods beyond as_of are only looked at to find how far credit reaches;
+# this bound keeps a zero-price customer from looping for ever.
+PAID_AHEAD_HORIZON = timedelta(days=3660)
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+def add_months(anchor: date, months: int) -> date:
+    """`anchor` moved by whole calendar months, clamped to the month's last day."""
+    month_index = anchor.month - 1 + months
+    year, month = anchor.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(anchor.day, calendar.monthrange(year, month)[1]))
+
+
+def period_start(customer: Customer, settings: Settings, index: int) -> date:
+    """Start of period `index`, always computed from the anchor (never chained)."""
+    if settings.billing.cycle == "monthly":
+        return add_months(customer.start, index)
+    return customer.start + timedelta(days=30 * index)
+
+
+def period(customer: Customer, settings: Settings, index: int) -> Period:
+    next_start = period_start(customer, settings, index + 1)
+    return Period(index, period_start(customer, settings, index), next_start - timedelta(days=1))
+
+
+def _last_billable_day(customer: Customer) -> date | None:
+    """No period starts after this day (None: no limit)."""
+    return customer.end if customer.status == "terminated" else None
+
+
+def _period_count(customer: Customer, settings: Settings, until: date) -> int:
+    """How many periods start on or before `until` (ignoring termination)."""
+    if until < customer.start:
+        return 0
+    if settings.billing.cycle == "monthly":
+        last = (until.year - customer.start.year) * 12 + until.month - customer.start.month
+        if add_months(customer.start, last) > until:
+            last -= 1
+        return last + 1
+    return (until - customer.start).days // 30 + 1
+
+
 def periods(customer: Customer, settings: Settings, until: date) -> tuple[Period, ...]:
     """The customer's billing periods that start on or before `until`."""
-    raise NotImplementedError
+    return tuple(_periods_from(customer, settings, 0, until))
+
+
+def _periods_from(
+    customer: Customer, settings: Settings, first_index: int, until: date
+) -> Iterator[Period]:
+    if customer.status == "free":
+        return
+    last_day = _last_billable_day(customer)
+    if last_day is not None:
+        until = min(until, last_day)
+    for index in range(first_index, _period_count(customer, settings, until)):
+        yield period(customer, settings, index)
+
+
+# --- invoices and allocation -----------------------------------------------------------------
+
+
+def price_on(customer: Customer, state: State, day: date) -> tuple[int, str]:
+    """(amount, profile) billed for a period starting on `day`."""
+    profile_name = customer.profile_on(day) or customer.profile.first
+    if customer.price is not None:
+        own_price = customer.price.at(day)
+        if own_price is not None:
+            return own_price, profile_name
+    profile = state.profiles.get(profile_name)
+    package_price = profile.price_on(day) if profile is not None else None
+    # An unknown or unpriced profile is a validation error; bill nothing rather than guess.
+    return (package_price or 0), profile_name
+
+
+def due_date(settings: Settings, billed: Period) -> date:
+    if settings.billing.mode == "postpaid":
+        return billed.end + timedelta(days=1)
+    return billed.start
+
+
+def counted_entries(entries: Iterable[LedgerEntry], as_of: date) -> tuple[LedgerEntry, ...]:
+    """Entries that count on as_of, in allocation order (date, id)."""
+    return tuple(sorted((e for e in entries if e.date <= as_of), key=lambda e: (e.date, e.id)))
+
+
+class _Ledger:
+    """Running totals of one customer's counted entries, to find who completed what."""
+
+    def __init__(self, entries: tuple[LedgerEntry, ...]):
+        self.entries = entries
+        running: list[int] = []
+        total = 0
+        for entry in entries:
+            total += entry.signed_amount
+            running.append(total)
+        self.total = total
+        # floor[j]: the lowest running total from entry j on; non-decreasing in j.
+        self._floor = running[:]
+        for j in range(len(running) - 2, -1, -1):
+            self._floor[j] = min(self._floor[j], self._floor[j + 1])
+        self._cursor = 0
+
+    def completed_by(self, needed: int) -> LedgerEntry | None:
+        """The entry from which the running total never drops below `needed`.
+
+        Callers ask for non-decreasing `needed`, so the cursor only moves forward.
+        """
+        if needed <= 0 or self.total < needed:
+            return None
+        while self._floor[self._cursor] < needed:
+            self._cursor += 1
+        return self.entries[self._cursor]
+
+
+@dataclass(frozen=True)
+class _Account:
+    invoices: tuple[Invoice, ...]
+    credit: int
+    paid_through: date | None
+    paid_through_entry: str | None
+
+
+def _account(
+    customer: Customer, state: State, entries: Iterable[LedgerEntry], as_of: date
+) -> _Account:
+    settings = state.settings
+    ledger = _Ledger(counted_entries(entries, as_of))
+    billed: list[Invoice] = []
+    needed = 0  # what invoices 1..i need together
+    for billed_period in _periods_from(customer, settings, 0, as_of):
+        amount, profile = price_on(customer, state, billed_period.start)
+        paid = max(0, min(amount, ledger.total - needed))
+        needed += amount
+        completer = ledger.completed_by(needed) if paid == amount else None
+        billed.append(
+            Invoice(
+                id=f"{customer.id}/{billed_period.start.isoformat()}",
+                customer=customer.id,
+                period=billed_period,
+                due=due_date(settings, billed_period),
+                amount=amount,
+                profile=profile,
+                paid=paid,
+                paid_on=completer.date if completer else None,
+                paid_by=completer.id if completer else None,
+            )
+        )
+    allocated = sum(invoice.paid for invoice in billed)
+    credit = ledger.total - allocated
+
+    if customer.status == "free":
+        return _Account(tuple(billed), credit, None, None)
+
+    paid_through = customer.start - timedelta(days=1)
+    paid_through_entry: str | None = None
+    for invoice in billed:
+        if invoice.status != "paid":
+            return _Account(tuple(billed), credit, paid_through, paid_through_entry)
+        paid_through, paid_through_entry = invoice.period.end, invoice.paid_by or paid_through_entry
+
+    # Everything billed is paid: see how many future periods the credit covers.
+    left = credit
+    horizon = as_of + PAID_AHEAD_HORIZON
+    for future in _periods_from(customer, settings, len(billed), horizon):
+        amount, _ = price_on(customer, state, future.start)
+        if amount > left:
+            break
+        left -= amount
+        needed += amount
+        completer = ledger.completed_by(needed)
+        paid_through = future.end
+        paid_through_entry = completer.id if completer else paid_through_entry
+    return _Account(tuple(billed), credit, paid_through, paid_through_entry)
 
 
 def invoices(
     customer: Customer, state: State, entries: tuple[LedgerEntry, ...], as_of: date
 ) -> tuple[Invoice, ...]:
     """Invoices for periods started on or before as_of, with the ledger allocated."""
-    raise NotImplementedError
+    return _account(customer, state, entries, as_of).invoices
+
+
+# --- standing ---------------------------------------------------------------------------------
+
+
+def _unpaid_words(invoice: Invoice) -> str:
+    if invoice.paid > 0:
+        return f"{rupiah(invoice.outstanding)} of {rupiah(invoice.amount)} outstanding"
+    return rupiah(invoice.amount)
+
+
+def _standing(state: State, customer: Customer, as_of: date) -> Standing:
+    account = _account(customer, state, state.entries_for(customer.id), as_of)
+    billed = account.invoices
+    outstanding_due = sum(i.outstanding for i in billed if i.due <= as_of)
+
+    def make(access: Access, cause: Cause, reason: str) -> Standing:
+        return Standing(
+            customer=customer.id,
+            as_of=as_of,
+            access=access,
+            cause=cause,
+            reason=reason,
+            profile=None if access == "absent" else customer.profile_on(as_of),
+            invoices=billed,
+            paid_through=account.paid_through,
+            credit=account.credit,
+            balance=account.credit - outstanding_due,
+        )
+
+    if customer.status == "terminated" and customer.end is not None and as_of > customer.end:
+        return make("absent", "terminated", f"terminated on {customer.end.isoformat()}")
+    if as_of < customer.start:
+        return make("absent", "not-started", f"service starts {customer.start.isoformat()}")
+    if customer.status == "free":
+        return make("enabled", "free", "free account")
+    if customer.protect:
+        return make("enabled", "protected", "protected: never suspended by the reconciler")
+    if customer.status == "suspended":
+        why = customer.suspend_reason.strip()
+        return make(
+            "suspended", "manual", f"suspended by hand: {why}" if why else "suspended by hand"
+        )
+
+    grace = timedelta(days=state.settings.billing.grace_days)
+    in_grace: Invoice | None = None
+    for invoice in billed:  # oldest first: the oldest overdue invoice is the reason
+        if invoice.status == "paid" or invoice.due > as_of:
+            continue
+        grace_end = invoice.due + grace
+        if as_of > grace_end:
+            return make(
+                "suspended",
+                "unpaid",
+                f"unpaid invoice {invoice.id} ({_unpaid_words(invoice)}) due "
+                f"{invoice.due.isoformat()}, grace ended {grace_end.isoformat()}",
+            )
+        in_grace = in_grace or invoice
+    if in_grace is not None:
+        return make(
+            "enabled",
+            "paid",
+            f"invoice {in_grace.id} ({_unpaid_words(in_grace)}) due {in_grace.due.isoformat()} "
+            f"unpaid, grace until {(in_grace.due + grace).isoformat()}",
+        )
+    return make("enabled", "paid", _paid_words(account, billed))
+
+
+def _paid_words(account: _Account, billed: tuple[Invoice, ...]) -> str:
+    assert account.paid_through is not None
+    if billed and account.paid_through >= billed[0].period.start:
+        by = f" ({account.paid_through_entry})" if account.paid_through_entry else ""
+        return f"paid through {account.paid_through.isoformat()}{by}"
+    upcoming = next((i for i in billed if i.status != "paid"), None)
+    if upcoming is not None:  # postpaid: the running period is billed later
+        return f"nothing due yet: invoice {upcoming.id} due {upcoming.due.isoformat()}"
+    return "nothing due yet"
 
 
 def standing(state: State, customer_id: str, as_of: date) -> Standing:
-    raise NotImplementedError
+    customer = state.customers.get(customer_id)
+    if customer is None:
+        raise IskError(f"no such customer: {customer_id}")
+    return _standing(state, customer, as_of)
 
 
 def standings(state: State, as_of: date) -> Mapping[str, Standing]:
     """Standing of every customer, keyed by customer id."""
-    raise NotImplementedError
+    return {
+        cid: _standing(state, customer, as_of) for cid, customer in sorted(state.customers.items())
+    }
 
 
-def receivables(state: State, as_of: date) -> Receivables:
-    raise NotImplementedError
+# --- receivables and totals ---------------------------------------------------------------------
+
+
+def aging_bucket(days_past_due: int) -> str:
+    for label, limit in AGING_BUCKETS:
+        if limit is None or days_past_due <= limit:
+            return label
+    raise AssertionError("the last bucket has no limit")
+
+
+def receivables(
+    state: State, as_of: date, by_customer: Mapping[str, Standing] | None = None
+) -> Receivables:
+    """Unpaid parts of invoices due on or before as_of, with aging.
+
+    Pass `by_customer` (from `standings`) to avoid computing every standing again.
+    """
+    every = by_customer if by_customer is not None else standings(state, as_of)
+    items = [
+        Receivable(invoice, (as_of - invoice.due).days, aging_bucket((as_of - invoice.due).days))
+        for one in every.values()
+        for invoice in one.invoices
+        if invoice.due <= as_of and invoice.outstanding > 0
+    ]
+    items.sort(key=lambda item: (item.invoice.due, item.invoice.id))
+    amounts = dict.fromkeys((label for label, _ in AGING_BUCKETS), 0)
+    counts = dict.fromkeys(amounts, 0)
+    for item in items:
+        amounts[item.bucket] += item.invoice.outstanding
+        counts[item.bucket] += 1
+    buckets = tuple(AgingBucket(label, amounts[label], counts[label]) for label in amounts)
+    return Receivables(as_of=as_of, items=tuple(items), buckets=buckets)
+
+
+@dataclass(frozen=True)
+class CustomerReceivable:
+    """One customer's unpaid, due money split by age."""
+
+    customer: str
+    buckets: Mapping[str, int]  # bucket label -> amount, all four labels
+    invoices: int
+    oldest_due: date
+
+    @property
+    def total(self) -> int:
+        return sum(self.buckets.values())
+
+
+def receivables_by_customer(owed: Receivables) -> tuple[CustomerReceivable, ...]:
+    """Per-customer totals of `owed`, largest total first (then by id)."""
+    grouped: dict[str, list[Receivable]] = {}
+    for item in owed.items:
+        grouped.setdefault(item.invoice.customer, []).append(item)
+    rows = []
+    for customer_id, items in grouped.items():
+        amounts = dict.fromkeys((label for label, _ in AGING_BUCKETS), 0)
+        for item in items:
+            amounts[item.bucket] += item.invoice.outstanding
+        oldest = min(item.invoice.due for item in items)
+        rows.append(CustomerReceivable(customer_id, amounts, len(items), oldest))
+    rows.sort(key=lambda row: (-row.total, row.customer))
+    return tuple(rows)
+
+
+def month_totals(
+    state: State,
+    as_of: date,
+    months: int = 12,
+    by_customer: Mapping[str, Standing] | None = None,
+) -> tuple[MonthTotal, ...]:
+    """Billed, collected and credited per calendar month, oldest first.
+
+    The `months` months end with as_of's month; only entries dated on or before as_of count.
+    """
+    first = add_months(as_of.replace(day=1), -(months - 1))
+    labels = [add_months(first, k) for k in range(months)]
+    billed = dict.fromkeys(labels, 0)
+    collected = dict.fromkeys(labels, 0)
+    credited = dict.fromkeys(labels, 0)
+    every = by_customer if by_customer is not None else standings(state, as_of)
+    for one in every.values():
+        for invoice in one.invoices:
+            month = invoice.period.start.replace(day=1)
+            if month in billed:
+                billed[month] += invoice.amount
+    for entry in state.ledger:
+        month = entry.date.replace(day=1)
+        if entry.date > as_of or month not in collected:
+            continue
+        if entry.kind == "credit":
+            credited[month] += entry.amount
+        else:
+            collected[month] += entry.signed_amount
+    return tuple(MonthTotal(m, billed[m], collected[m], credited[m]) for m in labels)
 
 
 def rupiah(amount: int) -> str:
