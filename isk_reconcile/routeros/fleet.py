@@ -1,0 +1,96 @@
+"""Doing the same thing on several routers at once, each failure isolated.
+
+One thread per router (the work is waiting on sockets); a router that is unreachable
+or fails yields its `RouterError` as a value and never blocks or aborts the others.
+Each router's own `timeout` from routers.yaml bounds how long it can take to fail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import TypeVar
+
+from isk_reconcile.errors import IskError, RouterError
+from isk_reconcile.model import Router, State
+from isk_reconcile.routeros.client import RouterClient, connect
+from isk_reconcile.routeros.types import LiveState, SystemInfo
+
+T = TypeVar("T")
+MAX_THREADS = 32
+
+
+def select_routers(state: State, names: Iterable[str] | None) -> list[Router]:
+    """The named routers (all when `names` is None or empty), in routers.yaml order.
+    An unknown name is the user's mistake: IskError listing the known ones."""
+    wanted = list(dict.fromkeys(names or ()))
+    if not wanted:
+        return list(state.routers.values())
+    unknown = [name for name in wanted if name not in state.routers]
+    if unknown:
+        known = ", ".join(state.routers) or "none"
+        raise IskError(f"unknown router {', '.join(unknown)} (routers: {known})")
+    return [state.routers[name] for name in wanted]
+
+
+def on_routers(
+    routers: Sequence[Router],
+    action: Callable[[RouterClient], T],
+    environ: Mapping[str, str] = os.environ,
+    *,
+    on_result: Callable[[str, T | RouterError], None] | None = None,
+) -> dict[str, T | RouterError]:
+    """Connect to every router concurrently and run `action` on each session.
+
+    Results are keyed by router name in the order given; `on_result` is called as each
+    router finishes (from the calling thread), for progress output."""
+    if not routers:
+        return {}
+    outcomes: dict[str, T | RouterError] = {}
+
+    def run(router: Router) -> T | RouterError:
+        try:
+            with connect(router, environ) as client:
+                return action(client)
+        except RouterError as problem:
+            return problem
+        except IskError as problem:
+            return RouterError(router.name, str(problem))
+
+    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(routers))) as pool:
+        futures = {pool.submit(run, router): router.name for router in routers}
+        for future in as_completed(futures):
+            name = futures[future]
+            outcome = future.result()
+            outcomes[name] = outcome
+            if on_result is not None:
+                on_result(name, outcome)
+    return {router.name: outcomes[router.name] for router in routers}
+
+
+def read_all(
+    state: State,
+    routers: Iterable[str] | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> dict[str, LiveState | RouterError]:
+    """Live state of the named routers (all when None), read concurrently.
+    A router name not in routers.yaml yields a RouterError value like an unreachable one."""
+    names = list(dict.fromkeys(routers)) if routers is not None else list(state.routers)
+    known = [state.routers[name] for name in names if name in state.routers]
+    results: dict[str, LiveState | RouterError] = dict(
+        on_routers(known, RouterClient.read, environ)
+    )
+    return {
+        name: results.get(name) or RouterError(name, "unknown router (not in state/routers.yaml)")
+        for name in names
+    }
+
+
+def check_all(
+    routers: Sequence[Router],
+    environ: Mapping[str, str] = os.environ,
+    on_result: Callable[[str, SystemInfo | RouterError], None] | None = None,
+) -> dict[str, SystemInfo | RouterError]:
+    """Connect, log in and read identity/version/uptime on every router."""
+    return on_routers(routers, RouterClient.system, environ, on_result=on_result)
