@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "customers",
     "billing",
     "sim",
+    "router",
 ]
 
 for _name in COMMAND_MODULES:
