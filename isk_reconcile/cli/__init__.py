@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "billing",
     "sim",
     "router",
+    "status",
+    "report",
 ]
 
 for _name in COMMAND_MODULES:

@@ -1,0 +1,67 @@
+"""`isk export --xlsx FILE` and `isk report --html DIR`: the dashboard as files.
+
+Both build the same `Dashboard` as `isk status` (routers read unless --no-routers),
+write the file, and then, like status, exit 1 if a router could not be read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.root import main
+from isk_reconcile.cli.status import build_dashboard, fail_if_unreachable
+
+ROUTER_OPTION = click.option(
+    "--router", "routers", multiple=True, help="Only this router (repeatable)."
+)
+NO_ROUTERS_OPTION = click.option(
+    "--no-routers", is_flag=True, help="Billing figures only: do not contact routers."
+)
+
+
+@main.command("export")
+@click.option(
+    "--xlsx",
+    "xlsx_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Write the Excel workbook here (overwritten).",
+)
+@ROUTER_OPTION
+@NO_ROUTERS_OPTION
+@pass_context
+def export(ctx: Context, xlsx_path: Path, routers: tuple[str, ...], no_routers: bool) -> None:
+    """Excel workbook: Summary, Customers, Invoices, Payments, Receivables, Monthly."""
+    from isk_reconcile.render.xlsx import write_workbook
+
+    board = build_dashboard(ctx, routers, read_routers=not no_routers)
+    write_workbook(board, xlsx_path)
+    click.echo(
+        f"wrote {xlsx_path} ({len(board.customers)} customers, {len(board.invoices)} invoices, "
+        f"{len(board.payments)} ledger entries, as of {board.as_of.isoformat()})"
+    )
+    fail_if_unreachable(board)
+
+
+@main.command("report")
+@click.option(
+    "--html",
+    "html_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Write the static dashboard (index.html) into this directory.",
+)
+@ROUTER_OPTION
+@NO_ROUTERS_OPTION
+@pass_context
+def report(ctx: Context, html_dir: Path, routers: tuple[str, ...], no_routers: bool) -> None:
+    """Static, self-contained HTML dashboard (no network fetches), e.g. for a CI artifact."""
+    from isk_reconcile.render.html import write_site
+
+    board = build_dashboard(ctx, routers, read_routers=not no_routers)
+    page = write_site(board, html_dir)
+    click.echo(f"wrote {page} (as of {board.as_of.isoformat()})")
+    fail_if_unreachable(board)

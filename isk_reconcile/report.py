@@ -1,0 +1,593 @@
+"""Management figures (SPEC §3 receivables, §6 status/export/report), computed once.
+
+`dashboard()` is pure: it takes the validated State, the billing results for `as_of`
+and, optionally, what was read from the routers, and returns a `Dashboard` holding
+every figure. `isk status`, the Excel workbook and the HTML dashboard all render that
+one value, so they agree by construction.
+
+Definitions (documented in docs/reports.md):
+- "this month" is the calendar month of as_of, up to as_of;
+- billed: invoice amounts whose period starts in the month;
+- collected: payments minus refunds dated in the month (credits are non-cash and are
+  counted separately);
+- outstanding: the receivables total on as_of (unpaid parts of invoices already due);
+- expiring within N days: billed, enabled customers whose paid-through date (or, for a
+  terminated customer, the end of service) falls before as_of + N days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from isk_reconcile.billing import Invoice, Receivables, Standing
+from isk_reconcile.model import LedgerEntry, State
+
+EXPIRING_DAYS = 7
+MONTHS = 12
+AGING_LABELS = ("0-30", "31-60", "61-90", ">90")
+
+# A customer's standing as one word, for counts, tables and filters.
+CATEGORIES = (
+    "active",  # enabled and billed (paid up, in grace, or protected)
+    "suspended-unpaid",  # suspended for an unpaid invoice past grace
+    "suspended-manual",  # suspended by hand (status: suspended)
+    "free",  # never billed, always on
+    "terminated",  # past its end date: no account on the router
+    "not-started",  # before its start date: no account yet
+)
+
+
+@dataclass(frozen=True)
+class RouterInfo:
+    """What `isk status` reads from one reachable router."""
+
+    identity: str
+    version: str
+    uptime: str
+    active_sessions: int
+
+
+@dataclass(frozen=True)
+class CustomerCounts:
+    active: int = 0
+    suspended_unpaid: int = 0
+    suspended_manual: int = 0
+    free: int = 0
+    terminated: int = 0
+    not_started: int = 0
+
+    @property
+    def suspended(self) -> int:
+        return self.suspended_unpaid + self.suspended_manual
+
+    @property
+    def total(self) -> int:
+        return self.active + self.suspended + self.free + self.terminated + self.not_started
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "active": self.active,
+            "suspended": self.suspended,
+            "suspended_unpaid": self.suspended_unpaid,
+            "suspended_manual": self.suspended_manual,
+            "free": self.free,
+            "terminated": self.terminated,
+            "not_started": self.not_started,
+        }
+
+
+@dataclass(frozen=True)
+class Bucket:
+    label: str
+    amount: int
+    invoices: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Billing figures for one router, or for all of them."""
+
+    customers: CustomerCounts
+    billed: int  # this month
+    collected: int  # this month, payments minus refunds
+    credits: int  # this month, non-cash credits
+    outstanding: int  # receivables total on as_of
+    aging: tuple[Bucket, ...]  # the four buckets, in order
+    expiring: int  # customers expiring within EXPIRING_DAYS
+
+
+@dataclass(frozen=True)
+class RouterStatus:
+    """One router: its live side (None when not read) and its billing figures."""
+
+    name: str
+    description: str
+    figures: Figures
+    checked: bool = False  # False with --no-routers: nothing was read
+    error: str | None = None  # why the router could not be read
+    info: RouterInfo | None = None
+    drift: int | None = None  # accounts whose live state differs from the desired one
+
+    @property
+    def reachable(self) -> bool | None:
+        return None if not self.checked else self.error is None
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: str
+    name: str
+    router: str
+    profile: str | None  # current profile (the last one for an absent account)
+    status: str  # as written in the YAML
+    category: str  # one of CATEGORIES
+    access: str  # absent | enabled | suspended
+    paid_through: date | None
+    expires: date | None  # when billed access runs out (paid_through, or end for terminated)
+    expiring: bool
+    balance: int
+    outstanding: int
+    phone: str
+    start: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    customer: str
+    name: str
+    router: str
+    outstanding: int
+    invoices: int
+    oldest_due: date
+    days_past_due: int
+    category: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: str  # "YYYY-MM"
+    billed: int
+    collected: int
+
+
+@dataclass(frozen=True)
+class ReceivableRow:
+    invoice: Invoice
+    router: str
+    name: str
+    days_past_due: int
+    bucket: str
+
+    @property
+    def amount(self) -> int:
+        return self.invoice.outstanding
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    as_of: date
+    month: str  # "YYYY-MM", the month of as_of
+    commit: str | None  # repo commit the figures were built from (None: not a git repo)
+    routers: tuple[RouterStatus, ...]
+    total: Figures
+    monthly: tuple[MonthFigures, ...]  # last MONTHS months, oldest first
+    customers: tuple[CustomerRow, ...]  # sorted by router, id
+    overdue: tuple[OverdueRow, ...]  # most days past due first
+    receivables: tuple[ReceivableRow, ...]  # oldest due first
+    invoices: tuple[tuple[str, Invoice], ...] = field(repr=False)  # (router, invoice)
+    payments: tuple[tuple[str, LedgerEntry], ...] = field(repr=False)  # (router, entry) <= as_of
+    notes: tuple[str, ...] = ()  # caveats worth showing, e.g. why drift could not be counted
+
+    @property
+    def expiring(self) -> tuple[CustomerRow, ...]:
+        rows = [row for row in self.customers if row.expiring]
+        return tuple(sorted(rows, key=lambda row: (row.expires or date.min, row.id)))
+
+    @property
+    def unreachable(self) -> tuple[RouterStatus, ...]:
+        return tuple(status for status in self.routers if status.reachable is False)
+
+    @property
+    def drift(self) -> int | None:
+        counted = [status.drift for status in self.routers if status.drift is not None]
+        return sum(counted) if counted else None
+
+    @property
+    def active_sessions(self) -> int | None:
+        counted = [status.info.active_sessions for status in self.routers if status.info]
+        return sum(counted) if counted else None
+
+
+def category(standing: Standing) -> str:
+    if standing.cause == "terminated":
+        return "terminated"
+    if standing.cause == "not-started":
+        return "not-started"
+    if standing.cause == "free":
+        return "free"
+    if standing.cause == "manual":
+        return "suspended-manual"
+    if standing.access == "suspended":
+        return "suspended-unpaid"
+    return "active"
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def last_months(as_of: date, count: int = MONTHS) -> tuple[str, ...]:
+    """The `count` calendar months ending with as_of's, oldest first."""
+    index = as_of.year * 12 + as_of.month - 1
+    return tuple(f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1))
+
+
+def expiry(standing: Standing, end: date | None) -> date | None:
+    """The day billed access runs out, for customers the billing can expire."""
+    if standing.cause not in ("paid", "unpaid") or standing.access != "enabled":
+        return None
+    dates = [d for d in (standing.paid_through, end) if d is not None]
+    return min(dates) if dates else None
+
+
+@dataclass
+class _Tally:
+    """Mutable accumulator for one router while scanning; frozen into Figures at the end."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    billed: int = 0
+    collected: int = 0
+    credits: int = 0
+    aging: dict[str, list[int]] = field(
+        default_factory=lambda: {label: [0, 0] for label in AGING_LABELS}
+    )
+    expiring: int = 0
+
+    def add(self, other: _Tally) -> None:
+        for key, value in other.counts.items():
+            self.counts[key] += value
+        self.billed += other.billed
+        self.collected += other.collected
+        self.credits += other.credits
+        for label, (amount, count) in other.aging.items():
+            self.aging[label][0] += amount
+            self.aging[label][1] += count
+        self.expiring += other.expiring
+
+    def freeze(self) -> Figures:
+        counts = CustomerCounts(
+            active=self.counts["active"],
+            suspended_unpaid=self.counts["suspended-unpaid"],
+            suspended_manual=self.counts["suspended-manual"],
+            free=self.counts["free"],
+            terminated=self.counts["terminated"],
+            not_started=self.counts["not-started"],
+        )
+        aging = tuple(Bucket(label, amount, n) for label, (amount, n) in self.aging.items())
+        return Figures(
+            customers=counts,
+            billed=self.billed,
+            collected=self.collected,
+            credits=self.credits,
+            outstanding=sum(bucket.amount for bucket in aging),
+            aging=aging,
+            expiring=self.expiring,
+        )
+
+
+def dashboard(
+    state: State,
+    as_of: date,
+    standings: Mapping[str, Standing],
+    receivables: Receivables,
+    routers_info: Mapping[str, RouterInfo | Exception | str] | None = None,
+    drift: Mapping[str, int] | None = None,
+    *,
+    only: Iterable[str] | None = None,
+    commit: str | None = None,
+    expiring_days: int = EXPIRING_DAYS,
+    notes: Iterable[str] = (),
+) -> Dashboard:
+    """Every figure of the dashboard for `as_of`.
+
+    routers_info: per router, what was read (RouterInfo) or why it failed (an exception
+    or message); None when routers were not read at all. `only` restricts everything
+    (routers, customers, totals) to those routers.
+    """
+    selected = [name for name in state.routers if only is None or name in set(only)]
+    chosen = set(selected)
+    router_of = {cid: c.router for cid, c in state.customers.items() if c.router in chosen}
+    tallies = {name: _Tally() for name in selected}
+    month = month_key(as_of)
+    months = last_months(as_of)
+    billed_by_month = dict.fromkeys(months, 0)
+    collected_by_month = dict.fromkeys(months, 0)
+    horizon = as_of + timedelta(days=expiring_days)
+
+    outstanding_of: dict[str, list] = {}  # customer -> [amount, invoices, oldest due, days]
+    receivable_rows: list[ReceivableRow] = []
+    for item in receivables.items:
+        cid = item.invoice.customer
+        router = router_of.get(cid)
+        if router is None:
+            continue
+        customer = state.customers[cid]
+        receivable_rows.append(
+            ReceivableRow(item.invoice, router, customer.name, item.days_past_due, item.bucket)
+        )
+        tally = tallies[router].aging.setdefault(item.bucket, [0, 0])
+        tally[0] += item.invoice.outstanding
+        tally[1] += 1
+        owed = outstanding_of.setdefault(cid, [0, 0, item.invoice.due, item.days_past_due])
+        owed[0] += item.invoice.outstanding
+        owed[1] += 1
+        if item.invoice.due < owed[2]:
+            owed[2], owed[3] = item.invoice.due, item.days_past_due
+
+    customers: list[CustomerRow] = []
+    invoices: list[tuple[str, Invoice]] = []
+    for cid, router in router_of.items():
+        customer = state.customers[cid]
+        standing = standings.get(cid)
+        if standing is None:
+            continue
+        tally = tallies[router]
+        kind = category(standing)
+        tally.counts[kind] += 1
+        for invoice in standing.invoices:
+            invoices.append((router, invoice))
+            key = month_key(invoice.period.start)
+            if key == month:
+                tally.billed += invoice.amount
+            if key in billed_by_month:
+                billed_by_month[key] += invoice.amount
+        expires = expiry(standing, customer.end if customer.status == "terminated" else None)
+        expiring = expires is not None and expires < horizon
+        tally.expiring += expiring
+        profile = standing.profile or customer.profile_on(min(as_of, customer.end or as_of))
+        customers.append(
+            CustomerRow(
+                id=cid,
+                name=customer.name,
+                router=router,
+                profile=profile or customer.profile.first,
+                status=customer.status,
+                category=kind,
+                access=standing.access,
+                paid_through=standing.paid_through,
+                expires=expires,
+                expiring=expiring,
+                balance=standing.balance,
+                outstanding=outstanding_of.get(cid, [0])[0],
+                phone=customer.phone or "",
+                start=customer.start,
+                reason=standing.reason,
+            )
+        )
+
+    payments: list[tuple[str, LedgerEntry]] = []
+    for entry in state.ledger:
+        router = router_of.get(entry.customer)
+        if router is None or entry.date > as_of:
+            continue
+        payments.append((router, entry))
+        key = month_key(entry.date)
+        cash = 0 if entry.kind == "credit" else entry.signed_amount
+        if key == month:
+            if entry.kind == "credit":
+                tallies[router].credits += entry.amount
+            else:
+                tallies[router].collected += cash
+        if key in collected_by_month:
+            collected_by_month[key] += cash
+
+    info = routers_info or {}
+    statuses = []
+    for name in selected:
+        router = state.routers[name]
+        read = info.get(name, "not read")
+        statuses.append(
+            RouterStatus(
+                name=name,
+                description=router.description,
+                figures=tallies[name].freeze(),
+                checked=routers_info is not None,
+                error=None if routers_info is None or isinstance(read, RouterInfo) else str(read),
+                info=read if isinstance(read, RouterInfo) else None,
+                drift=None if drift is None else drift.get(name),
+            )
+        )
+
+    total = _Tally()
+    for tally in tallies.values():
+        total.add(tally)
+
+    categories = {row.id: row.category for row in customers}
+    reasons = {row.id: row.reason for row in customers}
+    overdue = [
+        OverdueRow(
+            customer=cid,
+            name=state.customers[cid].name,
+            router=router_of[cid],
+            outstanding=owed[0],
+            invoices=owed[1],
+            oldest_due=owed[2],
+            days_past_due=owed[3],
+            category=categories.get(cid, ""),
+            reason=reasons.get(cid, ""),
+        )
+        for cid, owed in outstanding_of.items()
+    ]
+    overdue.sort(key=lambda row: (-row.days_past_due, -row.outstanding, row.customer))
+    customers.sort(key=lambda row: (row.router, row.id))
+    receivable_rows.sort(key=lambda row: (row.invoice.due, row.invoice.id))
+    invoices.sort(key=lambda pair: (pair[1].customer, pair[1].period.start))
+    payments.sort(key=lambda pair: (pair[1].date, pair[1].id))
+
+    return Dashboard(
+        as_of=as_of,
+        month=month,
+        commit=commit,
+        routers=tuple(statuses),
+        total=total.freeze(),
+        monthly=tuple(
+            MonthFigures(key, billed_by_month[key], collected_by_month[key]) for key in months
+        ),
+        customers=tuple(customers),
+        overdue=tuple(overdue),
+        receivables=tuple(receivable_rows),
+        invoices=tuple(invoices),
+        payments=tuple(payments),
+        notes=tuple(notes),
+    )
+
+
+# --- the machine-readable form (isk status --format json; the HTML page embeds it) -------
+
+
+def _figures_dict(figures: Figures) -> dict:
+    return {
+        "customers": figures.customers.as_dict(),
+        "billed": figures.billed,
+        "collected": figures.collected,
+        "credits": figures.credits,
+        "outstanding": figures.outstanding,
+        "aging": {bucket.label: bucket.amount for bucket in figures.aging},
+        "aging_invoices": {bucket.label: bucket.invoices for bucket in figures.aging},
+        "expiring": figures.expiring,
+    }
+
+
+def router_dict(status: RouterStatus) -> dict:
+    info = status.info
+    return {
+        "router": status.name,
+        "description": status.description,
+        "reachable": status.reachable,
+        "error": status.error,
+        "identity": info.identity if info else None,
+        "version": info.version if info else None,
+        "uptime": info.uptime if info else None,
+        "active_sessions": info.active_sessions if info else None,
+        "drift": status.drift,
+        **_figures_dict(status.figures),
+    }
+
+
+def as_dict(board: Dashboard) -> dict:
+    """The stable `isk-status/1` document (column names documented in docs/reports.md)."""
+    return {
+        "format": "isk-status/1",
+        "as_of": board.as_of.isoformat(),
+        "month": board.month,
+        "commit": board.commit,
+        "notes": list(board.notes),
+        "routers": [router_dict(status) for status in board.routers],
+        "total": {
+            "active_sessions": board.active_sessions,
+            "drift": board.drift,
+            "unreachable": [status.name for status in board.unreachable],
+            **_figures_dict(board.total),
+        },
+        "monthly": [
+            {"month": m.month, "billed": m.billed, "collected": m.collected} for m in board.monthly
+        ],
+        "expiring": [
+            {
+                "customer": row.id,
+                "name": row.name,
+                "router": row.router,
+                "profile": row.profile,
+                "expires": row.expires.isoformat() if row.expires else None,
+                "days_left": (row.expires - board.as_of).days if row.expires else None,
+            }
+            for row in board.expiring
+        ],
+        "overdue": [
+            {
+                "customer": row.customer,
+                "name": row.name,
+                "router": row.router,
+                "outstanding": row.outstanding,
+                "invoices": row.invoices,
+                "oldest_due": row.oldest_due.isoformat(),
+                "days_past_due": row.days_past_due,
+                "standing": row.category,
+                "reason": row.reason,
+            }
+            for row in board.overdue
+        ],
+    }
+
+
+def summary_rows(board: Dashboard) -> list[dict]:
+    """One flat row per router plus a "total" row: the CSV / spreadsheet summary."""
+    rows = []
+    for status in board.routers:
+        rows.append(_flat_row(status.name, status.figures, router_dict(status)))
+    total = {
+        "reachable": None if not board.routers else not board.unreachable,
+        "error": None,
+        "identity": None,
+        "version": None,
+        "uptime": None,
+        "active_sessions": board.active_sessions,
+        "drift": board.drift,
+    }
+    rows.append(_flat_row("total", board.total, total))
+    return rows
+
+
+SUMMARY_COLUMNS: Sequence[str] = (
+    "router",
+    "reachable",
+    "error",
+    "identity",
+    "version",
+    "uptime",
+    "active_sessions",
+    "drift",
+    "customers",
+    "active",
+    "suspended",
+    "suspended_unpaid",
+    "suspended_manual",
+    "free",
+    "terminated",
+    "not_started",
+    "expiring",
+    "billed",
+    "collected",
+    "credits",
+    "outstanding",
+    *(f"aging_{label}" for label in AGING_LABELS),
+)
+
+
+def _flat_row(name: str, figures: Figures, live: Mapping) -> dict:
+    counts = figures.customers.as_dict()
+    row = {
+        "router": name,
+        "reachable": live["reachable"],
+        "error": live["error"],
+        "identity": live["identity"],
+        "version": live["version"],
+        "uptime": live["uptime"],
+        "active_sessions": live["active_sessions"],
+        "drift": live["drift"],
+        "customers": counts["total"],
+        **{key: counts[key] for key in counts if key != "total"},
+        "expiring": figures.expiring,
+        "billed": figures.billed,
+        "collected": figures.collected,
+        "credits": figures.credits,
+        "outstanding": figures.outstanding,
+    }
+    for bucket in figures.aging:
+        row[f"aging_{bucket.label}"] = bucket.amount
+    return {column: row.get(column) for column in SUMMARY_COLUMNS}
