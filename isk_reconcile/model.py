@@ -10,10 +10,21 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Annotated, Generic, Literal, TypeVar
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from isk_reconcile.errors import Loc
 
@@ -27,6 +38,57 @@ Money = Annotated[StrictInt, Field(ge=0)]
 PositiveMoney = Annotated[StrictInt, Field(gt=0)]
 Text = StrictStr
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# RouterOS rate-limit: rx[/tx] [rx-burst[/tx-burst] [rx-threshold[/tx-threshold]
+# [rx-time[/tx-time] [priority] [rx-min[/tx-min]]]]], rates in bits/s with k/M/G.
+_RATE = r"\d+(?:\.\d+)?[kKmMgG]?"
+_TIME = r"\d+[smhd]?"
+
+
+def _pair(unit: str) -> str:
+    return rf"{unit}(?:/{unit})?"
+
+
+RATE_LIMIT = re.compile(
+    rf"^{_pair(_RATE)}(?: {_pair(_RATE)}(?: {_pair(_RATE)}(?: {_pair(_TIME)}"
+    rf"(?: [1-8](?: {_pair(_RATE)})?)?)?)?)?$"
+)
+USERNAME = re.compile(r"^[!-~]{1,64}$")  # printable ASCII, no spaces: RouterOS names are ASCII
+
+
+def rule_error(message: str, at: tuple[str | int, ...] = (), hint: str = "") -> PydanticCustomError:
+    """A rule broken inside a model; `at` is the field path the loader points the error at."""
+    return PydanticCustomError("isk_rule", message, {"at": at, "hint": hint})
+
+
+def _iso_date(value: Any) -> date:
+    """Dates are YYYY-MM-DD: a YAML date, or a quoted ISO string; never a datetime or a number."""
+    if isinstance(value, datetime):
+        raise PydanticCustomError(
+            "isk_datetime", "a date and time where a date is needed; write just YYYY-MM-DD"
+        )
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "isk_date", "not a real date: {value}", {"value": value}
+            ) from None
+    raise PydanticCustomError("isk_date", "must be a date written YYYY-MM-DD")
+
+
+def _seconds(value: Any) -> Any:
+    # Lax float would accept true or "10"; a timeout is a plain number.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("isk_number", "must be a number of seconds")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -35,7 +97,7 @@ class Frozen(BaseModel):
 class Change(Frozen, Generic[T]):
     """One entry of a dated list: `value` applies from `from_` on."""
 
-    from_: date = Field(alias="from")
+    from_: IsoDate = Field(alias="from")
     value: T
 
 
@@ -47,6 +109,20 @@ class Dated(Frozen, Generic[T]):
     """
 
     changes: tuple[Change[T], ...]
+
+    @model_validator(mode="after")
+    def _oldest_first(self) -> Dated[T]:
+        if not self.changes:
+            raise rule_error("a dated list needs at least one entry", ("changes",))
+        for index in range(1, len(self.changes)):
+            if self.changes[index].from_ <= self.changes[index - 1].from_:
+                raise rule_error(
+                    f"dates must be strictly increasing: {self.changes[index].from_} "
+                    f"does not come after {self.changes[index - 1].from_}",
+                    ("changes", index, "from"),
+                    "write the entries oldest first, one per date",
+                )
+        return self
 
     def at(self, day: date) -> T | None:
         """The value on `day`: that of the last change with from <= day (None before the first)."""
@@ -79,6 +155,12 @@ class SuspendSettings(Frozen):
     mode: Literal["disable", "isolate"] = "disable"
     isolate_profile: StrictStr | None = "isolir"
     disconnect: StrictBool = True
+
+    @model_validator(mode="after")
+    def _isolate_needs_profile(self) -> SuspendSettings:
+        if self.mode == "isolate" and not self.isolate_profile:
+            raise rule_error("mode isolate needs an isolate_profile", ("isolate_profile",))
+        return self
 
 
 class SafetySettings(Frozen):
@@ -114,10 +196,22 @@ class Router(Frozen):
     tls_verify: StrictBool = True
     username: StrictStr = "admin"
     password_env: StrictStr | None = None
-    timeout: Annotated[float, Field(gt=0)] = 10
+    timeout: Seconds = 10
     description: StrictStr = ""
     suspend: SuspendSettings | None = None  # overrides settings.suspend when set
     safety: SafetySettings | None = None  # overrides settings.safety when set
+
+    @field_validator("name")
+    @classmethod
+    def _name_pattern(cls, value: str) -> str:
+        return _check_name(value, "router")
+
+    @field_validator("host")
+    @classmethod
+    def _host_given(cls, value: str) -> str:
+        if not value.strip():
+            raise rule_error("host must not be empty")
+        return value
 
     @property
     def api_port(self) -> int:
@@ -150,6 +244,26 @@ class Profile(Frozen):
     routers: tuple[StrictStr, ...] | None = None  # None: pushed to every router
     routeros: Mapping[StrictStr, StrictStr] = Field(default_factory=dict)
 
+    @field_validator("name")
+    @classmethod
+    def _name_pattern(cls, value: str) -> str:
+        if value.lower() in RESERVED_PROFILES:
+            raise rule_error(
+                f"'{value}' is a RouterOS built-in profile and cannot be managed",
+                hint="choose another name",
+            )
+        return _check_name(value, "profile")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_syntax(cls, value: str | None) -> str | None:
+        if value is not None and value != "" and not RATE_LIMIT.match(value):
+            raise rule_error(
+                f"'{value}' is not a RouterOS rate-limit",
+                hint="e.g. 10M/10M, or 10M/10M 20M/20M 8M/8M 16/16 8 5M/5M",
+            )
+        return value
+
     def on_router(self, router: str) -> bool:
         return self.routers is None or router in self.routers
 
@@ -169,6 +283,15 @@ class Pppoe(Frozen):
     remote_address: StrictStr | None = None
     caller_id: StrictStr | None = None
 
+    @field_validator("username")
+    @classmethod
+    def _username_ascii(cls, value: str | None) -> str | None:
+        if value is not None and not USERNAME.match(value):
+            raise rule_error(
+                f"username '{value}' must be 1-64 printable ASCII characters without spaces"
+            )
+        return value
+
 
 class Customer(Frozen):
     id: StrictStr
@@ -177,16 +300,43 @@ class Customer(Frozen):
     email: StrictStr | None = None
     address: StrictStr = ""
     router: StrictStr
-    start: date
+    start: IsoDate
     profile: Dated[StrictStr]
     price: Dated[Money] | None = None
     status: CustomerStatus = "active"
-    end: date | None = None
+    end: IsoDate | None = None
     suspend_reason: StrictStr = ""
     pppoe: Pppoe = Pppoe()
     protect: StrictBool = False
     adopt: StrictBool = False  # written by `isk import`: take over the live secret as it is
     notes: StrictStr = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_pattern(cls, value: str) -> str:
+        if not CUSTOMER_ID.match(value):
+            raise rule_error(
+                f"customer id '{value}' must match {CUSTOMER_ID.pattern}",
+                hint="lower-case letters, digits, '.', '_' and '-'; rename the file",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _dates_consistent(self) -> Customer:
+        if self.status == "terminated" and self.end is None:
+            raise rule_error(
+                "a terminated customer needs an end date", ("end",), "add end: YYYY-MM-DD"
+            )
+        if self.end is not None and self.end < self.start:
+            raise rule_error(f"end {self.end} is before start {self.start}", ("end",))
+        first = self.profile.changes[0].from_
+        if first != self.start:
+            raise rule_error(
+                f"the first profile entry starts on {first}, not on start {self.start}",
+                ("profile", "changes", 0, "from"),
+                f"make it from: {self.start}",
+            )
+        return self
 
     @property
     def username(self) -> str:
@@ -206,16 +356,47 @@ class LedgerEntry(Frozen):
     id: StrictStr
     customer: StrictStr
     amount: PositiveMoney
-    date: date
+    date: IsoDate
     kind: EntryKind = "payment"
     method: PaymentMethod | None = None
     reference: StrictStr = ""
     note: StrictStr = ""
 
+    @field_validator("id")
+    @classmethod
+    def _id_given(cls, value: str) -> str:
+        if not value.strip() or value != value.strip():
+            raise rule_error(f"ledger id '{value}' must be non-empty without surrounding spaces")
+        return value
+
+    @model_validator(mode="after")
+    def _method_matches_kind(self) -> LedgerEntry:
+        # Cash moved (payment, refund) must say how; a credit moves no cash.
+        if self.kind == "credit" and self.method is not None:
+            raise rule_error(
+                "a credit moves no cash and takes no method", ("method",), "remove method"
+            )
+        if self.kind != "credit" and self.method is None:
+            raise rule_error(
+                f"a {self.kind} needs a method",
+                ("method",),
+                "one of cash, transfer, qris, ewallet, other",
+            )
+        return self
+
     @property
     def signed_amount(self) -> int:
         """What the entry adds to the customer's running credit."""
         return -self.amount if self.kind == "refund" else self.amount
+
+
+def _check_name(value: str, what: str) -> str:
+    if not NAME.match(value):
+        raise rule_error(
+            f"{what} name '{value}' must match {NAME.pattern}",
+            hint="letters, digits, '.', '_' and '-', starting with a letter or digit",
+        )
+    return value
 
 
 # --- the whole repository -----------------------------------------------------------------

@@ -1,0 +1,715 @@
+"""Read and validate the whole state repository into one immutable `State` (SPEC §2).
+
+Every problem is collected (never just the first) as a `ConfigError` located to
+file:line:column, and `load_state` raises `ValidationFailed` with all of them.
+Order: settings, routers, profiles, customers, ledger, then the rules that span
+files (references, uniqueness, case collisions, passwords).
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from isk_reconcile import secrets
+from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
+from isk_reconcile.model import (
+    Customer,
+    LedgerEntry,
+    Profile,
+    Router,
+    Settings,
+    State,
+    _iso_date,
+)
+from isk_reconcile.yamlsource import (
+    SourceFile,
+    YamlPath,
+    describe_value,
+    format_path,
+    read_yaml,
+)
+
+SETTINGS_FILE = "state/settings.yaml"
+ROUTERS_FILE = "state/routers.yaml"
+PROFILES_DIR = "state/profiles"
+CUSTOMERS_DIR = "state/customers"
+PAYMENTS_DIR = "payments"
+
+# Fields holding a value that may change over time (plain, or a dated list).
+DATED_FIELDS = {Profile: ("price",), Customer: ("profile", "price")}
+DATED_HINT = "a plain value, or a dated list: [{from: YYYY-MM-DD, value: ...}, ...]"
+
+
+def load_state(repo: Path, *, cache: bool = True) -> State:
+    """Load and validate everything under `repo`; raise `ValidationFailed` listing all errors."""
+    loading = _Loading(Path(repo), cache)
+    return loading.run()
+
+
+def load_settings(repo: Path, *, cache: bool = True) -> Settings:
+    """Only state/settings.yaml (for commands that need no customers, e.g. encrypting)."""
+    loading = _Loading(Path(repo), cache)
+    settings = loading.settings_from_file()
+    if loading.errors:
+        raise ValidationFailed(loading.errors)
+    return settings
+
+
+def ledger_warnings(state: State, as_of: date) -> list[ConfigError]:
+    """Warnings that depend on the as-of date: ledger entries not counted yet."""
+    warnings = []
+    for entry in state.ledger:
+        if entry.date > as_of:
+            warnings.append(
+                ConfigError(
+                    state.loc("ledger", entry.id) or Loc(PAYMENTS_DIR),
+                    f"{entry.id}.date",
+                    f"dated {entry.date}, after the as-of date {as_of}: not counted yet",
+                    severity="warning",
+                )
+            )
+    return warnings
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A validated object and where it was written."""
+
+    source: SourceFile
+    path: YamlPath  # of the object inside its file
+    label: str  # how fields of this object are named in messages ("" for whole-file objects)
+
+
+class _Loading:
+    def __init__(self, repo: Path, cache: bool):
+        self.repo = repo
+        self.cache = cache
+        self.errors: list[ConfigError] = []
+        self.warnings: list[ConfigError] = []
+        self.locations: dict[tuple[str, str], Loc] = {}
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def read(self, relative: str) -> SourceFile:
+        source = read_yaml(self.repo, relative, cache=self.cache)
+        self.errors.extend(source.errors)
+        return source
+
+    def error(
+        self,
+        source: SourceFile,
+        path: YamlPath,
+        message: str,
+        hint: str = "",
+        *,
+        label: str = "",
+        key: bool = False,
+        field: str | None = None,
+    ) -> None:
+        if field is None:
+            field = _field_name(label, path)
+        self.errors.append(ConfigError(source.loc(path, key=key), field, message, hint))
+
+    def file_error(self, relative: str, message: str, hint: str = "") -> None:
+        self.errors.append(ConfigError(Loc(relative, 1, 1), "", message, hint))
+
+    def expect_mapping(self, source: SourceFile, path: YamlPath, value: Any, label: str) -> bool:
+        if isinstance(value, dict):
+            return True
+        self.error(
+            source, path, f"must be a mapping of keys, not {describe_value(value)}", label=label
+        )
+        return False
+
+    def validate(
+        self,
+        model: type[BaseModel],
+        raw: dict[str, Any],
+        placed: _Placed,
+        translate: Callable[[tuple], tuple[YamlPath, bool]] | None = None,
+    ) -> Any:
+        """model.model_validate(raw), with every failure turned into a located ConfigError."""
+        try:
+            return model.model_validate(raw)
+        except ValidationError as failure:
+            for detail in failure.errors(include_url=False):
+                self.errors.append(_located(detail, model, raw, placed, translate))
+            return None
+
+    def yaml_files(self, directory: str, *, recursive: bool) -> list[str]:
+        base = self.repo / directory
+        if not base.is_dir():
+            return []
+        pattern = "**/*" if recursive else "*"
+        found, ignored = [], []
+        for path in base.glob(pattern):
+            if not path.is_file():
+                continue
+            if path.suffix == ".yaml":
+                found.append(path.relative_to(self.repo).as_posix())
+            elif path.suffix == ".yml":
+                ignored.append(path.relative_to(self.repo).as_posix())
+        for relative in sorted(ignored):
+            self.file_error(relative, "files ending .yml are not read", "rename it to .yaml")
+        return sorted(found)
+
+    # --- the repository ---------------------------------------------------------------
+
+    def run(self) -> State:
+        if not (self.repo / ROUTERS_FILE).is_file():
+            raise IskError(f"{self.repo}: not a state repository (no {ROUTERS_FILE})")
+        settings = self.settings_from_file()
+        routers = self.routers(settings)
+        profiles = self.profiles()
+        customers = self.customers()
+        ledger = self.ledger()
+        self.check_settings_references(settings, routers, profiles)
+        self.check_profile_routers(profiles, routers)
+        self.check_customers(settings, customers, routers, profiles)
+        self.check_ledger_customers(ledger, customers)
+        if self.errors:
+            raise ValidationFailed(self.errors)
+        return State(
+            settings=settings,
+            routers={name: router for name, (router, _) in routers.items()},
+            profiles={name: profile for name, (profile, _) in profiles.items()},
+            customers={cid: customer for cid, (customer, _) in customers.items()},
+            ledger=tuple(entry for entry, _ in ledger),
+            locations=self.locations,
+            warnings=tuple(self.warnings),
+        )
+
+    def settings_from_file(self) -> Settings:
+        if not (self.repo / SETTINGS_FILE).is_file():
+            self.settings_source = None
+            return Settings()
+        source = self.read(SETTINGS_FILE)
+        self.settings_source = source
+        raw = source.data if source.data is not None else {}
+        if not self.expect_mapping(source, (), raw, ""):
+            return Settings()
+        settings = self.validate(Settings, raw, _Placed(source, (), ""))
+        if settings is None:
+            return Settings()
+        for index, text in enumerate(settings.secrets.recipients):
+            try:
+                secrets.parse_recipient(text)
+            except IskError:
+                self.error(
+                    source,
+                    ("secrets", "recipients", index),
+                    "not an age public key",
+                    "age1... as printed by `isk secrets keygen`",
+                )
+        return settings
+
+    def routers(self, settings: Settings) -> dict[str, tuple[Router, _Placed]]:
+        source = self.read(ROUTERS_FILE)
+        raw_all = source.data if source.data is not None else {}
+        routers: dict[str, tuple[Router, _Placed]] = {}
+        if not self.expect_mapping(source, (), raw_all, ""):
+            return routers
+        for name, raw in raw_all.items():
+            placed = _Placed(source, (name,), name)
+            self.locations[("router", name)] = source.loc((name,), key=True)
+            if not self.expect_mapping(source, (name,), raw, name):
+                continue
+            raw = dict(raw)
+            for key in list(raw):
+                if "password" in key.lower() and key != "password_env":
+                    # Never echo the value: it is a credential.
+                    self.error(
+                        source,
+                        (name, key),
+                        "router passwords come from the environment: set password_env",
+                        "remove this key and put the password in an environment variable",
+                        label=name,
+                        key=True,
+                    )
+                    del raw[key]
+            if "name" in raw:
+                self.error(
+                    source,
+                    (name, "name"),
+                    "a router's name is its key in routers.yaml",
+                    "remove this key",
+                    label=name,
+                    key=True,
+                )
+                del raw["name"]
+            # Overrides merge over the global settings: setting only `mode` keeps `disconnect`.
+            for section, defaults in (("suspend", settings.suspend), ("safety", settings.safety)):
+                if isinstance(raw.get(section), dict):
+                    raw[section] = defaults.model_dump() | raw[section]
+            router = self.validate(Router, {**raw, "name": name}, placed, _router_translate)
+            if router is not None:
+                routers[name] = (router, placed)
+        self.check_case_collisions(
+            "router", [(name, source.loc((name,), key=True)) for name in raw_all]
+        )
+        return routers
+
+    def profiles(self) -> dict[str, tuple[Profile, _Placed]]:
+        profiles: dict[str, tuple[Profile, _Placed]] = {}
+        names: list[tuple[str, Loc]] = []
+        for relative in self.yaml_files(PROFILES_DIR, recursive=False):
+            name = Path(relative).stem
+            names.append((name, Loc(relative, 1, 1)))
+            self.locations[("profile", name)] = Loc(relative, 1, 1)
+            source = self.read(relative)
+            placed = _Placed(source, (), "")
+            if not self.expect_mapping(source, (), source.data, ""):
+                continue
+            raw = dict(source.data)
+            if "name" in raw:
+                self.error(
+                    source,
+                    ("name",),
+                    "a profile's name is its file name",
+                    "remove this key",
+                    key=True,
+                )
+                del raw["name"]
+            raw["name"] = name
+            if "price" in raw and raw["price"] is not None:
+                raw["price"] = _dated(raw["price"], date.min)
+            profile = self.validate(
+                Profile, raw, placed, _translate_for(Profile, source.data, _whole_file_name)
+            )
+            if profile is not None:
+                profiles[name] = (profile, placed)
+        self.check_case_collisions("profile", names)
+        return profiles
+
+    def customers(self) -> dict[str, tuple[Customer, _Placed]]:
+        customers: dict[str, tuple[Customer, _Placed]] = {}
+        for relative in self.yaml_files(CUSTOMERS_DIR, recursive=False):
+            customer_id = Path(relative).stem
+            self.locations[("customer", customer_id)] = Loc(relative, 1, 1)
+            source = self.read(relative)
+            placed = _Placed(source, (), "")
+            if not self.expect_mapping(source, (), source.data, ""):
+                continue
+            raw = dict(source.data)
+            if "id" in raw:
+                self.error(
+                    source, ("id",), "a customer's id is its file name", "remove this key", key=True
+                )
+                del raw["id"]
+            raw["id"] = customer_id
+            try:
+                start = _iso_date(raw.get("start"))
+            except Exception:  # PydanticCustomError; reported by validation below
+                start = date.min
+            if raw.get("profile") is not None:
+                raw["profile"] = _dated(raw["profile"], start)
+            if raw.get("price") is not None:
+                raw["price"] = _dated(raw["price"], date.min)
+            customer = self.validate(
+                Customer, raw, placed, _translate_for(Customer, source.data, _whole_file_name)
+            )
+            if customer is not None:
+                customers[customer_id] = (customer, placed)
+        # Ids are lower-case by their pattern, so two ids cannot differ only in case.
+        return customers
+
+    def ledger(self) -> list[tuple[LedgerEntry, _Placed]]:
+        entries: list[tuple[LedgerEntry, _Placed]] = []
+        first_seen: dict[str, Loc] = {}
+        for relative in self.yaml_files(PAYMENTS_DIR, recursive=True):
+            source = self.read(relative)
+            if source.data is None:
+                continue
+            if not isinstance(source.data, list):
+                self.error(
+                    source,
+                    (),
+                    f"a payments file is a YAML list of entries, not {describe_value(source.data)}",
+                    "start each entry with '- id: ...'",
+                )
+                continue
+            lines = source.item_lines
+            for index, raw in enumerate(source.data):
+                entry_id = raw.get("id") if isinstance(raw, dict) else None
+                label = entry_id if isinstance(entry_id, str) and entry_id else f"[{index}]"
+                placed = _Placed(source, (index,), label)
+                if not self.expect_mapping(source, (index,), raw, label):
+                    continue
+                line = lines[index] if index < len(lines) else 1
+                here = Loc(relative, line, 1)
+                if isinstance(entry_id, str):
+                    if entry_id in first_seen:
+                        self.error(
+                            source,
+                            (index, "id"),
+                            f"duplicate ledger id '{entry_id}' (also at {first_seen[entry_id]})",
+                            "every entry needs its own id; correct a mistake with a new entry",
+                            label=label,
+                        )
+                        continue
+                    first_seen[entry_id] = here
+                    self.locations[("ledger", entry_id)] = here
+                entry = self.validate(LedgerEntry, raw, placed)
+                if entry is not None:
+                    entries.append((entry, placed))
+        return entries
+
+    # --- rules across files -----------------------------------------------------------
+
+    def check_case_collisions(self, what: str, names: Iterable[tuple[str, Loc]]) -> None:
+        seen: dict[str, tuple[str, Loc]] = {}
+        for name, loc in sorted(names, key=lambda item: item[1]):
+            folded = name.casefold()
+            if folded in seen and seen[folded][0] != name:
+                other, other_loc = seen[folded]
+                self.errors.append(
+                    ConfigError(
+                        loc,
+                        name,
+                        f"{what} name '{name}' differs from '{other}' ({other_loc}) only in case",
+                        "names must differ in more than case (case-insensitive file systems)",
+                    )
+                )
+            else:
+                seen.setdefault(folded, (name, loc))
+
+    def check_settings_references(
+        self,
+        settings: Settings,
+        routers: dict[str, tuple[Router, _Placed]],
+        profiles: dict[str, tuple[Profile, _Placed]],
+    ) -> None:
+        """Every router that isolates must have its isolate profile, pushed to it."""
+        for name, (router, placed) in routers.items():
+            suspend = router.suspend or settings.suspend
+            if suspend.mode != "isolate" or not suspend.isolate_profile:
+                continue
+            profile_name = suspend.isolate_profile
+            problem = None
+            if profile_name not in profiles:
+                problem = f"isolate profile '{profile_name}' is not defined in {PROFILES_DIR}/"
+            elif not profiles[profile_name][0].on_router(name):
+                problem = f"isolate profile '{profile_name}' is not pushed to router '{name}'"
+            if problem is None:
+                continue
+            overridden = router.suspend is not None and "isolate_profile" in (
+                placed.source.data[name].get("suspend") or {}
+            )
+            if overridden or self.settings_source is None:
+                self.error(placed.source, (name, "suspend", "isolate_profile"), problem, label=name)
+            else:
+                self.error(
+                    self.settings_source,
+                    ("suspend", "isolate_profile"),
+                    f"{problem} (router '{name}' suspends by isolating)",
+                )
+
+    def check_profile_routers(
+        self,
+        profiles: dict[str, tuple[Profile, _Placed]],
+        routers: dict[str, tuple[Router, _Placed]],
+    ) -> None:
+        for profile, placed in profiles.values():
+            for index, router in enumerate(profile.routers or ()):
+                if router not in routers:
+                    self.error(
+                        placed.source,
+                        ("routers", index),
+                        f"unknown router '{router}'",
+                        _did_you_mean(router, routers),
+                    )
+
+    def check_customers(
+        self,
+        settings: Settings,
+        customers: dict[str, tuple[Customer, _Placed]],
+        routers: dict[str, tuple[Router, _Placed]],
+        profiles: dict[str, tuple[Profile, _Placed]],
+    ) -> None:
+        usernames: dict[tuple[str, str], tuple[str, Loc]] = {}
+        for customer, placed in customers.values():
+            source = placed.source
+            raw = source.data
+            if customer.router not in routers:
+                self.error(
+                    source,
+                    ("router",),
+                    f"unknown router '{customer.router}'",
+                    _did_you_mean(customer.router, routers),
+                )
+            dated_list = isinstance(raw.get("profile"), list)
+            for index, change in enumerate(customer.profile.changes):
+                path: YamlPath = ("profile", index, "value") if dated_list else ("profile",)
+                name = change.value
+                if name not in profiles:
+                    self.error(
+                        source, path, f"unknown profile '{name}'", _did_you_mean(name, profiles)
+                    )
+                    continue
+                profile = profiles[name][0]
+                if profile.price is None and customer.status != "free" and customer.price is None:
+                    self.error(
+                        source,
+                        path,
+                        f"profile '{name}' has no price and is not sellable",
+                        "choose a package with a price, or give the customer a price",
+                    )
+                if customer.router in routers and not profile.on_router(customer.router):
+                    self.error(
+                        source,
+                        path,
+                        f"profile '{name}' is not pushed to router '{customer.router}'",
+                        f"add {customer.router} to the profile's routers",
+                    )
+            key = (customer.router, customer.username)
+            username_path: YamlPath = ("pppoe", "username")
+            here = source.loc(username_path) if customer.pppoe.username else Loc(source.path, 1, 1)
+            if key in usernames:
+                other, other_loc = usernames[key]
+                self.errors.append(
+                    ConfigError(
+                        here,
+                        "pppoe.username",
+                        f"PPPoE username '{customer.username}' on router '{customer.router}' "
+                        f"is also used by customer '{other}' ({other_loc})",
+                        "usernames must be unique per router",
+                    )
+                )
+            else:
+                usernames[key] = (customer.id, here)
+            self.check_password(settings, customer, source)
+
+    def check_password(self, settings: Settings, customer: Customer, source: SourceFile) -> None:
+        password = customer.pppoe.password
+        path: YamlPath = ("pppoe", "password")
+        if password is None:
+            if not customer.adopt:
+                self.error(
+                    source,
+                    path,
+                    "missing PPPoE password",
+                    'add pppoe.password: "age:..." (from `isk secrets encrypt`), '
+                    "or adopt: true to keep the router's password",
+                )
+            return
+        if secrets.is_encrypted(password):
+            problem = secrets.check_ciphertext(password)
+            if problem:
+                self.error(source, path, problem, "encrypt it again with `isk secrets encrypt`")
+        elif not settings.secrets.allow_plaintext:
+            self.error(
+                source,
+                path,
+                "plaintext password refused",
+                "encrypt it with `isk secrets encrypt`, "
+                "or set secrets.allow_plaintext: true in state/settings.yaml",
+            )
+
+    def check_ledger_customers(
+        self,
+        ledger: list[tuple[LedgerEntry, _Placed]],
+        customers: dict[str, tuple[Customer, _Placed]],
+    ) -> None:
+        for entry, placed in ledger:
+            if entry.customer not in customers:
+                self.error(
+                    placed.source,
+                    (*placed.path, "customer"),
+                    f"unknown customer '{entry.customer}'",
+                    _did_you_mean(entry.customer, customers),
+                    label=placed.label,
+                    field=f"{placed.label}.customer",
+                )
+
+
+# --- turning pydantic errors into located ConfigErrors -------------------------------------
+
+
+def _dated(value: Any, default_from: date) -> dict[str, Any]:
+    """A plain value is one change dated `default_from`; a list is the changes themselves."""
+    if isinstance(value, list):
+        return {"changes": value}
+    return {"changes": [{"from": default_from, "value": value}]}
+
+
+def _whole_file_name(loc: tuple) -> tuple[YamlPath, bool] | None:
+    # The name/id of a profile or customer is its file name: point at the file.
+    if loc[:1] in (("name",), ("id",)):
+        return (), False
+    return None
+
+
+def _router_translate(loc: tuple) -> tuple[YamlPath, bool]:
+    if loc[:1] == ("name",):
+        return (), True
+    return loc, False
+
+
+def _translate_for(
+    model: type[BaseModel],
+    raw: dict[str, Any],
+    special: Callable[[tuple], tuple[YamlPath, bool] | None],
+) -> Callable[[tuple], tuple[YamlPath, bool]]:
+    """Map a model loc back to the YAML path, undoing the `changes` wrapper of dated values."""
+    dated = DATED_FIELDS.get(model, ())
+
+    def translate(loc: tuple) -> tuple[YamlPath, bool]:
+        handled = special(loc)
+        if handled is not None:
+            return handled
+        if loc and loc[0] in dated and loc[1:2] == ("changes",):
+            if isinstance(raw.get(loc[0]), list):
+                return (loc[0], *loc[2:]), False
+            return (loc[0],), False
+        return loc, False
+
+    return translate
+
+
+def _located(
+    detail: Any,
+    model: type[BaseModel],
+    raw: dict[str, Any],
+    placed: _Placed,
+    translate: Callable[[tuple], tuple[YamlPath, bool]] | None,
+) -> ConfigError:
+    kind = detail["type"]
+    model_loc = tuple(detail["loc"])
+    context = detail.get("ctx") or {}
+    hint = ""
+    if kind == "isk_rule":
+        model_loc = model_loc + tuple(context.get("at", ()))
+        hint = context.get("hint", "")
+    path, at_key = translate(model_loc) if translate else (model_loc, False)
+    full: YamlPath = (*placed.path, *path)
+    source = placed.source
+    field = _field_name(placed.label, path)
+    value = detail.get("input")
+    secret = any("password" in str(part) for part in path)
+    raw_text = source.raw(full) if _is_scalar(value) and not isinstance(value, str) else None
+    shown = "the value" if secret else (raw_text if raw_text is not None else repr(value))
+    last = str(path[-1]) if path else ""
+
+    if kind == "missing":
+        message, at_key = f"required key '{last}' is missing", False
+        loc = source.loc(full[:-1])
+    elif kind == "extra_forbidden":
+        allowed = _allowed_keys(model, model_loc[:-1])
+        message = f"unknown key '{last}'"
+        close = difflib.get_close_matches(last, allowed, n=1)
+        if close:
+            message += f" (did you mean '{close[0]}'?)"
+        hint = "allowed: " + ", ".join(allowed) if allowed and not close else ""
+        loc = source.loc(full, key=True)
+    else:
+        loc = source.loc(full, key=at_key)
+        message, hint = _describe(kind, detail, value, shown, last, secret, hint)
+    return ConfigError(loc, field, message, hint)
+
+
+def _describe(
+    kind: str, detail: Any, value: Any, shown: str, key: str, secret: bool, hint: str
+) -> tuple[str, str]:
+    read_as = describe_value(value)
+    quote_hint = "quote it" if secret else f'quote it: {key}: "{shown}"'
+    if kind == "string_type":
+        if value is None:
+            return "is empty", "write a value, or remove the key"
+        if _is_scalar(value):
+            return f"{shown} was read as {read_as}, not text", quote_hint
+        return f"must be text, not {read_as}", hint
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        if isinstance(value, float):
+            return f"{shown} is not a whole number", "money is an integer in rupiah, no decimals"
+        if isinstance(value, bool):
+            return f"{shown} was read as a boolean, not a number", hint
+        if isinstance(value, str):
+            return f"'{value}' is text, not a number", "remove the quotes"
+        return f"must be a whole number, not {read_as}", hint
+    if kind == "bool_type":
+        if isinstance(value, str):
+            return f"'{value}' is text, not true/false", "write true or false without quotes"
+        return f"must be true or false, not {read_as}", hint
+    if kind == "literal_error":
+        expected = detail.get("ctx", {}).get("expected", "")
+        if isinstance(value, bool):
+            return f"{shown} was read as a boolean; expected {expected}", quote_hint
+        return f"{shown} is not one of {expected}", hint
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if key in ("price", "profile") or key.isdigit():
+            return f"must be a mapping, not {read_as}", DATED_HINT
+        return f"must be a mapping of keys, not {read_as}", hint
+    if kind in ("tuple_type", "list_type"):
+        return f"must be a list, not {read_as}", hint
+    if kind in ("isk_date", "isk_datetime") and _is_scalar(value) and not secret:
+        return f"{shown}: {detail['msg']}", hint
+    message = str(detail["msg"])
+    if message.startswith("Input should be "):
+        message = "must be " + message[len("Input should be ") :]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return message, hint
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool | date)
+
+
+def _field_name(label: str, path: YamlPath) -> str:
+    inner = format_path(path)
+    if not label:
+        return inner
+    if not inner:
+        return label
+    return f"{label}{inner}" if inner.startswith("[") else f"{label}.{inner}"
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys a mapping at `loc` (a model loc under `model`) may have."""
+    current: Any = model
+    for part in loc:
+        current = _model_in(current)
+        if current is None:
+            return []
+        if isinstance(part, int):
+            continue
+        field = next(
+            (f for n, f in current.model_fields.items() if (f.alias or n) == part),
+            None,
+        )
+        if field is None:
+            return []
+        current = field.annotation
+    current = _model_in(current)
+    if current is None:
+        return []
+    # The name or id of a router, profile or customer is its key or file name.
+    hidden = {"name"} if current in (Router, Profile) else {"id"} if current is Customer else set()
+    return sorted((f.alias or n) for n, f in current.model_fields.items() if n not in hidden)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (Optional, tuple[...], Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+__all__ = ["ledger_warnings", "load_settings", "load_state"]

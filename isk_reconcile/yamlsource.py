@@ -1,0 +1,314 @@
+"""YAML files read safely, with the position of every value (SPEC §2, general rules).
+
+PyYAML's constructors forget where values came from and silently keep the last of
+two duplicate keys, so we compose the node tree with the libyaml C parser and build
+plain Python values ourselves: strings, ints, floats, bools, None, dates, dicts and
+lists. Every value's line and column is kept (by YAML path) for error messages, and
+problems that belong to the file itself (syntax, duplicate keys, unsupported tags,
+non-string keys) are collected as `ConfigError`s.
+
+Parsed files are cached under `<repo>/.isk-cache/` keyed by the sha256 of their bytes,
+so re-loading an unchanged repository does not parse YAML again. Positions are not
+cached: they are only needed when something is wrong, and then the file is re-read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from isk_reconcile.errors import ConfigError, Loc
+
+# Bump whenever the cached structure or the construction rules change.
+CACHE_FORMAT = "isk-yaml-cache/1"
+CACHE_DIR = ".isk-cache"
+
+YamlPath = tuple[str | int, ...]
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
+    _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+_MAP, _SEQ = _TAG + "map", _TAG + "seq"
+
+# Shared scalar constructors (stateless for scalars).
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
+@dataclass(frozen=True)
+class Positions:
+    """Where each value (and each mapping key) of a file is written, by YAML path."""
+
+    values: dict[YamlPath, tuple[int, int]]
+    keys: dict[YamlPath, tuple[int, int]]
+    raw: dict[YamlPath, str]  # source text of scalars YAML typed as non-strings
+
+
+@dataclass
+class SourceFile:
+    """One parsed YAML file: its plain data, its own errors, and positions on demand."""
+
+    repo: Path
+    path: str  # relative to the repo, with forward slashes
+    data: Any
+    errors: tuple[ConfigError, ...]
+    item_lines: tuple[int, ...] = ()  # line of each top-level list item / mapping value
+    _positions: Positions | None = field(default=None, repr=False)
+
+    @property
+    def positions(self) -> Positions:
+        if self._positions is None:
+            parsed = parse_yaml((self.repo / self.path).read_bytes(), self.path)
+            self._positions = parsed._positions or Positions({}, {}, {})
+        return self._positions
+
+    def loc(self, path: YamlPath, *, key: bool = False) -> Loc:
+        """The position of `path` (its key when `key`), else of its nearest written ancestor."""
+        positions = self.positions
+        table = positions.keys if key else positions.values
+        if path in table:
+            line, column = table[path]
+            return Loc(self.path, line, column)
+        for end in range(len(path) - 1, -1, -1):
+            prefix = path[:end]
+            if prefix in positions.values:
+                line, column = positions.values[prefix]
+                return Loc(self.path, line, column)
+        return Loc(self.path, 1, 1)
+
+    def raw(self, path: YamlPath) -> str | None:
+        """The source text of a scalar that YAML read as a non-string."""
+        return self.positions.raw.get(path)
+
+
+def read_yaml(repo: Path, relative: str, *, cache: bool = True) -> SourceFile:
+    """Read `repo/relative`, from the parse cache when its content is unchanged."""
+    content = (repo / relative).read_bytes()
+    if not cache:
+        return _with_repo(parse_yaml(content, relative), repo)
+    digest = hashlib.sha256(CACHE_FORMAT.encode() + b"\0" + content).hexdigest()
+    cache_file = repo / CACHE_DIR / "yaml" / digest[:2] / f"{digest}.pickle"
+    cached = _read_cache(cache_file)
+    if cached is not None:
+        data, errors, item_lines = cached
+        # Errors name the file they were found in; a renamed file keeps its content.
+        errors = tuple(_renamed(error, relative) for error in errors)
+        return SourceFile(repo, relative, data, errors, item_lines)
+    parsed = _with_repo(parse_yaml(content, relative), repo)
+    _write_cache(cache_file, (CACHE_FORMAT, parsed.data, parsed.errors, parsed.item_lines))
+    return parsed
+
+
+def _with_repo(parsed: SourceFile, repo: Path) -> SourceFile:
+    parsed.repo = repo
+    return parsed
+
+
+def _renamed(error: ConfigError, path: str) -> ConfigError:
+    if error.loc.file == path:
+        return error
+    return ConfigError(
+        Loc(path, error.loc.line, error.loc.column), error.field, error.message, error.hint
+    )
+
+
+def _read_cache(cache_file: Path) -> tuple[Any, tuple[ConfigError, ...], tuple[int, ...]] | None:
+    try:
+        with cache_file.open("rb") as handle:
+            loaded = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a corrupt or foreign cache entry is simply ignored
+        return None
+    if not (isinstance(loaded, tuple) and len(loaded) == 4 and loaded[0] == CACHE_FORMAT):
+        return None
+    return loaded[1], loaded[2], loaded[3]
+
+
+def _write_cache(cache_file: Path, payload: tuple) -> None:
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, cache_file)
+    except OSError:  # a read-only checkout still works, just without the cache
+        return
+
+
+def parse_yaml(content: bytes, relative: str) -> SourceFile:
+    """Parse one YAML document into plain values, positions and the file's own errors."""
+    builder = _Builder(relative)
+    try:
+        loader = yaml.CSafeLoader(content)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as problem:
+        mark = problem.problem_mark or problem.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"YAML syntax error: {problem.problem or problem.context}"
+        builder.error((), message, position=(line, column))
+        return builder.result(None)
+    except yaml.YAMLError as problem:  # e.g. undecodable bytes
+        builder.error((), f"cannot read YAML: {problem}", position=(1, 1))
+        return builder.result(None)
+    if node is None:
+        return builder.result(None)
+    data = builder.build(node, ())
+    if isinstance(node, yaml.SequenceNode):
+        builder.item_lines = [item.start_mark.line + 1 for item in node.value]
+    elif isinstance(node, yaml.MappingNode):
+        builder.item_lines = [value.start_mark.line + 1 for _, value in node.value]
+    return builder.result(data)
+
+
+class _Builder:
+    def __init__(self, relative: str):
+        self.relative = relative
+        self.values: dict[YamlPath, tuple[int, int]] = {}
+        self.keys: dict[YamlPath, tuple[int, int]] = {}
+        self.raw: dict[YamlPath, str] = {}
+        self.errors: list[ConfigError] = []
+        self.item_lines: list[int] = []
+        self._seen: set[int] = set()
+
+    def result(self, data: Any) -> SourceFile:
+        return SourceFile(
+            repo=Path("."),
+            path=self.relative,
+            data=data,
+            errors=tuple(self.errors),
+            item_lines=tuple(self.item_lines),
+            _positions=Positions(self.values, self.keys, self.raw),
+        )
+
+    def error(
+        self, path: YamlPath, message: str, hint: str = "", *, position: tuple[int, int]
+    ) -> None:
+        loc = Loc(self.relative, position[0], position[1])
+        self.errors.append(ConfigError(loc, format_path(path), message, hint))
+
+    def build(self, node: yaml.Node, path: YamlPath) -> Any:
+        position = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.values[path] = position
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path, position)
+        # An alias shares its node object; refusing it also rules out "billion laughs".
+        if id(node) in self._seen:
+            self.error(path, "YAML anchors and aliases are not supported", position=position)
+            return None
+        self._seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                self.error(path, f"unsupported YAML tag {node.tag}", position=position)
+                return None
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        if node.tag != _MAP:
+            self.error(path, f"unsupported YAML tag {node.tag}", position=position)
+            return None
+        return self._mapping(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key_position = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                kind = describe_tag(key_node.tag)
+                self.error(
+                    (*path, str(shown)),
+                    f"key {shown} was read as {kind}, not text",
+                    f'quote it: "{shown}"',
+                    position=key_position,
+                )
+                continue
+            key = key_node.value
+            child = (*path, key)
+            if key in first_seen:
+                self.error(
+                    child,
+                    f"duplicate key '{key}' (first written on line {first_seen[key]})",
+                    "remove one of them",
+                    position=key_position,
+                )
+                continue
+            first_seen[key] = key_position[0]
+            self.keys[child] = key_position
+            result[key] = self.build(value_node, child)
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode, path: YamlPath, position: tuple[int, int]) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        self.raw[path] = node.value
+        if tag == _INT:
+            return _SCALARS.construct_yaml_int(node)
+        if tag == _BOOL:
+            return _SCALARS.construct_yaml_bool(node)
+        if tag == _NULL:
+            return None
+        if tag == _FLOAT:
+            return _SCALARS.construct_yaml_float(node)
+        if tag == _TIMESTAMP:
+            return _SCALARS.construct_yaml_timestamp(node)
+        self.error(
+            path,
+            f"unsupported YAML tag {tag}",
+            "only plain YAML values are allowed",
+            position=position,
+        )
+        return None
+
+
+def describe_tag(tag: str) -> str:
+    return {
+        _INT: "a number",
+        _FLOAT: "a number",
+        _BOOL: "a boolean",
+        _NULL: "null",
+        _TIMESTAMP: "a date",
+        _MAP: "a mapping",
+        _SEQ: "a list",
+    }.get(tag, f"a {tag}")
+
+
+def describe_value(value: Any) -> str:
+    """What YAML turned a value into, in words (for "was read as ..." messages)."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null (empty)"
+    if isinstance(value, datetime):
+        return "a date and time"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "text"
+
+
+def format_path(path: YamlPath) -> str:
+    """A YAML path as people write it: pppoe.password, price[1].from."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
