@@ -22,6 +22,9 @@ COMMAND_MODULES = [
     "billing",
     "sim",
     "router",
+    "reconcile",
+    "demo",
+    "workflow",
     "status",
     "report",
 ]

@@ -1,0 +1,318 @@
+"""Git-native workflows: `isk customer add`, `pay`, `history`, `import`, `ci init`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import click
+
+from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.customers import customer
+from isk_reconcile.cli.root import main
+from isk_reconcile.errors import IskError
+
+ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+class Rupiah(click.ParamType):
+    """An amount in whole rupiah: 150000, 150.000 or Rp150.000."""
+
+    name = "amount"
+
+    def convert(self, value: object, param, ctx) -> int:  # type: ignore[no-untyped-def]
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text.lower().startswith("rp"):
+            text = text[2:]
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+            text = text.replace(".", "")
+        if not text.isdigit():
+            self.fail(f"{value!r} is not a whole number of rupiah (e.g. 150000)", param, ctx)
+        return int(text)
+
+
+RUPIAH = Rupiah()
+
+
+# --- isk customer add -------------------------------------------------------------------
+
+
+@customer.command("add")
+@click.argument("customer_id", metavar="ID")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--router", required=True, help="Router the customer's PPPoE secret lives on.")
+@click.option("--profile", required=True, help="Package (a file in state/profiles).")
+@click.option("--phone", help='Phone number, e.g. "+6281234567890".')
+@click.option("--email")
+@click.option("--address", default="")
+@click.option("--start", type=ISO_DATE, help="Service start (default: the as-of date).")
+@click.option("--username", help="PPPoE username (default: the customer id).")
+@click.option("--price", type=RUPIAH, help="Per-customer price instead of the package's.")
+@click.option("--notes", default="")
+@click.option("--commit", "commit", is_flag=True, help="Commit the new file with git.")
+@pass_context
+def customer_add(
+    ctx: Context,
+    customer_id: str,
+    name: str,
+    router: str,
+    profile: str,
+    phone: str | None,
+    email: str | None,
+    address: str,
+    start,
+    username: str | None,
+    price: int | None,
+    notes: str,
+    commit: bool,
+) -> None:
+    """Write a new customer file with a generated, encrypted password (shown once)."""
+    from isk_reconcile.secrets import encrypt, generate_password
+    from isk_reconcile.writer import NewCustomer, add_customer, customer_path
+
+    state = ctx.state
+    password = generate_password()
+    settings = state.settings.secrets
+    if settings.recipients:
+        stored = encrypt(password, settings.recipients)
+    elif settings.allow_plaintext:
+        stored = password
+    else:
+        raise IskError("no age recipients: set secrets.recipients in state/settings.yaml")
+    new = NewCustomer(
+        id=customer_id,
+        name=name,
+        router=router,
+        profile=profile,
+        start=start.date() if start else ctx.as_of,
+        password=stored,
+        phone=phone,
+        email=email,
+        address=address,
+        username=username,
+        price=price,
+        notes=notes,
+    )
+    add_customer(ctx.repo, state, new)
+    relpath = customer_path(customer_id)
+    click.echo(f"wrote {relpath}")
+    if commit:
+        from isk_reconcile.history import commit_files
+
+        sha = commit_files(ctx.repo, [relpath], f"customer: add {customer_id} ({name}) on {router}")
+        click.echo(f"committed {sha}")
+    click.echo(f"PPPoE username: {new.username or customer_id}")
+    # The one place a plaintext password is shown: the admin hands it to the technician.
+    click.echo(f"PPPoE password (shown once, store it safely): {password}")
+
+
+# --- isk pay ------------------------------------------------------------------------------
+
+
+@main.command("pay")
+@click.argument("customer_id", metavar="CUSTOMER")
+@click.argument("amount", type=RUPIAH)
+@click.option("--date", "day", type=ISO_DATE, help="Date of the payment (default: as-of date).")
+@click.option(
+    "--kind",
+    type=click.Choice(["payment", "credit", "refund"]),
+    default="payment",
+    show_default=True,
+)
+@click.option(
+    "--method",
+    type=click.Choice(["cash", "transfer", "qris", "ewallet", "other"]),
+    help="How the money moved (payment and refund; default cash).",
+)
+@click.option("--reference", default="", help="Bank reference, receipt number, ...")
+@click.option("--note", default="")
+@click.option("--commit", "commit", is_flag=True, help="Commit the ledger file with git.")
+@pass_context
+def pay(
+    ctx: Context,
+    customer_id: str,
+    amount: int,
+    day,
+    kind: str,
+    method: str | None,
+    reference: str,
+    note: str,
+    commit: bool,
+) -> None:
+    """Append a ledger entry with the next free id to payments/<YYYY-MM>.yaml."""
+    from isk_reconcile.billing import rupiah, standing
+    from isk_reconcile.writer import NewEntry, add_entry
+
+    if kind == "credit" and method:
+        raise IskError("a credit is not cash: leave out --method")
+    if kind != "credit" and method is None:
+        method = "cash"
+    entry = NewEntry(
+        customer=customer_id,
+        amount=amount,
+        date=day.date() if day else ctx.as_of,
+        kind=kind,
+        method=method,
+        reference=reference,
+        note=note,
+    )
+    entry_id, relpath, state = add_entry(ctx.repo, ctx.state, entry)
+    how = f" {method}" if method else ""
+    click.echo(f"{relpath}: {entry_id} {kind} {customer_id} {rupiah(amount)}{how} on {entry.date}")
+    if commit:
+        from isk_reconcile.history import commit_files
+
+        label = "payment" if kind == "payment" else kind
+        message = f"{label}: {entry_id} {customer_id} {rupiah(amount)}{how}"
+        click.echo(f"committed {commit_files(ctx.repo, [relpath], message)}")
+    now = standing(state, customer_id, ctx.as_of)
+    through = now.paid_through.isoformat() if now.paid_through else "-"
+    click.echo(
+        f"{customer_id}: {now.access}, paid through {through}, balance {rupiah(now.balance)}"
+        f" ({now.reason})"
+    )
+
+
+# --- isk history --------------------------------------------------------------------------
+
+
+@main.command("history")
+@click.argument("customer_id", metavar="CUSTOMER")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@pass_context
+def history(ctx: Context, customer_id: str, fmt: str) -> None:
+    """The customer's timeline from git: file changes, ledger entries, standing changes."""
+    from isk_reconcile.history import timeline
+
+    events = timeline(ctx.repo, ctx.state, customer_id, ctx.as_of)
+    if fmt == "json":
+        document = {
+            "customer": customer_id,
+            "as_of": ctx.as_of.isoformat(),
+            "events": [event.to_json() for event in events],
+        }
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    for event in events:
+        who = ""
+        if event.commit is not None:
+            commit = event.commit
+            stamp = f"{commit.when:%Y-%m-%d %H:%M}"
+            who = f"  [{commit.short} {commit.author} {stamp} {commit.subject!r}]"
+        click.echo(f"{event.day}  {event.kind:<8}  {event.summary}{who}")
+        for change in event.changes:
+            click.echo(f"{'':12}  {'':<8}    {change}")
+
+
+# --- isk import ---------------------------------------------------------------------------
+
+
+def _prices(values: tuple[str, ...]) -> dict[str, int]:
+    prices: dict[str, int] = {}
+    for value in values:
+        name, _, amount = value.partition("=")
+        if not name or not amount.isdigit():
+            raise IskError(f"--price {value!r}: write it as PROFILE=AMOUNT, e.g. home-10m=150000")
+        prices[name] = int(amount)
+    return prices
+
+
+@main.command("import")
+@click.option("--router", "router_name", required=True, help="The router to read.")
+@click.option(
+    "--price",
+    "price_options",
+    multiple=True,
+    metavar="PROFILE=AMOUNT",
+    help="Monthly price of an imported package (repeatable).",
+)
+@click.option("--commit", "commit", is_flag=True, help="Commit the new files with git.")
+@pass_context
+def import_command(
+    ctx: Context, router_name: str, price_options: tuple[str, ...], commit: bool
+) -> None:
+    """Write state files for what a router already has, marked for adoption."""
+    from isk_reconcile.importer import import_router
+    from isk_reconcile.routeros.client import connect
+    from isk_reconcile.secrets import encrypt
+    from isk_reconcile.writer import create_files
+
+    state = ctx.state
+    router = state.routers.get(router_name)
+    if router is None:
+        raise IskError(f"unknown router {router_name!r} (routers: {', '.join(state.routers)})")
+    recipients = state.settings.secrets.recipients
+    if not recipients and not state.settings.secrets.allow_plaintext:
+        raise IskError("no age recipients: set secrets.recipients in state/settings.yaml")
+
+    def protect(password: str) -> str:
+        return encrypt(password, recipients) if recipients else password
+
+    with connect(router, os.environ) as client:
+        live = client.read()
+    result = import_router(state, live, ctx.as_of, protect, _prices(price_options))
+    for reason in result.skipped:
+        click.echo(f"skipped {reason}", err=True)
+    if not result.files:
+        click.echo(f"{router_name}: nothing to import, the repository has everything")
+        return
+    create_files(ctx.repo, result.files)
+    click.echo(
+        f"{router_name}: imported {len(result.profiles)} profile(s) and "
+        f"{len(result.customers)} customer(s), marked adopt: true"
+    )
+    for name in result.unpriced:
+        click.echo(f"TODO: set the price in state/profiles/{name}.yaml")
+    if result.free_customers:
+        click.echo(
+            f"TODO: {len(result.free_customers)} customer(s) imported as status: free "
+            "until their package has a price"
+        )
+    click.echo("next: check start dates and record payments, then `isk plan --adopt`")
+    if commit:
+        from isk_reconcile.history import commit_files
+
+        message = (
+            f"import: {len(result.customers)} customers, {len(result.profiles)} profiles "
+            f"from {router_name}"
+        )
+        click.echo(f"committed {commit_files(ctx.repo, sorted(result.files), message)}")
+
+
+# --- isk ci init --------------------------------------------------------------------------
+
+
+@main.group("ci")
+def ci() -> None:
+    """Continuous-integration pipelines."""
+
+
+@ci.command("init")
+@click.argument("kind", type=click.Choice(["github", "gitlab"]))
+@click.option("--force", is_flag=True, help="Overwrite an existing pipeline file.")
+@click.option("--branch", default="main", show_default=True, help="The main branch (applies).")
+@pass_context
+def ci_init(ctx: Context, kind: str, force: bool, branch: str) -> None:
+    """Write a ready pipeline: validate + plan comment on PRs, apply on merge and daily."""
+    from isk_reconcile.ci_templates import secret_names, write
+
+    root = _git_root(ctx.repo)
+    target = write(root, kind, ctx.state, force=force, branch=branch)
+    click.echo(f"wrote {target}")
+    click.echo("store these in the CI's secret store: " + ", ".join(secret_names(ctx.state)))
+
+
+def _git_root(repo: Path) -> Path:
+    from isk_reconcile.history import open_repo
+
+    try:
+        handle = open_repo(repo)
+    except IskError:
+        return repo
+    return Path(handle.working_tree_dir or repo)

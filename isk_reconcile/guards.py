@@ -1,0 +1,215 @@
+"""`isk validate --base REF`: rules that need the base commit (SPEC §2, §6).
+
+- the ledger is append-only: an entry merged on the base is never edited or deleted;
+- a price, profile or start change must not rewrite an invoice whose period already started;
+- a customer file is not deleted while the customer still owes money.
+
+The base commit's files are read from git (no checkout) and parsed by the same loader.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import tempfile
+from collections.abc import Iterable
+from datetime import date, timedelta
+from io import BytesIO
+from pathlib import Path
+
+import git
+
+from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
+from isk_reconcile.history import open_repo, repo_prefix
+from isk_reconcile.model import Customer, State
+
+APPEND_ONLY = "the ledger is append-only: add a refund or credit entry instead"
+
+
+def check(repo: Path, base_ref: str, state: State, as_of: date) -> list[ConfigError]:
+    """Problems of the working tree's `state` compared with the commit `base_ref`."""
+    base = load_base(repo, base_ref)
+    if base is None:  # the base has no state repository yet: nothing to protect
+        return []
+    return compare(base, state, as_of, base_ref)
+
+
+def load_base(repo: Path, base_ref: str) -> State | None:
+    handle = open_repo(repo)
+    try:
+        commit = handle.commit(base_ref)
+    except (git.BadName, ValueError, git.GitCommandError):
+        raise IskError(f"unknown git revision {base_ref!r} (fetch it first?)") from None
+    prefix = repo_prefix(handle, repo)
+    tree = commit.tree
+    wanted = [name for name in ("state", "payments") if _has(tree, prefix + name)]
+    if f"{prefix}state" not in [prefix + name for name in wanted]:
+        return None
+    archive = BytesIO()
+    handle.archive(archive, commit.hexsha, format="tar", path=[prefix + name for name in wanted])
+    archive.seek(0)
+    from isk_reconcile.loader import load_state
+
+    with tempfile.TemporaryDirectory(prefix="isk-base-") as scratch:
+        with tarfile.open(fileobj=archive) as bundle:
+            bundle.extractall(scratch, filter="data")
+        try:
+            return load_state(Path(scratch) / prefix)
+        except ValidationFailed as failed:
+            raise IskError(
+                f"cannot compare with {base_ref}: its state has {len(failed.errors)} "
+                f"validation error(s), first: {failed.errors[0] if failed.errors else '?'}"
+            ) from None
+
+
+def _has(tree: git.Tree, path: str) -> bool:
+    try:
+        tree / path
+    except KeyError:
+        return False
+    return True
+
+
+def compare(base: State, head: State, as_of: date, base_ref: str = "base") -> list[ConfigError]:
+    """Pure: every guard violation of `head` relative to `base`."""
+    return [
+        *ledger_errors(base, head, base_ref),
+        *billed_period_errors(base, head, as_of),
+        *deleted_customer_errors(base, head, as_of, base_ref),
+    ]
+
+
+# --- ledger ---------------------------------------------------------------------------
+
+
+def ledger_errors(base: State, head: State, base_ref: str) -> Iterable[ConfigError]:
+    current = {entry.id: entry for entry in head.ledger}
+    for entry in base.ledger:
+        now = current.get(entry.id)
+        if now is None:
+            where = base.loc("ledger", entry.id) or Loc("payments")
+            yield ConfigError(
+                Loc(where.file, where.line, where.column),
+                entry.id,
+                f"ledger entry {entry.id} ({entry.customer}) was deleted; it is in {base_ref}",
+                APPEND_ONLY,
+            )
+            continue
+        if now != entry:
+            before = entry.model_dump()
+            after = now.model_dump()
+            edited = [key for key in before if before[key] != after[key]]
+            what = ", ".join(f"{key}: {before[key]} → {after[key]}" for key in edited)
+            yield ConfigError(
+                head.loc("ledger", entry.id) or Loc("payments"),
+                entry.id,
+                f"ledger entry {entry.id} was edited ({what}) after it was merged in {base_ref}",
+                APPEND_ONLY,
+            )
+
+
+# --- already-billed periods -------------------------------------------------------------
+
+
+def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[ConfigError]:
+    from isk_reconcile.billing import invoices, rupiah
+
+    changed_profiles = {
+        name
+        for name, profile in head.profiles.items()
+        if name in base.profiles and base.profiles[name].price != profile.price
+    }
+    billing_changed = base.settings.billing != head.settings.billing
+    profile_reports: dict[str, list[str]] = {}
+    for customer_id, now in head.customers.items():
+        before = base.customers.get(customer_id)
+        if before is None:
+            continue
+        uses_changed = changed_profiles.intersection(now.profile.values())
+        if before == now and not uses_changed and not billing_changed:
+            continue
+        old = {inv.id: inv for inv in invoices(before, base, (), as_of)}
+        new = {inv.id: inv for inv in invoices(now, head, (), as_of)}
+        differences = []
+        for invoice_id in sorted(old.keys() | new.keys()):
+            a, b = old.get(invoice_id), new.get(invoice_id)
+            if a is None:
+                differences.append(f"{invoice_id} (new, {rupiah(b.amount)})")  # type: ignore[union-attr]
+            elif b is None:
+                differences.append(f"{invoice_id} (removed, was {rupiah(a.amount)})")
+            elif (a.amount, a.profile) != (b.amount, b.profile):
+                differences.append(
+                    f"{invoice_id} ({a.profile} {rupiah(a.amount)}"
+                    f" → {b.profile} {rupiah(b.amount)})"
+                )
+        if not differences:
+            continue
+        next_start = _next_period_start(now, head, as_of)
+        if before == now:
+            # The customer's file is untouched: a profile's price moved under them.
+            for name in sorted(uses_changed) or ["(settings)"]:
+                profile_reports.setdefault(name, []).append(differences[0])
+            continue
+        field = _changed_field(before, now)
+        yield ConfigError(
+            head.loc("customer", customer_id) or Loc(f"state/customers/{customer_id}.yaml"),
+            field,
+            f"changes already-billed period {differences[0]}"
+            + (f" and {len(differences) - 1} more" if len(differences) > 1 else ""),
+            f"add a dated entry {{from: {next_start}, value: ...}} to {field} instead",
+        )
+    for name, examples in sorted(profile_reports.items()):
+        count = f"{len(examples)} customer(s), e.g. {examples[0]}"
+        if name == "(settings)":
+            yield ConfigError(
+                Loc("state/settings.yaml"),
+                "billing",
+                f"the billing settings change already-billed periods of {count}",
+                "keep the billing settings of periods that have started",
+            )
+            continue
+        yield ConfigError(
+            head.loc("profile", name) or Loc(f"state/profiles/{name}.yaml"),
+            "price",
+            f"changes already-billed periods of {count}",
+            f"add a dated entry {{from: {as_of + timedelta(days=1)}, value: ...}} to price instead",
+        )
+
+
+def _changed_field(before: Customer, now: Customer) -> str:
+    for name in ("start", "profile", "price"):
+        if getattr(before, name) != getattr(now, name):
+            return name
+    return "price"
+
+
+def _next_period_start(customer: Customer, state: State, as_of: date) -> date:
+    from isk_reconcile.billing import periods
+
+    upcoming = periods(customer, state.settings, as_of + timedelta(days=62))
+    for period in upcoming:
+        if period.start > as_of:
+            return period.start
+    return as_of + timedelta(days=1)
+
+
+# --- deleted customers ----------------------------------------------------------------
+
+
+def deleted_customer_errors(
+    base: State, head: State, as_of: date, base_ref: str
+) -> Iterable[ConfigError]:
+    from isk_reconcile.billing import rupiah, standing
+
+    for customer_id in sorted(base.customers.keys() - head.customers.keys()):
+        owed = standing(base, customer_id, as_of).balance
+        if owed >= 0:
+            continue
+        where = base.loc("customer", customer_id) or Loc(f"state/customers/{customer_id}.yaml")
+        yield ConfigError(
+            Loc(where.file),
+            customer_id,
+            f"customer file deleted while {customer_id} still owes {rupiah(-owed)} "
+            f"(balance in {base_ref} on {as_of})",
+            "keep the file: set status: terminated with an end date, and record the "
+            "settlement (payment or credit) first",
+        )

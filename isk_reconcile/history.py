@@ -1,0 +1,367 @@
+"""The repository's git history: committing the tool's own writes, and per-customer timelines.
+
+A timeline interleaves three things, each with the commit that recorded it:
+changes to the customer's file (field by field, renames followed), the ledger entries
+for the customer, and the standing changes (suspended / re-enabled) they caused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import git
+import yaml
+from deepdiff import DeepDiff
+
+from isk_reconcile.errors import IskError
+from isk_reconcile.model import State
+
+SECRET_FIELDS = frozenset({"password"})
+_RECORD = "\x1e"
+_UNIT = "\x1f"
+_FORMAT = f"{_RECORD}%H{_UNIT}%an{_UNIT}%ae{_UNIT}%aI{_UNIT}%s"
+
+
+def open_repo(repo: Path) -> git.Repo:
+    try:
+        return git.Repo(repo, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise IskError(f"{repo} is not inside a git repository") from None
+
+
+def repo_prefix(handle: git.Repo, repo: Path) -> str:
+    """The state repository's path inside the git work tree ('' at the top, else 'dir/')."""
+    top = Path(handle.working_tree_dir or "").resolve()
+    relative = repo.resolve().relative_to(top).as_posix()
+    return "" if relative == "." else relative + "/"
+
+
+# --- committing the tool's own writes --------------------------------------------------
+
+
+def commit_files(repo: Path, paths: Iterable[str], message: str) -> str:
+    """Commit exactly `paths` (relative to the state repo); returns the short sha.
+
+    Author and committer come from git's own configuration (or GIT_AUTHOR_* variables).
+    """
+    handle = open_repo(repo)
+    _require_identity(handle)
+    prefix = repo_prefix(handle, repo)
+    inside = [prefix + path for path in paths]
+    try:
+        handle.git.add("--", *inside)
+        # `--only` semantics: whatever else is staged stays staged and uncommitted.
+        handle.git.commit("-q", "-m", message, "--", *inside)
+    except git.GitCommandError as problem:
+        detail = (problem.stderr or "").strip().splitlines()
+        raise IskError(f"git commit failed: {detail[-1] if detail else problem}") from None
+    return handle.head.commit.hexsha[:7]
+
+
+def _require_identity(handle: git.Repo) -> None:
+    reader = handle.config_reader()
+    for key, variable in (("name", "GIT_AUTHOR_NAME"), ("email", "GIT_AUTHOR_EMAIL")):
+        if os.environ.get(variable):
+            continue
+        if not reader.get_value("user", key, default=""):
+            raise IskError(
+                f'git user.{key} is not set: run `git config user.{key} "..."` '
+                "so the commit has an author"
+            )
+
+
+# --- timeline values -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: str
+    email: str
+    when: datetime
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # dotted path, e.g. "pppoe.remote_address"
+    before: object
+    after: object
+
+    def __str__(self) -> str:
+        if self.field.split(".")[-1] in SECRET_FIELDS:
+            return f"{self.field}: (changed)"
+        if self.before is None:
+            return f"{self.field}: {_show(self.after)} (added)"
+        if self.after is None:
+            return f"{self.field}: {_show(self.before)} (removed)"
+        return f"{self.field}: {_show(self.before)} → {_show(self.after)}"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Event:
+    day: date
+    kind: str  # "created" | "changed" | "renamed" | "deleted" | "ledger" | "standing"
+    summary: str
+    commit: Commit | None = None
+    changes: tuple[FieldChange, ...] = ()
+    file: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "date": self.day.isoformat(),
+            "kind": self.kind,
+            "summary": self.summary,
+            "file": self.file or None,
+            "changes": [
+                {
+                    "field": change.field,
+                    "from": _json_value(change),
+                    "to": _json_value(change, after=True),
+                }
+                for change in self.changes
+            ],
+            "commit": None,
+        }
+        if self.commit is not None:
+            info = asdict(self.commit)
+            info["when"] = self.commit.when.isoformat()
+            info["short"] = self.commit.short
+            data["commit"] = info
+        return data
+
+
+def _json_value(change: FieldChange, after: bool = False) -> object:
+    value = change.after if after else change.before
+    if change.field.split(".")[-1] in SECRET_FIELDS and value is not None:
+        return "(hidden)"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return _show(value)
+    return value
+
+
+# --- customer file changes -------------------------------------------------------------
+
+
+def _log(handle: git.Repo, *arguments: str) -> Iterator[tuple[Commit, list[str]]]:
+    """Commits of `git log` with their --name-status (or other body) lines."""
+    output = handle.git.log(f"--format={_FORMAT}", *arguments)
+    for record in output.split(_RECORD)[1:]:
+        header, _, body = record.partition("\n")
+        sha, author, email, when, subject = header.split(_UNIT)
+        commit = Commit(sha, author, email, datetime.fromisoformat(when), subject)
+        yield commit, [line for line in body.splitlines() if line.strip()]
+
+
+def _parse(text: str | None) -> dict:
+    if text is None:
+        return {}
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return {"(unparsable)": True}
+    return data if isinstance(data, dict) else {}
+
+
+def _blob(handle: git.Repo, revision: str, path: str) -> str | None:
+    try:
+        return handle.git.show(f"{revision}:{path}")
+    except git.GitCommandError:
+        return None
+
+
+def field_changes(before: dict, after: dict) -> tuple[FieldChange, ...]:
+    """Field-level differences between two parsed customer files."""
+    diff = DeepDiff(before, after, view="tree")
+    changes: list[FieldChange] = []
+    for report in diff.values():
+        for level in report:
+            path = ".".join(str(part) for part in level.path(output_format="list"))
+            before_value = None if _missing(level.t1) else level.t1
+            after_value = None if _missing(level.t2) else level.t2
+            changes.append(FieldChange(path, before_value, after_value))
+    return tuple(sorted(changes, key=lambda change: change.field))
+
+
+def _missing(value: object) -> bool:
+    return type(value).__name__ == "NotPresent"
+
+
+def file_events(handle: git.Repo, prefix: str, customer_id: str) -> list[Event]:
+    path = f"{prefix}state/customers/{customer_id}.yaml"
+    events: list[Event] = []
+    entries = list(_log(handle, "--follow", "--name-status", "-M", "--", path))
+    for commit, lines in entries:
+        status, old_path, new_path = _name_status(lines)
+        after = _parse(_blob(handle, commit.sha, new_path)) if status != "D" else {}
+        before = {}
+        if status != "A":
+            before = _parse(_blob(handle, commit.sha + "^", old_path))
+        shown = new_path[len(prefix) :]
+        if status == "A":
+            kind, summary = "created", f"customer file {shown} created"
+        elif status == "D":
+            kind, summary = "deleted", f"customer file {old_path[len(prefix) :]} deleted"
+        elif status.startswith("R"):
+            kind, summary = "renamed", f"renamed {old_path[len(prefix) :]} → {shown}"
+        else:
+            kind, summary = "changed", f"customer file {shown} changed"
+        changes = field_changes(before, after) if kind in ("changed", "renamed") else ()
+        if kind == "created":
+            changes = field_changes({}, after)
+        events.append(Event(commit.when.date(), kind, summary, commit, changes, file=shown))
+    return events
+
+
+def _name_status(lines: list[str]) -> tuple[str, str, str]:
+    for line in lines:
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[0].startswith(("R", "C")):
+            return parts[0], parts[1], parts[2]
+        if len(parts) == 2:
+            return parts[0], parts[1], parts[1]
+    return "M", "", ""
+
+
+# --- ledger entries -------------------------------------------------------------------
+
+_ID_LINE = re.compile(r"""\bid:\s*["']?([^"',}\s#]+)""")
+
+
+def entry_commits(handle: git.Repo, prefix: str, wanted: Iterable[str]) -> dict[str, Commit]:
+    """The commit that first added each wanted ledger entry id: one pass over the patches."""
+    remaining = set(wanted)
+    found: dict[str, Commit] = {}
+    if not remaining:
+        return found
+    output = handle.git.log(
+        "--reverse",
+        f"--format={_FORMAT}",
+        "-p",
+        "--unified=0",
+        "--no-color",
+        "--",
+        f"{prefix}payments",
+    )
+    commit: Commit | None = None
+    for line in output.splitlines():
+        if line.startswith(_RECORD):
+            sha, author, email, when, subject = line[1:].split(_UNIT)
+            commit = Commit(sha, author, email, datetime.fromisoformat(when), subject)
+        elif commit is not None and line.startswith("+") and not line.startswith("+++"):
+            for match in _ID_LINE.finditer(line):
+                entry_id = match[1]
+                if entry_id in remaining:
+                    remaining.discard(entry_id)
+                    found[entry_id] = commit
+    return found
+
+
+def ledger_events(handle: git.Repo, prefix: str, state: State, customer_id: str) -> list[Event]:
+    from isk_reconcile.billing import rupiah
+
+    entries = state.entries_for(customer_id)
+    commits = entry_commits(handle, prefix, (entry.id for entry in entries))
+    events = []
+    for entry in entries:
+        verb = {"payment": "payment", "credit": "credit", "refund": "refund"}[entry.kind]
+        detail = f" {entry.method}" if entry.method else ""
+        reference = f" ({entry.reference})" if entry.reference else ""
+        location = state.loc("ledger", entry.id)
+        committed = commits.get(entry.id)
+        summary = f"{verb} {entry.id} {rupiah(entry.amount)}{detail}{reference}"
+        if committed is None:
+            summary += " (not committed yet)"
+        events.append(
+            Event(entry.date, "ledger", summary, committed, file=location.file if location else "")
+        )
+    return events
+
+
+# --- standing changes ------------------------------------------------------------------
+
+
+def standing_events(state: State, customer_id: str, as_of: date) -> list[Event]:
+    """Transitions of the customer's access, evaluated day by day up to as_of."""
+    from isk_reconcile.billing import standing
+
+    customer = state.customers.get(customer_id)
+    if customer is None:
+        return []
+    events: list[Event] = []
+    previous = "absent"
+    day = customer.start
+    last = as_of
+    if customer.end is not None:
+        last = min(as_of, customer.end + timedelta(days=1))
+    while day <= last:
+        current = standing(state, customer_id, day)
+        if current.access != previous:
+            events.append(Event(day, "standing", _transition(previous, current), None))
+            previous = current.access
+        day += timedelta(days=1)
+    return events
+
+
+def _transition(previous: str, current: object) -> str:
+    access = current.access  # type: ignore[attr-defined]
+    reason = current.reason  # type: ignore[attr-defined]
+    if access == "enabled":
+        verb = "enabled" if previous == "absent" else "re-enabled"
+    elif access == "suspended":
+        verb = "suspended"
+    else:
+        verb = "removed from the router"
+    return f"{verb} ({reason})" if reason else verb
+
+
+# --- the whole timeline ----------------------------------------------------------------
+
+_ORDER = {"created": 0, "renamed": 1, "changed": 2, "deleted": 3, "ledger": 4, "standing": 5}
+
+
+def timeline(repo: Path, state: State, customer_id: str, as_of: date) -> list[Event]:
+    handle = open_repo(repo)
+    prefix = repo_prefix(handle, repo)
+    events = file_events(handle, prefix, customer_id)
+    if not events and customer_id not in state.customers:
+        raise IskError(f"unknown customer {customer_id!r}: no such file now or in git history")
+    events += ledger_events(handle, prefix, state, customer_id)
+    events += standing_events(state, customer_id, as_of)
+    return sorted(events, key=_sort_key)
+
+
+def _sort_key(event: Event) -> tuple:
+    when = event.commit.when.timestamp() if event.commit and event.kind != "ledger" else 0.0
+    return (event.day, _ORDER[event.kind], when, event.summary)
+
+
+__all__ = [
+    "Commit",
+    "Event",
+    "FieldChange",
+    "commit_files",
+    "field_changes",
+    "timeline",
+]

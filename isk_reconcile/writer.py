@@ -1,0 +1,325 @@
+"""Writing state files for the operator: new customer files and ledger entries.
+
+Text in, text out: the documents are rendered as text (with comments), an existing
+ledger file is only ever appended to, so its bytes (comments, layout) stay as they are.
+Every write is validated by loading the whole repository afterwards; when that fails
+the write is undone, so the repository is left valid or unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from isk_reconcile.errors import IskError
+from isk_reconcile.model import CUSTOMER_ID, State
+
+_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9 ._/@+-]*$")
+LEDGER_ID = re.compile(r"^P-(\d{4})-(\d{2})-(\d{4,})$")
+
+
+def yaml_scalar(value: object) -> str:
+    """A YAML scalar that reads back as exactly `value` (quoted when YAML would retype it)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | date):
+        return str(value) if not isinstance(value, date) else value.isoformat()
+    if value is None:
+        return "null"
+    text = str(value)
+    if _PLAIN.match(text) and not text.endswith(" ") and _reads_back(text):
+        return text
+    # A JSON string is a valid YAML double-quoted scalar.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _reads_back(text: str) -> bool:
+    try:
+        return yaml.safe_load(f"k: {text}\n") == {"k": text}
+    except yaml.YAMLError:
+        return False
+
+
+# --- customers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    """What `isk customer add` is told; the password is already encrypted."""
+
+    id: str
+    name: str
+    router: str
+    profile: str
+    start: date
+    password: str  # "age:..." ciphertext
+    phone: str | None = None
+    email: str | None = None
+    address: str = ""
+    username: str | None = None
+    price: int | None = None
+    notes: str = ""
+
+
+def customer_path(customer_id: str) -> str:
+    return f"state/customers/{customer_id}.yaml"
+
+
+def check_new_customer(state: State, new: NewCustomer) -> None:
+    """Clear one-line refusals before anything is written (the loader checks the rest)."""
+    if not CUSTOMER_ID.match(new.id):
+        raise IskError(
+            f"customer id {new.id!r} is not valid: use lowercase letters, digits, '.', '_' "
+            "and '-', starting with a letter or digit"
+        )
+    taken = {known.lower() for known in state.customers}
+    if new.id.lower() in taken:
+        raise IskError(f"customer {new.id} already exists ({customer_path(new.id)})")
+    if new.router not in state.routers:
+        raise IskError(
+            f"unknown router {new.router!r}: choose one of {', '.join(sorted(state.routers))}"
+        )
+    profile = state.profiles.get(new.profile)
+    if profile is None:
+        raise IskError(
+            f"unknown profile {new.profile!r}: choose one of {', '.join(sorted(state.profiles))}"
+        )
+    if profile.price is None and new.price is None:
+        raise IskError(f"profile {new.profile} has no price (not sellable): choose another one")
+    if not profile.on_router(new.router):
+        raise IskError(f"profile {new.profile} is not pushed to router {new.router}")
+    username = new.username or new.id
+    for other in state.customers.values():
+        if other.router == new.router and other.username == username:
+            raise IskError(
+                f"PPPoE username {username!r} is already used by customer {other.id} "
+                f"on {new.router}: pass --username"
+            )
+
+
+def customer_document(new: NewCustomer) -> str:
+    """A commented customer file (SPEC §2)."""
+    lines = [
+        f"# Customer {new.id}: written by `isk customer add`.",
+        "# Edit freely; price or profile changes for periods already billed go in as dated",
+        "# entries, e.g. profile: [{from: 2026-01-15, value: home-10m}, {from: ..., value: ...}].",
+        f"name: {yaml_scalar(new.name)}",
+    ]
+    if new.phone:
+        lines.append(f"phone: {yaml_scalar(new.phone)}  # for notifications")
+    if new.email:
+        lines.append(f"email: {yaml_scalar(new.email)}")
+    if new.address:
+        lines.append(f"address: {yaml_scalar(new.address)}")
+    lines += [
+        f"router: {yaml_scalar(new.router)}",
+        f"start: {new.start.isoformat()}  # service start: the first billing period starts here",
+        f"profile: {yaml_scalar(new.profile)}  # the package (state/profiles/{new.profile}.yaml)",
+    ]
+    if new.price is not None:
+        lines.append(
+            f"price: {new.price}  # per-customer price in rupiah, instead of the package's"
+        )
+    lines += [
+        "status: active  # active | suspended | free | terminated",
+        "pppoe:",
+    ]
+    if new.username:
+        lines.append(f"  username: {yaml_scalar(new.username)}")
+    lines.append(
+        f"  password: {yaml_scalar(new.password)}  # age-encrypted; `isk customer password`"
+    )
+    if new.notes:
+        lines.append(f"notes: {yaml_scalar(new.notes)}")
+    return "\n".join(lines) + "\n"
+
+
+# --- ledger ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    customer: str
+    amount: int
+    date: date
+    kind: str = "payment"
+    method: str | None = None
+    reference: str = ""
+    note: str = ""
+
+
+def ledger_path(day: date) -> str:
+    return f"payments/{day:%Y-%m}.yaml"
+
+
+def next_entry_id(existing_ids: Iterable[str], day: date) -> str:
+    """P-YYYY-MM-NNNN, one more than the highest number already used for that month."""
+    highest = 0
+    for entry_id in existing_ids:
+        match = LEDGER_ID.match(entry_id)
+        if match and int(match[1]) == day.year and int(match[2]) == day.month:
+            highest = max(highest, int(match[3]))
+    return f"P-{day:%Y-%m}-{highest + 1:04d}"
+
+
+def entry_fields(entry_id: str, entry: NewEntry) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "id": entry_id,
+        "customer": entry.customer,
+        "amount": entry.amount,
+        "date": entry.date,
+        "kind": entry.kind,
+    }
+    if entry.method:
+        fields["method"] = entry.method
+    if entry.reference:
+        fields["reference"] = entry.reference
+    if entry.note:
+        fields["note"] = entry.note
+    return fields
+
+
+def entry_text(fields: Mapping[str, object], indent: int = 0) -> str:
+    pad = " " * indent
+    lines = []
+    for position, (key, value) in enumerate(fields.items()):
+        lead = "- " if position == 0 else "  "
+        lines.append(f"{pad}{lead}{key}: {yaml_scalar(value)}")
+    return "\n".join(lines) + "\n"
+
+
+LEDGER_HEADER = (
+    "# Payment ledger for {month}: append-only. Once merged, an entry is never edited or\n"
+    "# deleted; correct a mistake with a new refund or credit entry (`isk pay --kind`).\n"
+)
+
+
+def append_entry(original: str | None, fields: Mapping[str, object], month: str) -> str:
+    """The ledger file's text with the entry appended; `original` stays a byte-exact prefix."""
+    if original is None or not original.strip():
+        prefix = original if original else LEDGER_HEADER.format(month=month)
+        if prefix and not prefix.endswith("\n"):
+            prefix += "\n"
+        return prefix + entry_text(fields)
+    indent = _sequence_indent(original)
+    separator = "" if original.endswith("\n") else "\n"
+    return original + separator + entry_text(fields, indent)
+
+
+def _sequence_indent(text: str) -> int:
+    """Column of the file's top-level block list, so appended items join that list."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as problem:
+        raise IskError(f"the ledger file does not parse, fix it first: {problem}") from None
+    if node is None:
+        return 0
+    if not isinstance(node, yaml.SequenceNode):
+        raise IskError("the ledger file is not a YAML list of entries")
+    if node.flow_style:
+        raise IskError("the ledger file is a flow-style list ([...]): cannot append to it")
+    if text.rstrip().endswith("..."):
+        raise IskError("the ledger file ends with a document end marker (...): cannot append")
+    return node.start_mark.column
+
+
+# --- writing, validated ----------------------------------------------------------------
+
+
+def _load(repo: Path) -> State:
+    from isk_reconcile.loader import load_state
+
+    return load_state(repo)
+
+
+def create_file(repo: Path, relpath: str, text: str) -> State:
+    """Create a new file (never overwriting), then validate the repo; on failure remove it."""
+    target = repo / relpath
+    if target.exists():
+        raise IskError(f"{relpath} already exists: refusing to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    try:
+        # link() is atomic and fails when the target appeared meanwhile.
+        os.link(temporary, target)
+    except FileExistsError:
+        raise IskError(f"{relpath} already exists: refusing to overwrite it") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    try:
+        return _load(repo)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def create_files(repo: Path, files: Mapping[str, str]) -> State:
+    """Create several new files (none may exist), validate; on failure remove them all."""
+    existing = [relpath for relpath in files if (repo / relpath).exists()]
+    if existing:
+        raise IskError(f"{existing[0]} already exists: refusing to overwrite it")
+    written: list[Path] = []
+    try:
+        for relpath, text in files.items():
+            target = repo / relpath
+            if target.exists():
+                raise IskError(f"{relpath} already exists: refusing to overwrite it")
+            _write_atomic(target, text.encode("utf-8"))
+            written.append(target)
+        return _load(repo)
+    except BaseException:
+        for target in written:
+            target.unlink(missing_ok=True)
+        raise
+
+
+def replace_file(repo: Path, relpath: str, text: str) -> State:
+    """Write `text` over `relpath` (atomically), validate; on failure restore the old bytes."""
+    target = repo / relpath
+    original = target.read_bytes() if target.exists() else None
+    _write_atomic(target, text.encode("utf-8"))
+    try:
+        return _load(repo)
+    except BaseException:
+        if original is None:
+            target.unlink(missing_ok=True)
+        else:
+            _write_atomic(target, original)
+        raise
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+
+
+def add_customer(repo: Path, state: State, new: NewCustomer) -> State:
+    """Write the new customer's file; returns the validated state that includes it."""
+    check_new_customer(state, new)
+    return create_file(repo, customer_path(new.id), customer_document(new))
+
+
+def add_entry(repo: Path, state: State, entry: NewEntry) -> tuple[str, str, State]:
+    """Append the entry to its month's ledger file; returns (entry id, file, new state)."""
+    if entry.customer not in state.customers:
+        raise IskError(f"unknown customer {entry.customer!r}")
+    if entry.amount <= 0:
+        raise IskError("the amount must be a positive number of rupiah")
+    if entry.kind == "credit" and entry.method:
+        raise IskError("a credit is not cash: leave out --method")
+    entry_id = next_entry_id((known.id for known in state.ledger), entry.date)
+    relpath = ledger_path(entry.date)
+    target = repo / relpath
+    original = target.read_bytes().decode("utf-8") if target.exists() else None
+    text = append_entry(original, entry_fields(entry_id, entry), f"{entry.date:%Y-%m}")
+    return entry_id, relpath, replace_file(repo, relpath, text)
