@@ -1,3 +1,53 @@
-"""`isk validate` commands (to be written)."""
+"""`isk validate [--base REF]`: check the state repository (SPEC §2, §6).
 
-from isk_reconcile.cli.root import main  # noqa: F401
+Errors (all of them) go to stderr as `file:line:col: field: message (hint)` and exit 1;
+warnings go to stderr the same way, prefixed `warning:`; the summary goes to stdout.
+"""
+
+from __future__ import annotations
+
+import click
+
+from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.root import main
+from isk_reconcile.errors import ConfigError, ValidationFailed
+from isk_reconcile.loader import ledger_warnings
+
+WARNINGS_SHOWN = 20  # a back-dated --as-of can warn about thousands of entries
+
+
+@main.command("validate")
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Also check git guards against this base commit (append-only ledger, ...).",
+)
+@pass_context
+def validate(ctx: Context, base_ref: str | None) -> None:
+    """Check schema, references, uniqueness and YAML traps of the state repository."""
+    state = ctx.state  # raises ValidationFailed with every error
+    as_of = ctx.as_of
+    if base_ref is not None:
+        errors = base_errors(ctx, base_ref, state, as_of)
+        if errors:
+            raise ValidationFailed(errors)
+    warnings: list[ConfigError] = [*state.warnings, *ledger_warnings(state, as_of)]
+    count = len(warnings)
+    shown = sorted(warnings) if ctx.verbose else sorted(warnings)[:WARNINGS_SHOWN]
+    for warning in shown:
+        click.echo(f"warning: {warning}", err=True)
+    if count > len(shown):
+        click.echo(f"warning: ... and {count - len(shown)} more (-v shows all)", err=True)
+    click.echo(
+        f"ok: {len(state.routers)} routers, {len(state.profiles)} profiles, "
+        f"{len(state.customers)} customers, {len(state.ledger)} ledger entries "
+        f"({count} warning{'s' if count != 1 else ''}, as of {as_of})"
+    )
+
+
+def base_errors(ctx: Context, base_ref: str, state, as_of) -> list[ConfigError]:
+    """The git guards (isk_reconcile.guards), checked against `base_ref`."""
+    from isk_reconcile import guards
+
+    return list(guards.check(ctx.repo, base_ref, state, as_of))
