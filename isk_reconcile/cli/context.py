@@ -65,7 +65,10 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
     """Run the click group; expected errors become one stderr line each and exit 1."""
     verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
     try:
-        group.main(args=argv, prog_name="isk", standalone_mode=False)
+        # standalone_mode=False returns the code of `raise click.exceptions.Exit(n)`.
+        code = group.main(args=argv, prog_name="isk", standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as problem:

@@ -1,0 +1,207 @@
+"""`isk plan` and `isk apply` (SPEC §5, §6)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from isk_reconcile.apply import ApplyReport, run_apply, run_plan
+from isk_reconcile.apply import Progress as ApplyProgress
+from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.root import main
+from isk_reconcile.errors import IskError, RouterError
+from isk_reconcile.plan import Plan
+from isk_reconcile.render.plan_json import load_plan, render_json
+from isk_reconcile.render.plan_markdown import render_markdown
+from isk_reconcile.render.plan_text import render_text
+from isk_reconcile.routeros.types import LiveState
+
+
+def console(ctx: Context, *, stderr: bool = False) -> Console:
+    """A rich console on stdout/stderr; colour only on a terminal and without --no-color."""
+    return Console(stderr=stderr, no_color=not ctx.color, highlight=False, soft_wrap=True)
+
+
+def read_progress(ctx: Context) -> Callable[[str, LiveState | RouterError], None]:
+    """One line per router read, on stderr (so --format json stays clean on stdout)."""
+    err = console(ctx, stderr=True)
+
+    def report(router: str, outcome: LiveState | RouterError) -> None:
+        if isinstance(outcome, RouterError):
+            err.print(
+                f"[red]read {router}: failed[/red]" if ctx.color else f"read {router}: failed"
+            )
+        else:
+            err.print(f"read {router}: ok", style="dim")
+
+    return report
+
+
+def make_plan_for(ctx: Context, routers: Sequence[str], adopt: bool) -> Plan:
+    return run_plan(
+        ctx.state,
+        ctx.as_of,
+        routers or None,
+        adopt,
+        os.environ,
+        repo=ctx.repo,
+        on_read=read_progress(ctx),
+    )
+
+
+def show_plan(ctx: Context, plan: Plan, fmt: str = "text") -> None:
+    if fmt == "json":
+        click.echo(render_json(plan), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_markdown(plan), nl=False)
+    else:
+        console(ctx).print(render_text(plan), end="")
+
+
+def report_router_errors(plan: Plan) -> None:
+    for router in plan.routers:
+        if router.status == "error":
+            click.echo(f"error: {router.error}", err=True)
+
+
+@main.command("plan")
+@click.option("--router", "routers", multiple=True, help="Only this router (repeatable).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan (isk-plan/1 JSON) for `isk apply FILE`.",
+)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--adopt", is_flag=True, help="Take over unmanaged entries whose names collide.")
+@pass_context
+def plan_command(
+    ctx: Context,
+    routers: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    adopt: bool,
+) -> None:
+    """Show the changes that would make the routers match the repository."""
+    plan = make_plan_for(ctx, routers, adopt)
+    if out is not None:
+        out.write_text(render_json(plan, saved=True), encoding="utf-8")
+    show_plan(ctx, plan, fmt)
+    if out is not None:
+        click.echo(f"plan saved to {out}; apply it with: isk apply {out}", err=True)
+    if plan.has_errors:
+        report_router_errors(plan)
+        raise click.exceptions.Exit(1)
+    if detailed_exitcode and plan.has_changes:
+        raise click.exceptions.Exit(2)
+
+
+@contextmanager
+def apply_progress(ctx: Context, plan: Plan) -> Iterator[ApplyProgress]:
+    """A bar per router on a terminal; otherwise a plain line at each quarter."""
+    if sys.stderr.isatty():
+        bars = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console(ctx, stderr=True),
+            transient=False,
+        )
+        tasks = {router.router: bars.add_task(router.router, total=None) for router in plan.routers}
+        with bars:
+            yield lambda router, done, total: bars.update(
+                tasks[router], completed=done, total=total
+            )
+        return
+    shown: dict[str, int] = {}
+
+    def plain(router: str, done: int, total: int) -> None:
+        quarter = done * 4 // max(total, 1)
+        if shown.get(router, -1) < quarter:
+            shown[router] = quarter
+            click.echo(f"{router}: {done}/{total} writes", err=True)
+
+    yield plain
+
+
+def show_report(ctx: Context, report: ApplyReport) -> None:
+    for result in report.routers:
+        if result.status == "unchanged":
+            click.echo(f"{result.router}: no changes")
+        elif result.status == "applied":
+            verdict = "verified" if result.ok else "NOT converged"
+            click.echo(f"{result.router}: {result.applied} write(s) applied, {verdict}")
+        for error in result.errors:
+            click.echo(f"error: {error}", err=True)
+        for change in result.residual:
+            click.echo(
+                f"error: {result.router}: still differs: {change.action} {change.kind} "
+                f"{change.name}",
+                err=True,
+            )
+
+
+@main.command("apply")
+@click.argument(
+    "planfile", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--router", "routers", multiple=True, help="Only this router (repeatable).")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
+@click.option("--force", is_flag=True, help="Apply routers whose plan is unsafe too.")
+@click.option("--adopt", is_flag=True, help="Take over unmanaged entries whose names collide.")
+@pass_context
+def apply_command(
+    ctx: Context,
+    planfile: Path | None,
+    routers: tuple[str, ...],
+    auto_approve: bool,
+    force: bool,
+    adopt: bool,
+) -> None:
+    """Plan (or load PLANFILE), show, confirm, apply, verify."""
+    state = ctx.state
+    if planfile is not None:
+        plan = load_plan(planfile.read_text(encoding="utf-8"), state)
+        if routers:
+            unknown = sorted(set(routers) - {router.router for router in plan.routers})
+            if unknown:
+                raise IskError(f"router {unknown[0]} is not in the plan file")
+            plan = Plan(
+                plan.as_of,
+                plan.commit,
+                tuple(router for router in plan.routers if router.router in routers),
+            )
+    else:
+        plan = make_plan_for(ctx, routers, adopt)
+    show_plan(ctx, plan)
+    if not plan.has_changes:
+        if plan.has_errors:
+            report_router_errors(plan)
+            raise click.exceptions.Exit(1)
+        return
+    if not auto_approve:
+        if not sys.stdin.isatty():
+            raise IskError(
+                "refusing to apply without confirmation: no terminal (use --auto-approve)"
+            )
+        if not click.confirm("Apply these changes?", default=False):
+            raise IskError("apply cancelled")
+    with apply_progress(ctx, plan) as progress:
+        report = run_apply(plan, state, force=force, environ=os.environ, progress=progress)
+    show_report(ctx, report)
+    if not report.ok:
+        raise click.exceptions.Exit(1)

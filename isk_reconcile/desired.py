@@ -1,0 +1,193 @@
+"""Desired router state (SPEC §4): what each router should hold, from the repo and billing.
+
+Pure: a function of (State, standings, router, passwords). Attribute values are the
+canonical strings of `routeros.normalize`, so they compare equal to what a router
+prints exactly when the router holds the same setting. An empty string means
+"this managed field must be cleared on the router".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from isk_reconcile.billing import Access, Standing
+from isk_reconcile.errors import IskError
+from isk_reconcile.model import Customer, Profile, State, SuspendSettings
+from isk_reconcile.routeros.normalize import canonical
+from isk_reconcile.routeros.types import PROFILE, SECRET
+
+# Profile fields the YAML manages (besides name and comment); anything else is ignored,
+# except keys the profile names in its `routeros` passthrough.
+PROFILE_FIELDS = (
+    "rate-limit",
+    "local-address",
+    "remote-address",
+    "dns-server",
+    "only-one",
+    "address-list",
+    "parent-queue",
+)
+SECRET_FIELDS = (
+    "password",
+    "service",
+    "profile",
+    "remote-address",
+    "caller-id",
+    "comment",
+    "disabled",
+)
+
+
+@dataclass(frozen=True)
+class DesiredProfile:
+    name: str
+    attrs: Mapping[str, str]  # includes name and comment
+    description: str
+
+
+@dataclass(frozen=True)
+class DesiredSecret:
+    """One PPPoE secret that must exist. `attrs["password"]` is plaintext: never shown."""
+
+    name: str
+    customer: str
+    access: Access  # "enabled" or "suspended" (absent accounts are not desired)
+    isolated: bool  # suspended in isolate mode: profile is the isolate profile
+    reason: str
+    attrs: Mapping[str, str] = field(repr=False)
+    # What the YAML stores for the password ("age:..." ciphertext, or plaintext when the
+    # repo allows it); a saved plan refers to this, never to the plaintext.
+    password_source: str | None = field(default=None, repr=False)
+    adopt: bool = False  # customer marked `adopt: true` by `isk import`
+
+
+@dataclass(frozen=True)
+class DesiredRouter:
+    router: str
+    prefix: str  # "<comment_prefix>:" ownership marker
+    suspend: SuspendSettings
+    profiles: Mapping[str, DesiredProfile]
+    secrets: Mapping[str, DesiredSecret]  # by username
+    # Customers on this router whose account must not exist, with the billing reason.
+    absent: Mapping[str, str] = field(default_factory=dict)
+
+
+def ascii_fold(text: str) -> str:
+    """ASCII for RouterOS comments: accents dropped (NFKD), anything else non-ASCII → '?'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    letters = (ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch if ord(ch) < 128 else "?" for ch in letters)
+
+
+def secret_comment(prefix: str, customer: Customer) -> str:
+    return f"{prefix}{customer.id} {ascii_fold(customer.name)}".strip()
+
+
+def profile_comment(prefix: str, profile: Profile) -> str:
+    return f"{prefix}profile {ascii_fold(profile.description)}".strip()
+
+
+def customer_of_comment(prefix: str, comment: str) -> str | None:
+    """The customer id an ownership comment names ("isk:budi Budi Santoso" → "budi")."""
+    if not comment.startswith(prefix):
+        return None
+    rest = comment[len(prefix) :]
+    if rest.startswith("profile"):
+        return None
+    return rest.split(" ", 1)[0] or None
+
+
+def profile_attrs(profile: Profile, prefix: str) -> dict[str, str]:
+    raw: dict[str, object] = {
+        "name": profile.name,
+        "rate-limit": profile.rate_limit,
+        "local-address": profile.local_address,
+        "remote-address": profile.remote_address,
+        "dns-server": list(profile.dns_server),
+        "only-one": profile.only_one,
+        "address-list": profile.address_list,
+        "parent-queue": profile.parent_queue,
+    }
+    for key, value in profile.routeros.items():
+        raw.setdefault(key, value)
+    raw["comment"] = profile_comment(prefix, profile)
+    return {key: canonical(PROFILE, key, value) for key, value in raw.items()}
+
+
+def desired_state(
+    state: State,
+    standings: Mapping[str, Standing],
+    router: str,
+    passwords: Mapping[str, str],
+) -> DesiredRouter:
+    """Profiles and secrets `router` must hold.
+
+    `passwords` maps customer id → plaintext password (a mapping keyed by the stored
+    ciphertext, as `secrets.decrypt_all` returns, works too).
+    """
+    prefix = state.settings.comment_prefix + ":"
+    suspend = state.suspend_for(router)
+    profiles = {
+        name: DesiredProfile(name, profile_attrs(profile, prefix), profile.description)
+        for name, profile in sorted(state.profiles.items())
+        if profile.on_router(router)
+    }
+    secrets: dict[str, DesiredSecret] = {}
+    absent: dict[str, str] = {}
+    for customer_id, customer in sorted(state.customers.items()):
+        if customer.router != router:
+            continue
+        standing = standings[customer_id]
+        if standing.access == "absent":
+            absent[customer_id] = standing.reason
+            continue
+        secret = _desired_secret(customer, standing, suspend, prefix, passwords)
+        secrets[secret.name] = secret
+    return DesiredRouter(router, prefix, suspend, profiles, secrets, absent)
+
+
+def _desired_secret(
+    customer: Customer,
+    standing: Standing,
+    suspend: SuspendSettings,
+    prefix: str,
+    passwords: Mapping[str, str],
+) -> DesiredSecret:
+    suspended = standing.access == "suspended"
+    isolated = suspended and suspend.mode == "isolate"
+    profile = standing.profile or customer.profile_on(standing.as_of) or customer.profile.first
+    if isolated:
+        if not suspend.isolate_profile:
+            raise IskError(f"customer {customer.id}: suspend mode isolate needs isolate_profile")
+        profile = suspend.isolate_profile
+    raw: dict[str, object] = {
+        "name": customer.username,
+        "service": customer.pppoe.service,
+        "profile": profile,
+        # A static IP would keep an isolated customer out of the isolate pool.
+        "remote-address": None if isolated else customer.pppoe.remote_address,
+        "caller-id": customer.pppoe.caller_id,
+        "comment": secret_comment(prefix, customer),
+        "disabled": suspended and not isolated,
+    }
+    source = customer.pppoe.password
+    if source is not None:
+        plaintext = passwords.get(customer.id)
+        if plaintext is None:
+            plaintext = passwords.get(source)
+        if plaintext is None:
+            raise IskError(f"customer {customer.id}: password could not be decrypted")
+        raw["password"] = plaintext
+    attrs = {key: canonical(SECRET, key, value) for key, value in raw.items()}
+    return DesiredSecret(
+        name=attrs["name"],
+        customer=customer.id,
+        access=standing.access,
+        isolated=isolated,
+        reason=standing.reason,
+        attrs=attrs,
+        password_source=source,
+        adopt=customer.adopt,
+    )

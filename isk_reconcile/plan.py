@@ -1,0 +1,440 @@
+"""The plan (SPEC §5): what must change on each router, and why. Pure.
+
+`make_plan` compares each router's desired state with its live state and yields
+ordered, field-level changes with reasons, ownership conflicts, unmanaged counts and
+a safety verdict. Passwords never appear in a plan: a password field shows only
+"(changed)"/"(set)", and a change that writes a password carries the stored
+ciphertext (`password_source`), which `apply` decrypts at write time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from isk_reconcile.billing import Standing
+from isk_reconcile.desired import (
+    DesiredRouter,
+    DesiredSecret,
+    customer_of_comment,
+    desired_state,
+)
+from isk_reconcile.errors import RouterError
+from isk_reconcile.model import RESERVED_PROFILES, SafetySettings, State
+from isk_reconcile.routeros.types import LiveItem, LiveState
+
+Action = Literal["create", "update", "delete", "enable", "disable", "disconnect", "conflict"]
+Kind = Literal["profile", "secret", "session"]
+Status = Literal["ok", "unsafe", "error"]
+
+ACTIONS: tuple[Action, ...] = (
+    "create",
+    "update",
+    "delete",
+    "enable",
+    "disable",
+    "disconnect",
+    "conflict",
+)
+HIDDEN = "(hidden)"
+CHANGED = "(changed)"
+SET = "(set)"
+# A managed field left empty in the YAML matches a router that prints nothing, "" or
+# the RouterOS default spelling for that field.
+EMPTY_DEFAULTS = {"only-one": "default"}
+# Fields whose change means the live session runs with stale settings.
+SESSION_FIELDS = frozenset({"password", "profile", "remote-address"})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change on one router.
+
+    `fields` maps a field to (from, to); None means "not set". `target` holds what
+    apply writes: every attribute for a create, the changed ones for an update
+    ("" = unset), never the password (see `password_source`).
+    """
+
+    action: Action
+    kind: Kind
+    name: str
+    customer: str | None
+    reason: str
+    fields: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    target: Mapping[str, str] = field(default_factory=dict)
+    # The stored password ("age:..." or, in plaintext repos, the value itself) when this
+    # change writes the password. Never rendered.
+    password_source: str | None = field(default=None, repr=False)
+
+    @property
+    def applies(self) -> bool:
+        """Conflicts are shown, never applied."""
+        return self.action != "conflict"
+
+
+@dataclass(frozen=True)
+class RouterPlan:
+    router: str
+    status: Status
+    error: str | None = None
+    fingerprint: str | None = None
+    summary: Mapping[str, int] = field(default_factory=dict)
+    changes: tuple[Change, ...] = ()
+    unsafe_reason: str | None = None
+    notes: tuple[str, ...] = ()  # e.g. a managed profile kept because a secret still uses it
+
+    @property
+    def applicable(self) -> tuple[Change, ...]:
+        return tuple(change for change in self.changes if change.applies)
+
+
+@dataclass(frozen=True)
+class Plan:
+    as_of: date
+    commit: str | None
+    routers: tuple[RouterPlan, ...]
+
+    @property
+    def has_changes(self) -> bool:
+        """True when apply would write something (conflicts alone are not applied)."""
+        return any(router.applicable for router in self.routers)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(router.status == "error" for router in self.routers)
+
+    def router(self, name: str) -> RouterPlan:
+        for router_plan in self.routers:
+            if router_plan.router == name:
+                return router_plan
+        raise KeyError(name)
+
+
+# Apply order (SPEC §5): lower runs first; conflicts last (never applied).
+def change_group(change: Change) -> int:
+    if change.action == "conflict":
+        return 5
+    if change.kind == "profile":
+        return 4 if change.action == "delete" else 0
+    if change.kind == "session":
+        return 2
+    return 3 if change.action == "delete" else 1
+
+
+def make_plan(
+    state: State,
+    as_of: date,
+    standings: Mapping[str, Standing],
+    live: Mapping[str, LiveState | RouterError],
+    *,
+    adopt: bool = False,
+    passwords: Mapping[str, str],
+) -> Plan:
+    """The plan for every router in `live` (in routers.yaml order)."""
+    order = [name for name in state.routers if name in live]
+    order += sorted(name for name in live if name not in state.routers)
+    router_plans = []
+    for name in order:
+        observed = live[name]
+        if isinstance(observed, BaseException):
+            router_plans.append(RouterPlan(router=name, status="error", error=str(observed)))
+            continue
+        desired = desired_state(state, standings, name, passwords)
+        router_plans.append(plan_router(desired, observed, state.safety_for(name), adopt=adopt))
+    return Plan(as_of=as_of, commit=None, routers=tuple(router_plans))
+
+
+def plan_router(
+    desired: DesiredRouter, live: LiveState, safety: SafetySettings, *, adopt: bool = False
+) -> RouterPlan:
+    """Changes that make `live` hold `desired`, ordered, with a safety verdict."""
+    prefix = desired.prefix
+    changes: list[Change] = []
+    notes: list[str] = []
+    unmanaged = 0
+
+    live_profiles = {item.name: item for item in live.profiles}
+    live_secrets = {item.name: item for item in live.secrets}
+    sessions = {item.name for item in live.active}
+
+    # --- profiles: create / update / conflict -------------------------------------------
+    for name, profile in desired.profiles.items():
+        current = live_profiles.get(name)
+        if current is None:
+            changes.append(
+                _create("profile", name, None, "package defined in the repository", profile.attrs)
+            )
+            continue
+        if is_builtin(current):
+            continue
+        diff = field_diff(profile.attrs, current.attrs)
+        if not diff:
+            continue
+        owned = is_managed(current, prefix)
+        reason = f"package {name} changed" if owned else f"package {name} defined in the repository"
+        if not owned and not adopt:
+            changes.append(_conflict("profile", name, None, diff))
+            continue
+        if not owned:
+            reason = f"adopted with --adopt: {reason}"
+        changes.append(_update("update", "profile", name, None, reason, diff, None))
+
+    # --- secrets: create / update / enable / disable / conflict / disconnect --------------
+    final_profiles: dict[str, str] = {}  # secret name -> profile after apply
+    for name, secret in desired.secrets.items():
+        current = live_secrets.get(name)
+        if current is None:
+            changes.append(
+                _create(
+                    "secret",
+                    name,
+                    secret.customer,
+                    secret.reason,
+                    secret.attrs,
+                    secret.password_source,
+                )
+            )
+            final_profiles[name] = secret.attrs["profile"]
+            continue
+        diff = field_diff(secret.attrs, current.attrs)
+        owned = is_managed(current, prefix)
+        if not owned and not (adopt or secret.adopt):
+            if diff:
+                changes.append(_conflict("secret", name, secret.customer, diff))
+            final_profiles[name] = current.attrs.get("profile", "")
+            continue
+        final_profiles[name] = secret.attrs["profile"]
+        action = secret_action(secret, current, diff, desired.suspend.isolate_profile)
+        if diff:
+            reason = secret.reason if owned else f"adopted: {secret.reason}"
+            changes.append(
+                _update(
+                    action,
+                    "secret",
+                    name,
+                    secret.customer,
+                    reason,
+                    diff,
+                    secret.password_source if "password" in diff else None,
+                )
+            )
+        if desired.suspend.disconnect and name in sessions:
+            why = disconnect_reason(secret, current, diff, action)
+            if why:
+                changes.append(Change("disconnect", "session", name, secret.customer, why))
+
+    # --- unmanaged counts, deletes ------------------------------------------------------
+    for name, current in live_secrets.items():
+        if not is_managed(current, prefix):
+            unmanaged += 1
+            final_profiles.setdefault(name, current.attrs.get("profile", ""))
+            continue
+        if name in desired.secrets:
+            continue
+        customer = customer_of_comment(prefix, current.attrs.get("comment", ""))
+        reason = desired.absent.get(
+            customer or "", f"customer {customer} is not on this router in the repository"
+        )
+        if desired.suspend.disconnect and name in sessions:
+            changes.append(
+                Change("disconnect", "session", name, customer, f"account deleted: {reason}")
+            )
+        changes.append(
+            Change("delete", "secret", name, customer, reason, fields=_removed(current.attrs))
+        )
+
+    in_use = set(final_profiles.values())
+    for name, current in live_profiles.items():
+        if is_builtin(current):
+            continue
+        if not is_managed(current, prefix):
+            unmanaged += 1
+            continue
+        if name in desired.profiles:
+            continue
+        if name in in_use:
+            users = sorted(secret for secret, used in final_profiles.items() if used == name)
+            shown = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
+            notes.append(
+                f"profile {name} kept: no longer in the repository but still used by {shown}"
+            )
+            continue
+        changes.append(
+            Change(
+                "delete",
+                "profile",
+                name,
+                None,
+                f"package {name} is no longer in the repository",
+                fields=_removed(current.attrs),
+            )
+        )
+
+    ordered = tuple(sorted(changes, key=lambda change: (change_group(change), change.name)))
+    managed = sum(1 for item in live.secrets if is_managed(item, prefix))
+    unsafe_reason = safety_verdict(ordered, managed, safety)
+    return RouterPlan(
+        router=live.router,
+        status="unsafe" if unsafe_reason else "ok",
+        fingerprint=live.fingerprint(),
+        summary=summarize(ordered, unmanaged),
+        changes=ordered,
+        unsafe_reason=unsafe_reason,
+        notes=tuple(notes),
+    )
+
+
+def is_builtin(item: LiveItem) -> bool:
+    return item.name in RESERVED_PROFILES or item.attrs.get("default") in ("true", "yes")
+
+
+def is_managed(item: LiveItem, prefix: str) -> bool:
+    return item.attrs.get("comment", "").startswith(prefix)
+
+
+def field_diff(
+    desired: Mapping[str, str], live: Mapping[str, str]
+) -> dict[str, tuple[str | None, str | None]]:
+    """Managed fields whose live value differs; passwords are compared but never shown.
+
+    A router that does not print passwords (API user without the `sensitive` policy)
+    cannot be compared, so the password is then left alone.
+    """
+    diff: dict[str, tuple[str | None, str | None]] = {}
+    for key, wanted in desired.items():
+        if key == "name":
+            continue
+        current = live.get(key)
+        if key == "password":
+            if current is not None and current != wanted:
+                diff[key] = (HIDDEN, CHANGED)
+            continue
+        if wanted == "":
+            if current in (None, "") or current == EMPTY_DEFAULTS.get(key):
+                continue
+        elif current == wanted:
+            continue
+        diff[key] = (current, wanted or None)
+    return diff
+
+
+def secret_action(
+    secret: DesiredSecret,
+    current: LiveItem,
+    diff: Mapping[str, tuple[str | None, str | None]],
+    isolate_profile: str | None,
+) -> Action:
+    """`disable`/`enable` for what reviewers look for: suspensions and restorations
+    (in isolate mode: moving into or out of the isolate profile)."""
+    if "disabled" in diff:
+        return "disable" if diff["disabled"][1] == "true" else "enable"
+    if "profile" in diff:
+        if secret.isolated:
+            return "disable"
+        if isolate_profile and current.attrs.get("profile") == isolate_profile:
+            return "enable"
+    return "update"
+
+
+def disconnect_reason(
+    secret: DesiredSecret,
+    current: LiveItem,
+    diff: Mapping[str, tuple[str | None, str | None]],
+    action: Action,
+) -> str | None:
+    """Why the live session must end now, or None when it may go on."""
+    if action == "disable":
+        return f"access suspended: {secret.reason}"
+    if action == "enable" and "profile" in diff:
+        return f"restored from isolation: {secret.reason}"
+    changed = sorted(SESSION_FIELDS & diff.keys())
+    if changed:
+        return f"{', '.join(changed)} changed: the session must reconnect"
+    if secret.attrs.get("disabled") == "true" and current.attrs.get("disabled") == "true":
+        return f"account is disabled but still online: {secret.reason}"
+    return None
+
+
+def safety_verdict(changes: Iterable[Change], managed: int, safety: SafetySettings) -> str | None:
+    """Why this router's plan is unsafe, or None."""
+    secret_changes = [change for change in changes if change.kind == "secret"]
+    disables = sum(1 for change in secret_changes if change.action == "disable")
+    deletes = sum(1 for change in secret_changes if change.action == "delete")
+    if managed and deletes >= managed:
+        return f"would delete every managed secret ({managed})"
+    if managed < safety.min_managed:
+        return None
+    if disables * 100 > safety.max_disable_percent * managed:
+        return (
+            f"would disable {disables} of {managed} managed secrets "
+            f"({disables * 100 // managed}% > {safety.max_disable_percent}%)"
+        )
+    if deletes * 100 > safety.max_delete_percent * managed:
+        return (
+            f"would delete {deletes} of {managed} managed secrets "
+            f"({deletes * 100 // managed}% > {safety.max_delete_percent}%)"
+        )
+    return None
+
+
+def summarize(changes: Iterable[Change], unmanaged: int) -> dict[str, int]:
+    summary = dict.fromkeys(ACTIONS, 0)
+    for change in changes:
+        summary[change.action] += 1
+    summary["unmanaged"] = unmanaged
+    return summary
+
+
+def _create(
+    kind: Kind,
+    name: str,
+    customer: str | None,
+    reason: str,
+    attrs: Mapping[str, str],
+    password_source: str | None = None,
+) -> Change:
+    target = {key: value for key, value in attrs.items() if value != "" and key != "password"}
+    fields: dict[str, tuple[str | None, str | None]] = {
+        key: (None, value) for key, value in target.items() if key != "name"
+    }
+    if "password" in attrs:
+        fields["password"] = (None, SET)
+    return Change(
+        "create",
+        kind,
+        name,
+        customer,
+        reason,
+        dict(sorted(fields.items())),
+        target,
+        password_source if "password" in attrs else None,
+    )
+
+
+def _update(
+    action: Action,
+    kind: Kind,
+    name: str,
+    customer: str | None,
+    reason: str,
+    diff: Mapping[str, tuple[str | None, str | None]],
+    password_source: str | None,
+) -> Change:
+    target = {key: (to or "") for key, (_, to) in diff.items() if key != "password"}
+    return Change(
+        action, kind, name, customer, reason, dict(sorted(diff.items())), target, password_source
+    )
+
+
+def _conflict(
+    kind: Kind, name: str, customer: str | None, diff: Mapping[str, tuple[str | None, str | None]]
+) -> Change:
+    reason = f"an unmanaged {kind} named {name} already exists on the router; --adopt takes it over"
+    return Change("conflict", kind, name, customer, reason, dict(sorted(diff.items())))
+
+
+def _removed(attrs: Mapping[str, str]) -> dict[str, tuple[str | None, str | None]]:
+    shown = {key: attrs[key] for key in ("profile", "comment", "rate-limit") if key in attrs}
+    return {key: (value, None) for key, value in shown.items()}

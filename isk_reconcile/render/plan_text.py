@@ -1,0 +1,90 @@
+"""The plan as terminal text: grouped by router, a summary line per router.
+
+Returns a `rich.text.Text` with styles; the CLI prints it through a rich Console,
+which drops the colour when the output is not a terminal or with --no-color.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from isk_reconcile.plan import ACTIONS, CHANGED, HIDDEN, SET, Change, Plan, RouterPlan
+
+SYMBOLS = {
+    "create": ("+", "green"),
+    "update": ("~", "yellow"),
+    "delete": ("-", "red"),
+    "enable": ("^", "green"),
+    "disable": ("v", "red"),
+    "disconnect": ("x", "magenta"),
+    "conflict": ("!", "bold red"),
+}
+
+
+def summary_line(router: RouterPlan) -> str:
+    counts = ", ".join(f"{router.summary.get(action, 0)} {action}" for action in ACTIONS)
+    return f"{counts}, {router.summary.get('unmanaged', 0)} unmanaged"
+
+
+def field_text(key: str, before: str | None, after: str | None) -> str:
+    if after in (CHANGED, SET) or before == HIDDEN:
+        return f"{key}: {after}"
+    if before is None:
+        return f"{key}: {after}"
+    return f"{key}: {before} -> {after if after is not None else '(unset)'}"
+
+
+def render_change(change: Change, text: Text) -> None:
+    symbol, style = SYMBOLS[change.action]
+    text.append(f"  {symbol} {change.action} {change.kind} ", style=style)
+    text.append(change.name, style="bold")
+    if change.customer and change.customer != change.name:
+        text.append(f" (customer {change.customer})")
+    text.append("\n")
+    if change.reason:
+        text.append(f"      why: {change.reason}\n", style="dim")
+    if change.action == "delete":
+        return
+    for key, (before, after) in change.fields.items():
+        text.append(f"      {field_text(key, before, after)}\n")
+
+
+def render_router(router: RouterPlan, text: Text) -> None:
+    text.append(router.router, style="bold cyan")
+    if router.status == "error":
+        error = (router.error or "").removeprefix(f"{router.router}: ")
+        text.append(f": ERROR {error}\n", style="bold red")
+        return
+    text.append(f": {summary_line(router)}\n")
+    if router.status == "unsafe":
+        text.append(
+            f"  UNSAFE: {router.unsafe_reason}; apply refuses this router without --force\n",
+            style="bold red",
+        )
+    for change in router.changes:
+        render_change(change, text)
+    for note in router.notes:
+        text.append(f"  note: {note}\n", style="dim")
+    if not router.changes:
+        text.append("  no changes\n", style="dim")
+
+
+def render_text(plan: Plan) -> Text:
+    text = Text()
+    text.append(f"Plan as of {plan.as_of.isoformat()}", style="bold")
+    if plan.commit:
+        text.append(f" (commit {plan.commit[:12]})")
+    text.append("\n\n")
+    for router in plan.routers:
+        render_router(router, text)
+        text.append("\n")
+    changes = sum(len(router.applicable) for router in plan.routers)
+    failed = sum(1 for router in plan.routers if router.status == "error")
+    if changes:
+        text.append(f"{changes} change(s) on {len(plan.routers) - failed} router(s)", style="bold")
+    else:
+        text.append("No changes: the routers match the repository", style="bold green")
+    if failed:
+        text.append(f"; {failed} router(s) could not be read", style="bold red")
+    text.append(".\n")
+    return text
