@@ -85,9 +85,16 @@ def import_router(
                 "(a built-in or invalid name): move it to a real package on the router first"
             )
             continue
+        is_free = profile not in sellable
+        if is_free and item.attrs.get("disabled", "") in TRUE_WORDS:
+            # Suspended needs a billable package, free would switch the account on.
+            skipped.append(
+                f"secret {username!r}: disabled, on package {profile!r} which has no price: "
+                f"rerun with --price {profile}=AMOUNT"
+            )
+            continue
         customer_id = customer_id_for(username, taken_ids)
         taken_ids.add(customer_id)
-        is_free = profile not in sellable
         password = item.attrs.get("password")
         ciphertext = encrypt(password) if password else None
         files[f"state/customers/{customer_id}.yaml"] = customer_document(
