@@ -1,0 +1,167 @@
+"""guards: `isk validate --base REF` against a real git repository of the example ISP."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import git
+import pytest
+
+from isk_reconcile.errors import IskError
+from isk_reconcile.guards import check, compare
+from isk_reconcile.loader import load_state
+
+AS_OF = date(2026, 11, 29)
+
+
+@pytest.fixture
+def repo(example_repo: Path) -> Path:
+    handle = git.Repo.init(example_repo, initial_branch="main")
+    with handle.config_writer() as config:
+        config.set_value("user", "name", "Admin Satu")
+        config.set_value("user", "email", "admin1@isk.example")
+    handle.git.add("-A")
+    handle.git.commit("-q", "-m", "initial state")
+    return example_repo
+
+
+def _errors(repo: Path) -> list:
+    return check(repo, "main", load_state(repo, cache=False), AS_OF)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_unchanged_tree_passes(repo: Path) -> None:
+    assert _errors(repo) == []
+
+
+def test_edited_ledger_entry_is_caught_at_its_line(repo: Path) -> None:
+    ledger = repo / "payments" / "2026-06.yaml"
+    _edit(
+        ledger,
+        "  amount: 150000\n  date: 2026-06-01\n  kind: payment\n  method: transfer\n  "
+        "reference: BNI 0106-06",
+        "  amount: 100000\n  date: 2026-06-01\n  kind: payment\n  "
+        "method: transfer\n  reference: BNI 0106-06",
+    )
+    errors = _errors(repo)
+    assert len(errors) == 1
+    error = errors[0]
+    assert error.field == "P-2026-06-0002"
+    assert error.loc.file == "payments/2026-06.yaml" and error.loc.line >= 10
+    assert "edited" in error.message and "amount: 150000 → 100000" in error.message
+    assert "append-only" in error.hint and "refund or credit" in error.hint
+
+
+def test_deleted_ledger_entry_is_caught(repo: Path) -> None:
+    ledger = repo / "payments" / "2026-06.yaml"
+    text = ledger.read_text()
+    start = text.index("- id: P-2026-06-0002")
+    end = text.index("- id: P-2026-06-0003")
+    ledger.write_text(text[:start] + text[end:])
+    errors = _errors(repo)
+    assert [e.field for e in errors] == ["P-2026-06-0002"]
+    assert "deleted" in errors[0].message and "main" in errors[0].message
+    assert str(errors[0].loc).startswith("payments/2026-06.yaml:")
+
+
+def test_appended_entry_passes(repo: Path) -> None:
+    ledger = repo / "payments" / "2026-06.yaml"
+    ledger.write_text(
+        ledger.read_text()
+        + "- id: P-2026-06-9999\n  customer: budi-santoso\n  amount: 1000\n"
+        + "  date: 2026-06-30\n  kind: credit\n"
+    )
+    assert _errors(repo) == []
+
+
+def test_price_change_rewriting_billed_periods_is_caught(repo: Path) -> None:
+    _edit(repo / "state/profiles/home-10m.yaml", "price: 150000 ", "price: 165000 ")
+    errors = _errors(repo)
+    assert len(errors) == 1
+    assert errors[0].loc.file == "state/profiles/home-10m.yaml" and errors[0].field == "price"
+    assert "already-billed" in errors[0].message
+    assert "dated entry {from: 2026-11-30" in errors[0].hint
+
+
+def test_future_dated_price_change_passes(repo: Path) -> None:
+    _edit(
+        repo / "state/profiles/home-10m.yaml",
+        "price: 150000 ",
+        "price: [{from: 2020-01-01, value: 150000}, {from: 2027-01-01, value: 165000}] ",
+    )
+    assert _errors(repo) == []
+
+
+def test_customer_profile_change_is_caught_with_next_period(repo: Path) -> None:
+    _edit(repo / "state/customers/budi-santoso.yaml", "profile: home-10m", "profile: home-20m")
+    errors = _errors(repo)
+    assert len(errors) == 1
+    error = errors[0]
+    assert error.loc.file == "state/customers/budi-santoso.yaml" and error.field == "profile"
+    assert "budi-santoso/2025-12-05" in error.message
+    # Monthly cycle anchored on the 5th: the next period after 2026-11-29 starts 2026-12-05.
+    assert "{from: 2026-12-05, value: ...}" in error.hint
+
+
+def test_customer_upgrade_dated_at_next_period_passes(repo: Path) -> None:
+    _edit(
+        repo / "state/customers/budi-santoso.yaml",
+        "profile: home-10m",
+        "profile: [{from: 2025-12-05, value: home-10m}, {from: 2026-12-05, value: home-20m}]",
+    )
+    assert _errors(repo) == []
+
+
+def test_deleting_a_customer_who_owes_money_is_caught(repo: Path) -> None:
+    base = load_state(repo)
+    owing = "agus-prasetyo"
+    head = dataclasses.replace(
+        base,
+        customers={k: v for k, v in base.customers.items() if k != owing},
+        ledger=tuple(e for e in base.ledger if e.customer != owing),
+    )
+    errors = [e for e in compare(base, head, AS_OF, "main") if e.field == owing]
+    assert len(errors) == 1
+    assert errors[0].loc.file == f"state/customers/{owing}.yaml"
+    assert "owes Rp50.000" in errors[0].message
+    assert "terminated" in errors[0].hint
+
+
+def test_deleting_a_customer_who_owes_nothing_passes(repo: Path) -> None:
+    from isk_reconcile.billing import standing
+
+    base = load_state(repo)
+    settled = next(c for c in sorted(base.customers) if standing(base, c, AS_OF).balance >= 0)
+    head = dataclasses.replace(
+        base,
+        customers={k: v for k, v in base.customers.items() if k != settled},
+        ledger=base.ledger,
+    )
+    assert [e for e in compare(base, head, AS_OF) if e.field == settled] == []
+
+
+def test_unknown_ref_is_a_clear_error(repo: Path) -> None:
+    with pytest.raises(IskError, match="unknown git revision 'nope'"):
+        check(repo, "nope", load_state(repo), AS_OF)
+
+
+def test_base_without_state_has_nothing_to_protect(tmp_path: Path, example_repo: Path) -> None:
+    handle = git.Repo.init(example_repo, initial_branch="main")
+    (example_repo / "README").write_text("empty\n")
+    handle.git.add("README")
+    handle.git.commit(
+        "-q",
+        "-m",
+        "empty",
+        "--author",
+        "A <a@b.c>",
+        env={"GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@b.c"},
+    )
+    assert check(example_repo, "main", load_state(example_repo), AS_OF) == []
