@@ -1,3 +1,161 @@
-"""`isk billing` commands (to be written)."""
+"""`isk invoices` and `isk receivables`: read-only views of the billing engine."""
 
-from isk_reconcile.cli.root import main  # noqa: F401
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import click
+
+from isk_reconcile.billing import (
+    AGING_BUCKETS,
+    receivables,
+    receivables_by_customer,
+    rupiah,
+    standings,
+)
+from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.customers import (
+    INVOICE_COLUMNS,
+    emit,
+    format_option,
+    invoice_row,
+    no_such,
+)
+from isk_reconcile.cli.root import main
+from isk_reconcile.render.tables import Column, money
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """--month YYYY-MM as the month's first day."""
+    if value is None:
+        return None
+    found = MONTH.match(value)
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        raise click.BadParameter(f"{value!r} is not a month: write YYYY-MM, e.g. 2026-11")
+    return date(int(found.group(1)), int(found.group(2)), 1)
+
+
+@main.command("invoices")
+@click.option("--customer", "customer_id", metavar="ID", help="Only this customer's invoices.")
+@click.option("--unpaid", is_flag=True, help="Only invoices with an outstanding amount.")
+@click.option(
+    "--month",
+    metavar="YYYY-MM",
+    callback=parse_month,
+    help="Only invoices whose period starts in this month.",
+)
+@format_option()
+@pass_context
+def invoices_command(
+    ctx: Context, customer_id: str | None, unpaid: bool, month: date | None, fmt: str
+) -> None:
+    """Invoices for periods started on or before the as-of date, with payments allocated."""
+    state, as_of = ctx.state, ctx.as_of
+    if customer_id is not None and customer_id not in state.customers:
+        raise no_such("customer", customer_id, state.customers)
+    rows: list[dict[str, Any]] = []
+    for cid, found in standings(state, as_of).items():
+        if customer_id is not None and cid != customer_id:
+            continue
+        for invoice in found.invoices:
+            if unpaid and invoice.outstanding <= 0:
+                continue
+            if month is not None and invoice.period.start.replace(day=1) != month:
+                continue
+            rows.append(invoice_row(invoice))
+    footer = {
+        "id": f"{len(rows)} invoice{'s' if len(rows) != 1 else ''}",
+        "amount": sum(row["amount"] for row in rows),
+        "paid": sum(row["paid"] for row in rows),
+        "outstanding": sum(row["outstanding"] for row in rows),
+    }
+    emit(ctx, rows, INVOICE_COLUMNS, fmt, title=f"Invoices on {as_of.isoformat()}", footer=footer)
+
+
+BUCKET_COLUMN_NAMES = {
+    "0-30": "days_0_30",
+    "31-60": "days_31_60",
+    "61-90": "days_61_90",
+    ">90": "days_over_90",
+}
+
+RECEIVABLE_COLUMNS: tuple[Column, ...] = (
+    Column("customer"),
+    Column("name"),
+    Column("router"),
+    Column("standing"),
+    Column("invoices", justify="right"),
+    Column("oldest_due", "oldest due"),
+    *(money(BUCKET_COLUMN_NAMES[label], f"{label} days") for label, _ in AGING_BUCKETS),
+    money("total"),
+)
+
+RECEIVABLE_DETAIL_COLUMNS: tuple[Column, ...] = (
+    Column("invoice"),
+    Column("customer"),
+    Column("name"),
+    Column("due"),
+    money("amount"),
+    money("outstanding"),
+    Column("days_past_due", "days past due", justify="right"),
+    Column("bucket"),
+)
+
+
+@main.command("receivables")
+@click.option("--detail", is_flag=True, help="One row per unpaid invoice instead of per customer.")
+@format_option()
+@pass_context
+def receivables_command(ctx: Context, detail: bool, fmt: str) -> None:
+    """Receivables (piutang): unpaid, due money per customer, aged 0-30/31-60/61-90/>90 days."""
+    state, as_of = ctx.state, ctx.as_of
+    every = standings(state, as_of)
+    owed = receivables(state, as_of, by_customer=every)
+    summary = ", ".join(f"{b.label}: {rupiah(b.amount)}" for b in owed.buckets)
+    title = f"Receivables on {as_of.isoformat()}: {rupiah(owed.total)} ({summary})"
+    if detail:
+        rows = [
+            {
+                "invoice": item.invoice.id,
+                "customer": item.invoice.customer,
+                "name": state.customers[item.invoice.customer].name,
+                "due": item.invoice.due,
+                "amount": item.invoice.amount,
+                "outstanding": item.invoice.outstanding,
+                "days_past_due": item.days_past_due,
+                "bucket": item.bucket,
+            }
+            for item in owed.items
+        ]
+        footer = {
+            "invoice": f"{len(rows)} invoices",
+            "amount": sum(row["amount"] for row in rows),
+            "outstanding": owed.total,
+        }
+        emit(ctx, rows, RECEIVABLE_DETAIL_COLUMNS, fmt, title=title, footer=footer)
+        return
+    rows = []
+    for row in receivables_by_customer(owed):
+        customer = state.customers[row.customer]
+        values: dict[str, Any] = {
+            "customer": row.customer,
+            "name": customer.name,
+            "router": customer.router,
+            "standing": every[row.customer].access,
+            "invoices": row.invoices,
+            "oldest_due": row.oldest_due,
+            "total": row.total,
+        }
+        values.update({BUCKET_COLUMN_NAMES[label]: row.buckets[label] for label in row.buckets})
+        rows.append(values)
+    footer = {
+        "customer": "total",
+        "invoices": len(owed.items),
+        "total": owed.total,
+        **{BUCKET_COLUMN_NAMES[b.label]: b.amount for b in owed.buckets},
+    }
+    emit(ctx, rows, RECEIVABLE_COLUMNS, fmt, title=title, footer=footer)

@@ -2,15 +2,432 @@
 
 Subcommands of `customer` live in the modules that own them (`show` here,
 `password` in cli/secrets.py, `add` in cli/workflow.py) and attach to `customer`.
+`format_option` and `emit` are the shared `--format` plumbing for read commands.
 """
 
 from __future__ import annotations
 
+import difflib
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+
 import click
 
+from isk_reconcile.billing import Standing, rupiah, standing, standings
+from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
+from isk_reconcile.errors import IskError
+from isk_reconcile.model import Customer, State
+from isk_reconcile.render.tables import (
+    FORMATS,
+    Column,
+    Row,
+    money,
+    render_rich,
+    render_rows,
+    render_table,
+    to_json,
+)
+
+# --- shared output plumbing ---------------------------------------------------------------
+
+
+def format_option(choices: Sequence[str] = FORMATS) -> Callable[[Callable], Callable]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default="table",
+        show_default=True,
+        help="Output: a table for people, csv or json for scripts.",
+    )
+
+
+def terminal_style(ctx: Context) -> dict[str, Any]:
+    """Colour and width for tables: colour only on a terminal and without --no-color."""
+    on_terminal = sys.stdout.isatty()
+    width = shutil.get_terminal_size().columns if on_terminal else None
+    return {"color": ctx.color and on_terminal, "width": width}
+
+
+def emit(
+    ctx: Context,
+    rows: Iterable[Row],
+    columns: Sequence[Column | str],
+    fmt: str,
+    *,
+    title: str | None = None,
+    footer: Row | None = None,
+) -> None:
+    rows = list(rows)
+    style = terminal_style(ctx) if fmt == "table" else {}
+    click.echo(render_rows(rows, columns, fmt, title=title, footer=footer, **style), nl=False)
+
+
+def no_such(kind: str, name: str, known: Iterable[str]) -> IskError:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return IskError(f"no such {kind}: {name}{hint}")
+
+
+# --- isk customers --------------------------------------------------------------------------
+
+STATUS_FILTERS = ("active", "enabled", "suspended", "free", "terminated", "absent")
+
+
+def _access_style(value: Any) -> str | None:
+    return {"suspended": "red", "absent": "dim", "enabled": "green"}.get(value)
+
+
+CUSTOMER_COLUMNS: tuple[Column, ...] = (
+    Column("id"),
+    Column("name"),
+    Column("router"),
+    Column("profile"),
+    Column("status"),
+    Column("standing", style=_access_style),
+    Column("reason"),
+    Column("paid_through", "paid through"),
+    money("balance"),
+    Column("phone"),
+)
+
+
+def current_profile(customer: Customer, as_of: date) -> str:
+    return customer.profile_on(as_of) or customer.profile.first
+
+
+def matches_status(customer: Customer, found: Standing, wanted: str) -> bool:
+    """--status: the account's standing on as_of (see docs/billing.md)."""
+    if wanted == "active":  # on the network and paying
+        return found.access == "enabled" and customer.status != "free"
+    if wanted in ("enabled", "suspended", "absent"):
+        return found.access == wanted
+    return customer.status == wanted  # free | terminated: the status written in the file
+
+
+def matches_search(customer: Customer, needle: str) -> bool:
+    fields = (
+        customer.id,
+        customer.name,
+        customer.phone,
+        customer.address,
+        customer.username,
+        customer.notes,
+    )
+    return any(needle in value.casefold() for value in fields if value)
+
+
+def customer_row(customer: Customer, found: Standing) -> dict[str, Any]:
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "router": customer.router,
+        "profile": current_profile(customer, found.as_of),
+        "status": customer.status,
+        "standing": found.access,
+        "reason": found.reason,
+        "paid_through": found.paid_through,
+        "balance": found.balance,
+        "phone": customer.phone,
+    }
+
+
+def select_customers(
+    state: State,
+    as_of: date,
+    *,
+    router: str | None = None,
+    profile: str | None = None,
+    status: str | None = None,
+    expiring_within: int | None = None,
+    search: str | None = None,
+) -> list[tuple[Customer, Standing]]:
+    """Customers matching every given filter, by id, with their standing on as_of."""
+    if router is not None and router not in state.routers:
+        raise no_such("router", router, state.routers)
+    if profile is not None and profile not in state.profiles:
+        raise no_such("profile", profile, state.profiles)
+    needle = search.casefold() if search else None
+    horizon = as_of + timedelta(days=expiring_within) if expiring_within is not None else None
+    chosen = []
+    for cid, found in standings(state, as_of).items():
+        customer = state.customers[cid]
+        if router is not None and customer.router != router:
+            continue
+        if profile is not None and current_profile(customer, as_of) != profile:
+            continue
+        if status is not None and not matches_status(customer, found, status):
+            continue
+        if horizon is not None and not (
+            found.access == "enabled"
+            and found.paid_through is not None
+            and found.paid_through <= horizon
+        ):
+            continue
+        if needle is not None and not matches_search(customer, needle):
+            continue
+        chosen.append((customer, found))
+    return chosen
+
+
+@main.command("customers")
+@click.option("--router", help="Only customers on this router.")
+@click.option("--profile", help="Only customers with this profile on the as-of date.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUS_FILTERS),
+    help="active: enabled and paying; enabled / suspended / absent: what the router must do; "
+    "free / terminated: the status in the file.",
+)
+@click.option(
+    "--expiring-within",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Only enabled accounts paid through at most DAYS days after the as-of date.",
+)
+@click.option(
+    "--search",
+    metavar="TEXT",
+    help="Case-insensitive text in id, name, phone, address, username or notes.",
+)
+@format_option()
+@pass_context
+def customers_command(
+    ctx: Context,
+    router: str | None,
+    profile: str | None,
+    status: str | None,
+    expiring_within: int | None,
+    search: str | None,
+    fmt: str,
+) -> None:
+    """The customer list with current profile, standing, paid-through and balance."""
+    as_of = ctx.as_of
+    chosen = select_customers(
+        ctx.state,
+        as_of,
+        router=router,
+        profile=profile,
+        status=status,
+        expiring_within=expiring_within,
+        search=search,
+    )
+    rows = [customer_row(customer, found) for customer, found in chosen]
+    title = f"{len(rows)} customer{'s' if len(rows) != 1 else ''} on {as_of.isoformat()}"
+    emit(ctx, rows, CUSTOMER_COLUMNS, fmt, title=title)
+
+
+# --- isk customer show -------------------------------------------------------------------------
 
 
 @main.group("customer")
 def customer() -> None:
     """One customer: show, add, password."""
+
+
+INVOICE_COLUMNS: tuple[Column, ...] = (
+    Column("id"),
+    Column("customer"),
+    Column("period_start", "start"),
+    Column("period_end", "end"),
+    Column("due"),
+    Column("profile"),
+    money("amount"),
+    money("paid"),
+    money("outstanding"),
+    Column("status", style=lambda v: {"unpaid": "red", "partial": "yellow"}.get(v)),
+    Column("paid_on", "paid on"),
+    Column("paid_by", "paid by"),
+)
+
+LEDGER_COLUMNS: tuple[Column, ...] = (
+    Column("id"),
+    Column("date"),
+    Column("kind"),
+    Column("method"),
+    money("amount"),
+    Column("reference"),
+    Column("note"),
+    Column("counted"),
+)
+
+
+def invoice_row(invoice: Any) -> dict[str, Any]:
+    return {
+        "id": invoice.id,
+        "customer": invoice.customer,
+        "period_start": invoice.period.start,
+        "period_end": invoice.period.end,
+        "due": invoice.due,
+        "profile": invoice.profile,
+        "amount": invoice.amount,
+        "paid": invoice.paid,
+        "outstanding": invoice.outstanding,
+        "status": invoice.status,
+        "paid_on": invoice.paid_on,
+        "paid_by": invoice.paid_by,
+    }
+
+
+def customer_details(state: State, customer: Customer, found: Standing) -> dict[str, Any]:
+    """Everything `customer show` tells, as plain values (never the password)."""
+    prices = {}
+    profile_history = []
+    for change in customer.profile.changes:
+        package = state.profiles.get(change.value)
+        day = max(change.from_, customer.start)
+        prices[change.value] = package.price_on(day) if package else None
+        profile_history.append(
+            {"from": day, "profile": change.value, "price": prices[change.value]}
+        )
+    own_prices = (
+        [{"from": max(c.from_, customer.start), "price": c.value} for c in customer.price.changes]
+        if customer.price is not None
+        else []
+    )
+    entries = sorted(state.entries_for(customer.id), key=lambda e: (e.date, e.id))
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "phone": customer.phone,
+        "email": customer.email,
+        "address": customer.address,
+        "router": customer.router,
+        "username": customer.username,
+        "start": customer.start,
+        "end": customer.end,
+        "status": customer.status,
+        "suspend_reason": customer.suspend_reason,
+        "protect": customer.protect,
+        "notes": customer.notes,
+        "as_of": found.as_of,
+        "standing": found.access,
+        "cause": found.cause,
+        "reason": found.reason,
+        "profile": current_profile(customer, found.as_of),
+        "paid_through": found.paid_through,
+        "credit": found.credit,
+        "balance": found.balance,
+        "profile_history": profile_history,
+        "price_history": own_prices,
+        "invoices": [invoice_row(invoice) for invoice in found.invoices],
+        "ledger": [
+            {
+                "id": e.id,
+                "date": e.date,
+                "kind": e.kind,
+                "method": e.method,
+                "amount": e.amount,
+                "reference": e.reference,
+                "note": e.note,
+                "counted": e.date <= found.as_of,
+            }
+            for e in entries
+        ],
+    }
+
+
+def _details_text(details: dict[str, Any], color: bool, width: int | None) -> str:
+    from rich.table import Table
+    from rich.text import Text
+
+    def show(value: Any) -> str:
+        if value is None or value == "":
+            return "-"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    standing_style = {"suspended": "red", "enabled": "green"}.get(details["standing"], "")
+    lines = [
+        ("standing", Text(f"{details['standing']}: {details['reason']}", style=standing_style)),
+        ("paid through", show(details["paid_through"])),
+        ("balance", rupiah(details["balance"])),
+        ("credit", rupiah(details["credit"])),
+        ("profile", show(details["profile"])),
+        ("status", show(details["status"])),
+    ]
+    if details["suspend_reason"]:
+        lines.append(("suspend reason", details["suspend_reason"]))
+    for key in (
+        "router",
+        "username",
+        "phone",
+        "email",
+        "address",
+        "start",
+        "end",
+        "protect",
+        "notes",
+    ):
+        lines.append((key.replace("_", " "), show(details[key])))
+    for key, value in lines:
+        facts.add_row(key, value if isinstance(value, Text) else Text(value))
+
+    heading = f"{details['id']} — {details['name']} (as of {details['as_of'].isoformat()})"
+    parts = [render_rich(Text(heading, style="bold"), color=color, width=width)]
+    parts.append(render_rich(facts, color=color, width=width))
+    history = details["profile_history"]
+    parts.append(
+        render_table(
+            history,
+            (Column("from"), Column("profile"), money("price", "package price")),
+            title="Profile history",
+            color=color,
+            width=width,
+        )
+    )
+    if details["price_history"]:
+        parts.append(
+            render_table(
+                details["price_history"],
+                (Column("from"), money("price", "own price")),
+                title="Customer price",
+                color=color,
+                width=width,
+            )
+        )
+    invoice_columns = [c for c in INVOICE_COLUMNS if c.name != "customer"]
+    parts.append(
+        render_table(
+            details["invoices"],
+            invoice_columns,
+            title=f"Invoices ({len(details['invoices'])})",
+            color=color,
+            width=width,
+        )
+    )
+    parts.append(
+        render_table(
+            details["ledger"],
+            LEDGER_COLUMNS,
+            title=f"Ledger ({len(details['ledger'])})",
+            color=color,
+            width=width,
+        )
+    )
+    return "\n".join(parts)
+
+
+@customer.command("show")
+@click.argument("customer_id", metavar="ID")
+@format_option(("table", "json"))
+@pass_context
+def show_command(ctx: Context, customer_id: str, fmt: str) -> None:
+    """One customer: details, profile history, invoices, ledger, standing and its reason."""
+    state = ctx.state
+    found_customer = state.customers.get(customer_id)
+    if found_customer is None:
+        raise no_such("customer", customer_id, state.customers)
+    details = customer_details(state, found_customer, standing(state, customer_id, ctx.as_of))
+    if fmt == "json":
+        click.echo(to_json(details), nl=False)
+    else:
+        click.echo(_details_text(details, **terminal_style(ctx)), nl=False)

@@ -1,0 +1,168 @@
+"""Rows of plain values rendered as a table (rich), CSV or JSON, for every `--format` option.
+
+Rows are mappings from a stable column name to a plain value (str, int, bool, date, None).
+CSV and JSON carry the raw values under the column names (dates ISO, money as integers),
+so scripts can rely on them; only the table is for people (rupiah, colours, titles).
+This module renders to strings; the CLI prints them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from isk_reconcile.billing import rupiah
+
+Format = Literal["table", "csv", "json"]
+FORMATS: tuple[str, ...] = ("table", "csv", "json")
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: `name` is the stable key in CSV and JSON."""
+
+    name: str
+    title: str | None = None  # table header (default: the name)
+    justify: Literal["left", "right", "center"] = "left"
+    display: Callable[[Any], str] | None = None  # table text for a value (default: plain_text)
+    style: Callable[[Any], str | None] | None = None  # rich style for a value, table only
+
+    @property
+    def header(self) -> str:
+        return self.title if self.title is not None else self.name
+
+
+def money(name: str, title: str | None = None) -> Column:
+    """A money column: an integer in CSV/JSON, rupiah in the table."""
+    return Column(name, title, justify="right", display=lambda v: "" if v is None else rupiah(v))
+
+
+def plain_text(value: Any) -> str:
+    """How a value reads in a table or CSV cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(plain_text(item) for item in value)
+    return str(value)
+
+
+def json_value(value: Any) -> Any:
+    """A JSON-ready copy of a value: dates ISO, tuples as lists, mappings recursively."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(item) for item in value]
+    return value
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(json_value(data), indent=2, ensure_ascii=False) + "\n"
+
+
+def _columns(columns: Sequence[Column | str]) -> tuple[Column, ...]:
+    return tuple(c if isinstance(c, Column) else Column(c) for c in columns)
+
+
+def render_json(rows: Iterable[Row], columns: Sequence[Column | str]) -> str:
+    """A JSON list of objects with exactly the given keys, in column order."""
+    names = [c.name for c in _columns(columns)]
+    return to_json([{name: row.get(name) for name in names} for row in rows])
+
+
+def render_csv(rows: Iterable[Row], columns: Sequence[Column | str]) -> str:
+    """CSV with a header row of column names; booleans as true/false, None as empty."""
+    names = [c.name for c in _columns(columns)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(name)) for name in names])
+    return out.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return plain_text(value)
+
+
+def render_table(
+    rows: Iterable[Row],
+    columns: Sequence[Column | str],
+    *,
+    title: str | None = None,
+    footer: Row | None = None,
+    color: bool = False,
+    width: int | None = None,
+) -> str:
+    """A rich table as text; `footer` is an extra, emphasised row (e.g. totals)."""
+    cols = _columns(columns)
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    for column in cols:
+        table.add_column(column.header, justify=column.justify, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(column, row.get(column.name)) for column in cols))
+    if footer is not None:
+        table.add_section()
+        table.add_row(*(_cell(column, footer.get(column.name), "bold") for column in cols))
+    return render_rich(table, color=color, width=width)
+
+
+def _cell(column: Column, value: Any, extra_style: str = "") -> Text:
+    text = (column.display or plain_text)(value) if value is not None else ""
+    style = (column.style(value) if column.style else None) or ""
+    return Text(text, style=f"{style} {extra_style}".strip())  # Text: never parsed as markup
+
+
+def render_rich(renderable: Any, *, color: bool = False, width: int | None = None) -> str:
+    """Any rich renderable as text; without a width, wide enough that nothing wraps."""
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=width or 1000,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+    )
+    console.print(renderable)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
+
+
+def render_rows(
+    rows: Iterable[Row],
+    columns: Sequence[Column | str],
+    fmt: str,
+    *,
+    title: str | None = None,
+    footer: Row | None = None,
+    color: bool = False,
+    width: int | None = None,
+) -> str:
+    """Rows in the chosen format ("table", "csv" or "json")."""
+    if fmt == "json":
+        return render_json(rows, columns)
+    if fmt == "csv":
+        return render_csv(rows, columns)
+    if fmt == "table":
+        return render_table(rows, columns, title=title, footer=footer, color=color, width=width)
+    raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
