@@ -12,7 +12,7 @@ Definitions (documented in docs/reports.md):
   counted separately);
 - outstanding: the receivables total on as_of (unpaid parts of invoices already due);
 - expiring within N days: billed, enabled customers whose paid-through date (or, for a
-  terminated customer, the end of service) falls before as_of + N days.
+  terminated customer, the end of service) is at most N days after as_of.
 """
 
 from __future__ import annotations
@@ -347,7 +347,7 @@ def dashboard(
             if key in billed_by_month:
                 billed_by_month[key] += invoice.amount
         expires = expiry(standing, customer.end if customer.status == "terminated" else None)
-        expiring = expires is not None and expires < horizon
+        expiring = expires is not None and expires <= horizon
         tally.expiring += expiring
         profile = standing.profile or customer.profile_on(min(as_of, customer.end or as_of))
         customers.append(

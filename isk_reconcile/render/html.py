@@ -63,7 +63,7 @@ class AgingRow:
 def short_money(amount: int) -> str:
     """Axis labels: Rp1,2jt (juta = million), Rp350rb (ribu = thousand)."""
     if abs(amount) >= 1_000_000:
-        text = f"{amount / 1_000_000:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+        text = f"{amount / 1_000_000:.2f}".rstrip("0").rstrip(".").replace(".", ",")
         return f"Rp{text}jt"
     if abs(amount) >= 1_000:
         return f"Rp{amount // 1_000}rb"
