@@ -187,6 +187,17 @@ def test_empty_replies_of_routeros_7_18() -> None:
         router.stop()
 
 
+def test_non_utf8_bytes_on_the_router_are_read_not_fatal(sim: SimulatedRouter) -> None:
+    # "\udce9" is how the simulator holds the raw byte 0xE9 (cp1252 "é", as Winbox writes it)
+    sim.add(SECRET, {"name": "winbox", "password": "pw", "comment": "caf\udce9"})
+    sim.add(SECRET, {"name": "utf8", "password": "pw", "comment": "Budi Santoso café"})
+    with connect(router_for(sim.port), ENV) as client:
+        secrets = {item.name: item.attrs for item in client.read().secrets}
+        client.execute([[secret_add("later")]])  # the session is still usable
+    assert secrets["winbox"]["comment"] == "caf\ufffd"
+    assert secrets["utf8"]["comment"] == "Budi Santoso café"
+
+
 def test_fingerprint_ignores_ids_and_order(sim: SimulatedRouter) -> None:
     sim.add(SECRET, {"name": "a", "password": "1"})
     sim.add(SECRET, {"name": "b", "password": "2"})
