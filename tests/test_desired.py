@@ -1,0 +1,256 @@
+"""Desired router state (SPEC §4), from small state repositories written in tmp_path.
+
+`write_repo` here is the small-repo builder the reconciler tests share.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from isk_reconcile.billing import standings
+from isk_reconcile.desired import ascii_fold, customer_of_comment, desired_state
+from isk_reconcile.errors import IskError
+from isk_reconcile.loader import load_state
+from isk_reconcile.model import State
+
+AS_OF = date(2026, 11, 29)
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "home-10m": {
+        "description": "Paket Rumah 10 Mbps",
+        "price": 150000,
+        "rate_limit": "10000k/10M",
+        "local_address": "10.20.0.1",
+        "remote_address": "pool-home",
+        "dns_server": ["10.20.0.1", "1.1.1.1"],
+        "only_one": True,
+    },
+    "home-20m": {"description": "Paket Rumah 20 Mbps", "price": 200000, "rate_limit": "20M/20M"},
+    "isolir": {"description": "Isolir", "rate_limit": "512k/512k", "address_list": "isolir"},
+}
+
+
+def customer(
+    name: str,
+    *,
+    router: str = "r1",
+    profile: str = "home-10m",
+    status: str = "free",
+    password: str | None = "s3cret-pw",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A customer document; `free` keeps billing out of the way unless a test wants it."""
+    document: dict[str, Any] = {
+        "name": name,
+        "router": router,
+        "start": "2026-01-01",
+        "profile": profile,
+        "status": status,
+    }
+    pppoe = dict(extra.pop("pppoe", {}))
+    if password is not None:
+        pppoe["password"] = password
+    if pppoe:
+        document["pppoe"] = pppoe
+    document.update(extra)
+    return document
+
+
+def write_repo(
+    root: Path,
+    customers: dict[str, dict[str, Any]],
+    *,
+    routers: dict[str, dict[str, Any]] | None = None,
+    profiles: dict[str, dict[str, Any]] | None = None,
+    settings: dict[str, Any] | None = None,
+    payments: list[dict[str, Any]] | None = None,
+) -> Path:
+    """Write a small state repository (plaintext passwords allowed) and return its path."""
+    (root / "state" / "profiles").mkdir(parents=True, exist_ok=True)
+    (root / "state" / "customers").mkdir(parents=True, exist_ok=True)
+    (root / "payments").mkdir(exist_ok=True)
+    base: dict[str, Any] = {
+        "billing": {"cycle": "monthly", "mode": "prepaid", "grace_days": 3},
+        "secrets": {"allow_plaintext": True},
+    }
+    base.update(settings or {})
+    dump = {"sort_keys": False, "allow_unicode": True}
+    (root / "state" / "settings.yaml").write_text(yaml.safe_dump(base, **dump))
+    routers = routers or {"r1": {"host": "127.0.0.1", "port": 8728}}
+    (root / "state" / "routers.yaml").write_text(yaml.safe_dump(routers, **dump))
+    for path in (root / "state" / "profiles").glob("*.yaml"):
+        path.unlink()
+    for path in (root / "state" / "customers").glob("*.yaml"):
+        path.unlink()
+    for name, document in (PROFILES if profiles is None else profiles).items():
+        (root / "state" / "profiles" / f"{name}.yaml").write_text(yaml.safe_dump(document, **dump))
+    for cid, document in customers.items():
+        (root / "state" / "customers" / f"{cid}.yaml").write_text(yaml.safe_dump(document, **dump))
+    (root / "payments" / "ledger.yaml").write_text(yaml.safe_dump(payments or [], **dump))
+    return root
+
+
+def load(root: Path) -> State:
+    return load_state(root, cache=False)
+
+
+def plaintext_passwords(state: State) -> dict[str, str]:
+    return {cid: c.pppoe.password for cid, c in state.customers.items() if c.pppoe.password}
+
+
+def desired_for(root: Path, router: str = "r1", as_of: date = AS_OF):
+    state = load(root)
+    return desired_state(state, standings(state, as_of), router, plaintext_passwords(state))
+
+
+# --- tests ------------------------------------------------------------------------------
+
+
+def test_ascii_fold_drops_accents_and_marks_the_rest() -> None:
+    assert ascii_fold("José Ramírez") == "Jose Ramirez"
+    assert ascii_fold("Zoë Hartono 李") == "Zoe Hartono ?"
+    assert ascii_fold("Budi") == "Budi"
+
+
+def test_customer_of_comment_reads_the_ownership_marker() -> None:
+    assert customer_of_comment("isk:", "isk:budi Budi Santoso") == "budi"
+    assert customer_of_comment("isk:", "isk:profile Paket") is None
+    assert customer_of_comment("isk:", "added by hand") is None
+
+
+def test_enabled_secret_has_every_managed_field(tmp_path: Path) -> None:
+    root = write_repo(
+        tmp_path,
+        {
+            "jose": customer(
+                "José Ramírez",
+                pppoe={
+                    "username": "jose01",
+                    "remote_address": "10.20.0.15",
+                    "caller_id": "AA:BB:CC:DD:EE:FF",
+                },
+            )
+        },
+    )
+    desired = desired_for(root)
+    secret = desired.secrets["jose01"]
+    assert secret.customer == "jose"
+    assert secret.access == "enabled"
+    assert dict(secret.attrs) == {
+        "name": "jose01",
+        "service": "pppoe",
+        "profile": "home-10m",
+        "remote-address": "10.20.0.15",
+        "caller-id": "AA:BB:CC:DD:EE:FF",
+        "comment": "isk:jose Jose Ramirez",
+        "disabled": "false",
+        "password": "s3cret-pw",
+    }
+    assert "s3cret-pw" not in repr(secret)
+
+
+def test_profiles_are_canonical_and_filtered_by_router(tmp_path: Path) -> None:
+    profiles = dict(PROFILES)
+    profiles["biz"] = {
+        "description": "Bisnis",
+        "price": 1,
+        "rate_limit": "50M/50M",
+        "routers": ["r2"],
+        "routeros": {"change-tcp-mss": "yes"},
+    }
+    routers = {"r1": {"host": "127.0.0.1"}, "r2": {"host": "127.0.0.1"}}
+    root = write_repo(tmp_path, {"a": customer("A")}, profiles=profiles, routers=routers)
+    desired = desired_for(root)
+    assert set(desired.profiles) == {"home-10m", "home-20m", "isolir"}
+    home = desired.profiles["home-10m"].attrs
+    assert home["rate-limit"] == "10M/10M"
+    assert home["dns-server"] == "10.20.0.1,1.1.1.1"
+    assert home["only-one"] == "yes"
+    assert home["comment"] == "isk:profile Paket Rumah 10 Mbps"
+    assert home["parent-queue"] == ""  # managed but empty: cleared on the router
+    biz = desired_for(root, "r2").profiles["biz"].attrs
+    assert biz["change-tcp-mss"] == "yes"
+
+
+def test_suspended_in_disable_mode_is_disabled(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"s": customer("S", status="suspended", suspend_reason="moved")})
+    secret = desired_for(root).secrets["s"]
+    assert secret.access == "suspended"
+    assert secret.attrs["disabled"] == "true"
+    assert secret.attrs["profile"] == "home-10m"
+    assert "moved" in secret.reason
+
+
+def test_isolate_mode_moves_to_isolate_profile_and_drops_static_ip(tmp_path: Path) -> None:
+    root = write_repo(
+        tmp_path,
+        {"s": customer("S", status="suspended", pppoe={"remote_address": "10.20.0.9"})},
+        settings={"suspend": {"mode": "isolate", "isolate_profile": "isolir"}},
+    )
+    secret = desired_for(root).secrets["s"]
+    assert secret.isolated
+    assert secret.attrs["profile"] == "isolir"
+    assert secret.attrs["remote-address"] == ""
+    assert secret.attrs["disabled"] == "false"
+
+
+def test_unpaid_customer_is_suspended_with_the_billing_reason(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"late": customer("Late", status="active")})
+    secret = desired_for(root).secrets["late"]
+    assert secret.access == "suspended"
+    assert "unpaid invoice late/2026-01-01" in secret.reason
+
+
+def test_absent_accounts_are_not_desired(tmp_path: Path) -> None:
+    root = write_repo(
+        tmp_path,
+        {
+            "gone": customer("Gone", status="terminated", end="2026-06-30"),
+            "later": customer("Later", start="2027-01-01"),
+        },
+    )
+    desired = desired_for(root)
+    assert desired.secrets == {}
+    assert set(desired.absent) == {"gone", "later"}
+
+
+def test_numeric_username_and_password_stay_strings(tmp_path: Path) -> None:
+    root = write_repo(
+        tmp_path, {"c2024": customer("N", password="123456", pppoe={"username": "2024"})}
+    )
+    secret = desired_for(root).secrets["2024"]
+    assert secret.attrs["name"] == "2024"
+    assert secret.attrs["password"] == "123456"
+
+
+def test_password_that_cannot_be_decrypted_is_an_error(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"a": customer("A")})
+    state = load(root)
+    with pytest.raises(IskError, match="customer a: password"):
+        desired_state(state, standings(state, AS_OF), "r1", {})
+    by_stored_value = {"s3cret-pw": "s3cret-pw"}
+    desired = desired_state(state, standings(state, AS_OF), "r1", by_stored_value)
+    assert desired.secrets["a"].attrs["password"] == "s3cret-pw"
+
+
+def test_example_repo_desired_state(example_repo: Path) -> None:
+    from isk_reconcile.apply import decrypt_passwords
+
+    state = load(example_repo)
+    passwords = decrypt_passwords(state, {"ISK_AGE_IDENTITY_FILE": str(_identity())})
+    everything = standings(state, AS_OF)
+    comments = []
+    for router in state.routers:
+        desired = desired_state(state, everything, router, passwords)
+        comments += [secret.attrs["comment"] for secret in desired.secrets.values()]
+    assert comments
+    assert all(comment.isascii() and comment.startswith("isk:") for comment in comments)
+
+
+def _identity() -> Path:
+    return Path(__file__).resolve().parent.parent / "demo" / "age-identity.txt"
