@@ -1,0 +1,299 @@
+"""`isk status`, `isk export`, `isk report` on a copy of the example ISP, with each
+router simulated on a free loopback port (real librouteros sessions over TCP)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import git
+import openpyxl
+import pytest
+
+from isk_reconcile.apply import drift_count, run_plan
+from isk_reconcile.cli import run_cli
+from isk_reconcile.cli.root import main as isk
+from isk_reconcile.loader import load_state
+from isk_reconcile.report import SUMMARY_COLUMNS
+from isk_reconcile.sim import SimulatedRouter
+
+AS_OF = "2026-11-29"
+VERSIONS = {"core-kudus": "7.18.2", "rw05-jati": "7.16.2", "rw09-bae": "6.49.10"}
+SESSIONS = {"core-kudus": ["budi-santoso", "eko-saputro"], "rw05-jati": ["joko-susilo"]}
+
+
+@dataclass
+class LiveIsp:
+    repo: Path
+    sims: dict[str, SimulatedRouter]
+    passwords: dict[str, str]
+    commit: str
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run(capsys: pytest.CaptureFixture[str], repo: Path, *args: str) -> Run:
+    capsys.readouterr()
+    code = run_cli(isk, ["--repo", str(repo), "--as-of", AS_OF, "--no-color", *args])
+    captured = capsys.readouterr()
+    return Run(code, captured.out, captured.err)
+
+
+def commit_all(repo: Path) -> str:
+    handle = git.Repo.init(repo)
+    handle.git.add("-A")
+    actor = git.Actor("ISK Test", "test@example.invalid")
+    return handle.index.commit("example ISP", author=actor, committer=actor).hexsha
+
+
+@pytest.fixture
+def live_isp(example_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveIsp]:
+    """The example ISP in a git repo, each router simulated on a free port."""
+    routers_file = example_repo / "state" / "routers.yaml"
+    text = routers_file.read_text(encoding="utf-8")
+    sims: dict[str, SimulatedRouter] = {}
+    passwords: dict[str, str] = {}
+    try:
+        for name in VERSIONS:
+            variable = "ISK_ROUTER_" + name.upper().replace("-", "_") + "_PASSWORD"
+            passwords[variable] = f"api-pw-{name}-7Qx"
+            monkeypatch.setenv(variable, passwords[variable])
+            sim = SimulatedRouter(
+                identity=name, users={"isk-api": passwords[variable]}, version=VERSIONS[name]
+            ).start()
+            sims[name] = sim
+            for session in SESSIONS.get(name, []):
+                sim.add_session(session)
+            # rewrite this router's port: the block starting at "<name>:" holds its port line
+            block = re.compile(rf"(^{re.escape(name)}:\n(?:[ \t].*\n)*?[ \t]+port:[ \t]*)\d+", re.M)
+            text, count = block.subn(rf"\g<1>{sim.port}", text)
+            assert count == 1, name
+        routers_file.write_text(text, encoding="utf-8")
+        yield LiveIsp(example_repo, sims, passwords, commit_all(example_repo))
+    finally:
+        for sim in sims.values():
+            sim.stop()
+
+
+def status_json(capsys, repo: Path, *args: str) -> tuple[dict, Run]:
+    result = run(capsys, repo, "status", "--format", "json", *args)
+    return json.loads(result.out), result
+
+
+def test_status_json_reads_every_router(capsys, live_isp: LiveIsp) -> None:
+    document, result = status_json(capsys, live_isp.repo)
+    assert result.code == 0, result.err
+    assert document["format"] == "isk-status/1"
+    assert document["as_of"] == AS_OF and document["commit"] == live_isp.commit
+    routers = {r["router"]: r for r in document["routers"]}
+    assert list(routers) == list(VERSIONS)
+    for name, router in routers.items():
+        assert router["reachable"] is True and router["error"] is None
+        assert router["identity"] == name
+        assert router["version"].startswith(VERSIONS[name])
+        assert router["uptime"]
+        assert router["active_sessions"] == len(SESSIONS.get(name, []))
+    assert document["total"]["active_sessions"] == 3
+    assert document["total"]["unreachable"] == []
+
+
+def test_drift_counts_what_apply_would_change(capsys, live_isp: LiveIsp) -> None:
+    document, _ = status_json(capsys, live_isp.repo)
+    state = load_state(live_isp.repo)
+    from datetime import date
+
+    expected = drift_count(run_plan(state, date.fromisoformat(AS_OF)))
+    assert expected and all(count > 0 for count in expected.values())  # empty routers
+    assert {r["router"]: r["drift"] for r in document["routers"]} == expected
+    assert document["total"]["drift"] == sum(expected.values())
+
+
+def test_drift_is_left_out_with_a_note_when_passwords_cannot_be_decrypted(
+    capsys, live_isp: LiveIsp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ISK_AGE_IDENTITY_FILE", raising=False)
+    monkeypatch.delenv("ISK_AGE_IDENTITY", raising=False)
+    document, result = status_json(capsys, live_isp.repo)
+    assert result.code == 0
+    assert all(r["drift"] is None and r["reachable"] for r in document["routers"])
+    assert len(document["notes"]) == 1 and document["notes"][0].startswith("drift not counted")
+
+
+def test_billing_figures_do_not_depend_on_the_routers(capsys, live_isp: LiveIsp) -> None:
+    live, _ = status_json(capsys, live_isp.repo)
+    offline, result = status_json(capsys, live_isp.repo, "--no-routers")
+    assert result.code == 0
+    assert all(r["reachable"] is None and r["active_sessions"] is None for r in offline["routers"])
+    money = ("customers", "billed", "collected", "credits", "outstanding", "aging", "expiring")
+    for key in money:
+        assert live["total"][key] == offline["total"][key], key
+    assert live["monthly"] == offline["monthly"]
+    assert live["expiring"] == offline["expiring"] and live["overdue"] == offline["overdue"]
+    total = offline["total"]
+    assert total["customers"]["total"] == len(load_state(live_isp.repo).customers)
+    assert sum(total["aging"].values()) == total["outstanding"] > 0
+    for key in ("billed", "collected", "outstanding"):
+        assert sum(r[key] for r in offline["routers"]) == total[key]
+
+
+def test_unreachable_router_is_shown_and_exits_1(capsys, live_isp: LiveIsp) -> None:
+    live_isp.sims["rw09-bae"].stop()
+    document, result = status_json(capsys, live_isp.repo)
+    assert result.code == 1
+    assert result.err.strip().splitlines()[-1] == "error: 1 router(s) unreachable: rw09-bae"
+    bae = document["routers"][2]
+    assert bae["reachable"] is False and "connection refused" in bae["error"]
+    assert bae["customers"]["total"] > 0 and bae["drift"] is None
+    assert document["routers"][0]["reachable"] is True
+    assert document["total"]["unreachable"] == ["rw09-bae"]
+
+    table = run(capsys, live_isp.repo, "status")
+    assert table.code == 1
+    assert "unreachable: rw09-bae: cannot connect to 127.0.0.1:" in table.out
+    assert "core-kudus" in table.out and "Receivables aging" in table.out
+
+
+def test_table_shows_routers_money_aging_and_expiring(capsys, live_isp: LiveIsp) -> None:
+    document, _ = status_json(capsys, live_isp.repo, "--no-routers")
+    result = run(capsys, live_isp.repo, "status")
+    assert result.code == 0, result.err
+    out = result.out
+    assert f"as of {AS_OF}" in out and live_isp.commit[:12] in out
+    for name in VERSIONS:
+        assert name in out and VERSIONS[name] in out
+    from isk_reconcile.billing import rupiah
+
+    total = document["total"]
+    for key in ("billed", "collected", "outstanding"):
+        assert rupiah(total[key]) in out
+    for row in document["expiring"]:
+        assert row["customer"] in out
+    assert "\x1b[" not in out  # --no-color and not a terminal: plain text
+
+
+def test_csv_has_one_row_per_router_and_a_total(capsys, live_isp: LiveIsp) -> None:
+    document, _ = status_json(capsys, live_isp.repo)
+    result = run(capsys, live_isp.repo, "status", "--format", "csv")
+    assert result.code == 0
+    rows = list(csv.DictReader(io.StringIO(result.out)))
+    assert list(rows[0]) == list(SUMMARY_COLUMNS)
+    assert [row["router"] for row in rows] == [*VERSIONS, "total"]
+    assert int(rows[-1]["outstanding"]) == document["total"]["outstanding"]
+    assert rows[0]["version"].startswith("7.18.2") and rows[0]["reachable"] == "True"
+
+
+def test_router_option_limits_everything_to_that_router(capsys, live_isp: LiveIsp) -> None:
+    whole, _ = status_json(capsys, live_isp.repo, "--no-routers")
+    live_isp.sims["rw09-bae"].stop()  # not asked for, so not contacted
+    document, result = status_json(capsys, live_isp.repo, "--router", "rw05-jati")
+    assert result.code == 0, result.err
+    assert [r["router"] for r in document["routers"]] == ["rw05-jati"]
+    jati = next(r for r in whole["routers"] if r["router"] == "rw05-jati")
+    assert document["total"]["outstanding"] == jati["outstanding"]
+    assert document["total"]["customers"] == jati["customers"]
+    assert {row["router"] for row in document["overdue"]} <= {"rw05-jati"}
+
+
+def test_unknown_router_is_one_line_error(capsys, live_isp: LiveIsp) -> None:
+    result = run(capsys, live_isp.repo, "status", "--router", "nope")
+    assert result.code == 1
+    assert result.err.count("\n") == 1 and "unknown router" in result.err
+    assert result.out == ""
+
+
+def test_no_secret_in_any_output(capsys, live_isp: LiveIsp, tmp_path: Path) -> None:
+    outputs = [
+        run(capsys, live_isp.repo, "status"),
+        run(capsys, live_isp.repo, "status", "--format", "json"),
+        run(capsys, live_isp.repo, "export", "--xlsx", str(tmp_path / "isp.xlsx")),
+        run(capsys, live_isp.repo, "report", "--html", str(tmp_path / "site")),
+    ]
+    texts = [r.out + r.err for r in outputs]
+    texts.append((tmp_path / "site" / "index.html").read_text(encoding="utf-8"))
+    book = openpyxl.load_workbook(tmp_path / "isp.xlsx")
+    texts += [
+        " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
+        for sheet in book.worksheets
+    ]
+    from isk_reconcile.apply import decrypt_passwords
+
+    customer_passwords = decrypt_passwords(load_state(live_isp.repo), __import__("os").environ)
+    assert customer_passwords
+    secrets = [*live_isp.passwords.values(), *customer_passwords.values()]
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text
+        assert "age:" not in text  # not even the ciphertext
+
+
+class Figures(HTMLParser):
+    def __init__(self, text: str):
+        super().__init__()
+        self.values: dict[tuple[str, str], str] = {}
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if "data-figure" in values:
+            self.values[(values["data-scope"] or "", values["data-figure"] or "")] = (
+                values["data-value"] or ""
+            )
+
+
+def test_status_workbook_and_page_agree_on_every_figure(capsys, live_isp, tmp_path) -> None:
+    """The issue's "done when": isk status, the workbook and the HTML page agree."""
+    document, result = status_json(capsys, live_isp.repo)
+    assert result.code == 0
+    export = run(capsys, live_isp.repo, "export", "--xlsx", str(tmp_path / "isp.xlsx"))
+    assert export.code == 0, export.err
+    report = run(capsys, live_isp.repo, "report", "--html", str(tmp_path / "site"))
+    assert report.code == 0, report.err
+
+    book = openpyxl.load_workbook(tmp_path / "isp.xlsx")
+    sheet = book["Summary"].iter_rows(values_only=True)
+    header = next(sheet)
+    summary = {}
+    for row in sheet:
+        if row[0] is None:
+            break
+        summary[row[0]] = dict(zip(header, row, strict=True))
+    page = Figures((tmp_path / "site" / "index.html").read_text(encoding="utf-8"))
+
+    scopes = [("total", "total", document["total"])]
+    scopes += [(r["router"], f"router:{r['router']}", r) for r in document["routers"]]
+    compared = 0
+    for name, scope, expected in scopes:
+        row = summary[name]
+        for key in ("billed", "collected", "credits", "outstanding", "expiring", "drift"):
+            assert row[key] == expected[key], (name, key)
+            compared += 1
+        assert row["active_sessions"] == expected["active_sessions"]
+        for key, count in expected["customers"].items():
+            column = "customers" if key == "total" else key
+            assert row[column] == count, (name, key)
+        for label, amount in expected["aging"].items():
+            assert row[f"aging_{label}"] == amount
+        for key in ("billed", "collected", "outstanding", "expiring", "drift", "active_sessions"):
+            assert page.values[(scope, key)] == str(expected[key]), (scope, key)
+        for key in ("total", "active", "suspended", "free", "terminated"):
+            assert page.values[(scope, f"customers.{key}")] == str(expected["customers"][key])
+    for label, amount in document["total"]["aging"].items():
+        assert page.values[("total", f"aging.{label}")] == str(amount)
+    monthly = list(book["Monthly"].iter_rows(values_only=True))[1:]
+    assert [list(row) for row in monthly] == [
+        [m["month"], m["billed"], m["collected"]] for m in document["monthly"]
+    ]
+    customers = list(book["Customers"].iter_rows(values_only=True))[1:]
+    assert len(customers) == document["total"]["customers"]["total"]
+    assert compared == 6 * 4
