@@ -23,6 +23,7 @@ import functools
 import os
 import socket
 import ssl
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -51,6 +52,21 @@ from isk_reconcile.routeros.types import (
 ENCODING = "utf-8"
 DEFAULT_WINDOW = 128  # commands in flight per round trip; small enough to never fill TCP buffers
 _RECV_SIZE = 65536
+
+
+class _Tally:
+    """A thread-safe running total (round trips of every client, for the benchmark)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self, amount: int) -> None:
+        with self._lock:
+            self.value += amount
+
+
+ALL_ROUND_TRIPS = _Tally()
 
 
 class ConnectionLost(RouterError):
@@ -284,6 +300,7 @@ class RouterClient:
         self._closed = False
         # Request/response waits, login included; a pipelined window counts once.
         self.round_trips = 1
+        ALL_ROUND_TRIPS.add(1)
 
     @property
     def name(self) -> str:
@@ -412,6 +429,7 @@ class RouterClient:
         replies = [_Reply() for _ in sentences]
         completed: dict[int, _Reply] = {}
         self.round_trips += 1
+        ALL_ROUND_TRIPS.add(1)
         try:
             self._api.protocol.write_sentences(tagged)
             while len(completed) < len(sentences):
