@@ -1,0 +1,408 @@
+"""Benchmark (SPEC §9): prints one JSON document with the figures.
+
+    python bench/run.py [--customers 10000] [--routers 5] [--months 12] [--quick]
+
+Two parts:
+
+- `client`: the RouterOS client alone against one simulated router on loopback: load
+  N secrets, read them back (one print per menu), then 1,000 pipelined writes with 0 ms
+  and with the injected latency.
+- `pipeline`: a synthetic ISP from bench/generate.py, one simulated router per router:
+  validate (cold and warm parse cache), the initial apply, plan with no changes, plan and
+  apply of 1,000 changes at 0 ms and at the injected latency.
+
+Round trips are counted by the client (`ALL_ROUND_TRIPS`: a pipelined window counts
+once); API commands and prints by the simulators. The simulators run in this process
+(threads), so they share the CPU and the GIL with the client: the times are an upper
+bound of what a real router on a LAN would give.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parent.parent
+if str(PROJECT) not in sys.path:
+    sys.path.insert(0, str(PROJECT))
+
+from isk_reconcile.model import Router  # noqa: E402
+from isk_reconcile.routeros.client import ALL_ROUND_TRIPS, connect  # noqa: E402
+from isk_reconcile.routeros.types import PROFILE, SECRET, Write  # noqa: E402
+from isk_reconcile.sim import SimulatedRouter  # noqa: E402
+
+API_USER = "isk-api"
+API_PASSWORD = "bench-api-password"
+PASSWORD_VARIABLE = "ISK_BENCH_ROUTER_PASSWORD"
+DEMO_IDENTITY = PROJECT / "demo" / "age-identity.txt"
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "format": "isk-bench/1",
+        "parameters": {
+            "customers": options.customers,
+            "routers": options.routers,
+            "months": options.months,
+            "changes": options.changes,
+            "latency_ms": options.latency_ms,
+            "quick": options.quick,
+            "as_of": options.as_of.isoformat(),
+        },
+        "notes": [],
+    }
+    report["client"] = bench_client(options.customers, options.changes, options.latency_ms)
+    report["pipeline"] = bench_pipeline(options, report["notes"])
+    report["memory"] = {"peak_rss_mb": round(peak_rss_mb(), 1)}
+    report["total_s"] = seconds_since(started)
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=None, help="default 10000 (--quick 1000)")
+    parser.add_argument("--routers", type=int, default=5)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--changes", type=int, default=1000, help="changes to plan and apply")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="injected round-trip time")
+    parser.add_argument(
+        "--as-of", type=date.fromisoformat, default=date(2026, 11, 29), help="billing date"
+    )
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 1,000 customers")
+    parser.add_argument(
+        "--client-only", action="store_true", help="benchmark the RouterOS client alone"
+    )
+    options = parser.parse_args(argv)
+    if options.customers is None:
+        options.customers = 1000 if options.quick else 10_000
+    options.changes = max(1, min(options.changes, options.customers // 2 or 1))
+    return options
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def seconds_since(start: float) -> float:
+    return round(time.perf_counter() - start, 3)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+@contextmanager
+def simulators(names: list[str]) -> Iterator[dict[str, SimulatedRouter]]:
+    routers = {
+        name: SimulatedRouter(
+            identity=name, users={API_USER: API_PASSWORD}, host="127.0.0.1", port=0
+        ).start()
+        for name in names
+    }
+    try:
+        yield routers
+    finally:
+        for router in routers.values():
+            router.stop()
+
+
+def router_model(name: str, port: int) -> Router:
+    return Router(
+        name=name,
+        host="127.0.0.1",
+        port=port,
+        username=API_USER,
+        password_env=PASSWORD_VARIABLE,
+        timeout=60,
+    )
+
+
+def api_figures(sims: Mapping[str, SimulatedRouter]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for sim in sims.values():
+        total.update(sim.counters)
+    return {
+        "api_commands": sum(count for command, count in total.items() if command != "/login"),
+        "prints": sum(count for command, count in total.items() if command.endswith("/print")),
+    }
+
+
+def reset_counters(sims: Mapping[str, SimulatedRouter]) -> None:
+    for sim in sims.values():
+        sim.reset_counters()
+
+
+def measured(action: Callable[[], Any]) -> tuple[Any, float, int]:
+    """Run `action`; its result, wall seconds and client round trips."""
+    trips = ALL_ROUND_TRIPS.value
+    start = time.perf_counter()
+    result = action()
+    return result, seconds_since(start), ALL_ROUND_TRIPS.value - trips
+
+
+# --- the client alone ---------------------------------------------------------------------
+
+
+def bench_client(secrets: int, writes: int, latency_ms: float) -> dict[str, Any]:
+    environ = {PASSWORD_VARIABLE: API_PASSWORD}
+    figures: dict[str, Any] = {"secrets": secrets}
+    with simulators(["bench-client"]) as sims:
+        sim = sims["bench-client"]
+        router = router_model("bench-client", sim.port)
+        with connect(router, environ) as client:
+            profile = Write(
+                PROFILE, "add", {"name": "home-10m", "rate-limit": "10M/10M"}, "home-10m"
+            )
+            adds = [
+                Write(
+                    SECRET,
+                    "add",
+                    {
+                        "name": f"c{number:05d}",
+                        "password": f"{number:06d}",
+                        "profile": "home-10m",
+                        "comment": f"isk:c{number:05d} Customer {number}",
+                    },
+                    name=f"c{number:05d}",
+                )
+                for number in range(secrets)
+            ]
+            results, took, trips = measured(lambda: client.execute([[profile], adds]))
+            figures["load"] = {
+                "writes": len(results),
+                "seconds": took,
+                "round_trips": trips,
+                "failed": sum(1 for result in results if not result.ok),
+            }
+
+            reset_counters(sims)
+            live, took, trips = measured(client.read)
+            figures["read"] = {
+                "seconds": took,
+                "round_trips": trips,
+                "secrets_read": len(live.secrets),
+                **api_figures(sims),
+            }
+
+            ids = [item.id for item in live.secrets[:writes]]
+            for label, latency in (("0ms", 0.0), (f"{latency_ms:g}ms", latency_ms)):
+                sim.faults.latency_ms = latency
+                sets = [
+                    Write(SECRET, "set", {".id": ident, "comment": f"isk:bench {label} {n}"}, "x")
+                    for n, ident in enumerate(ids)
+                ]
+                results, took, trips = measured(lambda sets=sets: client.execute([sets]))
+                figures[f"execute_{label}"] = {
+                    "writes": len(results),
+                    "seconds": took,
+                    "round_trips": trips,
+                    "failed": sum(1 for result in results if not result.ok),
+                }
+            sim.faults.latency_ms = 0
+    return figures
+
+
+# --- the whole pipeline -------------------------------------------------------------------
+
+
+def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, Any] | None:
+    if options.client_only:
+        return None
+    generator = PROJECT / "bench" / "generate.py"
+    if not generator.is_file():
+        notes.append("pipeline skipped: bench/generate.py not found")
+        return None
+    try:
+        from isk_reconcile.apply import run_apply, run_plan
+        from isk_reconcile.loader import load_state
+    except ImportError as problem:
+        notes.append(f"pipeline skipped: {problem}")
+        return None
+
+    figures: dict[str, Any] = {}
+    workdir = Path(tempfile.mkdtemp(prefix="isk-bench-"))
+    try:
+        repo = workdir / "isp"
+        _, took, _ = measured(
+            lambda: subprocess.run(
+                [
+                    sys.executable,
+                    str(generator),
+                    "--customers",
+                    str(options.customers),
+                    "--routers",
+                    str(options.routers),
+                    "--months",
+                    str(options.months),
+                    "--out",
+                    str(repo),
+                ],
+                check=True,
+                capture_output=True,
+                cwd=PROJECT,
+            )
+        )
+        figures["generate_s"] = took
+        names = list(load_state(repo, cache=False).routers)
+        with simulators(names) as sims:
+            point_routers_at(repo, sims)
+            environ = dict(os.environ)
+            environ[PASSWORD_VARIABLE] = API_PASSWORD
+            if "ISK_AGE_IDENTITY" not in environ and "ISK_AGE_IDENTITY_FILE" not in environ:
+                environ["ISK_AGE_IDENTITY_FILE"] = str(DEMO_IDENTITY)
+            figures["validate"] = bench_validate(repo, environ, load_state)
+            state = load_state(repo)
+            figures["data"] = {
+                "customers": len(state.customers),
+                "ledger_entries": len(state.ledger),
+                "profiles": len(state.profiles),
+                "routers": len(state.routers),
+            }
+            as_of = options.as_of
+
+            def plan() -> Any:
+                return run_plan(state, as_of, environ=environ)
+
+            def apply(the_plan: Any) -> Any:
+                return run_apply(the_plan, state, force=True, environ=environ)
+
+            figures["initial"] = plan_and_apply(plan, apply, sims)
+            reset_counters(sims)
+            unchanged, took, trips = measured(plan)
+            figures["plan_no_changes"] = {
+                "seconds": took,
+                "round_trips": trips,
+                "changes": count_changes(unchanged),
+                **api_figures(sims),
+            }
+            for label, latency in (("0ms", 0.0), (f"{options.latency_ms:g}ms", options.latency_ms)):
+                drift(sims, options.changes, environ)
+                for sim in sims.values():
+                    sim.faults.latency_ms = latency
+                figures[f"changes_{label}"] = plan_and_apply(plan, apply, sims)
+                for sim in sims.values():
+                    sim.faults.latency_ms = 0
+            gc.collect()
+            tracemalloc.start()
+            plan()
+            figures["plan_tracemalloc_peak_mb"] = round(
+                tracemalloc.get_traced_memory()[1] / 1_048_576, 1
+            )
+            tracemalloc.stop()
+    except subprocess.CalledProcessError as problem:
+        stderr = problem.stderr.decode(errors="replace").strip().splitlines()
+        notes.append(f"pipeline failed: bench/generate.py: {stderr[-1] if stderr else problem}")
+        return figures or None
+    except Exception as problem:  # the benchmark reports what it could measure
+        notes.append(f"pipeline failed: {type(problem).__name__}: {problem}")
+        return figures or None
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return figures
+
+
+def point_routers_at(repo: Path, sims: Mapping[str, SimulatedRouter]) -> None:
+    """Rewrite routers.yaml so every router is its simulator on loopback."""
+    import yaml
+
+    path = repo / "state" / "routers.yaml"
+    routers = yaml.safe_load(path.read_text()) or {}
+    for name, settings in routers.items():
+        settings.update(
+            host="127.0.0.1",
+            port=sims[name].port,
+            tls=False,
+            username=API_USER,
+            password_env=PASSWORD_VARIABLE,
+            timeout=60,
+        )
+        settings.pop("tls_ca", None)
+    path.write_text(yaml.safe_dump(routers, sort_keys=False))
+
+
+def bench_validate(repo: Path, environ: Mapping[str, str], load_state: Callable) -> dict[str, Any]:
+    """`isk validate` as a user runs it (a fresh process) and `load_state` in process,
+    each with an empty parse cache and again with a warm one."""
+    cache = repo / ".isk-cache"
+    figures: dict[str, Any] = {}
+    shutil.rmtree(cache, ignore_errors=True)
+    for label in ("cold", "warm"):
+        _, took, _ = measured(
+            lambda: subprocess.run(
+                [sys.executable, "-m", "isk_reconcile", "--repo", str(repo), "validate"],
+                capture_output=True,
+                env=dict(environ),
+                cwd=PROJECT,
+            )
+        )
+        figures[f"{label}_s"] = took
+    shutil.rmtree(cache, ignore_errors=True)
+    for label in ("cold", "warm"):
+        _, took, _ = measured(lambda: load_state(repo))
+        figures[f"load_state_{label}_s"] = took
+    return figures
+
+
+def count_changes(plan: Any) -> int:
+    return sum(len(router.applicable) for router in plan.routers)
+
+
+def plan_and_apply(
+    plan: Callable[[], Any], apply: Callable[[Any], Any], sims: Mapping[str, SimulatedRouter]
+) -> dict[str, Any]:
+    reset_counters(sims)
+    the_plan, plan_s, plan_trips = measured(plan)
+    plan_api = api_figures(sims)
+    reset_counters(sims)
+    report, apply_s, apply_trips = measured(lambda: apply(the_plan))
+    errors = [error for result in report.routers for error in result.errors]
+    return {
+        "changes": count_changes(the_plan),
+        "plan_s": plan_s,
+        "plan_round_trips": plan_trips,
+        "plan_prints": plan_api["prints"],
+        "apply_s": apply_s,
+        "apply_round_trips": apply_trips,
+        "apply_api_commands": api_figures(sims)["api_commands"],
+        "applied": sum(result.applied for result in report.routers),
+        "ok": bool(report.ok),
+        "errors": errors[:5],
+    }
+
+
+def drift(sims: Mapping[str, SimulatedRouter], changes: int, environ: Mapping[str, str]) -> None:
+    """Remove `changes` managed secrets across the routers, as if someone had deleted them
+    in Winbox: the next plan re-creates them."""
+    per_router = [changes // len(sims)] * len(sims)
+    for index in range(changes % len(sims)):
+        per_router[index] += 1
+    for (name, sim), count in zip(sims.items(), per_router, strict=True):
+        with connect(router_model(name, sim.port), environ) as client:
+            managed = [item for item in client.read().secrets if item.attrs.get("comment", "")]
+            removals = [
+                Write(SECRET, "remove", {".id": item.id}, name=item.name)
+                for item in managed[:count]
+            ]
+            client.execute([removals])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
