@@ -115,7 +115,8 @@ class _Loading:
         field: str | None = None,
     ) -> None:
         if field is None:
-            field = _field_name(label, path)
+            # A labelled object (router, ledger entry) sits one step into its file.
+            field = _field_name(label, path[1:]) if label else format_path(path)
         self.errors.append(ConfigError(source.loc(path, key=key), field, message, hint))
 
     def file_error(self, relative: str, message: str, hint: str = "") -> None:
@@ -124,6 +125,8 @@ class _Loading:
     def expect_mapping(self, source: SourceFile, path: YamlPath, value: Any, label: str) -> bool:
         if isinstance(value, dict):
             return True
+        if value is None and source.errors:  # unreadable file: its own error says why
+            return False
         self.error(
             source, path, f"must be a mapping of keys, not {describe_value(value)}", label=label
         )
@@ -282,7 +285,7 @@ class _Loading:
             if "price" in raw and raw["price"] is not None:
                 raw["price"] = _dated(raw["price"], date.min)
             profile = self.validate(
-                Profile, raw, placed, _translate_for(Profile, source.data, _whole_file_name)
+                Profile, raw, placed, _translate_for(Profile, source.data, _profile_name)
             )
             if profile is not None:
                 profiles[name] = (profile, placed)
@@ -314,7 +317,7 @@ class _Loading:
             if raw.get("price") is not None:
                 raw["price"] = _dated(raw["price"], date.min)
             customer = self.validate(
-                Customer, raw, placed, _translate_for(Customer, source.data, _whole_file_name)
+                Customer, raw, placed, _translate_for(Customer, source.data, _customer_id)
             )
             if customer is not None:
                 customers[customer_id] = (customer, placed)
@@ -540,11 +543,13 @@ def _dated(value: Any, default_from: date) -> dict[str, Any]:
     return {"changes": [{"from": default_from, "value": value}]}
 
 
-def _whole_file_name(loc: tuple) -> tuple[YamlPath, bool] | None:
-    # The name/id of a profile or customer is its file name: point at the file.
-    if loc[:1] in (("name",), ("id",)):
-        return (), False
-    return None
+def _profile_name(loc: tuple) -> tuple[YamlPath, bool] | None:
+    # A profile's name is its file name: the error points at the file's start.
+    return (("name",), False) if loc[:1] == ("name",) else None
+
+
+def _customer_id(loc: tuple) -> tuple[YamlPath, bool] | None:
+    return (("id",), False) if loc[:1] == ("id",) else None
 
 
 def _router_translate(loc: tuple) -> tuple[YamlPath, bool]:

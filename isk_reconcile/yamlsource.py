@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,7 +29,7 @@ import yaml
 from isk_reconcile.errors import ConfigError, Loc
 
 # Bump whenever the cached structure or the construction rules change.
-CACHE_FORMAT = "isk-yaml-cache/1"
+CACHE_FORMAT = "isk-yaml-cache/2"
 CACHE_DIR = ".isk-cache"
 
 YamlPath = tuple[str | int, ...]
@@ -38,6 +39,7 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
     _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
 _MAP, _SEQ = _TAG + "map", _TAG + "seq"
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
 
 # Shared scalar constructors (stateless for scalars).
 _SCALARS = yaml.constructor.SafeConstructor()
@@ -79,6 +81,10 @@ class SourceFile:
             return Loc(self.path, line, column)
         for end in range(len(path) - 1, -1, -1):
             prefix = path[:end]
+            # A missing key is reported at its parent's key ("pppoe:"), else its value.
+            if prefix in positions.keys:
+                line, column = positions.keys[prefix]
+                return Loc(self.path, line, column)
             if prefix in positions.values:
                 line, column = positions.values[prefix]
                 return Loc(self.path, line, column)
@@ -251,6 +257,16 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath, position: tuple[int, int]) -> Any:
         tag = node.tag
         if tag == _STR:
+            if not node.style and _LEADING_ZERO.match(node.value):
+                # YAML 1.1 keeps 0812... as text only because 8 and 9 are not octal
+                # digits; YAML 1.2 tools read it as a number and drop the 0.
+                self.error(
+                    path,
+                    f"{node.value} reads as a number in other YAML tools (the leading 0 "
+                    "would be lost)",
+                    f'quote it: "{node.value}"',
+                    position=position,
+                )
             return node.value
         self.raw[path] = node.value
         if tag == _INT:
