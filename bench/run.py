@@ -87,6 +87,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--as-of", type=date.fromisoformat, default=date(2026, 11, 29), help="billing date"
     )
+    parser.add_argument(
+        "--repo", type=Path, default=None, help="use this generated repo (copied) instead"
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1,000 customers")
     parser.add_argument(
         "--client-only", action="store_true", help="benchmark the RouterOS client alone"
@@ -227,7 +230,7 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
     if options.client_only:
         return None
     generator = PROJECT / "bench" / "generate.py"
-    if not generator.is_file():
+    if options.repo is None and not generator.is_file():
         notes.append("pipeline skipped: bench/generate.py not found")
         return None
     try:
@@ -241,26 +244,18 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
     workdir = Path(tempfile.mkdtemp(prefix="isk-bench-"))
     try:
         repo = workdir / "isp"
-        _, took, _ = measured(
-            lambda: subprocess.run(
-                [
-                    sys.executable,
-                    str(generator),
-                    "--customers",
-                    str(options.customers),
-                    "--routers",
-                    str(options.routers),
-                    "--months",
-                    str(options.months),
-                    "--out",
-                    str(repo),
-                ],
-                check=True,
-                capture_output=True,
-                cwd=PROJECT,
+        if options.repo is not None:
+            shutil.copytree(options.repo, repo, ignore=shutil.ignore_patterns(".isk-cache", ".git"))
+        else:
+            command = [
+                sys.executable, str(generator), "--customers", str(options.customers),
+                "--routers", str(options.routers), "--months", str(options.months),
+                "--out", str(repo), "--as-of", options.as_of.isoformat(),
+            ]  # fmt: skip
+            _, took, _ = measured(
+                lambda: subprocess.run(command, check=True, capture_output=True, cwd=PROJECT)
             )
-        )
-        figures["generate_s"] = took
+            figures["generate_s"] = took
         names = list(load_state(repo, cache=False).routers)
         with simulators(names) as sims:
             point_routers_at(repo, sims)
