@@ -192,20 +192,34 @@ def _blob(handle: git.Repo, revision: str, path: str) -> str | None:
 
 
 def field_changes(before: dict, after: dict) -> tuple[FieldChange, ...]:
-    """Field-level differences between two parsed customer files."""
-    diff = DeepDiff(before, after, view="tree")
-    changes: list[FieldChange] = []
+    """Field-level differences between two parsed customer files.
+
+    Nested mappings become dotted fields (pppoe.password); a list (a dated value) is
+    one field, shown whole, because "profile: home-10m → [{from: ...}]" is what a
+    reader checks.
+    """
+    flat_before, flat_after = _flatten(before), _flatten(after)
+    diff = DeepDiff(flat_before, flat_after, view="tree")
+    fields: set[str] = set()
     for report in diff.values():
         for level in report:
-            path = ".".join(str(part) for part in level.path(output_format="list"))
-            before_value = None if _missing(level.t1) else level.t1
-            after_value = None if _missing(level.t2) else level.t2
-            changes.append(FieldChange(path, before_value, after_value))
-    return tuple(sorted(changes, key=lambda change: change.field))
+            path = level.path(output_format="list")
+            # An empty path is a change of the whole document (e.g. from nothing).
+            fields.update([str(path[0])] if path else flat_before.keys() | flat_after.keys())
+    return tuple(
+        FieldChange(name, flat_before.get(name), flat_after.get(name)) for name in sorted(fields)
+    )
 
 
-def _missing(value: object) -> bool:
-    return type(value).__name__ == "NotPresent"
+def _flatten(data: dict, prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
 
 
 def file_events(handle: git.Repo, prefix: str, customer_id: str) -> list[Event]:
@@ -265,7 +279,7 @@ def entry_commits(handle: git.Repo, prefix: str, wanted: Iterable[str]) -> dict[
         f"{prefix}payments",
     )
     commit: Commit | None = None
-    for line in output.splitlines():
+    for line in output.split("\n"):  # not splitlines(): it splits on the \x1e marker
         if line.startswith(_RECORD):
             sha, author, email, when, subject = line[1:].split(_UNIT)
             commit = Commit(sha, author, email, datetime.fromisoformat(when), subject)
