@@ -149,11 +149,20 @@ PAID_AHEAD_HORIZON = timedelta(days=3660)
 # --- periods ------------------------------------------------------------------------------
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def add_months(anchor: date, months: int) -> date:
     """`anchor` moved by whole calendar months, clamped to the month's last day."""
     month_index = anchor.month - 1 + months
     year, month = anchor.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(anchor.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(anchor.day, days_in_month(year, month)))
 
 
 def period_start(customer: Customer, settings: Settings, index: int) -> date:
@@ -198,8 +207,15 @@ def _periods_from(
     last_day = _last_billable_day(customer)
     if last_day is not None:
         until = min(until, last_day)
-    for index in range(first_index, _period_count(customer, settings, until)):
-        yield period(customer, settings, index)
+    count = _period_count(customer, settings, until)
+    if first_index >= count:
+        return
+    one_day = timedelta(days=1)
+    start = period_start(customer, settings, first_index)
+    for index in range(first_index, count):  # each start computed once, from the anchor
+        next_start = period_start(customer, settings, index + 1)
+        yield Period(index, start, next_start - one_day)
+        start = next_start
 
 
 # --- invoices and allocation -----------------------------------------------------------------
