@@ -121,6 +121,18 @@ def matches_search(customer: Customer, needle: str) -> bool:
     return any(needle in value.casefold() for value in fields if value)
 
 
+def access_ends(customer: Customer, found: Standing) -> date | None:
+    """The last day the account stays on without another payment (None: never, e.g. free).
+
+    Same rule as the dashboard's "expiring": paid-through, or a terminated customer's end.
+    """
+    if found.paid_through is None or found.cause in ("free", "protected"):
+        return None
+    if customer.status == "terminated" and customer.end is not None:
+        return min(found.paid_through, customer.end)
+    return found.paid_through
+
+
 def customer_row(customer: Customer, found: Standing) -> dict[str, Any]:
     return {
         "id": customer.id,
@@ -162,12 +174,10 @@ def select_customers(
             continue
         if status is not None and not matches_status(customer, found, status):
             continue
-        if horizon is not None and not (
-            found.access == "enabled"
-            and found.paid_through is not None
-            and found.paid_through <= horizon
-        ):
-            continue
+        if horizon is not None:
+            expires = access_ends(customer, found)
+            if found.access != "enabled" or expires is None or expires > horizon:
+                continue
         if needle is not None and not matches_search(customer, needle):
             continue
         chosen.append((customer, found))
