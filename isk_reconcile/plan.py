@@ -208,7 +208,11 @@ def plan_router(
         final_profiles[name] = secret.attrs["profile"]
         action = secret_action(secret, current, diff, desired.suspend.isolate_profile)
         if diff:
-            reason = secret.reason if owned else f"adopted: {secret.reason}"
+            reason = secret.reason
+            if action == "update":  # not an access change: say what differs
+                reason = f"{', '.join(sorted(diff))} differs from the repository ({reason})"
+            if not owned:
+                reason = f"adopted: {reason}"
             changes.append(
                 _update(
                     action,

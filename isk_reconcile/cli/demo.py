@@ -1,3 +1,108 @@
-"""`isk demo` (to be written)."""
+"""`isk demo`: the whole loop on simulated routers, on a fresh checkout.
 
-from isk_reconcile.cli.root import main  # noqa: F401
+Starts one simulated router per router of the example ISP (loopback only), seeds it
+with realistic drift (`isk_reconcile.demo`), then plan → apply → plan again (must be
+empty) → status, and stops the simulators.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from isk_reconcile.apply import decrypt_passwords, run_apply, run_plan
+from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.reconcile import apply_progress, console, show_plan, show_report
+from isk_reconcile.cli.root import main
+from isk_reconcile.demo import demo_seed
+from isk_reconcile.errors import IskError
+from isk_reconcile.loader import load_state
+
+PROJECT = Path(__file__).resolve().parent.parent.parent
+DEMO_IDENTITY = PROJECT / "demo" / "age-identity.txt"
+
+
+def demo_repo(ctx: Context) -> Path:
+    """--repo (or $ISK_REPO) when given, else the example ISP shipped with the project."""
+    if ctx.repo_option is not None:
+        return ctx.repo_option.resolve()
+    if (PROJECT / "state" / "routers.yaml").is_file():
+        return PROJECT
+    raise IskError("no example repository next to the package: pass --repo DIR")
+
+
+def heading(ctx: Context, text: str) -> None:
+    console(ctx).rule(f"[bold]{text}[/bold]" if ctx.color else text)
+
+
+@main.command("demo")
+@pass_context
+def demo(ctx: Context) -> None:
+    """Simulated routers with drift: plan, apply, plan again (empty), status."""
+    repo = demo_repo(ctx)
+    ctx.repo_option = repo
+    # The demo's own process environment: the labelled demo identity and demo API passwords.
+    if DEMO_IDENTITY.is_file() and not os.environ.get("ISK_AGE_IDENTITY"):
+        os.environ.setdefault("ISK_AGE_IDENTITY_FILE", str(DEMO_IDENTITY))
+    state = load_state(repo)
+    ctx._state = state
+    for name, router in state.routers.items():
+        os.environ.setdefault(router.password_variable, f"demo-{name}")
+    as_of = ctx.as_of
+    from isk_reconcile.sim import serve_repo
+
+    seed = demo_seed(state, as_of, decrypt_passwords(state, os.environ))
+    simulators = serve_repo(repo)
+    try:
+        for simulator in simulators:
+            simulator.load(seed.snapshots[simulator.identity])
+        where = ", ".join(f"{sim.identity} 127.0.0.1:{sim.port}" for sim in simulators)
+        click.echo(f"Simulated routers: {where}")
+        click.echo("Drift seeded on the routers:")
+        for line in seed.drift:
+            click.echo(f"  - {line}")
+
+        heading(ctx, "1. isk plan")
+        plan = run_plan(state, as_of, environ=os.environ, repo=repo)
+        show_plan(ctx, plan)
+
+        heading(ctx, "2. isk apply --auto-approve")
+        with apply_progress(ctx, plan) as progress:
+            report = run_apply(plan, state, environ=os.environ, progress=progress)
+        show_report(ctx, report)
+
+        heading(ctx, "3. isk plan (again: must be empty)")
+        again = run_plan(state, as_of, environ=os.environ, repo=repo)
+        show_plan(ctx, again)
+
+        heading(ctx, "4. isk status")
+        show_status(ctx, repo)
+    finally:
+        for simulator in simulators:
+            simulator.stop()
+    if not report.ok:
+        raise IskError("demo: the apply did not succeed")
+    if again.has_changes or again.has_errors:
+        raise IskError("demo: the second plan is not empty")
+    click.echo("Demo finished: the routers match the repository.")
+
+
+def show_status(ctx: Context, repo: Path) -> None:
+    """`isk status` when the dashboard is installed, else a short summary."""
+    command = main.commands.get("status")
+    if command is not None:
+        args = ["--repo", str(repo), "--as-of", ctx.as_of.isoformat()]
+        if not ctx.color:
+            args.append("--no-color")
+        code = main.main(args=[*args, "status"], standalone_mode=False)
+        if code not in (None, 0):
+            click.echo(f"status exited with {code}", err=True)
+        return
+    from isk_reconcile.billing import standings
+
+    counts: dict[str, int] = {}
+    for standing in standings(ctx.state, ctx.as_of).values():
+        counts[standing.access] = counts.get(standing.access, 0) + 1
+    click.echo(", ".join(f"{count} {access}" for access, count in sorted(counts.items())))
