@@ -16,7 +16,7 @@ import pytest
 from isk_reconcile.errors import RouterError
 from isk_reconcile.model import Router, Settings, State
 from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect, tls_context
-from isk_reconcile.routeros.fleet import read_all, select_routers
+from isk_reconcile.routeros.fleet import on_routers, read_all, select_routers
 from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET, LiveState, Write
 from isk_reconcile.sim import SimulatedRouter
 
@@ -512,3 +512,37 @@ def test_client_is_a_router_client(sim: SimulatedRouter) -> None:
     with connect(router_for(sim.port), ENV) as client:
         assert isinstance(client, RouterClient)
         assert client.name == "core-test"
+
+
+def test_ipv6_loopback() -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    try:
+        router = SimulatedRouter(
+            identity="v6", users={"isk-api": API_PASSWORD}, host="::1", port=0
+        ).start()
+    except Exception as problem:  # a host without an IPv6 loopback address
+        pytest.skip(f"cannot listen on ::1: {problem}")
+    try:
+        with connect(router_for(router.port, host="::1"), ENV) as client:
+            assert client.system().identity == "v6"
+    finally:
+        router.stop()
+
+
+def test_on_routers_reports_each_router_once() -> None:
+    first = start_sim("r1")
+    try:
+        routers = [router_for(first.port, name="r1"), router_for(free_port(), name="down")]
+        seen: list[tuple[str, bool]] = []
+        results = on_routers(
+            routers,
+            lambda client: client.system().identity,
+            ENV,
+            on_result=lambda name, outcome: seen.append((name, isinstance(outcome, str))),
+        )
+        assert results["r1"] == "r1"
+        assert isinstance(results["down"], RouterError)
+        assert sorted(seen) == [("down", False), ("r1", True)]
+    finally:
+        first.stop()
