@@ -228,7 +228,8 @@ def connect(
     if password is None:
         raise RouterError(router.name, f"API password not set: export {variable}")
     seconds = router.timeout if timeout is None else timeout
-    where = f"{router.host}:{router.api_port}"
+    host = f"[{router.host}]" if ":" in router.host else router.host
+    where = f"{host}:{router.api_port}"
     wrapper = None
     if router.tls:
         wrapper = functools.partial(tls_context(router).wrap_socket, server_hostname=router.host)
