@@ -99,6 +99,8 @@ class FieldChange:
 
     def __str__(self) -> str:
         if self.field.split(".")[-1] in SECRET_FIELDS:
+            if self.before is None or self.after is None:
+                return f"{self.field}: ({'set' if self.before is None else 'removed'})"
             return f"{self.field}: (changed)"
         if self.before is None:
             return f"{self.field}: {_show(self.after)} (added)"
