@@ -74,11 +74,12 @@ class _Connection:
                 words = reader.read_sentence()
                 if words is None:
                     break
-                arrived = time.monotonic()
+                # The latency in force when a command arrives decides when it is answered.
+                due = time.monotonic() + self._delay()
                 request = parse_request(words)
                 LOG.debug("%s: %s %s", self.peer, request.command, sorted(request.attrs))
                 if request.command == "/cancel":
-                    self._cancel(request, arrived)
+                    self._cancel(request, due)
                     continue
                 outcome = self.session.handle(request)
                 if outcome.then == "reboot":
@@ -88,7 +89,7 @@ class _Connection:
                 if outcome.then == "drop":
                     LOG.info("%s: dropping the connection (fault injection)", self.peer)
                     break
-                self._schedule(arrived, outcome.sentences, request.tag, outcome.then == "close")
+                self._schedule(due, outcome.sentences, request.tag, outcome.then == "close")
                 if outcome.then == "close":
                     return
         except ProtocolViolation as problem:
@@ -104,12 +105,11 @@ class _Connection:
         return max(0.0, float(self.router.faults.latency_ms)) / 1000.0
 
     def _schedule(
-        self, arrived: float, sentences: list[list[str]], tag: str | None, close_after: bool = False
+        self, due: float, sentences: list[list[str]], tag: str | None, close_after: bool = False
     ) -> None:
         data = b"".join(encode_sentence(words) for words in sentences)
-        due = (
-            max(arrived + self._delay(), self._last_due) if close_after else arrived + self._delay()
-        )
+        if close_after:
+            due = max(due, self._last_due)  # close only after every reply already scheduled
         reply = _Reply(due=due, data=data, tag=tag, close_after=close_after)
         with self._ready:
             if self._aborted:
@@ -120,7 +120,7 @@ class _Connection:
                 self._pending[tag] = reply
             self._ready.notify()
 
-    def _cancel(self, request: Request, arrived: float) -> None:
+    def _cancel(self, request: Request, due: float) -> None:
         """`/cancel =tag=x`: its reply, if not yet sent, becomes `interrupted` (no tag: all)."""
         with self.router.lock:
             self.router.counters[request.command] += 1
@@ -134,7 +134,8 @@ class _Connection:
                         reply.data = encode_sentence(
                             trap_sentence("interrupted", 2, tag)
                         ) + encode_sentence(done_sentence(tag))
-        self._schedule(arrived, [done_sentence(request.tag)], request.tag)
+                        reply.due = min(reply.due, due)  # interrupted now, not later
+        self._schedule(due, [done_sentence(request.tag)], request.tag)
 
     # ----------------------------------------------------------------- writing
     def _write_loop(self) -> None:
@@ -242,6 +243,8 @@ class SimulatedRouter:
     def stop(self) -> None:
         self._stopping.set()
         if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
             self._listener.close()
         if self._acceptor is not None:
             self._acceptor.join(5)

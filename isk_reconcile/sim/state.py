@@ -8,6 +8,7 @@ excepted). Every refusal raises `Trap` with the message RouterOS gives.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,10 +66,11 @@ def format_uptime(seconds: float) -> str:
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
+    """(7, 19) for "7.19beta2 (testing)": the leading digits of each dotted part."""
     numbers = []
     for part in version.split()[0].split("."):
-        digits = "".join(ch for ch in part if ch.isdigit())
-        numbers.append(int(digits) if digits else 0)
+        match = re.match(r"\d+", part)
+        numbers.append(int(match.group()) if match else 0)
     return tuple(numbers)
 
 
