@@ -12,7 +12,8 @@ Definitions (documented in docs/reports.md):
   counted separately);
 - outstanding: the receivables total on as_of (unpaid parts of invoices already due);
 - expiring within N days: billed, enabled customers whose paid-through date (or, for a
-  terminated customer, the end of service) is at most N days after as_of.
+  terminated customer, the end of service if sooner) is at most N days after as_of (or
+  already past: in grace); the same rule as `isk customers --expiring-within N`.
 """
 
 from __future__ import annotations
@@ -228,10 +229,12 @@ def last_months(as_of: date, count: int = MONTHS) -> tuple[str, ...]:
 
 
 def expiry(standing: Standing, end: date | None) -> date | None:
-    """The day billed access runs out, for customers the billing can expire."""
+    """The last day a billed, enabled account stays on without another payment: its
+    paid-through date, or a terminated customer's end if sooner (the same rule as
+    `isk customers --expiring-within`). None for free, protected or disabled accounts."""
     if standing.cause not in ("paid", "unpaid") or standing.access != "enabled":
         return None
-    dates = [d for d in (standing.paid_through, end) if d is not None]
+    dates = [day for day in (standing.paid_through, end) if day is not None]
     return min(dates) if dates else None
 
 

@@ -190,7 +190,7 @@ def test_csv_has_one_row_per_router_and_a_total(capsys, live_isp: LiveIsp) -> No
     assert list(rows[0]) == list(SUMMARY_COLUMNS)
     assert [row["router"] for row in rows] == [*VERSIONS, "total"]
     assert int(rows[-1]["outstanding"]) == document["total"]["outstanding"]
-    assert rows[0]["version"].startswith("7.18.2") and rows[0]["reachable"] == "True"
+    assert rows[0]["version"].startswith("7.18.2") and rows[0]["reachable"] == "true"
 
 
 def test_router_option_limits_everything_to_that_router(capsys, live_isp: LiveIsp) -> None:
@@ -297,3 +297,27 @@ def test_status_workbook_and_page_agree_on_every_figure(capsys, live_isp, tmp_pa
     customers = list(book["Customers"].iter_rows(values_only=True))[1:]
     assert len(customers) == document["total"]["customers"]["total"]
     assert compared == 6 * 4
+
+
+def test_table_never_reads_customer_text_as_markup() -> None:
+    from dataclasses import replace
+
+    from isk_reconcile.cli.status import render_status
+    from tests.test_report import build, example_state
+
+    state = example_state()
+    dave = state.customers["dave"].model_copy(
+        update={"suspend_reason": "[bold red]cable[/] cut [link]"}
+    )
+    board = build(replace(state, customers={**state.customers, "dave": dave}))
+    text = render_status(board)
+    assert "[bold red]cable[/] cut [link]" in text
+
+
+def test_expiring_agrees_with_isk_customers_expiring_within(capsys, live_isp: LiveIsp) -> None:
+    document, _ = status_json(capsys, live_isp.repo, "--no-routers")
+    listed = run(capsys, live_isp.repo, "customers", "--expiring-within", "7", "--format", "json")
+    assert listed.code == 0, listed.err
+    ids = {row["id"] for row in json.loads(listed.out)}
+    assert ids == {row["customer"] for row in document["expiring"]}
+    assert len(ids) == document["total"]["expiring"] > 0

@@ -8,20 +8,21 @@ three show the same figures.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
 
 import click
-from rich.console import Console
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from isk_reconcile.billing import receivables, rupiah, standings
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
+from isk_reconcile.render.tables import render_csv, render_rich
 from isk_reconcile.report import (
     SUMMARY_COLUMNS,
     CustomerCounts,
@@ -139,13 +140,6 @@ def fail_if_unreachable(board: Dashboard) -> None:
         raise click.exceptions.Exit(1)
 
 
-def write_csv(rows: Sequence[Mapping], columns: Sequence[str]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: "" if value is None else value for key, value in row.items()})
-
-
 @main.command("status")
 @click.option("--router", "routers", multiple=True, help="Only this router (repeatable).")
 @click.option(
@@ -164,20 +158,10 @@ def status(ctx: Context, routers: tuple[str, ...], output: str, no_routers: bool
     if output == "json":
         click.echo(json.dumps(as_dict(board), indent=2, ensure_ascii=False))
     elif output == "csv":
-        write_csv(summary_rows(board), SUMMARY_COLUMNS)
+        click.echo(render_csv(summary_rows(board), SUMMARY_COLUMNS), nl=False)
     else:
-        show_table(board, _console(ctx))
+        click.echo(render_status(board, color=ctx.color and sys.stdout.isatty()), nl=False)
     fail_if_unreachable(board)
-
-
-def _console(ctx: Context) -> Console:
-    terminal = sys.stdout.isatty()
-    return Console(
-        no_color=not ctx.color,
-        highlight=False,
-        width=None if terminal else 160,
-        force_terminal=None if terminal else False,
-    )
 
 
 def _suspended(counts: CustomerCounts) -> str:
@@ -192,48 +176,64 @@ def _opt(value: object) -> str:
     return "–" if value is None else str(value)
 
 
-def show_table(board: Dashboard, console: Console) -> None:
+def _table(title: str, columns: Sequence[str], right: Sequence[str] = ()) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for column in columns:
+        table.add_column(column, justify="right" if column in right else "left")
+    return table
+
+
+def render_status(board: Dashboard, *, color: bool = False) -> str:
+    """The dashboard for people. Every cell is a Text, so customer text is never markup."""
+    parts: list = []
     commit = board.commit[:12] if board.commit else "not a git repository"
-    console.print(
-        f"[bold]ISP status[/bold] as of {board.as_of.isoformat()} · month {board.month}"
-        f" · commit {commit}"
+    parts.append(
+        Text(f"ISP status as of {board.as_of.isoformat()} · month {board.month} · commit {commit}")
     )
 
-    live = Table(title="Routers", title_justify="left", show_lines=False)
-    for column in ("router", "state", "identity", "version", "uptime", "sessions", "drift"):
-        live.add_column(column, justify="right" if column in ("sessions", "drift") else "left")
+    live = _table(
+        "Routers",
+        ("router", "state", "identity", "version", "uptime", "sessions", "drift"),
+        right=("sessions", "drift"),
+    )
     for status in board.routers:
         if status.reachable is None:
-            state = "[dim]not read[/dim]"
+            state = Text("not read", style="dim")
         elif status.reachable:
-            state = "[green]reachable[/green]"
+            state = Text("reachable", style="green")
         else:
-            state = f"[red]unreachable: {status.error}[/red]"
+            state = Text(f"unreachable: {status.error}", style="red")
         info = status.info
         live.add_row(
-            status.name,
+            Text(status.name),
             state,
-            info.identity if info else "",
-            info.version if info else "",
-            info.uptime if info else "",
-            _opt(info.active_sessions if info else None),
-            _opt(status.drift),
+            Text(info.identity if info else ""),
+            Text(info.version if info else ""),
+            Text(info.uptime if info else ""),
+            Text(_opt(info.active_sessions if info else None)),
+            Text(_opt(status.drift)),
         )
     live.add_section()
-    live.add_row("total", "", "", "", "", _opt(board.active_sessions), _opt(board.drift))
-    console.print(live)
+    live.add_row(
+        Text("total"),
+        Text(""),
+        Text(""),
+        Text(""),
+        Text(""),
+        Text(_opt(board.active_sessions)),
+        Text(_opt(board.drift)),
+    )
+    parts.append(live)
 
-    money = Table(title="Customers and money", title_justify="left")
-    columns = ["router", "customers", "active", "suspended", "free", "terminated", "expiring"]
-    columns += [f"billed {board.month}", "collected", "credits", "receivables"]
-    for index, column in enumerate(columns):
-        money.add_column(column, justify="left" if index == 0 else "right")
+    money_columns = ["router", "customers", "active", "suspended", "free", "terminated"]
+    money_columns += ["expiring", f"billed {board.month}", "collected", "credits", "receivables"]
+    money = _table("Customers and money", money_columns, right=money_columns[1:])
     rows = [(status.name, status.figures) for status in board.routers]
     for index, (name, figures) in enumerate([*rows, ("total", board.total)]):
         counts = figures.customers
         if index == len(rows):
             money.add_section()
-        money.add_row(
+        cells = [
             name,
             str(counts.total),
             str(counts.active),
@@ -245,54 +245,62 @@ def show_table(board: Dashboard, console: Console) -> None:
             rupiah(figures.collected),
             rupiah(figures.credits),
             rupiah(figures.outstanding),
-        )
-    console.print(money)
+        ]
+        money.add_row(*(Text(cell) for cell in cells))
+    parts.append(money)
 
-    aging = Table(title="Receivables aging (days past due)", title_justify="left")
-    aging.add_column("bucket")
-    aging.add_column("amount", justify="right")
-    aging.add_column("invoices", justify="right")
+    aging = _table(
+        "Receivables aging (days past due)",
+        ("bucket", "amount", "invoices"),
+        right=("amount", "invoices"),
+    )
     for bucket in board.total.aging:
-        aging.add_row(bucket.label, rupiah(bucket.amount), str(bucket.invoices))
+        aging.add_row(Text(bucket.label), Text(rupiah(bucket.amount)), Text(str(bucket.invoices)))
     aging.add_section()
-    aging.add_row("total", rupiah(board.total.outstanding), "")
-    console.print(aging)
+    aging.add_row(Text("total"), Text(rupiah(board.total.outstanding)), Text(""))
+    parts.append(aging)
 
-    expiring = board.expiring
-    if expiring:
-        soon = Table(title="Expiring within 7 days", title_justify="left")
-        for column in ("customer", "name", "router", "profile", "paid through", "days left"):
-            soon.add_column(column, justify="right" if column == "days left" else "left")
-        for row in expiring:
+    if board.expiring:
+        soon = _table(
+            "Expiring within 7 days (paid through; negative days: in grace)",
+            ("customer", "name", "router", "profile", "paid through", "days left"),
+            right=("days left",),
+        )
+        for row in board.expiring:
             days = (row.expires - board.as_of).days if row.expires else None
-            soon.add_row(
+            cells = [
                 row.id,
                 row.name,
                 row.router,
                 row.profile or "",
                 row.expires.isoformat() if row.expires else "",
                 _opt(days),
-            )
-        console.print(soon)
+            ]
+            soon.add_row(*(Text(cell) for cell in cells))
+        parts.append(soon)
     else:
-        console.print("No account expires within 7 days.")
+        parts.append(Text("No account expires within 7 days."))
 
     if board.overdue:
-        overdue = Table(title="Most overdue", title_justify="left")
-        for column in ("customer", "router", "owes", "oldest due", "days", "reason"):
-            overdue.add_column(column, justify="right" if column in ("owes", "days") else "left")
+        overdue = _table(
+            "Most overdue",
+            ("customer", "router", "owes", "oldest due", "days", "reason"),
+            right=("owes", "days"),
+        )
         for row in board.overdue[:SHOWN_OVERDUE]:
-            overdue.add_row(
+            cells = [
                 row.customer,
                 row.router,
                 rupiah(row.outstanding),
                 row.oldest_due.isoformat(),
                 str(row.days_past_due),
                 row.reason,
-            )
-        console.print(overdue)
+            ]
+            overdue.add_row(*(Text(cell) for cell in cells))
+        parts.append(overdue)
         hidden = len(board.overdue) - SHOWN_OVERDUE
         if hidden > 0:
-            console.print(f"… and {hidden} more: isk receivables")
+            parts.append(Text(f"… and {hidden} more: isk receivables"))
     for note in board.notes:
-        console.print(f"note: {note}")
+        parts.append(Text(f"note: {note}"))
+    return render_rich(Group(*parts), color=color)
