@@ -1,0 +1,78 @@
+"""`isk demo`: drift seeding (pure) and the whole loop on the example ISP."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from isk_reconcile.apply import decrypt_passwords
+from isk_reconcile.demo import HAND_MADE_SECRET, STALE_PASSWORD, WRONG_RATE_LIMIT, demo_seed
+from isk_reconcile.loader import load_state
+from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET
+
+ISK = Path(sys.executable).parent / "isk"
+AS_OF = date(2026, 11, 29)
+
+
+def test_seed_holds_the_promised_drift(example_repo: Path) -> None:
+    state = load_state(example_repo, cache=False)
+    passwords = decrypt_passwords(state, os.environ)
+    seed = demo_seed(state, AS_OF, passwords)
+    assert set(seed.snapshots) == set(state.routers)
+    menus = [snapshot["menus"] for snapshot in seed.snapshots.values()]
+    secrets = [secret for menu in menus for secret in menu[SECRET]]
+    profiles = [profile for menu in menus for profile in menu[PROFILE]]
+    assert any(profile.get("rate-limit") == WRONG_RATE_LIMIT for profile in profiles)
+    assert [s for s in secrets if s["name"] == HAND_MADE_SECRET][0]["comment"].startswith("test")
+    assert sum(1 for secret in secrets if secret.get("password") == STALE_PASSWORD) == 1
+    assert sum(len(menu[ACTIVE]) for menu in menus) >= 3
+    assert any("is new" in line for line in seed.drift)
+    # Deterministic: the same repo and date seed the same routers.
+    assert demo_seed(state, AS_OF, passwords).snapshots == seed.snapshots
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_demo_runs_the_whole_loop_and_ends_empty(example_repo: Path) -> None:
+    routers = example_repo / "state" / "routers.yaml"
+    text = routers.read_text()
+    # Free ports instead of 18728-18730, so the test never collides with a running demo.
+    text = re.sub(r"port: 1872[89]|port: 18730", lambda _: f"port: {free_port()}", text)
+    routers.write_text(text)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ISK_")}
+    result = subprocess.run(
+        [str(ISK), "--no-color", "--repo", str(example_repo), "--as-of", AS_OF.isoformat(), "demo"],
+        capture_output=True,
+        text=True,
+        env=environ,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    first, rest = out.split("2. isk apply", 1)
+    applied, rest = rest.split("3. isk plan", 1)
+    again, status = rest.split("4. isk status", 1)
+    for expected in (
+        "update profile",
+        "disable secret",
+        "disconnect session",
+        "create secret",
+        "password: (changed)",
+        "1 unmanaged",
+    ):
+        assert expected in first, expected
+    assert "NOT converged" not in applied and "verified" in applied
+    assert "No changes: the routers match the repository." in again
+    assert status.strip()
+    assert "Demo finished" in out
+    assert STALE_PASSWORD not in out + result.stderr
