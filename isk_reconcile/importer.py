@@ -175,7 +175,8 @@ def customer_document(
     lines = [
         f"# Customer {customer_id}: imported from router {router} by `isk import`.",
         "# TODO: check name and phone, set `start` to the real service start (billing starts",
-        "# there) and record the last payment with `isk pay`, then remove `adopt`.",
+        "# there) and record the last payment with `isk pay`. Keep `adopt: true` while the",
+        "# file has no password (the router keeps its own); else it can go after the first apply.",
         f"name: {yaml_scalar(comment or item.name)}",
         f"router: {yaml_scalar(router)}",
         f"start: {as_of.isoformat()}",
