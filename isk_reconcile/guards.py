@@ -9,6 +9,7 @@ The base commit's files are read from git (no checkout) and parsed by the same l
 
 from __future__ import annotations
 
+import dataclasses
 import tarfile
 import tempfile
 from collections.abc import Iterable
@@ -30,7 +31,21 @@ def check(repo: Path, base_ref: str, state: State, as_of: date) -> list[ConfigEr
     base = load_base(repo, base_ref)
     if base is None:  # the base has no state repository yet: nothing to protect
         return []
-    return compare(base, state, as_of, base_ref)
+    return [_at_field_line(repo, error) for error in compare(base, state, as_of, base_ref)]
+
+
+def _at_field_line(repo: Path, error: ConfigError) -> ConfigError:
+    """Point a whole-file location at the top-level line of the field it is about."""
+    if error.loc.line > 1 or error.field not in ("profile", "price", "start", "billing"):
+        return error
+    try:
+        lines = (repo / error.loc.file).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return error
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(f"{error.field}:"):
+            return dataclasses.replace(error, loc=Loc(error.loc.file, number, 1))
+    return error
 
 
 def load_base(repo: Path, base_ref: str) -> State | None:

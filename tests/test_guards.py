@@ -85,7 +85,7 @@ def test_price_change_rewriting_billed_periods_is_caught(repo: Path) -> None:
     _edit(repo / "state/profiles/home-10m.yaml", "price: 150000 ", "price: 165000 ")
     errors = _errors(repo)
     assert len(errors) == 1
-    assert errors[0].loc.file == "state/profiles/home-10m.yaml" and errors[0].field == "price"
+    assert str(errors[0].loc) == "state/profiles/home-10m.yaml:3:1" and errors[0].field == "price"
     assert "already-billed" in errors[0].message
     assert "dated entry {from: 2026-11-30" in errors[0].hint
 
@@ -104,7 +104,7 @@ def test_customer_profile_change_is_caught_with_next_period(repo: Path) -> None:
     errors = _errors(repo)
     assert len(errors) == 1
     error = errors[0]
-    assert error.loc.file == "state/customers/budi-santoso.yaml" and error.field == "profile"
+    assert str(error.loc) == "state/customers/budi-santoso.yaml:9:1" and error.field == "profile"
     assert "budi-santoso/2025-12-05" in error.message
     # Monthly cycle anchored on the 5th: the next period after 2026-11-29 starts 2026-12-05.
     assert "{from: 2026-12-05, value: ...}" in error.hint
