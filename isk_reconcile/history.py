@@ -229,6 +229,8 @@ def file_events(handle: git.Repo, prefix: str, customer_id: str) -> list[Event]:
     events: list[Event] = []
     entries = list(_log(handle, "--follow", "--name-status", "-M", "--", path))
     for commit, lines in entries:
+        if not lines:  # a merge that kept one side's file: its own commits tell the story
+            continue
         status, old_path, new_path = _name_status(lines)
         after = _parse(_blob(handle, commit.sha, new_path)) if status != "D" else {}
         before = {}

@@ -138,3 +138,23 @@ def test_standing_transitions_of_an_overdue_customer(repo: Path) -> None:
 def test_unknown_customer(repo: Path) -> None:
     with pytest.raises(IskError, match="unknown customer 'nobody'"):
         timeline(repo, load_state(repo), "nobody", AS_OF)
+
+
+def test_merges_do_not_show_as_changes(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    handle = git.Repo(repo)
+    path = repo / "state/customers/budi-santoso.yaml"
+    _as(handle, "Andi Admin", monkeypatch, "2026-11-03")
+    handle.git.checkout("-q", "-b", "notes")
+    path.write_text(path.read_text().replace("ODP-03 port 4", "ODP-03 port 5"))
+    handle.git.commit("-q", "-am", "budi: port 5")
+    handle.git.checkout("-q", "main")
+    _as(handle, "Rina Admin", monkeypatch, "2026-11-04")
+    path.write_text(path.read_text().replace("Jl. Mawar 12", "Jl. Mawar 14"))
+    handle.git.commit("-q", "-am", "budi: new address")
+    handle.git.merge("-q", "--no-ff", "notes", "-m", "Merge notes")
+
+    events = timeline(repo, load_state(repo, cache=False), "budi-santoso", AS_OF)
+    changed = [
+        (e.commit.subject, [c.field for c in e.changes]) for e in events if e.kind == "changed"
+    ]
+    assert sorted(changed) == [("budi: new address", ["address"]), ("budi: port 5", ["notes"])]
