@@ -19,7 +19,7 @@ from pathlib import Path
 from isk_reconcile.billing import standings
 from isk_reconcile.errors import RouterError
 from isk_reconcile.model import State
-from isk_reconcile.plan import Change, Plan, RouterPlan, change_group, make_plan
+from isk_reconcile.plan import PENDING_MARK, Change, Plan, RouterPlan, change_group, make_plan
 from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect
 from isk_reconcile.routeros.fleet import on_routers
 from isk_reconcile.routeros.fleet import select_routers as select
@@ -251,6 +251,7 @@ def describe(write: Write) -> str:
 
 
 MENUS = {"profile": PROFILE, "secret": SECRET, "session": ACTIVE}
+CLEAR_MARKS = 2.5  # the batch right after the disconnects (group 2)
 
 
 def build_batches(
@@ -265,7 +266,8 @@ def build_batches(
     sessions: dict[str, list[str]] = {}
     for item in live.active:
         sessions.setdefault(item.name, []).append(item.id)
-    groups: dict[int, list[Write]] = {}
+    cut = {change.name for change in changes if change.kind == "session"}
+    groups: dict[float, list[Write]] = {}
     for change in changes:
         menu = MENUS[change.kind]
         writes = groups.setdefault(change_group(change), [])
@@ -278,6 +280,17 @@ def build_batches(
         attrs = dict(change.target)
         if change.password_source is not None:
             attrs["password"] = written[change.password_source]
+        marked = (
+            change.kind == "secret"
+            and change.name in cut
+            and bool(sessions.get(change.name))
+            and "comment" in attrs
+        )
+        if marked:
+            # Until its session is cut, the secret says so (crash safety, see PENDING_MARK);
+            # the batch after the disconnects writes the plain comment back.
+            attrs["comment"] = change.target["comment"] + PENDING_MARK
+            groups.setdefault(CLEAR_MARKS, [])
         if change.action == "create":
             writes.append(Write(menu, "add", attrs, change.name, change.customer))
             continue
@@ -297,4 +310,14 @@ def build_batches(
             for key, value in attrs.items()
             if value == ""
         )
+        if marked:
+            groups[CLEAR_MARKS].append(
+                Write(
+                    menu,
+                    "set",
+                    {".id": item_id, "comment": change.target["comment"]},
+                    change.name,
+                    change.customer,
+                )
+            )
     return [groups[key] for key in sorted(groups) if groups[key]]

@@ -10,7 +10,7 @@ ciphertext (`password_source`), which `apply` decrypts at write time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -44,6 +44,10 @@ SET = "(set)"
 # A managed field left empty in the YAML matches a router that prints nothing, "" or
 # the RouterOS default spelling for that field.
 EMPTY_DEFAULTS = {"only-one": "default"}
+# Written at the end of a secret's comment together with a change whose session must be
+# cut, and removed once it is: if the connection drops in between, the next plan still
+# knows the session is stale (nothing else on the router tells).
+PENDING_MARK = " [disconnect pending]"
 # Fields whose change means the live session runs with stale settings.
 SESSION_FIELDS = frozenset({"password", "profile", "remote-address"})
 
@@ -207,27 +211,33 @@ def plan_router(
             continue
         final_profiles[name] = secret.attrs["profile"]
         action = secret_action(secret, current, diff, desired.suspend.isolate_profile)
+        why = None
+        if desired.suspend.disconnect and name in sessions:
+            why = disconnect_reason(secret, current, diff, action)
+            if why is None and current.attrs.get("comment", "").endswith(PENDING_MARK):
+                why = "disconnect left pending by an interrupted apply"
         if diff:
             reason = secret.reason
             if action == "update":  # not an access change: say what differs
                 reason = f"{', '.join(sorted(diff))} differs from the repository ({reason})"
             if not owned:
                 reason = f"adopted: {reason}"
-            changes.append(
-                _update(
-                    action,
-                    "secret",
-                    name,
-                    secret.customer,
-                    reason,
-                    diff,
-                    secret.password_source if "password" in diff else None,
-                )
+            change = _update(
+                action,
+                "secret",
+                name,
+                secret.customer,
+                reason,
+                diff,
+                secret.password_source if "password" in diff else None,
             )
-        if desired.suspend.disconnect and name in sessions:
-            why = disconnect_reason(secret, current, diff, action)
-            if why:
-                changes.append(Change("disconnect", "session", name, secret.customer, why))
+            if why:  # apply marks the comment until the session is gone (see PENDING_MARK)
+                change = replace(
+                    change, target={**change.target, "comment": secret.attrs["comment"]}
+                )
+            changes.append(change)
+        if why:
+            changes.append(Change("disconnect", "session", name, secret.customer, why))
 
     # --- unmanaged counts, deletes ------------------------------------------------------
     for name, current in live_secrets.items():

@@ -129,10 +129,11 @@ def test_first_apply_creates_everything_and_second_plan_is_empty(
     assert fleet["r1"].writes == writes_before
 
 
-def test_every_verb_against_a_drifted_router(tmp_path: Path, fleet: Fleet) -> None:
+def drift_every_verb(tmp_path: Path, fleet: Fleet) -> State:
+    """Converge MIXED, then drift the router and move the repo on so that the next plan
+    holds every verb; returns the new state."""
     sim = fleet["r1"]
-    state = repo(tmp_path, fleet, MIXED)
-    converge(state, fleet)
+    converge(repo(tmp_path, fleet, MIXED), fleet)
     # Drift, as technicians and time produce it.
     sim.add(PROFILE, {"name": "hotspot", "rate-limit": "1M/1M"})
     sim.add(PROFILE, {"name": "old-5m", "comment": "isk:profile Lama"})
@@ -140,10 +141,8 @@ def test_every_verb_against_a_drifted_router(tmp_path: Path, fleet: Fleet) -> No
     sim.add(
         SECRET, {"name": "gone", "password": "x", "profile": "home-10m", "comment": "isk:gone G"}
     )
-    sim.add_session("gone")
-    sim.add_session("tech")
-    sim.add_session("budi")
-    sim.add_session("zoe")
+    for session in ("gone", "tech", "budi", "zoe"):
+        sim.add_session(session)
     # The repo moves on: budi suspended, late pays (now free), zoe gets a new password,
     # gone is terminated, home-10m gets faster.
     customers = dict(MIXED)
@@ -154,9 +153,14 @@ def test_every_verb_against_a_drifted_router(tmp_path: Path, fleet: Fleet) -> No
     customers["zoe"] = customer("Zoë Hartono 李", profile="home-20m", password="new-pw")
     customers["gone"] = customer("Gone", status="terminated", end="2026-10-31")
     profiles = {**_profiles(), "home-10m": {**_profiles()["home-10m"], "rate_limit": "15M/15M"}}
+    return repo(tmp_path, fleet, customers, profiles=profiles)
+
+
+def test_every_verb_against_a_drifted_router(tmp_path: Path, fleet: Fleet) -> None:
+    sim = fleet["r1"]
+    state = drift_every_verb(tmp_path, fleet)
     unmanaged_before = by_name(sim, SECRET)["tech"], by_name(sim, PROFILE)["hotspot"]
     builtins_before = [by_name(sim, PROFILE)[n] for n in ("default", "default-encryption")]
-    state = repo(tmp_path, fleet, customers, profiles=profiles)
 
     drifted = plan(state, fleet)
     got = Counter(change.action for change in drifted.routers[0].changes)
@@ -233,6 +237,33 @@ def test_dropped_connection_after_any_write_converges_on_rerun(
             assert len(listed) == len(set(listed)), f"duplicate in {menu}: {listed}"
         expected = expected or {menu: sorted(v) for menu, v in menus.items()}
         assert {menu: sorted(v) for menu, v in menus.items()} == expected
+
+
+def test_dropped_connection_during_every_verb_converges(tmp_path: Path, fleet: Fleet) -> None:
+    sim = fleet["r1"]
+    state = drift_every_verb(tmp_path, fleet)
+    baseline = sim.dump()
+    writes = len(plan(state, fleet).routers[0].applicable)
+    assert writes == 9
+    final: dict[str, Any] | None = None
+    for dropped_after in range(writes):
+        sim.load(baseline)
+        sim.reset_counters()
+        sim.faults.drop_after_writes = dropped_after
+        assert not run_apply(plan(state, fleet), state, environ=fleet.environ).ok
+        sim.faults.drop_after_writes = None
+        assert not converge(state, fleet).has_changes
+        now = {
+            menu: sorted(
+                sorted((k, v) for k, v in item.items() if k not in (".id", "uptime"))
+                for item in sim.items(menu)
+            )
+            for menu in (PROFILE, SECRET, ACTIVE)
+        }
+        final = final or now
+        assert now == final, f"different end state after a drop at write {dropped_after}"
+    assert final is not None
+    assert [dict(item)["name"] for item in final[ACTIVE]] == ["tech"]
 
 
 def test_one_unreachable_router_among_three(tmp_path: Path, fleet3: Fleet) -> None:

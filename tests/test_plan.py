@@ -10,7 +10,7 @@ from isk_reconcile.billing import standings
 from isk_reconcile.desired import DesiredRouter, desired_state
 from isk_reconcile.errors import RouterError
 from isk_reconcile.model import SafetySettings
-from isk_reconcile.plan import Change, Plan, make_plan, safety_verdict
+from isk_reconcile.plan import PENDING_MARK, Change, Plan, make_plan, safety_verdict
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from tests.test_desired import AS_OF, customer, load, plaintext_passwords, write_repo
 
@@ -208,11 +208,32 @@ def test_isolate_and_restore(tmp_path: Path) -> None:
         "profile": ("home-10m", "isolir"),
         "remote-address": ("10.20.0.9", None),
     }
-    assert isolated.target == {"profile": "isolir", "remote-address": ""}
+    # The comment rides along: apply marks it until the session is cut (PENDING_MARK).
+    assert isolated.target == {
+        "profile": "isolir",
+        "remote-address": "",
+        "comment": "isk:late Late",
+    }
     restored = only(plan, "enable", "back")
     assert restored.fields["profile"] == ("isolir", "home-10m")
     assert only(plan, "disconnect", "late").reason.startswith("access suspended")
     assert only(plan, "disconnect", "back").reason.startswith("restored from isolation")
+
+
+def test_disconnect_left_pending_by_an_interrupted_apply(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"a": customer("A"), "b": customer("B")})
+    marked = {"comment": "isk:a A" + PENDING_MARK}
+    live = with_items(
+        applied(desired(root), a=marked, b={"comment": "isk:b B" + PENDING_MARK}), active=("a",)
+    )
+    plan = plan_for(root, live)
+    assert actions(plan) == [
+        ("update", "secret", "a"),
+        ("update", "secret", "b"),
+        ("disconnect", "session", "a"),
+    ]
+    assert only(plan, "update", "b").target == {"comment": "isk:b B"}
+    assert only(plan, "disconnect", "a").reason == "disconnect left pending by an interrupted apply"
 
 
 def test_terminated_customer_is_deleted_after_disconnect(tmp_path: Path) -> None:
