@@ -203,5 +203,13 @@ def apply_command(
     with apply_progress(ctx, plan) as progress:
         report = run_apply(plan, state, force=force, environ=os.environ, progress=progress)
     show_report(ctx, report)
+    for router in plan.routers:
+        conflicts = sum(1 for change in router.changes if change.action == "conflict")
+        if conflicts:
+            click.echo(
+                f"note: {router.router}: {conflicts} conflict(s) not applied "
+                "(unmanaged entries with the same name; review them, then --adopt)",
+                err=True,
+            )
     if not report.ok:
         raise click.exceptions.Exit(1)
