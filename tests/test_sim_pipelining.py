@@ -192,3 +192,64 @@ def test_pipelined_replies_overlap_their_latency(sim: SimulatedRouter, client: R
     replies = [client.read() for _ in range(50)]
     assert [tag_of(r) for r in replies] == [str(n) for n in range(50)]
     assert time.monotonic() - started >= latency_seconds
+
+
+def test_pipelined_writes_apply_in_order(sim: SimulatedRouter, client: RawClient) -> None:
+    client.send(
+        sentence("/ppp/secret/add", "=name=budi", ".tag=1")
+        + sentence("/ppp/secret/set", "=.id=budi", "=name=budi2", ".tag=2")
+        + sentence("/ppp/secret/disable", "=.id=budi2", ".tag=3")
+        + sentence("/ppp/secret/print", "=.proplist=name,disabled", ".tag=4")
+        + sentence("/ppp/secret/remove", "=.id=budi2", ".tag=5")
+    )
+    replies = [client.read() for _ in range(6)]
+    assert [r[0] for r in replies] == ["!done", "!done", "!done", "!re", "!done", "!done"]
+    assert replies[3] == ["!re", "=name=budi2", "=disabled=true", ".tag=4"]
+    assert sim.items("/ppp/secret") == []
+
+
+def test_a_reserved_length_byte_closes_the_connection(client: RawClient) -> None:
+    client.send(b"\xf8garbage")
+    with pytest.raises((EOFError, ConnectionError)):
+        client.read()
+
+
+def test_identity_can_be_set_and_count_only(sim: SimulatedRouter, client: RawClient) -> None:
+    client.send(sentence("/system/identity/set", "=name=core-demak"))
+    assert client.read() == ["!done"]
+    assert sim.identity == "core-demak"
+    sim.add("/ppp/secret", {"name": "budi"})
+    client.send(sentence("/ppp/secret/print", "=count-only="))
+    assert client.read() == ["!done", "=ret=1"]
+
+
+def test_sessions_cannot_be_added_over_the_api(client: RawClient) -> None:
+    client.send(sentence("/ppp/active/add", "=name=fake"))
+    assert client.read() == ["!trap", "=category=0", "=message=no such command"]
+    assert client.read() == ["!done"]
+
+
+def test_concurrent_pipelined_bursts_from_several_connections(sim: SimulatedRouter) -> None:
+    import threading
+
+    def burst(prefix: str, results: list[list[str]]) -> None:
+        raw = RawClient(sim)
+        raw.login()
+        raw.send(
+            b"".join(
+                sentence("/ppp/secret/add", f"=name={prefix}{n}", f".tag={n}") for n in range(200)
+            )
+        )
+        results.extend(raw.read() for _ in range(200))
+        raw.close()
+
+    results: dict[str, list[list[str]]] = {prefix: [] for prefix in "abcd"}
+    threads = [threading.Thread(target=burst, args=(p, results[p])) for p in results]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [w for replies in results.values() for r in replies for w in r if w.startswith("=ret=")]
+    assert len(ids) == len(set(ids)) == 800
+    assert len(sim.items("/ppp/secret")) == 800
+    assert sim.counters["/ppp/secret/add"] == 800
