@@ -154,3 +154,19 @@ def test_bad_seed_raises_the_routeros_message(sim: SimulatedRouter) -> None:
         sim.add("/ppp/secret", {"name": "budi"})
     with pytest.raises(Trap, match="unknown menu"):
         sim.load({"menus": {"/interface": []}})
+
+
+def test_trap_on_login_refuses_the_connection(sim: SimulatedRouter) -> None:
+    sim.faults.trap_on["/login"] = "failure: too many sessions"
+    with pytest.raises(TrapError, match="too many sessions"):
+        connect(sim)
+
+
+def test_drop_wins_over_an_injected_trap(sim: SimulatedRouter) -> None:
+    api = connect(sim)
+    sim.faults.trap_on["/ppp/secret/add"] = "failure: should not be seen"
+    sim.faults.drop_after_writes = 0
+    with pytest.raises((ConnectionClosed, OSError)):
+        api.path("ppp", "secret").add(name="budi")
+    api.close()
+    assert sim.items("/ppp/secret") == []

@@ -17,7 +17,8 @@ class Faults:
         One-shot: the field goes back to None when it fires, so a retry can converge.
     trap_on: command -> trap message. "/ppp/secret/add" traps every add there;
         "/ppp/secret/add budi" only the one whose target is named budi (the `name`
-        attribute, else the item `.id` refers to). The command is not applied.
+        attribute, else the item `.id` refers to). The command is not applied. Any
+        command can be trapped, `/login` included.
     """
 
     latency_ms: float = 0.0

@@ -55,10 +55,13 @@ class ApiSession:
         router = self.router
         with router.lock:
             router.counters[request.command] += 1
+            injected = self._injected_trap(request)
+        if self.user is None and request.command != "/login":
+            return Outcome([trap_sentence(NOT_LOGGED_IN, None, tag), done_sentence(tag)])
+        if injected is not None and not self._dropping(request):
+            return Outcome([trap_sentence(injected, None, tag), done_sentence(tag)])
         if request.command == "/login":
             return self._login(request)
-        if self.user is None:
-            return Outcome([trap_sentence(NOT_LOGGED_IN, None, tag), done_sentence(tag)])
         if request.command == "/quit":
             return Outcome([fatal_sentence("session terminated on request")], then="close")
         if request.command == "/system/reboot":
@@ -101,14 +104,9 @@ class ApiSession:
         faults = router.faults
         tag = request.tag
         verb = request.verb
-        is_write = verb in WRITE_VERBS
-        limit = faults.drop_after_writes
-        if is_write and limit is not None and router.writes >= limit:
-            faults.drop_after_writes = None
+        if self._dropping(request):
+            faults.drop_after_writes = None  # one-shot, so that a retry can converge
             return Outcome(then="drop")
-        trap_message = self._injected_trap(request)
-        if trap_message is not None:
-            raise Trap(trap_message)
         state = router.state
         menu = request.menu
         if verb in ("print", "getall"):
@@ -137,6 +135,11 @@ class ApiSession:
             raise Trap("no such command", 0)
         router.writes += 1
         return Outcome([done_sentence(tag, ret=ret)])
+
+    def _dropping(self, request: Request) -> bool:
+        """Whether `drop_after_writes` takes this command (it wins over an injected trap)."""
+        limit = self.router.faults.drop_after_writes
+        return request.verb in WRITE_VERBS and limit is not None and self.router.writes >= limit
 
     def _injected_trap(self, request: Request) -> str | None:
         trap_on = self.router.faults.trap_on
