@@ -76,6 +76,8 @@ class DesiredRouter:
 
 def ascii_fold(text: str) -> str:
     """ASCII for RouterOS comments: accents dropped (NFKD), anything else non-ASCII → '?'."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     letters = (ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(ch if ord(ch) < 128 else "?" for ch in letters)
@@ -116,6 +118,18 @@ def profile_attrs(profile: Profile, prefix: str) -> dict[str, str]:
     return {key: canonical(PROFILE, key, value) for key, value in raw.items()}
 
 
+def customers_by_router(state: State) -> Mapping[str, tuple[tuple[str, Customer], ...]]:
+    """Customers grouped by router, sorted by id; computed once per State (it is immutable)."""
+    cached = state.__dict__.get("_customers_by_router")
+    if cached is None:
+        grouped: dict[str, list[tuple[str, Customer]]] = {}
+        for customer_id, customer in sorted(state.customers.items()):
+            grouped.setdefault(customer.router, []).append((customer_id, customer))
+        cached = {router: tuple(items) for router, items in grouped.items()}
+        object.__setattr__(state, "_customers_by_router", cached)
+    return cached
+
+
 def desired_state(
     state: State,
     standings: Mapping[str, Standing],
@@ -136,9 +150,7 @@ def desired_state(
     }
     secrets: dict[str, DesiredSecret] = {}
     absent: dict[str, str] = {}
-    for customer_id, customer in sorted(state.customers.items()):
-        if customer.router != router:
-            continue
+    for customer_id, customer in customers_by_router(state).get(router, ()):
         standing = standings[customer_id]
         if standing.access == "absent":
             absent[customer_id] = standing.reason
