@@ -135,3 +135,36 @@ def test_unsafe_router_refused_without_force(tmp_path: Path, fleet2: Fleet) -> N
     forced = isk(repo, fleet2, "apply", "--auto-approve", "--force")
     assert forced.returncode == 0, forced.stderr
     assert by_name(fleet2["r1"], SECRET) == {}
+
+
+def answer_prompt(repo: Path, fleet: Fleet, reply: bytes) -> subprocess.CompletedProcess[str]:
+    """`isk apply` with a terminal on stdin (a pty) that answers the confirmation."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    environ = {**os.environ, **fleet.environ, "NO_COLOR": "1"}
+    try:
+        os.write(controller, reply)
+        result = subprocess.run(
+            [str(ISK), "--repo", str(repo), "--as-of", AS_OF, "apply"],
+            capture_output=True,
+            stdin=terminal,
+            env=environ,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    return result
+
+
+def test_confirmation_on_a_terminal(tmp_path: Path, fleet2: Fleet) -> None:
+    repo = small_repo(tmp_path, fleet2)
+    declined = answer_prompt(repo, fleet2, b"n\n")
+    assert "Apply these changes? [y/N]" in declined.stdout
+    assert declined.returncode == 1 and "error: apply cancelled" in declined.stderr
+    assert fleet2["r1"].writes == 0
+    accepted = answer_prompt(repo, fleet2, b"y\n")
+    assert accepted.returncode == 0, accepted.stderr
+    assert "r1: 4 write(s) applied, verified" in accepted.stdout
