@@ -82,6 +82,8 @@ def test_serve_one_router_and_dump_on_exit(tmp_path: Path) -> None:
         assert stop(process) == 0
     snapshot = json.loads(dump.read_text())
     assert [s["name"] for s in snapshot["menus"]["/ppp/secret"]] == ["budi"]
+    assert snapshot["menus"]["/ppp/secret"][0]["password"] == "(hidden)"
+    assert "\"pw\"" not in dump.read_text()
 
 
 def test_serve_seeded_from_a_yaml_state_file(tmp_path: Path) -> None:

@@ -216,3 +216,13 @@ def test_uptime_and_version_helpers() -> None:
     assert format_uptime(3600) == "1h"
     assert version_tuple("7.18") >= (7, 18) > version_tuple("7.16.2")
     assert version_tuple("7.19beta2 (testing)") == (7, 19)
+
+
+def test_no_password_in_reprs(state: RouterState) -> None:
+    from isk_reconcile.sim.sentences import parse_request
+
+    state.add(SECRET, {"name": "budi", "password": "Rahasia-77"})
+    request = parse_request(["/ppp/secret/add", "=name=siti", "=password=Rahasia-77"])
+    assert "Rahasia-77" not in repr(request)
+    assert "siti" in repr(request)
+    assert "Rahasia-77" not in repr(state.tables[SECRET])

@@ -18,6 +18,7 @@ from isk_reconcile.errors import IskError
 from isk_reconcile.sim import SimulatedRouter, serve_repo
 
 DEFAULT_VERSION = "7.16.2"
+HIDDEN = "(hidden)"
 
 
 @main.group("sim")
@@ -43,6 +44,15 @@ def read_snapshot(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise IskError(f"{path}: a snapshot is a mapping with identity, version and menus")
     return document
+
+
+def without_passwords(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A dump fit to write to disk: PPPoE passwords never leave the process in plain text."""
+    for items in snapshot.get("menus", {}).values():
+        for item in items:
+            if "password" in item:
+                item["password"] = HIDDEN
+    return snapshot
 
 
 def _repo_requested(ctx: click.Context, repo: Path | None, obj: Context) -> Path | None:
@@ -125,7 +135,7 @@ def _wait_for_stop() -> None:
     "--dump",
     "dump_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="On exit, write the routers' final state here as JSON.",
+    help="On exit, write the routers' final state here as JSON (passwords hidden).",
 )
 @click.pass_context
 @pass_context
@@ -195,10 +205,8 @@ def serve(
             router.stop()
     if dump_file is not None:
         # One router: a snapshot `--state` can load again; several: keyed by router name.
-        if repo_dir is None:
-            document = routers[0].dump()
-        else:
-            document = {router.identity: router.dump() for router in routers}
+        dumps = {router.identity: without_passwords(router.dump()) for router in routers}
+        document = next(iter(dumps.values())) if repo_dir is None else dumps
         dump_file.write_text(
             json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+HIDDEN_ATTRS = frozenset({"password", "response"})
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class Request:
     """One command sentence: `/ppp/secret/set =.id=*1 =disabled=yes .tag=7`."""
 
@@ -14,6 +16,11 @@ class Request:
     attrs: dict[str, str] = field(default_factory=dict)  # "=name=value" words, in order
     queries: tuple[str, ...] = ()  # "?..." words, in order (their order matters)
     tag: str | None = None
+
+    def __repr__(self) -> str:
+        # Passwords (PPPoE and API login) never appear in a repr, a log or a traceback.
+        shown = {k: ("(hidden)" if k in HIDDEN_ATTRS else v) for k, v in self.attrs.items()}
+        return f"Request({self.command} {shown} queries={list(self.queries)} tag={self.tag!r})"
 
     @property
     def menu(self) -> str:

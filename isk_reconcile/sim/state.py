@@ -90,8 +90,8 @@ class Table:
     """One menu's items: id -> attributes as stored (set values only)."""
 
     spec: MenuSpec
-    items: dict[int, dict[str, str]] = field(default_factory=dict)
-    by_name: dict[str, int] = field(default_factory=dict)
+    items: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)  # has passwords
+    by_name: dict[str, int] = field(default_factory=dict, repr=False)
     next_id: int = 1
     started: dict[int, float] = field(default_factory=dict)  # /ppp/active: session start
 
