@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import librouteros
@@ -212,3 +213,18 @@ def test_stop_closes_client_connections(sim: SimulatedRouter) -> None:
         list(connection.path("system", "identity"))
     connection.close()
     assert sim.connection_count == 0
+
+
+def test_ipv6_loopback() -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        sim = SimulatedRouter(users={USER: PASSWORD}, host="::1").start()
+    except IskError as problem:
+        pytest.skip(f"::1 not available: {problem}")
+    try:
+        connection = librouteros.connect("::1", USER, PASSWORD, port=sim.port)
+        assert list(connection.path("system", "identity")) == [{"name": "MikroTik"}]
+        connection.close()
+    finally:
+        sim.stop()

@@ -8,6 +8,7 @@ happens here, because it is about which answer a command gets.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from isk_reconcile.sim.state import parse_id
 if TYPE_CHECKING:
     from isk_reconcile.sim.server import SimulatedRouter
 
+LOG = logging.getLogger("isk_reconcile.sim")
 WRITE_VERBS = frozenset({"add", "set", "remove", "unset", "enable", "disable"})
 BAD_LOGIN = "invalid user name or password (6)"
 NOT_LOGGED_IN = "not logged in"
@@ -93,6 +95,7 @@ class ApiSession:
                 )
         self._challenge = None
         if not accepted:
+            LOG.info("%s: login refused for user %r", self.router.identity, name)
             return Outcome([trap_sentence(BAD_LOGIN, None, tag), done_sentence(tag)])
         self.user = name
         return Outcome([done_sentence(tag)])
