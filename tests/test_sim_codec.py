@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from isk_reconcile.sim.codec import (
     ProtocolViolation,
@@ -79,3 +81,17 @@ def test_any_bytes_survive_a_round_trip() -> None:
     words = SentenceReader(stream).read_sentence()
     assert words is not None
     assert encode_word(words[0]) == bytes([len(raw)]) + raw
+
+
+@given(
+    st.lists(
+        st.lists(st.text(min_size=1, max_size=300), min_size=1, max_size=6),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_any_sentences_round_trip(sentences: list[list[str]]) -> None:
+    stream = io.BytesIO(b"".join(encode_sentence(words) for words in sentences))
+    reader = SentenceReader(stream)
+    assert [reader.read_sentence() for _ in sentences] == sentences
+    assert reader.read_sentence() is None

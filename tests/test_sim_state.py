@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from isk_reconcile.sim.errors import Trap
 from isk_reconcile.sim.state import RouterState, format_uptime, version_tuple
@@ -226,3 +228,41 @@ def test_no_password_in_reprs(state: RouterState) -> None:
     assert "Rahasia-77" not in repr(request)
     assert "siti" in repr(request)
     assert "Rahasia-77" not in repr(state.tables[SECRET])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["add", "rename", "remove"]),
+            st.sampled_from(["a", "b", "c", "d"]),
+            st.sampled_from(["a", "b", "c", "d"]),
+        ),
+        max_size=40,
+    )
+)
+def test_name_index_matches_a_simple_model(operations: list[tuple[str, str, str]]) -> None:
+    """Random add/rename/remove sequences: lookups by name agree with a plain set of names."""
+    state = RouterState()
+    model: set[str] = set()
+    seen_ids: set[str] = set()
+    for operation, name, other in operations:
+        try:
+            if operation == "add":
+                new_id = state.add(SECRET, {"name": name})
+                assert new_id not in seen_ids  # ids are never reused
+                seen_ids.add(new_id)
+                model.add(name)
+            elif operation == "rename":
+                state.set(SECRET, {".id": name, "name": other})
+                model.discard(name)
+                model.add(other)
+            else:
+                state.remove(SECRET, {".id": name})
+                model.discard(name)
+        except Trap:
+            pass  # refused: the model must not have changed either
+        assert sorted(names(state, SECRET)) == sorted(model)
+        for candidate in "abcd":
+            found = state.print(SECRET, {}, (f"?name={candidate}",))
+            assert [row["name"] for row in found] == ([candidate] if candidate in model else [])
