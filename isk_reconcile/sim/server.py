@@ -24,7 +24,7 @@ from isk_reconcile.sim.codec import ProtocolViolation, SentenceReader, encode_se
 from isk_reconcile.sim.faults import Faults
 from isk_reconcile.sim.menus import ACTIVE
 from isk_reconcile.sim.sentences import Request, done_sentence, parse_request, trap_sentence
-from isk_reconcile.sim.session import ApiSession
+from isk_reconcile.sim.session import ApiSession, Outcome
 from isk_reconcile.sim.state import RouterState
 
 LOG = logging.getLogger("isk_reconcile.sim")
@@ -81,7 +81,7 @@ class _Connection:
                 if request.command == "/cancel":
                     self._cancel(request, due)
                     continue
-                outcome = self.session.handle(request)
+                outcome = self._handle(request)
                 if outcome.then == "reboot":
                     LOG.info("%s: /system/reboot", self.peer)
                     self.router.reboot()
@@ -100,6 +100,15 @@ class _Connection:
         finally:
             stream.close()
             self._schedule(time.monotonic(), [], None, close_after=True)
+
+    def _handle(self, request: Request) -> Outcome:
+        try:
+            return self.session.handle(request)
+        except Exception:  # a simulator bug: answer it, so the client does not hang
+            LOG.exception("%s: internal error on %s", self.peer, request.command)
+            message = "failure: simulator internal error (see its log)"
+            tag = request.tag
+            return Outcome([trap_sentence(message, 4, tag), done_sentence(tag)])
 
     def _delay(self) -> float:
         return max(0.0, float(self.router.faults.latency_ms)) / 1000.0
