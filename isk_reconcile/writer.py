@@ -160,13 +160,17 @@ def ledger_path(day: date) -> str:
 
 
 def next_entry_id(existing_ids: Iterable[str], day: date) -> str:
-    """P-YYYY-MM-NNNN, one more than the highest number already used for that month."""
-    highest = 0
+    """P-YYYY-MM-NNNN, one more than the highest number already used for that month.
+
+    The number keeps the width the month's ids already have (at least four digits).
+    """
+    highest, width = 0, 4
     for entry_id in existing_ids:
         match = LEDGER_ID.match(entry_id)
         if match and int(match[1]) == day.year and int(match[2]) == day.month:
             highest = max(highest, int(match[3]))
-    return f"P-{day:%Y-%m}-{highest + 1:04d}"
+            width = max(width, len(match[3]))
+    return f"P-{day:%Y-%m}-{highest + 1:0{width}d}"
 
 
 def entry_fields(entry_id: str, entry: NewEntry) -> dict[str, object]:

@@ -63,6 +63,9 @@ def test_next_id_counts_only_that_month() -> None:
     ids = ["P-2026-11-0007", "P-2026-11-0002", "P-2026-10-0044", "legacy-1"]
     assert next_entry_id(ids, date(2026, 11, 30)) == "P-2026-11-0008"
     assert next_entry_id(ids, date(2026, 12, 1)) == "P-2026-12-0001"
+    assert next_entry_id(["P-2026-11-01679", "P-2026-11-0002"], date(2026, 11, 1)) == (
+        "P-2026-11-01680"
+    )
 
 
 ENTRY = {"id": "P-2026-11-0002", "customer": "budi", "amount": 150000, "date": date(2026, 11, 3)}
