@@ -10,6 +10,7 @@ The base commit's files are read from git (no checkout) and parsed by the same l
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterable
@@ -67,6 +68,7 @@ def load_base(repo: Path, base_ref: str) -> State | None:
     with tempfile.TemporaryDirectory(prefix="isk-base-") as scratch:
         with tarfile.open(fileobj=archive) as bundle:
             bundle.extractall(scratch, filter="data")
+        _share_parse_cache(repo, Path(scratch) / prefix)
         try:
             return load_state(Path(scratch) / prefix)
         except ValidationFailed as failed:
@@ -74,6 +76,17 @@ def load_base(repo: Path, base_ref: str) -> State | None:
                 f"cannot compare with {base_ref}: its state has {len(failed.errors)} "
                 f"validation error(s), first: {failed.errors[0] if failed.errors else '?'}"
             ) from None
+
+
+def _share_parse_cache(repo: Path, scratch: Path) -> None:
+    """Start from the work tree's parse cache: it is keyed by file content, and most
+    files are the same in the base, so only the changed ones are parsed again."""
+    from isk_reconcile.yamlsource import CACHE_DIR
+
+    pack = repo / CACHE_DIR / "yaml.pickle"
+    if pack.is_file():
+        (scratch / CACHE_DIR).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pack, scratch / CACHE_DIR / "yaml.pickle")
 
 
 def _has(tree: git.Tree, path: str) -> bool:
