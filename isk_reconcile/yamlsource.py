@@ -7,8 +7,8 @@ lists. Every value's line and column is kept (by YAML path) for error messages, 
 problems that belong to the file itself (syntax, duplicate keys, unsupported tags,
 non-string keys) are collected as `ConfigError`s.
 
-Parsed files are cached under `<repo>/.isk-cache/` keyed by the sha256 of their bytes,
-so re-loading an unchanged repository does not parse YAML again. Positions are not
+Parsed files are cached in `<repo>/.isk-cache/yaml.pickle` keyed by the sha256 of their
+bytes, so re-loading an unchanged repository does not parse YAML again. Positions are not
 cached: they are only needed when something is wrong, and then the file is re-read.
 """
 
@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.cyaml import CParser
 
 from isk_reconcile.errors import ConfigError, Loc
 
 # Bump whenever the cached structure or the construction rules change.
-CACHE_FORMAT = "isk-yaml-cache/2"
+CACHE_FORMAT = "isk-yaml-cache/3"
 CACHE_DIR = ".isk-cache"
 
 YamlPath = tuple[str | int, ...]
@@ -72,6 +73,10 @@ class SourceFile:
             self._positions = parsed._positions or Positions({}, {}, {})
         return self._positions
 
+    def forget_positions(self) -> None:
+        """Free the positions (re-read from the file if asked for again)."""
+        self._positions = None
+
     def loc(self, path: YamlPath, *, key: bool = False) -> Loc:
         """The position of `path` (its key when `key`), else of its nearest written ancestor."""
         positions = self.positions
@@ -95,21 +100,68 @@ class SourceFile:
         return self.positions.raw.get(path)
 
 
-def read_yaml(repo: Path, relative: str, *, cache: bool = True) -> SourceFile:
-    """Read `repo/relative`, from the parse cache when its content is unchanged."""
+class ParseCache:
+    """Parsed files by sha256 of their bytes, in one pack file under `<repo>/.isk-cache/`.
+
+    One file (not one per YAML file) because a repo has 10,000 customer files: a single
+    read and, when something changed, a single write. Only entries used by the last load
+    are written back, so the pack does not grow with history. A corrupt, foreign or
+    older-format pack is ignored. It is local (gitignored) and written only by us.
+    """
+
+    def __init__(self, repo: Path):
+        self.file = repo / CACHE_DIR / "yaml.pickle"
+        self._entries: dict[bytes, tuple] = {}
+        self._used: dict[bytes, tuple] = {}
+        self._changed = False
+        try:
+            with self.file.open("rb") as handle:
+                loaded = pickle.load(handle)
+            if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == CACHE_FORMAT:
+                self._entries = loaded[1]
+        except FileNotFoundError:
+            pass
+        except Exception:  # corrupt or foreign: start afresh
+            self._changed = True
+
+    def get(self, digest: bytes) -> tuple | None:
+        entry = self._entries.get(digest)
+        if entry is not None:
+            self._used[digest] = entry
+        return entry
+
+    def put(self, digest: bytes, entry: tuple) -> None:
+        self._used[digest] = entry
+        self._changed = True
+
+    def save(self) -> None:
+        if not self._changed and len(self._used) == len(self._entries):
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump((CACHE_FORMAT, self._used), out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.file)
+        except OSError:  # a read-only checkout still works, just without the cache
+            return
+        self._entries, self._changed = dict(self._used), False
+
+
+def read_yaml(repo: Path, relative: str, cache: ParseCache | None = None) -> SourceFile:
+    """Read `repo/relative`, from `cache` when its content is unchanged."""
     content = (repo / relative).read_bytes()
-    if not cache:
+    if cache is None:
         return _with_repo(parse_yaml(content, relative), repo)
-    digest = hashlib.sha256(CACHE_FORMAT.encode() + b"\0" + content).hexdigest()
-    cache_file = repo / CACHE_DIR / "yaml" / digest[:2] / f"{digest}.pickle"
-    cached = _read_cache(cache_file)
+    digest = hashlib.sha256(content).digest()
+    cached = cache.get(digest)
     if cached is not None:
         data, errors, item_lines = cached
         # Errors name the file they were found in; a renamed file keeps its content.
         errors = tuple(_renamed(error, relative) for error in errors)
         return SourceFile(repo, relative, data, errors, item_lines)
     parsed = _with_repo(parse_yaml(content, relative), repo)
-    _write_cache(cache_file, (CACHE_FORMAT, parsed.data, parsed.errors, parsed.item_lines))
+    cache.put(digest, (parsed.data, parsed.errors, parsed.item_lines))
     return parsed
 
 
@@ -121,40 +173,38 @@ def _with_repo(parsed: SourceFile, repo: Path) -> SourceFile:
 def _renamed(error: ConfigError, path: str) -> ConfigError:
     if error.loc.file == path:
         return error
-    return ConfigError(
-        Loc(path, error.loc.line, error.loc.column), error.field, error.message, error.hint
-    )
+    loc = Loc(path, error.loc.line, error.loc.column)
+    return ConfigError(loc, error.field, error.message, error.hint)
 
 
-def _read_cache(cache_file: Path) -> tuple[Any, tuple[ConfigError, ...], tuple[int, ...]] | None:
-    try:
-        with cache_file.open("rb") as handle:
-            loaded = pickle.load(handle)
-    except FileNotFoundError:
-        return None
-    except Exception:  # a corrupt or foreign cache entry is simply ignored
-        return None
-    if not (isinstance(loaded, tuple) and len(loaded) == 4 and loaded[0] == CACHE_FORMAT):
-        return None
-    return loaded[1], loaded[2], loaded[3]
+class _Loader(CParser, yaml.resolver.Resolver):
+    """libyaml's parser and composer; tags resolved with a memo (ledgers repeat values)."""
 
+    _memo: dict[str, str] = {}
 
-def _write_cache(cache_file: Path, payload: tuple) -> None:
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, cache_file)
-    except OSError:  # a read-only checkout still works, just without the cache
-        return
+    def __init__(self, content: bytes):
+        CParser.__init__(self, content)
+        yaml.resolver.Resolver.__init__(self)
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR  # quoted
+            tag = self._memo.get(value)
+            if tag is None:
+                tag = yaml.resolver.Resolver.resolve(self, kind, value, implicit)
+                if len(self._memo) > 200_000:
+                    self._memo.clear()
+                self._memo[value] = tag
+            return tag
+        return _MAP if kind is yaml.MappingNode else _SEQ
 
 
 def parse_yaml(content: bytes, relative: str) -> SourceFile:
     """Parse one YAML document into plain values, positions and the file's own errors."""
     builder = _Builder(relative)
     try:
-        loader = yaml.CSafeLoader(content)
+        loader = _Loader(content)
         try:
             node = loader.get_single_node()
         finally:
