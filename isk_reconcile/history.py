@@ -63,6 +63,11 @@ def commit_files(repo: Path, paths: Iterable[str], message: str) -> str:
     return handle.head.commit.hexsha[:7]
 
 
+def check_can_commit(repo: Path) -> None:
+    """Refuse early (before anything is written) when a commit would fail."""
+    _require_identity(open_repo(repo))
+
+
 def _require_identity(handle: git.Repo) -> None:
     reader = handle.config_reader()
     for key, variable in (("name", "GIT_AUTHOR_NAME"), ("email", "GIT_AUTHOR_EMAIL")):

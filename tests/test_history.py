@@ -158,3 +158,21 @@ def test_merges_do_not_show_as_changes(repo: Path, monkeypatch: pytest.MonkeyPat
         (e.commit.subject, [c.field for c in e.changes]) for e in events if e.kind == "changed"
     ]
     assert sorted(changed) == [("budi: new address", ["address"]), ("budi: port 5", ["notes"])]
+
+
+def test_pay_commit_without_identity_writes_nothing(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from isk_reconcile.cli import COMMAND_MODULES  # noqa: F401  (registers every command)
+    from isk_reconcile.cli.context import run_cli
+    from isk_reconcile.cli.root import main as isk
+
+    handle = git.Repo(repo)
+    with handle.config_writer() as config:
+        config.remove_section("user")
+    ledger = repo / "payments" / "2026-11.yaml"
+    before = ledger.read_bytes()
+    args = ["--repo", str(repo), "--as-of", "2026-11-29", "pay", "budi-santoso", "150000"]
+    assert run_cli(isk, [*args, "--commit"]) == 1
+    assert "git user.name is not set" in capsys.readouterr().err
+    assert ledger.read_bytes() == before

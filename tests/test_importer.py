@@ -181,6 +181,39 @@ def test_second_import_finds_nothing_new(router, capsys: pytest.CaptureFixture[s
     assert "nothing to import" in capsys.readouterr().out
 
 
+def test_import_commit(router, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    import git
+
+    repo, _ = router
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(repo.parent / "no-global-gitconfig"))
+    handle = git.Repo.init(repo, initial_branch="main")
+    with handle.config_writer() as config:
+        config.set_value("user", "name", "Rina Admin")
+        config.set_value("user", "email", "rina@isk.example")
+    handle.git.add("state")
+    handle.git.commit("-q", "-m", "start")
+    args = [
+        "--repo",
+        str(repo),
+        "--as-of",
+        "2026-11-29",
+        "import",
+        "--router",
+        "edge",
+        "--price",
+        "home-20m=200000",
+        "--price",
+        "biz=300000",
+        "--commit",
+    ]
+    assert run_cli(isk, args) == 0, capsys.readouterr().err
+    head = handle.head.commit
+    assert head.message.strip() == f"import: {SECRET_COUNT} customers, 2 profiles from edge"
+    assert head.author.name == "Rina Admin"
+    assert len(head.stats.files) == SECRET_COUNT + 2
+    assert not [path for path in handle.untracked_files if path.startswith(("state", "payments"))]
+
+
 def test_ids_are_valid_and_unique() -> None:
     taken: set[str] = {"budi"}
     assert customer_id_for("Budi", taken) == "budi-2"

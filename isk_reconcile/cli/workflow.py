@@ -38,6 +38,13 @@ class Rupiah(click.ParamType):
 RUPIAH = Rupiah()
 
 
+def _check_can_commit(repo: Path) -> None:
+    """--commit: refuse before writing anything when git could not commit."""
+    from isk_reconcile.history import check_can_commit
+
+    check_can_commit(repo)
+
+
 # --- isk customer add -------------------------------------------------------------------
 
 
@@ -75,6 +82,8 @@ def customer_add(
     from isk_reconcile.writer import NewCustomer, add_customer, customer_path
 
     state = ctx.state
+    if commit:
+        _check_can_commit(ctx.repo)
     password = generate_password()
     settings = state.settings.secrets
     if settings.recipients:
@@ -151,6 +160,8 @@ def pay(
         raise IskError("a credit is not cash: leave out --method")
     if kind != "credit" and method is None:
         method = "cash"
+    if commit:
+        _check_can_commit(ctx.repo)
     entry = NewEntry(
         customer=customer_id,
         amount=amount,
@@ -254,6 +265,8 @@ def import_command(
     def protect(password: str) -> str:
         return encrypt(password, recipients) if recipients else password
 
+    if commit:
+        _check_can_commit(ctx.repo)
     with connect(router, os.environ) as client:
         live = client.read()
     result = import_router(state, live, ctx.as_of, protect, _prices(price_options))
