@@ -19,7 +19,15 @@ from pathlib import Path
 from isk_reconcile.billing import standings
 from isk_reconcile.errors import RouterError
 from isk_reconcile.model import State
-from isk_reconcile.plan import PENDING_MARK, Change, Plan, RouterPlan, change_group, make_plan
+from isk_reconcile.plan import (
+    PENDING_MARK,
+    Change,
+    Plan,
+    RouterPlan,
+    change_group,
+    config_fingerprint,
+    make_plan,
+)
 from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect
 from isk_reconcile.routeros.fleet import on_routers
 from isk_reconcile.routeros.fleet import select_routers as select
@@ -207,7 +215,7 @@ def apply_router(
         return RouterApplyResult(name, "error", errors=(f"{name}: not in routers.yaml",))
     with connect(state.routers[name], environ) as client:
         live = client.read()
-        if live.fingerprint() != router_plan.fingerprint:
+        if config_fingerprint(live) != router_plan.fingerprint:
             return RouterApplyResult(
                 name,
                 "stale",

@@ -292,12 +292,21 @@ def plan_router(
     return RouterPlan(
         router=live.router,
         status="unsafe" if unsafe_reason else "ok",
-        fingerprint=live.fingerprint(),
+        fingerprint=config_fingerprint(live),
         summary=summarize(ordered, unmanaged),
         changes=ordered,
         unsafe_reason=unsafe_reason,
         notes=tuple(notes),
     )
+
+
+def config_fingerprint(live: LiveState) -> str:
+    """The fingerprint a saved plan is checked against: profiles and secrets only.
+
+    Sessions come and go all day on a busy router; a plan stays valid while they do
+    (a disconnect is resolved by name at apply time and skipped if the session is gone).
+    """
+    return replace(live, active=()).fingerprint()
 
 
 def is_builtin(item: LiveItem) -> bool:

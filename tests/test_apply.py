@@ -335,6 +335,26 @@ def test_saved_plan_keeps_ciphertext_and_refuses_a_stale_router(
     assert names(fleet3["r2"], SECRET) == ["walkin"]
 
 
+def test_sessions_coming_and_going_do_not_make_a_plan_stale(tmp_path: Path, fleet: Fleet) -> None:
+    sim = fleet["r1"]
+    state = repo(tmp_path, fleet, {"a": customer("A"), "s": customer("S")})
+    converge(state, fleet)
+    sim.add_session("s")
+    sim.add_session("a")
+    state = repo(tmp_path, fleet, {"a": customer("A"), "s": customer("S", status="suspended")})
+    saved = render_json(plan(state, fleet), saved=True)
+    # Between plan and apply: s hangs up by itself, a reconnects, someone else logs in.
+    snapshot = sim.dump()
+    snapshot["menus"][ACTIVE] = []
+    sim.load(snapshot)
+    sim.add_session("a")
+    sim.add_session("tech")
+    report = run_apply(load_plan(saved, state), state, environ=fleet.environ)
+    assert report.ok, report
+    assert by_name(sim, SECRET)["s"]["disabled"] == "true"
+    assert names(sim, ACTIVE) == ["a", "tech"]
+
+
 def test_routeros_718_empty_replies(tmp_path: Path) -> None:
     with ExitStack() as stack:
         modern = Fleet(stack, ("r1",), version="7.18.2")
