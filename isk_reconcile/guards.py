@@ -24,6 +24,7 @@ from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
 from isk_reconcile.history import open_repo, repo_prefix
 from isk_reconcile.model import Customer, State
 
+BILLED_FIELDS = ("start", "profile", "price")
 APPEND_ONLY = "the ledger is append-only: add a refund or credit entry instead"
 
 
@@ -153,18 +154,21 @@ def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[Conf
         if before is None:
             continue
         uses_changed = changed_profiles.intersection(now.profile.values())
-        if before == now and not uses_changed and not billing_changed:
+        # Only billing inputs count: status and end are not dated, and a termination or a
+        # switch to free is a decision about the service, not a rewrite of its price.
+        own_change = any(getattr(before, name) != getattr(now, name) for name in BILLED_FIELDS)
+        if not own_change and not uses_changed and not billing_changed:
             continue
         old = {inv.id: inv for inv in invoices(before, base, (), as_of)}
         new = {inv.id: inv for inv in invoices(now, head, (), as_of)}
         differences = []
         for invoice_id in sorted(old.keys() | new.keys()):
             a, b = old.get(invoice_id), new.get(invoice_id)
-            if a is None:
-                differences.append(f"{invoice_id} (new, {rupiah(b.amount)})")  # type: ignore[union-attr]
-            elif b is None:
+            if a is None and b is not None:
+                differences.append(f"{invoice_id} (new, {rupiah(b.amount)})")
+            elif a is not None and b is None:
                 differences.append(f"{invoice_id} (removed, was {rupiah(a.amount)})")
-            elif (a.amount, a.profile) != (b.amount, b.profile):
+            elif a is not None and b is not None and (a.amount, a.profile) != (b.amount, b.profile):
                 differences.append(
                     f"{invoice_id} ({a.profile} {rupiah(a.amount)}"
                     f" → {b.profile} {rupiah(b.amount)})"
@@ -172,8 +176,8 @@ def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[Conf
         if not differences:
             continue
         next_start = _next_period_start(now, head, as_of)
-        if before == now:
-            # The customer's file is untouched: a profile's price moved under them.
+        if not own_change:
+            # The customer's billing fields are untouched: a profile's price moved.
             for name in sorted(uses_changed) or ["(settings)"]:
                 profile_reports.setdefault(name, []).append(differences[0])
             continue
@@ -204,7 +208,7 @@ def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[Conf
 
 
 def _changed_field(before: Customer, now: Customer) -> str:
-    for name in ("start", "profile", "price"):
+    for name in BILLED_FIELDS:
         if getattr(before, name) != getattr(now, name):
             return name
     return "price"

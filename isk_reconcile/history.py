@@ -18,6 +18,7 @@ import git
 import yaml
 from deepdiff import DeepDiff
 
+from isk_reconcile.billing import Standing
 from isk_reconcile.errors import IskError
 from isk_reconcile.model import State
 
@@ -347,16 +348,14 @@ def standing_events(state: State, customer_id: str, as_of: date) -> list[Event]:
     return events
 
 
-def _transition(previous: str, current: object) -> str:
-    access = current.access  # type: ignore[attr-defined]
-    reason = current.reason  # type: ignore[attr-defined]
-    if access == "enabled":
+def _transition(previous: str, current: Standing) -> str:
+    if current.access == "enabled":
         verb = "enabled" if previous == "absent" else "re-enabled"
-    elif access == "suspended":
+    elif current.access == "suspended":
         verb = "suspended"
     else:
         verb = "removed from the router"
-    return f"{verb} ({reason})" if reason else verb
+    return f"{verb} ({current.reason})" if current.reason else verb
 
 
 # --- the whole timeline ----------------------------------------------------------------

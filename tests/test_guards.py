@@ -165,3 +165,17 @@ def test_base_without_state_has_nothing_to_protect(tmp_path: Path, example_repo:
         env={"GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@b.c"},
     )
     assert check(example_repo, "main", load_state(example_repo), AS_OF) == []
+
+
+def test_start_moved_is_caught(repo: Path) -> None:
+    _edit(repo / "state/customers/budi-santoso.yaml", "start: 2025-12-05", "start: 2026-01-05")
+    errors = _errors(repo)
+    assert [(e.field, e.loc.file) for e in errors] == [
+        ("start", "state/customers/budi-santoso.yaml")
+    ]
+    assert "budi-santoso/2025-12-05 (removed, was Rp150.000)" in errors[0].message
+
+
+def test_status_change_is_not_a_price_rewrite(repo: Path) -> None:
+    _edit(repo / "state/customers/budi-santoso.yaml", "status: active", "status: free")
+    assert _errors(repo) == []

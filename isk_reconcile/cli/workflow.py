@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -22,7 +23,9 @@ class Rupiah(click.ParamType):
 
     name = "amount"
 
-    def convert(self, value: object, param, ctx) -> int:  # type: ignore[no-untyped-def]
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
         if isinstance(value, int):
             return value
         text = str(value).strip()
@@ -71,7 +74,7 @@ def customer_add(
     phone: str | None,
     email: str | None,
     address: str,
-    start,
+    start: datetime | None,
     username: str | None,
     price: int | None,
     notes: str,
@@ -145,7 +148,7 @@ def pay(
     ctx: Context,
     customer_id: str,
     amount: int,
-    day,
+    day: datetime | None,
     kind: str,
     method: str | None,
     reference: str,
