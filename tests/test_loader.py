@@ -1,0 +1,259 @@
+"""Loading the state repository: the example ISP, error collection, merging, the parse cache."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from isk_reconcile.errors import IskError, ValidationFailed
+from isk_reconcile.loader import ledger_warnings, load_settings, load_state
+from isk_reconcile.model import Settings
+from isk_reconcile.yamlsource import CACHE_FORMAT, format_path, parse_yaml
+
+BASE = Path(__file__).resolve().parent / "bad_inputs" / "_base"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A private copy of the minimal valid repo of the bad-input corpus."""
+    target = tmp_path / "repo"
+    shutil.copytree(BASE, target, ignore=shutil.ignore_patterns(".isk-cache"))
+    return target
+
+
+def write(repo: Path, relative: str, text: str) -> None:
+    (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+    (repo / relative).write_text(text)
+
+
+def errors_of(repo: Path) -> list[str]:
+    with pytest.raises(ValidationFailed) as failed:
+        load_state(repo)
+    return [str(error) for error in failed.value.errors]
+
+
+# --- the example ISP --------------------------------------------------------------------
+
+
+def test_example_repo_loads_with_locations(example_repo: Path) -> None:
+    state = load_state(example_repo)
+    assert len(state.routers) >= 2 and len(state.profiles) >= 2
+    assert len(state.customers) >= 20 and len(state.ledger) >= 100
+    for name in state.routers:
+        assert state.loc("router", name).file == "state/routers.yaml"
+    for name in state.profiles:
+        assert state.loc("profile", name).file == f"state/profiles/{name}.yaml"
+    for customer_id in state.customers:
+        assert state.loc("customer", customer_id).file == f"state/customers/{customer_id}.yaml"
+    for entry in state.ledger:
+        loc = state.loc("ledger", entry.id)
+        line = (example_repo / loc.file).read_text().splitlines()[loc.line - 1]
+        assert entry.id in line  # the located line is the entry's "- id:" line
+
+
+def test_example_repo_passwords_are_all_encrypted(example_repo: Path) -> None:
+    state = load_state(example_repo)
+    passwords = [c.pppoe.password for c in state.customers.values() if c.pppoe.password]
+    assert passwords and all(p.startswith("age:") for p in passwords)
+
+
+# --- all errors, located --------------------------------------------------------------------
+
+
+def test_every_error_is_collected_across_files(repo: Path) -> None:
+    write(repo, "state/profiles/home-10m.yaml", "price: 150000\nrate_limt: 10M/10M\n")
+    write(
+        repo,
+        "payments/2026-02.yaml",
+        "- id: P-1\n  customer: nobody\n  amount: 10\n  date: 2026-02-01\n  method: cash\n",
+    )
+    text = (repo / "state/customers/siti.yaml").read_text()
+    write(repo, "state/customers/siti.yaml", text.replace("router: edge", "router: edgy"))
+    errors = errors_of(repo)
+    assert any(
+        e.startswith("state/profiles/home-10m.yaml:2:1: rate_limt: unknown key") for e in errors
+    )
+    assert any(
+        e.startswith("payments/2026-02.yaml:2:13: P-1.customer: unknown customer") for e in errors
+    )
+    assert any(
+        e.startswith("state/customers/siti.yaml:3:9: router: unknown router 'edgy'") for e in errors
+    )
+
+
+def test_missing_routers_file_is_not_a_repo(tmp_path: Path) -> None:
+    with pytest.raises(IskError, match="not a state repository"):
+        load_state(tmp_path)
+
+
+def test_a_missing_key_points_at_its_parent_key(repo: Path) -> None:
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(repo, "state/customers/budi.yaml", text.split("pppoe:")[0] + "pppoe:\n  service: pppoe\n")
+    assert errors_of(repo) == [
+        "state/customers/budi.yaml:6:1: pppoe.password: missing PPPoE password "
+        '(add pppoe.password: "age:..." (from `isk secrets encrypt`), '
+        "or adopt: true to keep the router's password)"
+    ]
+
+
+def test_adopted_customer_needs_no_password(repo: Path) -> None:
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(repo, "state/customers/budi.yaml", text.split("pppoe:")[0] + "adopt: true\n")
+    assert load_state(repo).customers["budi"].pppoe.password is None
+
+
+def test_plaintext_password_allowed_by_settings_is_kept(repo: Path) -> None:
+    settings = (repo / "state/settings.yaml").read_text()
+    write(repo, "state/settings.yaml", settings + "  allow_plaintext: true\n")
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(repo, "state/customers/budi.yaml", text.split("pppoe:")[0] + 'pppoe:\n  password: "x1"\n')
+    assert load_state(repo).customers["budi"].pppoe.password == "x1"
+
+
+# --- values: dated, dates, merges ----------------------------------------------------------
+
+
+def test_plain_and_dated_values(repo: Path) -> None:
+    write(
+        repo,
+        "state/profiles/home-10m.yaml",
+        "price:\n  - {from: 2025-01-01, value: 150000}\n  - {from: '2027-01-01', value: 165000}\n",
+    )
+    text = (repo / "state/customers/budi.yaml").read_text()
+    text = text.replace(
+        "profile: home-10m",
+        "profile:\n  - {from: 2026-01-15, value: home-10m}\n"
+        "  - {from: 2026-06-01, value: home-20m}",
+    )
+    write(repo, "state/customers/budi.yaml", text)
+    write(repo, "state/profiles/home-20m.yaml", "price: 200000\n")
+    state = load_state(repo)
+    price = state.profiles["home-10m"].price
+    assert price is not None
+    assert price.at(date(2026, 12, 31)) == 150000 and price.at(date(2027, 1, 1)) == 165000
+    budi = state.customers["budi"]
+    assert budi.profile_on(date(2026, 5, 31)) == "home-10m"
+    assert budi.profile_on(date(2026, 6, 1)) == "home-20m"
+    siti = state.customers["siti"]
+    assert siti.profile.changes[0].from_ == siti.start  # a plain profile starts on `start`
+    assert siti.price is not None and siti.price.changes[0].from_ == date.min
+
+
+def test_quoted_iso_date_is_accepted(repo: Path) -> None:
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(
+        repo, "state/customers/budi.yaml", text.replace("start: 2026-01-15", 'start: "2026-01-15"')
+    )
+    assert load_state(repo).customers["budi"].start == date(2026, 1, 15)
+
+
+def test_router_override_merges_over_settings(repo: Path) -> None:
+    settings = (repo / "state/settings.yaml").read_text()
+    settings = settings.replace(
+        "  isolate_profile: isolir\n", "  isolate_profile: isolir\n  disconnect: false\n"
+    )
+    write(repo, "state/settings.yaml", settings)
+    state = load_state(repo)
+    edge = state.suspend_for("edge")  # routers.yaml sets only mode: isolate
+    assert (edge.mode, edge.isolate_profile, edge.disconnect) == ("isolate", "isolir", False)
+    assert state.suspend_for("core").mode == "disable"
+    assert state.safety_for("edge") == state.settings.safety
+
+
+def test_ledger_warnings_for_entries_after_as_of(repo: Path) -> None:
+    state = load_state(repo)
+    assert ledger_warnings(state, date(2026, 1, 31)) == []
+    warnings = ledger_warnings(state, date(2026, 1, 16))
+    assert [(str(w.loc), w.field, w.severity) for w in warnings] == [
+        ("payments/2026-01.yaml:7:1", "P-2026-01-0002.date", "warning")
+    ]
+
+
+def test_load_settings_defaults_without_a_file(tmp_path: Path) -> None:
+    assert load_settings(tmp_path) == Settings()
+
+
+# --- the parse cache ------------------------------------------------------------------------
+
+
+def test_cache_is_written_and_reused_by_content(repo: Path) -> None:
+    first = load_state(repo)
+    pack = repo / ".isk-cache" / "yaml.pickle"
+    assert pack.is_file()
+    assert load_state(repo) == first
+    # Prove a hit is served from the pack: plant different data under budi.yaml's digest.
+    digest = hashlib.sha256((repo / "state/customers/budi.yaml").read_bytes()).digest()
+    version, entries = pickle.loads(pack.read_bytes())
+    data, errors, lines = entries[digest]
+    entries[digest] = ({**data, "name": "From The Cache"}, errors, lines)
+    pack.write_bytes(pickle.dumps((version, entries)))
+    assert load_state(repo).customers["budi"].name == "From The Cache"
+    # Changed content is a different key: the file is parsed again.
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(repo, "state/customers/budi.yaml", text.replace("Budi Santoso", "Budi S."))
+    assert load_state(repo).customers["budi"].name == "Budi S."
+
+
+def test_corrupt_or_old_cache_is_ignored(repo: Path) -> None:
+    pack = repo / ".isk-cache" / "yaml.pickle"
+    pack.parent.mkdir()
+    pack.write_bytes(b"not a pickle")
+    assert "budi" in load_state(repo).customers
+    assert pickle.loads(pack.read_bytes())[0] == CACHE_FORMAT
+    pack.write_bytes(pickle.dumps(("isk-yaml-cache/0", {})))
+    assert "budi" in load_state(repo).customers
+
+
+def test_errors_are_located_the_same_from_the_cache(repo: Path) -> None:
+    write(repo, "state/profiles/home-10m.yaml", "price: 150000\nprice: 1\nrate_limit: 10/10 x\n")
+    cold = errors_of(repo)
+    warm = errors_of(repo)
+    assert cold == warm
+    assert (
+        "state/profiles/home-10m.yaml:2:1: price: duplicate key 'price' "
+        "(first written on line 1) (remove one of them)" in warm
+    )
+    assert any(e.startswith("state/profiles/home-10m.yaml:3:13: rate_limit:") for e in warm)
+
+
+def test_cached_errors_follow_a_renamed_file(repo: Path) -> None:
+    bad = "price: 1\nprice: 2\n"
+    write(repo, "state/profiles/a.yaml", bad)
+    assert any(e.startswith("state/profiles/a.yaml:2:1") for e in errors_of(repo))
+    (repo / "state/profiles/a.yaml").rename(repo / "state/profiles/b.yaml")
+    errors = errors_of(repo)
+    assert any(e.startswith("state/profiles/b.yaml:2:1") for e in errors)
+    assert not any("a.yaml" in e for e in errors)
+
+
+# --- the YAML reader ------------------------------------------------------------------------
+
+
+def test_parse_yaml_types_and_positions() -> None:
+    source = parse_yaml(
+        b"a: 0123\nb: no\nc: 2026-01-02\nd: '0123'\ne:\n  - x\n  - 12:30\n", "f.yaml"
+    )
+    assert source.data == {"a": 83, "b": False, "c": date(2026, 1, 2), "d": "0123", "e": ["x", 750]}
+    assert source.errors == ()
+    assert str(source.loc(("e", 1))) == "f.yaml:7:5"
+    assert str(source.loc(("e",), key=True)) == "f.yaml:5:1"
+    assert source.raw(("a",)) == "0123" and source.raw(("e", 1)) == "12:30"
+    assert source.raw(("d",)) is None  # quoted: a string, nothing to warn about
+
+
+def test_parse_yaml_rejects_tags_and_non_text_keys() -> None:
+    source = parse_yaml(b"a: !!python/object:os.system x\n1: y\n", "f.yaml")
+    messages = [str(error) for error in source.errors]
+    assert any("f.yaml:1:4: a: unsupported YAML tag" in m for m in messages)
+    assert any(m.startswith("f.yaml:2:1: 1: key 1 was read as a number") for m in messages)
+
+
+def test_format_path() -> None:
+    assert format_path(("price", 1, "from")) == "price[1].from"
+    assert format_path((3, "amount")) == "[3].amount"
+    assert format_path(()) == ""
