@@ -43,6 +43,9 @@ def listening(process: subprocess.Popen) -> tuple[str, int, str]:
     assert process.stdout is not None
     line = process.stdout.readline().rstrip("\n")
     found = LINE.match(line)
+    if not line and process.stderr is not None:  # stdout closed: the server has exited
+        process.wait(timeout=30)
+        pytest.fail(f"isk sim serve exited: {process.stderr.read().strip()}")
     assert found, f"unexpected output {line!r}"
     return found.group(1), int(found.group(2)), found.group(3)
 
@@ -52,10 +55,16 @@ def stop(process: subprocess.Popen) -> int:
     return process.wait(timeout=30)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: every probe stays bound until all are chosen."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def test_serve_one_router_and_dump_on_exit(tmp_path: Path) -> None:
@@ -83,7 +92,7 @@ def test_serve_one_router_and_dump_on_exit(tmp_path: Path) -> None:
     snapshot = json.loads(dump.read_text())
     assert [s["name"] for s in snapshot["menus"]["/ppp/secret"]] == ["budi"]
     assert snapshot["menus"]["/ppp/secret"][0]["password"] == "(hidden)"
-    assert "\"pw\"" not in dump.read_text()
+    assert '"pw"' not in dump.read_text()
 
 
 def test_serve_seeded_from_a_yaml_state_file(tmp_path: Path) -> None:
@@ -105,7 +114,7 @@ def test_serve_seeded_from_a_yaml_state_file(tmp_path: Path) -> None:
 
 
 def test_serve_every_router_of_a_repo(tmp_path: Path) -> None:
-    ports = free_port(), free_port()
+    ports = free_ports(2)
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "routers.yaml").write_text(
         f"core-kudus: {{port: {ports[0]}, username: isk-api, password_env: SIM_KUDUS_PW}}\n"

@@ -14,10 +14,16 @@ from isk_reconcile.sim import serve_repo
 from isk_reconcile.sim.repo import read_routers
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: every probe stays bound until all are chosen."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def write_routers(repo: Path, text: str) -> Path:
@@ -28,7 +34,7 @@ def write_routers(repo: Path, text: str) -> Path:
 
 @pytest.fixture
 def two_routers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, int, int]:
-    kudus, jepara = free_port(), free_port()
+    kudus, jepara = free_ports(2)
     monkeypatch.setenv("ISK_ROUTER_CORE_KUDUS_PASSWORD", "kudus-pw")
     monkeypatch.setenv("ISK_ROUTER_EDGE_JEPARA_PASSWORD", "jepara-pw")
     write_routers(

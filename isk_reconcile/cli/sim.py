@@ -6,6 +6,8 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -65,16 +67,31 @@ def _repo_requested(ctx: click.Context, repo: Path | None, obj: Context) -> Path
     return None
 
 
-def _wait_for_stop() -> None:
+def listening_line(router: SimulatedRouter) -> str:
+    """`core-kudus listening on 127.0.0.1:18728 (RouterOS 7.16.2)`: scripts parse this line."""
+    where = f"[{router.host}]" if ":" in router.host else router.host
+    return f"{router.identity} listening on {where}:{router.port} (RouterOS {router.version})"
+
+
+@contextmanager
+def stop_signal() -> Iterator[threading.Event]:
+    """An event set by SIGTERM (Ctrl-C raises KeyboardInterrupt as usual).
+
+    Installed before any router starts listening: a supervisor that reads the
+    "listening on" line and sends SIGTERM at once must get a clean stop, not a kill.
+    """
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        yield stop
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _wait_until(stop: threading.Event) -> None:
+    with suppress(KeyboardInterrupt):
+        while not stop.wait(0.5):
+            pass
 
 
 @sim_group.command("serve")
@@ -161,48 +178,46 @@ def serve(
     """
     if obj.verbose:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    repo_dir = _repo_requested(ctx, repo, obj)
-    if repo_dir is not None:
-        if state_file is not None or users:
-            raise IskError("--state and --user apply to a single router, not with --repo")
-        routers = serve_repo(
-            repo_dir,
-            users_from_env=not any_password,
-            version=routeros_version,
-            latency_ms=latency_ms,
-        )
-        if not routers:
-            raise IskError(f"{repo_dir}/state/routers.yaml names no routers")
-    else:
-        accounts = dict(parse_user(text) for text in users) if users else {"admin": ""}
-        router = SimulatedRouter(
-            identity=identity,
-            users=accounts,
-            version=routeros_version,
-            host=host,
-            port=port,
-            latency_ms=latency_ms,
-        )
-        if state_file is not None:
-            snapshot = read_snapshot(state_file)
-            router.load(snapshot)
-            # Options given on the command line win over the snapshot's values.
-            explicit = click.core.ParameterSource.COMMANDLINE
-            if "identity" not in snapshot or ctx.get_parameter_source("identity") == explicit:
-                router.state.identity = identity
-            if ctx.get_parameter_source("routeros_version") == explicit:
-                router.state.version = routeros_version
-        routers = [router.start()]
-    try:
-        for router in routers:
-            where = f"[{router.host}]" if ":" in router.host else router.host
-            click.echo(
-                f"{router.identity} listening on {where}:{router.port} (RouterOS {router.version})"
+    with stop_signal() as stop:
+        repo_dir = _repo_requested(ctx, repo, obj)
+        if repo_dir is not None:
+            if state_file is not None or users:
+                raise IskError("--state and --user apply to a single router, not with --repo")
+            routers = serve_repo(
+                repo_dir,
+                users_from_env=not any_password,
+                version=routeros_version,
+                latency_ms=latency_ms,
             )
-        _wait_for_stop()
-    finally:
-        for router in routers:
-            router.stop()
+            if not routers:
+                raise IskError(f"{repo_dir}/state/routers.yaml names no routers")
+        else:
+            accounts = dict(parse_user(text) for text in users) if users else {"admin": ""}
+            router = SimulatedRouter(
+                identity=identity,
+                users=accounts,
+                version=routeros_version,
+                host=host,
+                port=port,
+                latency_ms=latency_ms,
+            )
+            if state_file is not None:
+                snapshot = read_snapshot(state_file)
+                router.load(snapshot)
+                # Options given on the command line win over the snapshot's values.
+                explicit = click.core.ParameterSource.COMMANDLINE
+                if "identity" not in snapshot or ctx.get_parameter_source("identity") == explicit:
+                    router.state.identity = identity
+                if ctx.get_parameter_source("routeros_version") == explicit:
+                    router.state.version = routeros_version
+            routers = [router.start()]
+        try:
+            for router in routers:
+                click.echo(listening_line(router))
+            _wait_until(stop)
+        finally:
+            for router in routers:
+                router.stop()
     if dump_file is not None:
         # One router: a snapshot `--state` can load again; several: keyed by router name.
         dumps = {router.identity: without_passwords(router.dump()) for router in routers}
