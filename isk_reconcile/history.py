@@ -103,8 +103,17 @@ class FieldChange:
     before: object
     after: object
 
+    @property
+    def secret(self) -> bool:
+        return self.field.split(".")[-1] in SECRET_FIELDS
+
+    def __repr__(self) -> str:
+        if self.secret:
+            return f"FieldChange({self.field!r}, (hidden))"
+        return f"FieldChange({self.field!r}, {self.before!r}, {self.after!r})"
+
     def __str__(self) -> str:
-        if self.field.split(".")[-1] in SECRET_FIELDS:
+        if self.secret:
             if self.before is None or self.after is None:
                 return f"{self.field}: ({'set' if self.before is None else 'removed'})"
             return f"{self.field}: (changed)"
@@ -160,7 +169,7 @@ class Event:
 
 def _json_value(change: FieldChange, after: bool = False) -> object:
     value = change.after if after else change.before
-    if change.field.split(".")[-1] in SECRET_FIELDS and value is not None:
+    if change.secret and value is not None:
         return "(hidden)"
     if isinstance(value, date):
         return value.isoformat()

@@ -51,7 +51,7 @@ def test_field_changes_are_dotted_and_hide_passwords() -> None:
     changes = {change.field: change for change in field_changes(before, after)}
     assert set(changes) == {"profile", "pppoe.password", "pppoe.remote_address"}
     assert str(changes["pppoe.password"]) == "pppoe.password: (changed)"
-    shown = str(changes["pppoe.password"])
+    shown = str(changes["pppoe.password"]) + repr(changes["pppoe.password"])
     assert "AAA" not in shown and "BBB" not in shown
     assert str(changes["profile"]) == "profile: home-10m → [{from: 2026-01-01, value: home-10m}]"
     assert str(changes["pppoe.remote_address"]) == "pppoe.remote_address: 10.0.0.9 (added)"
