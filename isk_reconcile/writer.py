@@ -29,8 +29,10 @@ def yaml_scalar(value: object) -> str:
     """A YAML scalar that reads back as exactly `value` (quoted when YAML would retype it)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | date):
-        return str(value) if not isinstance(value, date) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
     if value is None:
         return "null"
     text = str(value)
