@@ -1,0 +1,128 @@
+"""age-encrypted passwords: identities, encryption, decryption, nothing leaked."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from isk_reconcile import secrets
+from isk_reconcile.errors import IskError
+from isk_reconcile.loader import load_state
+
+
+@pytest.fixture
+def keypair() -> tuple[str, str]:
+    return secrets.generate_identity()
+
+
+def test_round_trip(keypair: tuple[str, str]) -> None:
+    identity_text, public = keypair
+    value = secrets.encrypt("rahasia-123", [public])
+    assert value.startswith("age:") and "rahasia" not in value
+    assert secrets.check_ciphertext(value) is None
+    identity = secrets.load_identity({"ISK_AGE_IDENTITY": identity_text})
+    assert secrets.decrypt(value, identity) == "rahasia-123"
+
+
+def test_encrypt_to_several_recipients() -> None:
+    (first, first_public), (second, second_public) = (
+        secrets.generate_identity(),
+        secrets.generate_identity(),
+    )
+    value = secrets.encrypt("shared", [first_public, second_public])
+    for key in (first, second):
+        assert secrets.decrypt(value, secrets.parse_identity(key, "test")) == "shared"
+
+
+def test_encrypt_needs_recipients_and_valid_keys() -> None:
+    with pytest.raises(IskError, match="no age recipients"):
+        secrets.encrypt("x", [])
+    with pytest.raises(IskError, match="not an age public key"):
+        secrets.encrypt("x", ["age1nope"])
+
+
+def test_demo_identity_decrypts_the_example_repo(example_repo: Path) -> None:
+    state = load_state(example_repo)
+    identity = secrets.load_identity()
+    assert "DEMO" in identity.source or "demo" in identity.source
+    stored = [c.pppoe.password for c in state.customers.values() if c.pppoe.password]
+    plaintexts = secrets.decrypt_all(stored, identity)
+    assert len(plaintexts) == len(set(stored))
+    assert all(text and not text.startswith("age:") for text in plaintexts.values())
+
+
+def test_identity_file_skips_comments(tmp_path: Path, keypair: tuple[str, str]) -> None:
+    identity_text, public = keypair
+    path = tmp_path / "key.txt"
+    path.write_text(f"# created: today\n# public key: {public}\n\n{identity_text}\n")
+    identity = secrets.load_identity({"ISK_AGE_IDENTITY_FILE": str(path)})
+    assert identity.public == public
+    assert identity_text not in repr(identity)
+
+
+def test_inline_identity_wins_over_file(keypair: tuple[str, str]) -> None:
+    identity_text, public = keypair
+    environ = {"ISK_AGE_IDENTITY": identity_text, "ISK_AGE_IDENTITY_FILE": "/nonexistent"}
+    assert secrets.load_identity(environ).public == public
+
+
+def test_identity_problems_never_echo_key_material(tmp_path: Path) -> None:
+    with pytest.raises(IskError, match="no age identity"):
+        secrets.load_identity({})
+    with pytest.raises(IskError, match="cannot read"):
+        secrets.load_identity({"ISK_AGE_IDENTITY_FILE": str(tmp_path / "missing")})
+    bogus = "AGE-SECRET-KEY-1NOTAREALKEYBUTLOOKSSECRET"
+    with pytest.raises(IskError) as failed:
+        secrets.load_identity({"ISK_AGE_IDENTITY": bogus})
+    assert "not a valid age identity" in str(failed.value) and bogus not in str(failed.value)
+    two = tmp_path / "two.txt"
+    two.write_text(f"{bogus}\n{bogus}\n")
+    with pytest.raises(IskError, match="exactly one") as failed:
+        secrets.load_identity({"ISK_AGE_IDENTITY_FILE": str(two)})
+    assert bogus not in str(failed.value)
+
+
+def test_wrong_identity_is_a_clear_error(keypair: tuple[str, str]) -> None:
+    value = secrets.encrypt("pw", [keypair[1]])
+    other = secrets.parse_identity(secrets.generate_identity()[0], "other")
+    with pytest.raises(IskError, match="encrypted to another key"):
+        secrets.decrypt(value, other)
+
+
+def test_malformed_ciphertexts() -> None:
+    assert "base64" in (secrets.check_ciphertext("age:***") or "")
+    not_age = "age:" + base64.b64encode(b"hello world").decode()
+    assert "not an age-encrypted file" in (secrets.check_ciphertext(not_age) or "")
+    identity = secrets.parse_identity(secrets.generate_identity()[0], "test")
+    with pytest.raises(IskError, match="cannot decrypt password"):
+        secrets.decrypt(not_age, identity)
+
+
+def test_plaintext_passes_through(keypair: tuple[str, str]) -> None:
+    identity = secrets.parse_identity(keypair[0], "test")
+    assert secrets.decrypt("plain-pw", identity) == "plain-pw"
+
+
+def test_decrypt_all_maps_each_distinct_value(keypair: tuple[str, str]) -> None:
+    identity_text, public = keypair
+    identity = secrets.parse_identity(identity_text, "test")
+    values = [secrets.encrypt(f"pw{n}", [public]) for n in range(5)]
+    result = secrets.decrypt_all([*values, values[0], "plain"], identity)
+    assert result == {**{v: f"pw{n}" for n, v in enumerate(values)}, "plain": "plain"}
+
+
+def test_secret_wrapper_hides_its_value() -> None:
+    hidden = secrets.Secret("hunter2")
+    assert repr(hidden) == str(hidden) == f"{hidden}" == "(hidden)"
+    assert "hunter2" not in repr([hidden, {"k": hidden}])
+    assert hidden.reveal() == "hunter2" and hidden == secrets.Secret("hunter2")
+
+
+def test_generated_passwords() -> None:
+    passwords = {secrets.generate_password() for _ in range(200)}
+    assert len(passwords) == 200
+    assert all(len(p) == 12 for p in passwords)
+    assert not set("".join(passwords)) & set("0O1lI")
+    assert len(secrets.generate_password(20)) == 20
