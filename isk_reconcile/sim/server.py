@@ -84,7 +84,7 @@ class _Connection:
                 outcome = self._handle(request)
                 if outcome.then == "reboot":
                     LOG.info("%s: /system/reboot", self.peer)
-                    self.router.reboot()
+                    self.router.reboot(initiator=self)
                     return
                 if outcome.then == "drop":
                     LOG.info("%s: dropping the connection (fault injection)", self.peer)
@@ -290,18 +290,19 @@ class SimulatedRouter:
         with self.lock:
             self._connections.discard(connection)
 
-    def _drop_all(self) -> list[_Connection]:
+    def _drop_all(self, last: _Connection | None = None) -> list[_Connection]:
         with self.lock:
-            connections = list(self._connections)
-        for connection in connections:
+            connections = [c for c in self._connections if c is not last]
+        # The initiator goes last: once its client sees the drop, every other has dropped too.
+        for connection in [*connections, *([last] if last is not None else [])]:
             connection.abort()
         return connections
 
-    def reboot(self) -> None:
+    def reboot(self, initiator: _Connection | None = None) -> None:
         """What `/system/reboot` does: every connection drops, sessions end, uptime restarts."""
         with self.lock:
             self.state.reboot()
-        self._drop_all()
+        self._drop_all(last=initiator)
 
     @property
     def connection_count(self) -> int:
