@@ -179,3 +179,27 @@ def test_start_moved_is_caught(repo: Path) -> None:
 def test_status_change_is_not_a_price_rewrite(repo: Path) -> None:
     _edit(repo / "state/customers/budi-santoso.yaml", "status: active", "status: free")
     assert _errors(repo) == []
+
+
+def test_state_repo_in_a_subdirectory(example_repo: Path, tmp_path: Path) -> None:
+    top = tmp_path / "ops"
+    top.mkdir()
+    example_repo.rename(top / "isp")
+    repo = top / "isp"
+    handle = git.Repo.init(top, initial_branch="main")
+    handle.git.add("-A")
+    handle.git.commit(
+        "-q",
+        "-m",
+        "initial",
+        env={
+            "GIT_AUTHOR_NAME": "A",
+            "GIT_AUTHOR_EMAIL": "a@b.c",
+            "GIT_COMMITTER_NAME": "A",
+            "GIT_COMMITTER_EMAIL": "a@b.c",
+        },
+    )
+    ledger = repo / "payments" / "2026-06.yaml"
+    ledger.write_text(ledger.read_text().replace("amount: 150000", "amount: 150001", 1))
+    errors = check(repo, "main", load_state(repo, cache=False), AS_OF)
+    assert [(e.field, e.loc.file) for e in errors] == [("P-2026-06-0001", "payments/2026-06.yaml")]
