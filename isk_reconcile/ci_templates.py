@@ -102,8 +102,11 @@ jobs:
         with:
           script: |
             const fs = require('fs');
-            const body = fs.readFileSync('plan.md', 'utf8');
             const marker = '{MARKER}';
+            let body = fs.readFileSync('plan.md', 'utf8');
+            if (!body.startsWith(marker)) {{
+              body = marker + '\\n**isk plan failed**: see the job log.\\n\\n' + body;
+            }}
             const {{owner, repo}} = context.repo;
             const issue_number = context.issue.number;
             const comments = await github.paginate(github.rest.issues.listComments,
@@ -173,6 +176,8 @@ plan:
       import json, os, sys, urllib.request
       marker = "{MARKER}"
       body = open(sys.argv[1], encoding="utf-8").read()
+      if not body.startswith(marker):
+          body = marker + "\\n**isk plan failed**: see the job log.\\n\\n" + body
       api = os.environ["CI_API_V4_URL"]
       project = os.environ["CI_PROJECT_ID"]
       mr = os.environ["CI_MERGE_REQUEST_IID"]

@@ -121,3 +121,9 @@ def test_ci_init_writes_and_refuses_to_overwrite(
     assert target.read_text() == "# mine\n"
     assert run_cli(isk, [*args, "--force"]) == 0
     assert yaml.safe_load(target.read_text())["name"] == "isk"
+
+
+def test_marker_is_the_one_the_plan_starts_with() -> None:
+    from isk_reconcile.render import plan_markdown
+
+    assert MARKER == plan_markdown.MARKER
