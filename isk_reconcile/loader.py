@@ -141,6 +141,10 @@ class _Loading:
             field = _field_name(label, path[1:]) if label else format_path(path)
         self.errors.append(ConfigError(source.loc(path, key=key), field, message, hint))
 
+    def written(self, kind: str, name: str) -> bool:
+        """Whether `name` exists but failed validation (its own errors say why)."""
+        return (kind, name) in self.locations
+
     def file_error(self, relative: str, message: str, hint: str = "") -> None:
         self.errors.append(ConfigError(Loc(relative, 1, 1), "", message, hint))
 
@@ -433,6 +437,8 @@ class _Loading:
                 continue
             profile_name = suspend.isolate_profile
             problem = None
+            if profile_name not in profiles and self.written("profile", profile_name):
+                continue
             if profile_name not in profiles:
                 problem = f"isolate profile '{profile_name}' is not defined in {PROFILES_DIR}/"
             elif not profiles[profile_name][0].on_router(name):
@@ -458,7 +464,7 @@ class _Loading:
     ) -> None:
         for profile, placed in profiles.values():
             for index, router in enumerate(profile.routers or ()):
-                if router not in routers:
+                if router not in routers and not self.written("router", router):
                     self.error(
                         placed.source,
                         ("routers", index),
@@ -477,7 +483,7 @@ class _Loading:
         for customer, placed in customers.values():
             source = placed.source
             raw = source.data
-            if customer.router not in routers:
+            if customer.router not in routers and not self.written("router", customer.router):
                 self.error(
                     source,
                     ("router",),
@@ -489,9 +495,9 @@ class _Loading:
                 path: YamlPath = ("profile", index, "value") if dated_list else ("profile",)
                 name = change.value
                 if name not in profiles:
-                    self.error(
-                        source, path, f"unknown profile '{name}'", _did_you_mean(name, profiles)
-                    )
+                    if not self.written("profile", name):
+                        hint = _did_you_mean(name, profiles)
+                        self.error(source, path, f"unknown profile '{name}'", hint)
                     continue
                 profile = profiles[name][0]
                 if profile.price is None and customer.status != "free" and customer.price is None:
@@ -558,7 +564,7 @@ class _Loading:
         customers: dict[str, tuple[Customer, _Placed]],
     ) -> None:
         for entry, placed in ledger:
-            if entry.customer not in customers:
+            if entry.customer not in customers and not self.written("customer", entry.customer):
                 self.error(
                     placed.source,
                     (*placed.path, "customer"),
