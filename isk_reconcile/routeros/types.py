@@ -46,8 +46,14 @@ class LiveState:
 
     def fingerprint(self) -> str:
         """sha256 over names and attributes (not ids, not session counters), order-independent."""
-        volatile = {"uptime", "session-id", "encoding", "last-logged-out", "last-caller-id",
-                    "last-disconnect-reason"}
+        volatile = {
+            "uptime",
+            "session-id",
+            "encoding",
+            "last-logged-out",
+            "last-caller-id",
+            "last-disconnect-reason",
+        }
 
         def canon(items: tuple[LiveItem, ...]) -> list:
             rows = [
@@ -96,5 +102,6 @@ class Write:
 class WriteResult:
     write: Write
     ok: bool
-    error: str | None = None  # RouterOS trap message, e.g. "failure: secret with the same name already exists"
+    # RouterOS trap message, e.g. "failure: secret with the same name already exists"
+    error: str | None = None
     ret: str | None = None  # "=ret=" of add (the new id)
