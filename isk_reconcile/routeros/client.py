@@ -420,6 +420,8 @@ class RouterClient:
         `on_reply(n)` is called with the number of commands completed so far."""
         if self._closed:
             raise RouterError(self.name, "connection already closed")
+        if not sentences:
+            return []
         tags: dict[str, int] = {}
         tagged: list[list[str]] = []
         for index, sentence in enumerate(sentences):
