@@ -37,6 +37,7 @@ from isk_reconcile.yamlsource import (
     YamlPath,
     describe_value,
     format_path,
+    is_secret_path,
     read_yaml,
 )
 
@@ -640,7 +641,7 @@ def _located(
     source = placed.source
     field = _field_name(placed.label, path)
     value = detail.get("input")
-    secret = any("password" in str(part) for part in path)
+    secret = is_secret_path(path)
     raw_text = source.raw(full) if _is_scalar(value) and not isinstance(value, str) else None
     shown = "the value" if secret else (raw_text if raw_text is not None else repr(value))
     last = str(path[-1]) if path else ""

@@ -310,11 +310,12 @@ class _Builder:
             if not node.style and _LEADING_ZERO.match(node.value):
                 # YAML 1.1 keeps 0812... as text only because 8 and 9 are not octal
                 # digits; YAML 1.2 tools read it as a number and drop the 0.
+                shown = "(hidden)" if is_secret_path(path) else node.value
                 self.error(
                     path,
-                    f"{node.value} reads as a number in other YAML tools (the leading 0 "
+                    f"{shown} reads as a number in other YAML tools (the leading 0 "
                     "would be lost)",
-                    f'quote it: "{node.value}"',
+                    "quote it" if is_secret_path(path) else f'quote it: "{shown}"',
                     position=position,
                 )
             return node.value
@@ -336,6 +337,11 @@ class _Builder:
             position=position,
         )
         return None
+
+
+def is_secret_path(path: YamlPath) -> bool:
+    """Values under a key naming a password are never shown in messages."""
+    return any(isinstance(part, str) and "password" in part.lower() for part in path)
 
 
 def describe_tag(tag: str) -> str:
