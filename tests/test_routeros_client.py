@@ -546,3 +546,64 @@ def test_on_routers_reports_each_router_once() -> None:
         assert sorted(seen) == [("down", False), ("r1", True)]
     finally:
         first.stop()
+
+
+class PreLoginRouter:
+    """A RouterOS older than 6.43 on loopback: it ignores the plain password, answers the
+    first /login with a challenge and accepts only the MD5 response (the test vector of
+    ROUTEROS.md: challenge abc123, password passTest)."""
+
+    CHALLENGE = "abc123"
+    RESPONSE = "0021277bff9ac7caf06aa608e46616d47f"
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.port = self.listener.getsockname()[1]
+        self.logins: list[list[str]] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        from isk_reconcile.sim.codec import SentenceReader, encode_sentence
+
+        with contextlib.suppress(OSError, EOFError):
+            connection, _ = self.listener.accept()
+            with connection, connection.makefile("rb") as stream:
+                reader = SentenceReader(stream)
+                while (words := reader.read_sentence()) is not None:
+                    tag = [word for word in words if word.startswith(".tag=")]
+                    if words[0] == "/login":
+                        self.logins.append(words)
+                        if len(self.logins) == 1:
+                            reply = [["!done", f"=ret={self.CHALLENGE}"]]
+                        elif f"=response={self.RESPONSE}" in words:
+                            reply = [["!done"]]
+                        else:
+                            reply = [
+                                ["!trap", "=message=invalid user name or password (6)"],
+                                ["!done"],
+                            ]
+                    elif words[0] == "/system/identity/print":
+                        reply = [["!re", "=name=old-router", *tag], ["!done", *tag]]
+                    else:
+                        reply = [["!re", "=version=6.42.12", *tag], ["!done", *tag]]
+                    connection.sendall(b"".join(encode_sentence(s) for s in reply))
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_falls_back_to_challenge_login_on_old_routers() -> None:
+    old = PreLoginRouter()
+    try:
+        router = router_for(old.port)
+        with connect(router, {PASSWORD_VARIABLE: "passTest"}) as client:
+            info = client.system()
+        assert info.identity == "old-router"
+        assert info.version == "6.42.12"
+        assert len(old.logins) == 2
+        assert f"=response={PreLoginRouter.RESPONSE}" in old.logins[1]
+        assert not any(word.startswith("=password=") for word in old.logins[1])
+    finally:
+        old.close()
