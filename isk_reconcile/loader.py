@@ -480,7 +480,7 @@ class _Loading:
         routers: dict[str, tuple[Router, _Placed]],
         profiles: dict[str, tuple[Profile, _Placed]],
     ) -> None:
-        usernames: dict[tuple[str, str], tuple[str, Loc]] = {}
+        usernames: dict[tuple[str, str], tuple[Customer, SourceFile]] = {}
         for customer, placed in customers.values():
             source = placed.source
             raw = source.data
@@ -516,21 +516,20 @@ class _Loading:
                         f"add {customer.router} to the profile's routers",
                     )
             key = (customer.router, customer.username)
-            username_path: YamlPath = ("pppoe", "username")
-            here = source.loc(username_path) if customer.pppoe.username else Loc(source.path, 1, 1)
             if key in usernames:
-                other, other_loc = usernames[key]
+                other, other_source = usernames[key]
                 self.errors.append(
                     ConfigError(
-                        here,
+                        _username_loc(customer, source),
                         "pppoe.username",
                         f"PPPoE username '{customer.username}' on router '{customer.router}' "
-                        f"is also used by customer '{other}' ({other_loc})",
+                        f"is also used by customer '{other.id}' "
+                        f"({_username_loc(other, other_source)})",
                         "usernames must be unique per router",
                     )
                 )
             else:
-                usernames[key] = (customer.id, here)
+                usernames[key] = (customer, source)
             self.check_password(settings, customer, source)
 
     def check_password(self, settings: Settings, customer: Customer, source: SourceFile) -> None:
@@ -577,6 +576,13 @@ class _Loading:
 
 
 # --- turning pydantic errors into located ConfigErrors -------------------------------------
+
+
+def _username_loc(customer: Customer, source: SourceFile) -> Loc:
+    # Positions are re-read from the file, so only ask for them when reporting.
+    if customer.pppoe.username:
+        return source.loc(("pppoe", "username"))
+    return Loc(source.path, 1, 1)
 
 
 def _dated(value: Any, default_from: date) -> dict[str, Any]:
