@@ -180,3 +180,30 @@ def test_to_wire_sends_yes_no_for_true_false_fields_only() -> None:
     assert to_wire("disabled", "false") == "no"
     assert to_wire("password", "true") == "true"
     assert to_wire("only-one", "yes") == "yes"
+
+
+RATE_TOKEN = st.builds(
+    lambda number, unit: f"{number}{unit}",
+    st.integers(min_value=0, max_value=5000),
+    st.sampled_from(["", "k", "K", "M", "G"]),
+)
+PAIR = st.one_of(RATE_TOKEN, st.builds(lambda rx, tx: f"{rx}/{tx}", RATE_TOKEN, RATE_TOKEN))
+TIME_PAIR = st.builds(
+    lambda rx, tx, unit: f"{rx}{unit}/{tx}{unit}",
+    st.integers(min_value=0, max_value=600),
+    st.integers(min_value=0, max_value=600),
+    st.sampled_from(["", "s"]),
+)
+
+
+@given(
+    parts=st.tuples(PAIR, PAIR, PAIR, TIME_PAIR, st.integers(min_value=1, max_value=8), PAIR),
+    length=st.integers(min_value=1, max_value=6),
+)
+def test_canonical_rate_limit_is_a_fixed_point_that_keeps_the_meaning(
+    parts: tuple[str, ...], length: int
+) -> None:
+    text = " ".join(str(part) for part in parts[:length])
+    once = canonical_rate_limit(text)
+    assert canonical_rate_limit(once) == once  # canonical of canonical changes nothing
+    assert parse_rate_limit(once) == parse_rate_limit(text)  # and it means the same
