@@ -702,6 +702,8 @@ def _describe(
             return f"must be a mapping, not {read_as}", DATED_HINT
         return f"must be a mapping of keys, not {read_as}", hint
     if kind in ("tuple_type", "list_type"):
+        if isinstance(value, str) and not secret:
+            return f"must be a list, not {read_as}", f"write a list: [{value}]"
         return f"must be a list, not {read_as}", hint
     if kind in ("isk_date", "isk_datetime") and _is_scalar(value) and not secret:
         return f"{shown}: {detail['msg']}", hint

@@ -257,3 +257,30 @@ def test_format_path() -> None:
     assert format_path(("price", 1, "from")) == "price[1].from"
     assert format_path((3, "amount")) == "[3].amount"
     assert format_path(()) == ""
+
+
+def test_messages_for_nested_and_typed_mistakes(repo: Path) -> None:
+    write(
+        repo,
+        "state/profiles/home-10m.yaml",
+        'price:\n  - {from: 2026-01-01, value: "150000", note: x}\n'
+        'only_one: "yes"\ndns_server: 8.8.8.8\n',
+    )
+    settings = (repo / "state/settings.yaml").read_text()
+    write(repo, "state/settings.yaml", settings.replace("  cycle: monthly", "  cylce: monthly"))
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(
+        repo, "state/customers/budi.yaml", text.replace("router: core", "router: core\nstatus: no")
+    )
+    assert errors_of(repo) == [
+        "state/customers/budi.yaml:4:9: status: no was read as a boolean; expected 'active', "
+        "'suspended', 'free' or 'terminated' (quote it: status: \"no\")",
+        "state/profiles/home-10m.yaml:2:31: price[0].value: '150000' is text, not a number "
+        "(remove the quotes)",
+        "state/profiles/home-10m.yaml:2:41: price[0].note: unknown key 'note' (allowed: from, value)",
+        "state/profiles/home-10m.yaml:3:11: only_one: 'yes' is text, not true/false "
+        "(write true or false without quotes)",
+        "state/profiles/home-10m.yaml:4:13: dns_server: must be a list, not text "
+        "(write a list: [8.8.8.8])",
+        "state/settings.yaml:3:3: billing.cylce: unknown key 'cylce' (did you mean 'cycle'?)",
+    ]
