@@ -36,6 +36,7 @@ from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET
         ("10M/10M 20M/20M 8M/8M 8/8", "10M/10M 20M/20M 8M/8M 8/8"),
         ("10M/10M 20M/20M 8M/8M 8s/8s", "10M/10M 20M/20M 8M/8M 8/8"),
         ("10M/10M 20M/20M 8M/8M 1m", "10M/10M 20M/20M 8M/8M 60/60"),
+        ("10M/10M 20M/20M 8M/8M 1h/1d", "10M/10M 20M/20M 8M/8M 3600/86400"),
         ("10M/10M 20M/20M 8M/8M 8/8 5 1M/1M", "10M/10M 20M/20M 8M/8M 8/8 5 1M/1M"),
         ("10M/10M 20M 8M 8 5 1M", "10M/10M 20M/20M 8M/8M 8/8 5 1M/1M"),
         # trailing defaults are what RouterOS assumes when a part is left out

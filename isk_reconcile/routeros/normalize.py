@@ -43,8 +43,8 @@ _UNITS = {
     "g": 1_000_000_000,
 }
 _RATE = re.compile(r"^(\d+(?:\.\d+)?)([kKmMgG]?)$")
-_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
-_TIME = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_TIME = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 
 
 def canonical(menu: str, field: str, value: object) -> str:
