@@ -277,7 +277,8 @@ def test_messages_for_nested_and_typed_mistakes(repo: Path) -> None:
         "'suspended', 'free' or 'terminated' (quote it: status: \"no\")",
         "state/profiles/home-10m.yaml:2:31: price[0].value: '150000' is text, not a number "
         "(remove the quotes)",
-        "state/profiles/home-10m.yaml:2:41: price[0].note: unknown key 'note' (allowed: from, value)",
+        "state/profiles/home-10m.yaml:2:41: price[0].note: unknown key 'note' "
+        "(allowed: from, value)",
         "state/profiles/home-10m.yaml:3:11: only_one: 'yes' is text, not true/false "
         "(write true or false without quotes)",
         "state/profiles/home-10m.yaml:4:13: dns_server: must be a list, not text "
