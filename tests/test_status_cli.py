@@ -106,6 +106,8 @@ def test_status_json_reads_every_router(capsys, live_isp: LiveIsp) -> None:
         assert router["active_sessions"] == len(SESSIONS.get(name, []))
     assert document["total"]["active_sessions"] == 3
     assert document["total"]["unreachable"] == []
+    # progress: one plain line per router on stderr, like `isk plan`
+    assert sorted(result.err.splitlines()) == [f"read {name}: ok" for name in sorted(VERSIONS)]
 
 
 def test_drift_counts_what_apply_would_change(capsys, live_isp: LiveIsp) -> None:
@@ -152,6 +154,7 @@ def test_unreachable_router_is_shown_and_exits_1(capsys, live_isp: LiveIsp) -> N
     document, result = status_json(capsys, live_isp.repo)
     assert result.code == 1
     assert result.err.strip().splitlines()[-1] == "error: 1 router(s) unreachable: rw09-bae"
+    assert "read rw09-bae: failed" in result.err.splitlines()
     bae = document["routers"][2]
     assert bae["reachable"] is False and "connection refused" in bae["error"]
     assert bae["customers"]["total"] > 0 and bae["drift"] is None

@@ -89,13 +89,19 @@ def _drift(
 
 
 def _progress(ctx: Context):
-    """Plain progress lines on stderr (stdout stays clean for --format json/csv)."""
-    if not sys.stderr.isatty() and not ctx.verbose:
-        return None
+    """One plain line per router read, on stderr (stdout stays clean for json/csv),
+    worded like `isk plan`'s."""
 
     def report(name: str, outcome: object) -> None:
-        word = f"unreachable: {outcome}" if isinstance(outcome, RouterError) else "read"
-        click.echo(f"{name}: {word}", err=True)
+        failed = isinstance(outcome, RouterError)
+        line = f"read {name}: {'failed' if failed else 'ok'}"
+        colour = ctx.color and sys.stderr.isatty()
+        click.secho(
+            line,
+            err=True,
+            fg=("red" if failed else None) if colour else None,
+            dim=colour and not failed,
+        )
 
     return report
 
