@@ -13,7 +13,7 @@ import pytest
 from isk_reconcile.errors import IskError, ValidationFailed
 from isk_reconcile.loader import ledger_warnings, load_settings, load_state
 from isk_reconcile.model import Settings
-from isk_reconcile.yamlsource import CACHE_FORMAT, format_path, parse_yaml
+from isk_reconcile.yamlsource import CACHE_FORMAT
 
 BASE = Path(__file__).resolve().parent / "bad_inputs" / "_base"
 
@@ -229,34 +229,6 @@ def test_cached_errors_follow_a_renamed_file(repo: Path) -> None:
     errors = errors_of(repo)
     assert any(e.startswith("state/profiles/b.yaml:2:1") for e in errors)
     assert not any("a.yaml" in e for e in errors)
-
-
-# --- the YAML reader ------------------------------------------------------------------------
-
-
-def test_parse_yaml_types_and_positions() -> None:
-    source = parse_yaml(
-        b"a: 0123\nb: no\nc: 2026-01-02\nd: '0123'\ne:\n  - x\n  - 12:30\n", "f.yaml"
-    )
-    assert source.data == {"a": 83, "b": False, "c": date(2026, 1, 2), "d": "0123", "e": ["x", 750]}
-    assert source.errors == ()
-    assert str(source.loc(("e", 1))) == "f.yaml:7:5"
-    assert str(source.loc(("e",), key=True)) == "f.yaml:5:1"
-    assert source.raw(("a",)) == "0123" and source.raw(("e", 1)) == "12:30"
-    assert source.raw(("d",)) is None  # quoted: a string, nothing to warn about
-
-
-def test_parse_yaml_rejects_tags_and_non_text_keys() -> None:
-    source = parse_yaml(b"a: !!python/object:os.system x\n1: y\n", "f.yaml")
-    messages = [str(error) for error in source.errors]
-    assert any("f.yaml:1:4: a: unsupported YAML tag" in m for m in messages)
-    assert any(m.startswith("f.yaml:2:1: 1: key 1 was read as a number") for m in messages)
-
-
-def test_format_path() -> None:
-    assert format_path(("price", 1, "from")) == "price[1].from"
-    assert format_path((3, "amount")) == "[3].amount"
-    assert format_path(()) == ""
 
 
 def test_messages_for_nested_and_typed_mistakes(repo: Path) -> None:

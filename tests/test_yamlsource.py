@@ -1,0 +1,105 @@
+"""The YAML reader: plain values, positions, the file's own errors."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from isk_reconcile.yamlsource import YamlPath, format_path, parse_yaml
+
+
+def test_parse_yaml_types_and_positions() -> None:
+    source = parse_yaml(
+        b"a: 0123\nb: no\nc: 2026-01-02\nd: '0123'\ne:\n  - x\n  - 12:30\n", "f.yaml"
+    )
+    assert source.data == {"a": 83, "b": False, "c": date(2026, 1, 2), "d": "0123", "e": ["x", 750]}
+    assert source.errors == ()
+    assert str(source.loc(("e", 1))) == "f.yaml:7:5"
+    assert str(source.loc(("e",), key=True)) == "f.yaml:5:1"
+    assert source.raw(("a",)) == "0123" and source.raw(("e", 1)) == "12:30"
+    assert source.raw(("d",)) is None  # quoted: a string, nothing to warn about
+
+
+def test_parse_yaml_rejects_tags_and_non_text_keys() -> None:
+    source = parse_yaml(b"a: !!python/object:os.system x\n1: y\n", "f.yaml")
+    messages = [str(error) for error in source.errors]
+    assert any("f.yaml:1:4: a: unsupported YAML tag" in m for m in messages)
+    assert any(m.startswith("f.yaml:2:1: 1: key 1 was read as a number") for m in messages)
+
+
+def test_format_path() -> None:
+    assert format_path(("price", 1, "from")) == "price[1].from"
+    assert format_path((3, "amount")) == "[3].amount"
+    assert format_path(()) == ""
+
+
+def test_duplicate_keys_are_errors_and_the_first_is_kept() -> None:
+    source = parse_yaml(b"a: 1\nb:\n  c: 1\n  c: 2\na: 3\n", "f.yaml")
+    assert source.data == {"a": 1, "b": {"c": 1}}
+    assert [str(e) for e in source.errors] == [
+        "f.yaml:4:3: b.c: duplicate key 'c' (first written on line 3) (remove one of them)",
+        "f.yaml:5:1: a: duplicate key 'a' (first written on line 1) (remove one of them)",
+    ]
+
+
+def test_leading_zero_text_is_flagged_but_quoted_is_fine() -> None:
+    source = parse_yaml(b"phone: 081234567890\nok: '0812'\n", "f.yaml")
+    assert source.data == {"phone": "081234567890", "ok": "0812"}
+    assert [e.field for e in source.errors] == ["phone"]
+    secret = parse_yaml(b"pppoe: {password: 0899}\n", "f.yaml")
+    assert "0899" not in str(secret.errors[0])
+
+
+def test_empty_and_broken_documents() -> None:
+    assert parse_yaml(b"", "f.yaml").data is None
+    broken = parse_yaml(b"a: [1,\n", "f.yaml")
+    assert broken.data is None and "YAML syntax error" in broken.errors[0].message
+    several = parse_yaml(b"a: 1\n---\nb: 2\n", "f.yaml")
+    assert several.errors and several.data is None
+    aliased = parse_yaml(b"a: &x [1]\nb: *x\n", "f.yaml")
+    assert "aliases" in aliased.errors[0].message
+
+
+def test_item_lines_of_a_ledger() -> None:
+    source = parse_yaml(b"# ledger\n- id: a\n  n: 1\n\n- id: b\n", "f.yaml")
+    assert source.item_lines == (2, 5)
+
+
+scalars = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12),
+    st.integers(-(10**12), 10**12),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+)
+keys = st.from_regex(r"[a-z][a-z_]{0,8}", fullmatch=True)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def paths(value: Any, prefix: YamlPath = ()) -> list[YamlPath]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += paths(child, (*prefix, index))
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents)
+def test_same_values_as_pyyaml_and_a_position_for_every_value(document: Any) -> None:
+    text = yaml.safe_dump(document, allow_unicode=True)
+    source = parse_yaml(text.encode(), "f.yaml")
+    assert source.data == yaml.load(text, Loader=yaml.CSafeLoader)
+    for path in paths(document):
+        assert path in source.positions.values
