@@ -24,6 +24,7 @@ from datetime import date, timedelta
 
 from isk_reconcile.billing import Invoice, Receivables, Standing
 from isk_reconcile.model import LedgerEntry, State
+from isk_reconcile.plan import Plan
 
 EXPIRING_DAYS = 7
 MONTHS = 12
@@ -216,6 +217,22 @@ def category(standing: Standing) -> str:
     if standing.access == "suspended":
         return "suspended-unpaid"
     return "active"
+
+
+def drifted_entries(plan: Plan) -> dict[str, int]:
+    """Per reachable router: how many profiles and secrets differ from the desired state
+    (would be created, changed, enabled, disabled or deleted). A session disconnect
+    belongs to its secret, so an account counts once however many changes it needs."""
+    counts = {}
+    for router in plan.routers:
+        if router.status == "error":
+            continue
+        entries = {
+            ("profile" if change.kind == "profile" else "secret", change.name)
+            for change in router.applicable
+        }
+        counts[router.router] = len(entries)
+    return counts
 
 
 def month_key(day: date) -> str:

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import git
+import librouteros
 import openpyxl
 import pytest
 
@@ -110,15 +111,44 @@ def test_status_json_reads_every_router(capsys, live_isp: LiveIsp) -> None:
     assert sorted(result.err.splitlines()) == [f"read {name}: ok" for name in sorted(VERSIONS)]
 
 
-def test_drift_counts_what_apply_would_change(capsys, live_isp: LiveIsp) -> None:
-    document, _ = status_json(capsys, live_isp.repo)
-    state = load_state(live_isp.repo)
+def test_drift_counts_the_entries_apply_would_change(capsys, live_isp: LiveIsp) -> None:
     from datetime import date
 
-    expected = drift_count(run_plan(state, date.fromisoformat(AS_OF)))
-    assert expected and all(count > 0 for count in expected.values())  # empty routers
-    assert {r["router"]: r["drift"] for r in document["routers"]} == expected
-    assert document["total"]["drift"] == sum(expected.values())
+    document, _ = status_json(capsys, live_isp.repo)
+    state = load_state(live_isp.repo)
+    plan = run_plan(state, date.fromisoformat(AS_OF))
+    drift = {r["router"]: r["drift"] for r in document["routers"]}
+    for router in plan.routers:  # empty routers: every profile and account is missing
+        created = {c.name for c in router.changes if c.action == "create"}
+        assert drift[router.router] == len(created) > 0
+        assert drift[router.router] <= drift_count(plan)[router.router]
+    assert document["total"]["drift"] == sum(drift.values())
+
+
+def test_drift_is_zero_after_apply_and_counts_an_account_once(capsys, live_isp) -> None:
+    from datetime import date
+
+    from isk_reconcile.apply import run_apply
+
+    state = load_state(live_isp.repo)
+    day = date.fromisoformat(AS_OF)
+    report = run_apply(run_plan(state, day), state)
+    assert report.ok
+    document, _ = status_json(capsys, live_isp.repo)
+    assert document["total"]["drift"] == 0
+    # an active account disabled by hand on the router, with a live session: the plan
+    # enables it (and may disconnect the session), status counts one drifted account
+    core = live_isp.sims["core-kudus"]
+    password = live_isp.passwords["ISK_ROUTER_CORE_KUDUS_PASSWORD"]
+    api = librouteros.connect("127.0.0.1", "isk-api", password, port=core.port)
+    try:  # a technician's manual change, over the API
+        secrets = api.path("ppp", "secret")
+        found = next(s for s in secrets if s["name"] == "budi-santoso")
+        tuple(secrets("disable", **{".id": found[".id"]}))
+    finally:
+        api.close()
+    document, _ = status_json(capsys, live_isp.repo)
+    assert document["routers"][0]["drift"] == 1 and document["total"]["drift"] == 1
 
 
 def test_drift_is_left_out_with_a_note_when_passwords_cannot_be_decrypted(

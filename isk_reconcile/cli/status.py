@@ -30,6 +30,7 @@ from isk_reconcile.report import (
     RouterInfo,
     as_dict,
     dashboard,
+    drifted_entries,
     summary_rows,
 )
 
@@ -79,13 +80,13 @@ def read_live(
 def _drift(
     ctx: Context, live: Mapping, environ: Mapping[str, str], by_customer: Mapping
 ) -> dict[str, int]:
-    from isk_reconcile.apply import decrypt_passwords, drift_count
+    from isk_reconcile.apply import decrypt_passwords
     from isk_reconcile.plan import make_plan
 
     state = ctx.state
     passwords = decrypt_passwords(state, environ)
     plan = make_plan(state, ctx.as_of, by_customer, live, passwords=passwords)
-    return drift_count(plan)
+    return drifted_entries(plan)
 
 
 def _progress(ctx: Context):
@@ -268,8 +269,8 @@ def render_status(board: Dashboard, *, color: bool = False) -> str:
 
     if board.expiring:
         soon = _table(
-            "Expiring within 7 days (paid through; negative days: in grace)",
-            ("customer", "name", "router", "profile", "paid through", "days left"),
+            "Expiring within 7 days (last paid day; negative days left: in grace)",
+            ("customer", "name", "router", "profile", "expires", "days left"),
             right=("days left",),
         )
         for row in board.expiring:
