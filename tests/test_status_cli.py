@@ -354,3 +354,14 @@ def test_expiring_agrees_with_isk_customers_expiring_within(capsys, live_isp: Li
     ids = {row["id"] for row in json.loads(listed.out)}
     assert ids == {row["customer"] for row in document["expiring"]}
     assert len(ids) == document["total"]["expiring"] > 0
+
+
+def test_unwritable_outputs_are_one_line_errors(capsys, live_isp: LiveIsp, tmp_path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    export = run(capsys, live_isp.repo, "export", "--no-routers", "--xlsx", str(blocker / "x.xlsx"))
+    report = run(capsys, live_isp.repo, "report", "--no-routers", "--html", str(blocker / "site"))
+    for result in (export, report):
+        assert result.code == 1
+        assert result.err.startswith("error: cannot write ") and result.err.count("\n") == 1
+        assert str(blocker) in result.err

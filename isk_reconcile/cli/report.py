@@ -6,6 +6,8 @@ write the file, and then, like status, exit 1 if a router could not be read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -13,6 +15,18 @@ import click
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.cli.status import build_dashboard, fail_if_unreachable
+from isk_reconcile.errors import IskError
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """A file that cannot be written is the user's to fix: one line, not a traceback."""
+    try:
+        yield
+    except OSError as problem:
+        reason = problem.strerror or type(problem).__name__
+        raise IskError(f"cannot write {problem.filename or path}: {reason}") from None
+
 
 ROUTER_OPTION = click.option(
     "--router", "routers", multiple=True, help="Only this router (repeatable)."
@@ -38,7 +52,8 @@ def export(ctx: Context, xlsx_path: Path, routers: tuple[str, ...], no_routers: 
     from isk_reconcile.render.xlsx import write_workbook
 
     board = build_dashboard(ctx, routers, read_routers=not no_routers)
-    write_workbook(board, xlsx_path)
+    with writing(xlsx_path):
+        write_workbook(board, xlsx_path)
     click.echo(
         f"wrote {xlsx_path} ({len(board.customers)} customers, {len(board.invoices)} invoices, "
         f"{len(board.payments)} ledger entries, as of {board.as_of.isoformat()})"
@@ -62,6 +77,7 @@ def report(ctx: Context, html_dir: Path, routers: tuple[str, ...], no_routers: b
     from isk_reconcile.render.html import write_site
 
     board = build_dashboard(ctx, routers, read_routers=not no_routers)
-    page = write_site(board, html_dir)
+    with writing(html_dir):
+        page = write_site(board, html_dir)
     click.echo(f"wrote {page} (as of {board.as_of.isoformat()})")
     fail_if_unreachable(board)

@@ -112,6 +112,7 @@ MONTHLY_COLUMNS = (Column("month"), Column("billed", "money"), Column("collected
 
 def write_workbook(board: Dashboard, path: Path) -> None:
     """Write the whole workbook to `path` (overwritten)."""
+    path.parent.mkdir(parents=True, exist_ok=True)  # fail before any sheet is started
     book = Workbook(write_only=True)
     _sheet(
         book,
@@ -217,7 +218,6 @@ def write_workbook(board: Dashboard, path: Path) -> None:
         MONTHLY_COLUMNS,
         ([m.month, m.billed, m.collected] for m in board.monthly),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
 
 
