@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -207,13 +208,14 @@ class _Loading:
         self.check_ledger_customers(ledger, customers)
         if self.errors:
             raise ValidationFailed(self.errors)
+        # Read-only views: a State is a value that every command shares.
         return State(
             settings=settings,
-            routers={name: router for name, (router, _) in routers.items()},
-            profiles={name: profile for name, (profile, _) in profiles.items()},
-            customers={cid: customer for cid, (customer, _) in customers.items()},
+            routers=MappingProxyType({name: item for name, (item, _) in routers.items()}),
+            profiles=MappingProxyType({name: item for name, (item, _) in profiles.items()}),
+            customers=MappingProxyType({cid: item for cid, (item, _) in customers.items()}),
             ledger=tuple(entry for entry, _ in ledger),
-            locations=self.locations,
+            locations=MappingProxyType(self.locations),
             warnings=tuple(self.warnings),
         )
 

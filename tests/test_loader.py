@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from isk_reconcile.errors import IskError, ValidationFailed
 from isk_reconcile.loader import ledger_warnings, load_settings, load_state
@@ -257,3 +258,13 @@ def test_messages_for_nested_and_typed_mistakes(repo: Path) -> None:
         "(write a list: [8.8.8.8])",
         "state/settings.yaml:3:3: billing.cylce: unknown key 'cylce' (did you mean 'cycle'?)",
     ]
+
+
+def test_state_is_read_only(repo: Path) -> None:
+    state = load_state(repo)
+    with pytest.raises(TypeError):
+        state.customers["x"] = state.customers["budi"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        state.locations[("customer", "x")] = state.loc("customer", "budi")  # type: ignore[index]
+    with pytest.raises(ValidationError, match="frozen"):
+        state.customers["budi"].name = "changed"
