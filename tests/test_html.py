@@ -152,6 +152,7 @@ def test_customer_text_is_escaped_not_injected() -> None:
 
 def test_axis_helpers() -> None:
     assert short_money(1_250_000) == "Rp1,25jt"
+    assert short_money(1_500_000_000) == "Rp1,5M"
     assert short_money(350_000) == "Rp350rb"
     assert short_money(0) == "Rp0"
     assert [_nice_ceiling(v) for v in (0, 7, 120, 2_100_000, 4_999)] == [

@@ -61,7 +61,10 @@ class AgingRow:
 
 
 def short_money(amount: int) -> str:
-    """Axis labels: Rp1,2jt (juta = million), Rp350rb (ribu = thousand)."""
+    """Axis labels: Rp1,5M (miliar = billion), Rp1,2jt (juta = million), Rp350rb (ribu)."""
+    if abs(amount) >= 1_000_000_000:
+        text = f"{amount / 1_000_000_000:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+        return f"Rp{text}M"
     if abs(amount) >= 1_000_000:
         text = f"{amount / 1_000_000:.2f}".rstrip("0").rstrip(".").replace(".", ",")
         return f"Rp{text}jt"
