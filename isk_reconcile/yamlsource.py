@@ -29,8 +29,10 @@ from yaml.cyaml import CParser
 
 from isk_reconcile.errors import ConfigError, Loc
 
-# Bump whenever the cached structure or the construction rules change.
-CACHE_FORMAT = "isk-yaml-cache/3"
+# The cache is only valid for the code that wrote it: the format, this module's own
+# source (construction rules, messages) and the PyYAML version.
+_CODE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+CACHE_FORMAT = f"isk-yaml-cache/3:{_CODE_DIGEST}:{yaml.__version__}"
 CACHE_DIR = ".isk-cache"
 
 YamlPath = tuple[str | int, ...]
@@ -215,8 +217,16 @@ def parse_yaml(content: bytes, relative: str) -> SourceFile:
         message = f"YAML syntax error: {problem.problem or problem.context}"
         builder.error((), message, position=(line, column))
         return builder.result(None)
-    except yaml.YAMLError as problem:  # e.g. undecodable bytes
-        builder.error((), f"cannot read YAML: {problem}", position=(1, 1))
+    except yaml.reader.ReaderError as problem:
+        builder.error(
+            (),
+            f"not valid UTF-8 text (byte {problem.position + 1})",
+            "save the file as UTF-8",
+            position=(1, 1),
+        )
+        return builder.result(None)
+    except yaml.YAMLError as problem:
+        builder.error((), "cannot read YAML: " + " ".join(str(problem).split()), position=(1, 1))
         return builder.result(None)
     if node is None:
         return builder.result(None)
@@ -313,8 +323,7 @@ class _Builder:
                 shown = "(hidden)" if is_secret_path(path) else node.value
                 self.error(
                     path,
-                    f"{shown} reads as a number in other YAML tools (the leading 0 "
-                    "would be lost)",
+                    f"{shown} reads as a number in other YAML tools (the leading 0 would be lost)",
                     "quote it" if is_secret_path(path) else f'quote it: "{shown}"',
                     position=position,
                 )
