@@ -676,9 +676,9 @@ def _describe(
 ) -> tuple[str, str]:
     read_as = describe_value(value)
     quote_hint = "quote it" if secret else f'quote it: {key}: "{shown}"'
+    if value is None and kind.endswith("_type"):
+        return "is empty", "write a value"
     if kind == "string_type":
-        if value is None:
-            return "is empty", "write a value, or remove the key"
         if _is_scalar(value):
             return f"{shown} was read as {read_as}, not text", quote_hint
         return f"must be text, not {read_as}", hint
