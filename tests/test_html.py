@@ -162,3 +162,8 @@ def test_axis_helpers() -> None:
         2_500_000,
         5_000,
     ]
+
+
+def test_notes_are_shown() -> None:
+    text = render_html(build(notes=["drift not counted: no age identity"]))
+    assert "note: drift not counted: no age identity" in text
