@@ -42,7 +42,11 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
     _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
 _MAP, _SEQ = _TAG + "map", _TAG + "seq"
+# Plain scalars that PyYAML (YAML 1.1) keeps as text but YAML 1.2 tools (editors, yq,
+# CI linters) read as numbers: 0812... (8 and 9 are not octal digits), 1e3 (1.1 floats
+# need a dot), 0o17 (1.2 octal).
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
+_NUMBER_IN_YAML_12 = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$|^0o[0-7]+$")
 
 # Shared scalar constructors (stateless for scalars).
 _SCALARS = yaml.constructor.SafeConstructor()
@@ -215,7 +219,10 @@ def parse_yaml(content: bytes, relative: str) -> SourceFile:
         mark = problem.problem_mark or problem.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = f"YAML syntax error: {problem.problem or problem.context}"
-        builder.error((), message, position=(line, column))
+        at = mark.index if mark else -1
+        tab = 0 <= at < len(content) and content[at : at + 1] == b"\t"
+        hint = "indent with spaces: YAML does not allow tabs" if tab else ""
+        builder.error((), message, hint, position=(line, column))
         return builder.result(None)
     except yaml.reader.ReaderError as problem:
         builder.error(
@@ -317,13 +324,14 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath, position: tuple[int, int]) -> Any:
         tag = node.tag
         if tag == _STR:
-            if not node.style and _LEADING_ZERO.match(node.value):
-                # YAML 1.1 keeps 0812... as text only because 8 and 9 are not octal
-                # digits; YAML 1.2 tools read it as a number and drop the 0.
+            if not node.style and (
+                _LEADING_ZERO.match(node.value) or _NUMBER_IN_YAML_12.match(node.value)
+            ):
                 shown = "(hidden)" if is_secret_path(path) else node.value
+                lost = " (the leading 0 would be lost)" if _LEADING_ZERO.match(node.value) else ""
                 self.error(
                     path,
-                    f"{shown} reads as a number in other YAML tools (the leading 0 would be lost)",
+                    f"{shown} reads as a number in other YAML tools{lost}",
                     "quote it" if is_secret_path(path) else f'quote it: "{shown}"',
                     position=position,
                 )

@@ -103,3 +103,16 @@ def test_same_values_as_pyyaml_and_a_position_for_every_value(document: Any) -> 
     assert source.data == yaml.load(text, Loader=yaml.CSafeLoader)
     for path in paths(document):
         assert path in source.positions.values
+
+
+def test_numbers_in_yaml_12_are_flagged() -> None:
+    text = b"a: 1e3\nb: 0o17\nc: 1.5e3\nd: abc1e3\ne: 1.5e+3\n"
+    source = parse_yaml(text, "f.yaml")
+    assert source.data == {"a": "1e3", "b": "0o17", "c": "1.5e3", "d": "abc1e3", "e": 1500.0}
+    assert [e.field for e in source.errors] == ["a", "b", "c"]
+    assert "quote it" in source.errors[0].hint
+
+
+def test_tabs_get_a_hint() -> None:
+    source = parse_yaml(b"a:\n\tb: 1\n", "f.yaml")
+    assert source.errors[0].hint == "indent with spaces: YAML does not allow tabs"
