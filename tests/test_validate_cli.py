@@ -163,3 +163,14 @@ def test_no_secret_in_environment_dump() -> None:
     assert os.path.exists(project / "demo" / "age-identity.txt")
     text = (project / "demo" / "age-identity.txt").read_text()
     assert text.startswith("# DEMO IDENTITY for the example ISP only")
+
+
+def test_validate_base_in_a_git_repository(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import git
+
+    handle = git.Repo.init(repo)
+    handle.index.add(["state", "payments"])
+    handle.index.commit("base", author=git.Actor("t", "t@example.com"))
+    code, out, err = isk(capsys, "--repo", str(repo), "validate", "--base", "HEAD")
+    assert code == 0, err
+    assert out.rstrip().endswith("; git guards against HEAD: ok")

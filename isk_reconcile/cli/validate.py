@@ -43,6 +43,7 @@ def validate(ctx: Context, base_ref: str | None) -> None:
         f"ok: {len(state.routers)} routers, {len(state.profiles)} profiles, "
         f"{len(state.customers)} customers, {len(state.ledger)} ledger entries "
         f"({count} warning{'s' if count != 1 else ''}, as of {as_of})"
+        + (f"; git guards against {base_ref}: ok" if base_ref is not None else "")
     )
 
 
