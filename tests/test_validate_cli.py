@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import git
 import pytest
 
 from isk_reconcile import secrets
@@ -166,8 +167,6 @@ def test_no_secret_in_environment_dump() -> None:
 
 
 def test_validate_base_in_a_git_repository(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import git
-
     handle = git.Repo.init(repo)
     handle.index.add(["state", "payments"])
     handle.index.commit("base", author=git.Actor("t", "t@example.com"))
