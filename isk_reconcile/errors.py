@@ -40,7 +40,9 @@ class ConfigError:
     severity: str = "error"  # "error" | "warning"
 
     def __str__(self) -> str:
-        text = f"{self.loc}: {self.field}: {self.message}" if self.field else f"{self.loc}: {self.message}"
+        text = f"{self.loc}: {self.field}: {self.message}"
+        if not self.field:
+            text = f"{self.loc}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
         return text

@@ -25,7 +25,8 @@ class Context:
 
     @property
     def repo(self) -> Path:
-        """--repo, else $ISK_REPO (click handles both), else the nearest ancestor with state/routers.yaml."""
+        """--repo, else $ISK_REPO (click reads both), else the nearest ancestor with
+        state/routers.yaml."""
         if self.repo_option is not None:
             return self.repo_option.resolve()
         here = Path.cwd().resolve()
@@ -72,8 +73,9 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as problem:
+        # Usage errors are invalid input too: exit 1, never 2 (2 means "plan has changes").
         problem.show()
-        return problem.exit_code
+        return 1
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1
@@ -93,6 +95,12 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
     except Exception as problem:  # a bug: still one line unless -v
         if verbose or os.environ.get("ISK_DEBUG"):
             traceback.print_exc()
-        click.echo(f"error: internal error: {type(problem).__name__}: {problem} (run with -v for details)", err=True)
+        # The message itself is left out: a bug's exception text could carry a secret.
+        frame = traceback.extract_tb(problem.__traceback__)[-1]
+        where = f"{Path(frame.filename).name}:{frame.lineno}"
+        click.echo(
+            f"error: internal error {type(problem).__name__} at {where} (run with -v for details)",
+            err=True,
+        )
         return 1
     return 0

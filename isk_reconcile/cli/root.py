@@ -16,7 +16,8 @@ from isk_reconcile.cli.context import Context
     "--repo",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="ISK_REPO",
-    help="State repository (default: $ISK_REPO, else the nearest ancestor with state/routers.yaml).",
+    help="State repository (default: $ISK_REPO, else the nearest ancestor that has "
+    "state/routers.yaml).",
 )
 @click.option(
     "--as-of",
@@ -31,4 +32,6 @@ from isk_reconcile.cli.context import Context
 def main(ctx: click.Context, repo: Path | None, as_of, no_color: bool, verbose: bool) -> None:
     """isk-reconcile: PPPoE customers on MikroTik routers, the GitOps way."""
     as_of_date: date | None = as_of.date() if as_of is not None else None
-    ctx.obj = Context(repo_option=repo, as_of_option=as_of_date, color=not no_color, verbose=verbose)
+    ctx.obj = Context(
+        repo_option=repo, as_of_option=as_of_date, color=not no_color, verbose=verbose
+    )
