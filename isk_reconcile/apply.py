@@ -308,16 +308,19 @@ def build_batches(
         if change.action == "delete":
             writes.append(Write(menu, "remove", {".id": item_id}, change.name, change.customer))
             continue
-        values = {key: value for key, value in attrs.items() if value != ""}
-        if values:
-            writes.append(
-                Write(menu, "set", {".id": item_id, **values}, change.name, change.customer)
-            )
+        # Unsets first: the comment (which records the passthrough keys isk manages) is
+        # written by the `set`, so a drop in between leaves the old record and the next
+        # plan still unsets what is left.
         writes.extend(
             Write(menu, "unset", {".id": item_id, "value-name": key}, change.name, change.customer)
             for key, value in attrs.items()
             if value == ""
         )
+        values = {key: value for key, value in attrs.items() if value != ""}
+        if values:
+            writes.append(
+                Write(menu, "set", {".id": item_id, **values}, change.name, change.customer)
+            )
         if marked:
             groups[CLEAR_MARKS].append(
                 Write(

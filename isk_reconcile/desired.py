@@ -8,6 +8,7 @@ prints exactly when the router holds the same setting. An empty string means
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,12 @@ PROFILE_FIELDS = (
     "address-list",
     "parent-queue",
 )
+# The passthrough keys a profile manages are recorded at the end of its comment
+# ("isk:profile Paket Bisnis [routeros: change-tcp-mss,on-up]"), so that a key removed
+# from the YAML is still known to be isk's and is unset on the router. The router is the
+# only memory that survives: a key isk never wrote (a hand-made tweak) is left alone.
+PASSTHROUGH_MARK = re.compile(r" \[routeros: ([a-z0-9][a-z0-9,-]*)\]$")
+_PASSTHROUGH_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SECRET_FIELDS = (
     "password",
     "service",
@@ -87,8 +94,33 @@ def secret_comment(prefix: str, customer: Customer) -> str:
     return f"{prefix}{customer.id} {ascii_fold(customer.name)}".strip()
 
 
+def managed_passthrough(profile: Profile) -> tuple[str, ...]:
+    """The `routeros:` keys this profile writes (core fields, name and comment win)."""
+    return tuple(
+        sorted(
+            key
+            for key in profile.routeros
+            if key not in PROFILE_FIELDS
+            and key not in ("name", "comment")
+            and _PASSTHROUGH_KEY.match(key)
+        )
+    )
+
+
 def profile_comment(prefix: str, profile: Profile) -> str:
-    return f"{prefix}profile {ascii_fold(profile.description)}".strip()
+    comment = f"{prefix}profile {ascii_fold(profile.description)}".strip()
+    keys = managed_passthrough(profile)
+    if keys:
+        comment += f" [routeros: {','.join(keys)}]"
+    return comment
+
+
+def passthrough_of_comment(comment: str) -> tuple[str, ...]:
+    """The passthrough keys a managed profile's comment says isk wrote ("" → none)."""
+    found = PASSTHROUGH_MARK.search(comment)
+    if found is None:
+        return ()
+    return tuple(key for key in found.group(1).split(",") if key)
 
 
 def customer_of_comment(prefix: str, comment: str) -> str | None:

@@ -20,6 +20,7 @@ from isk_reconcile.desired import (
     DesiredSecret,
     customer_of_comment,
     desired_state,
+    passthrough_of_comment,
 )
 from isk_reconcile.errors import RouterError
 from isk_reconcile.model import RESERVED_PROFILES, SafetySettings, State
@@ -43,7 +44,16 @@ CHANGED = "(changed)"
 SET = "(set)"
 # A managed field left empty in the YAML matches a router that prints nothing, "" or
 # the RouterOS default spelling for that field.
-EMPTY_DEFAULTS = {"only-one": "default"}
+# (RouterOS prints the yes/no/default profile fields as "default" once unset.)
+_DEFAULT_WORD_FIELDS = (
+    "only-one",
+    "change-tcp-mss",
+    "use-encryption",
+    "use-compression",
+    "use-mpls",
+    "use-upnp",
+)
+EMPTY_DEFAULTS = dict.fromkeys(_DEFAULT_WORD_FIELDS, "default")
 # Written at the end of a secret's comment together with a change whose session must be
 # cut, and removed once it is: if the connection drops in between, the next plan still
 # knows the session is stale (nothing else on the router tells).
@@ -173,10 +183,14 @@ def plan_router(
             continue
         if is_builtin(current):
             continue
-        diff = field_diff(profile.attrs, current.attrs)
+        owned = is_managed(current, prefix)
+        wanted = profile.attrs
+        if owned:  # passthrough keys isk wrote before and the YAML no longer has: unset
+            dropped = passthrough_of_comment(current.attrs.get("comment", ""))
+            wanted = {**wanted, **{key: "" for key in dropped if key not in wanted}}
+        diff = field_diff(wanted, current.attrs)
         if not diff:
             continue
-        owned = is_managed(current, prefix)
         reason = f"package {name} changed" if owned else f"package {name} defined in the repository"
         if not owned and not adopt:
             changes.append(_conflict("profile", name, None, diff))

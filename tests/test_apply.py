@@ -19,7 +19,7 @@ from isk_reconcile.plan import Plan
 from isk_reconcile.render.plan_json import load_plan, render_json
 from isk_reconcile.secrets import encrypt
 from isk_reconcile.sim import SimulatedRouter
-from tests.test_desired import AS_OF, customer, write_repo
+from tests.test_desired import AS_OF, PROFILES, customer, write_repo
 
 API_USER = "isk-api"
 PROFILE = "/ppp/profile"
@@ -380,3 +380,63 @@ def _profiles() -> Mapping[str, dict[str, Any]]:
     from tests.test_desired import PROFILES
 
     return PROFILES
+
+
+def _biz(routeros: dict[str, str]) -> dict[str, dict[str, Any]]:
+    biz = {"description": "Bisnis", "price": 1, "rate_limit": "50M/50M", "routeros": routeros}
+    return {**PROFILES, "biz": biz}
+
+
+def test_passthrough_key_removed_from_yaml_is_unset_and_hand_tweaks_stay(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    sim = fleet["r1"]
+    customers = {"a": customer("A", profile="biz")}
+    both = {"change-tcp-mss": "yes", "on-up": ":log info up"}
+    state = repo(tmp_path, fleet, customers, profiles=_biz(both))
+    assert not converge(state, fleet).has_changes
+    biz = by_name(sim, PROFILE)["biz"]
+    assert biz["on-up"] == ":log info up"
+    assert biz["comment"] == "isk:profile Bisnis [routeros: change-tcp-mss,on-up]"
+    # A technician tunes a field isk never wrote: it is not isk's to undo.
+    snapshot = sim.dump()
+    for item in snapshot["menus"][PROFILE]:
+        if item["name"] == "biz":
+            item["idle-timeout"] = "10m"
+    sim.load(snapshot)
+    state = repo(tmp_path, fleet, customers, profiles=_biz({"change-tcp-mss": "yes"}))
+    (change,) = plan(state, fleet).routers[0].changes
+    assert (change.action, change.name) == ("update", "biz")
+    assert change.fields["on-up"] == (":log info up", None)
+    assert change.target["on-up"] == ""  # unset
+    assert not converge(state, fleet).has_changes
+    biz = by_name(sim, PROFILE)["biz"]
+    assert "on-up" not in biz
+    assert biz["change-tcp-mss"] == "yes"
+    assert biz["idle-timeout"] == "10m"
+    assert biz["comment"] == "isk:profile Bisnis [routeros: change-tcp-mss]"
+    # The last key gone: the record goes too.
+    state = repo(tmp_path, fleet, customers, profiles=_biz({}))
+    assert not converge(state, fleet).has_changes
+    biz = by_name(sim, PROFILE)["biz"]
+    assert "change-tcp-mss" not in biz
+    assert biz["comment"] == "isk:profile Bisnis"
+
+
+def test_passthrough_removal_interrupted_after_the_unset_converges(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    sim = fleet["r1"]
+    customers = {"a": customer("A", profile="biz")}
+    state = repo(tmp_path, fleet, customers, profiles=_biz({"on-up": ":log info up"}))
+    assert not converge(state, fleet).has_changes
+    state = repo(tmp_path, fleet, customers, profiles=_biz({}))
+    sim.reset_counters()
+    sim.faults.drop_after_writes = 1  # the unset lands, the comment does not
+    assert not run_apply(plan(state, fleet), state, environ=fleet.environ).ok
+    sim.faults.drop_after_writes = None
+    biz = by_name(sim, PROFILE)["biz"]
+    assert "on-up" not in biz
+    assert biz["comment"].endswith("[routeros: on-up]")
+    assert not converge(state, fleet).has_changes
+    assert by_name(sim, PROFILE)["biz"]["comment"] == "isk:profile Bisnis"
