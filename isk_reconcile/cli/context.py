@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -62,6 +63,41 @@ def pass_context(f):
     return click.pass_obj(f)
 
 
+def usage_error_line(problem: click.ClickException) -> str:
+    """`error: <click's message> (see 'isk plan --help')`, on one line."""
+    message = " ".join(problem.format_message().split()).rstrip(".")
+    command = getattr(problem, "ctx", None)
+    if isinstance(problem, click.UsageError) and command is not None:
+        return f"error: {message} (see '{command.command_path} --help')"
+    return f"error: {message}"
+
+
+class IsoDate(click.ParamType):
+    """A YYYY-MM-DD date, with a message a person can act on."""
+
+    name = "date"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            if not ISO_DAY.fullmatch(text):
+                raise ValueError(text)
+            return date.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-11-29", param, ctx)
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = IsoDate()
+
+
 def run_cli(group: click.Group, argv: list[str] | None) -> int:
     """Run the click group; expected errors become one stderr line each and exit 1."""
     verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
@@ -72,9 +108,14 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
             return code
     except click.exceptions.Exit as done:
         return done.exit_code
-    except click.ClickException as problem:
-        # Usage errors are invalid input too: exit 1, never 2 (2 means "plan has changes").
+    except click.exceptions.NoArgsIsHelpError as problem:
+        # `isk` or `isk customer` alone: the help is the answer, but no command ran.
         problem.show()
+        return 1
+    except click.ClickException as problem:
+        # Usage errors are invalid input too: exit 1, never 2 (2 means "plan has changes"),
+        # and one line like every other error (click's own display takes three).
+        click.echo(usage_error_line(problem), err=True)
         return 1
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from isk_reconcile import __version__
-from isk_reconcile.cli.context import Context
+from isk_reconcile.cli.context import ISO_DATE, Context
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,16 +22,15 @@ from isk_reconcile.cli.context import Context
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=ISO_DATE,
     help="Evaluate billing on this date (default: today in settings.timezone).",
 )
 @click.option("--no-color", is_flag=True, help="Plain output, no colours.")
 @click.option("-v", "--verbose", is_flag=True, help="More detail; tracebacks on errors.")
 @click.version_option(__version__, prog_name="isk")
 @click.pass_context
-def main(ctx: click.Context, repo: Path | None, as_of, no_color: bool, verbose: bool) -> None:
+def main(
+    ctx: click.Context, repo: Path | None, as_of: date | None, no_color: bool, verbose: bool
+) -> None:
     """isk-reconcile: PPPoE customers on MikroTik routers, the GitOps way."""
-    as_of_date: date | None = as_of.date() if as_of is not None else None
-    ctx.obj = Context(
-        repo_option=repo, as_of_option=as_of_date, color=not no_color, verbose=verbose
-    )
+    ctx.obj = Context(repo_option=repo, as_of_option=as_of, color=not no_color, verbose=verbose)

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import ISO_DATE, Context, pass_context
 from isk_reconcile.cli.customers import customer
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
-
-ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 class Rupiah(click.ParamType):
@@ -74,7 +72,7 @@ def customer_add(
     phone: str | None,
     email: str | None,
     address: str,
-    start: datetime | None,
+    start: date | None,
     username: str | None,
     price: int | None,
     notes: str,
@@ -100,7 +98,7 @@ def customer_add(
         name=name,
         router=router,
         profile=profile,
-        start=start.date() if start else ctx.as_of,
+        start=start or ctx.as_of,
         password=stored,
         phone=phone,
         email=email,
@@ -148,7 +146,7 @@ def pay(
     ctx: Context,
     customer_id: str,
     amount: int,
-    day: datetime | None,
+    day: date | None,
     kind: str,
     method: str | None,
     reference: str,
@@ -168,7 +166,7 @@ def pay(
     entry = NewEntry(
         customer=customer_id,
         amount=amount,
-        date=day.date() if day else ctx.as_of,
+        date=day or ctx.as_of,
         kind=kind,
         method=method,
         reference=reference,
