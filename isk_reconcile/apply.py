@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from isk_reconcile.billing import standings
+from isk_reconcile.billing import Standing, standings
 from isk_reconcile.errors import RouterError
 from isk_reconcile.model import State
 from isk_reconcile.plan import (
@@ -158,9 +158,15 @@ def run_apply(
         for change in router.applicable
         if change.password_source is not None
     ]
-    written = resolve_sources(sources, environ)
-    passwords = decrypt_passwords(state, environ)
-    wanted = standings(state, plan.as_of)
+    basis = plan.basis_for(state)
+    if basis is not None:  # planned from this State: verify against the same inputs
+        passwords, wanted = basis.passwords, basis.standings
+        written = known_sources(plan, state, passwords)
+        written.update(resolve_sources(set(sources) - written.keys(), environ))
+    else:  # a saved plan: billing and passwords from the repo as it is now
+        written = resolve_sources(sources, environ)
+        passwords = decrypt_passwords(state, environ)
+        wanted = standings(state, plan.as_of)
 
     def apply_one(router_plan: RouterPlan) -> RouterApplyResult:
         if not router_plan.applicable and router_plan.status != "error":
@@ -185,11 +191,27 @@ def run_apply(
     return ApplyReport(tuple(results))
 
 
+def known_sources(plan: Plan, state: State, passwords: Mapping[str, str]) -> dict[str, str]:
+    """Plaintext for the passwords a plan writes, from the passwords it was made with."""
+    known: dict[str, str] = {}
+    for router in plan.routers:
+        for change in router.applicable:
+            customer = state.customers.get(change.customer or "")
+            if (
+                change.password_source is not None
+                and customer is not None
+                and customer.pppoe.password == change.password_source
+                and change.customer in passwords
+            ):
+                known[change.password_source] = passwords[change.customer]
+    return known
+
+
 def apply_router(
     router_plan: RouterPlan,
     as_of: date,
     state: State,
-    wanted,
+    wanted: Mapping[str, Standing],
     passwords: Mapping[str, str],
     written: Mapping[str, str],
     *,

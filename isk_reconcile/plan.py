@@ -104,11 +104,35 @@ class RouterPlan:
         return tuple(change for change in self.changes if change.applies)
 
 
+class PlanBasis:
+    """What a plan was computed from, kept in memory only (never rendered or saved):
+    apply verifies against the same standings and passwords instead of a second billing
+    pass and a second decryption of every password (seconds at 10,000 customers)."""
+
+    __slots__ = ("state", "standings", "passwords")
+
+    def __init__(
+        self, state: State, standings: Mapping[str, Standing], passwords: Mapping[str, str]
+    ) -> None:
+        self.state = state
+        self.standings = standings
+        self.passwords = passwords
+
+    def __repr__(self) -> str:
+        return "PlanBasis(...)"
+
+
 @dataclass(frozen=True)
 class Plan:
     as_of: date
     commit: str | None
     routers: tuple[RouterPlan, ...]
+    basis: PlanBasis | None = field(default=None, repr=False, compare=False)
+
+    def basis_for(self, state: State) -> PlanBasis | None:
+        """The plan's inputs when it was made from this very `state` (else None)."""
+        basis = self.basis
+        return basis if basis is not None and basis.state is state else None
 
     @property
     def has_changes(self) -> bool:
@@ -157,7 +181,8 @@ def make_plan(
             continue
         desired = desired_state(state, standings, name, passwords)
         router_plans.append(plan_router(desired, observed, state.safety_for(name), adopt=adopt))
-    return Plan(as_of=as_of, commit=None, routers=tuple(router_plans))
+    basis = PlanBasis(state, standings, passwords)
+    return Plan(as_of=as_of, commit=None, routers=tuple(router_plans), basis=basis)
 
 
 def plan_router(

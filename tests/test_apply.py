@@ -440,3 +440,31 @@ def test_passthrough_removal_interrupted_after_the_unset_converges(
     assert biz["comment"].endswith("[routeros: on-up]")
     assert not converge(state, fleet).has_changes
     assert by_name(sim, PROFILE)["biz"]["comment"] == "isk:profile Bisnis"
+
+
+def test_apply_verifies_with_the_plans_own_standings_and_recomputes_for_another_state(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    """The verification re-plan reuses the billing standings the plan was made with (no
+    second billing pass) when applying to the same State; a plan applied to another
+    State (a saved plan, a reloaded repo) is verified against that State's billing."""
+    from isk_reconcile.apply import decrypt_passwords, read_routers
+    from isk_reconcile.billing import standings
+    from isk_reconcile.plan import make_plan
+
+    state = repo(tmp_path, fleet, {"p": customer("Payer", status="active")})
+    grace = date(2026, 1, 2)  # unpaid, but still in grace: enabled then, suspended on AS_OF
+
+    def early_plan(for_state: State) -> Plan:
+        live = read_routers(for_state, ["r1"], fleet.environ)
+        passwords = decrypt_passwords(for_state, fleet.environ)
+        return make_plan(for_state, AS_OF, standings(for_state, grace), live, passwords=passwords)
+
+    same = run_apply(early_plan(state), state, environ=fleet.environ)
+    assert same.ok, same  # verified against the plan's standings: enabled
+    assert by_name(fleet["r1"], SECRET)["p"]["disabled"] == "false"
+    fleet["r1"].load({"menus": {}})
+    other = load_state(tmp_path, cache=False)
+    report = run_apply(early_plan(state), other, environ=fleet.environ)
+    (result,) = report.routers
+    assert [change.action for change in result.residual] == ["disable"]
