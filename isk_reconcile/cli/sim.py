@@ -177,7 +177,9 @@ def serve(
     A repo's:     isk sim serve --repo .   (passwords from each router's password_env)
     """
     if obj.verbose:
+        # Connections and every command with its attribute names (never values: docs).
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+        logging.getLogger("isk_reconcile.sim").setLevel(logging.DEBUG)
     with stop_signal() as stop:
         repo_dir = _repo_requested(ctx, repo, obj)
         if repo_dir is not None:
