@@ -273,6 +273,14 @@ def test_every_command_keeps_passwords_out_of_output_logs_and_files(
     set_password(isp, "budi-santoso", out.strip())
     code, out, _ = isk("plan", "--format", "json")
     assert '"(changed)"' in out
+    # The router refuses the write, then drops the connection: both reported, then the
+    # third apply converges.
+    core = fleet["core-kudus"]
+    core.faults.trap_on["/ppp/secret/set budi-santoso"] = "failure: simulated refusal"
+    assert isk("-v", "apply", "--auto-approve")[0] == 1
+    core.faults.trap_on.clear()
+    core.faults.drop_after_writes = 0
+    assert isk("-v", "apply", "--auto-approve")[0] == 1
     assert isk("-v", "apply", "--auto-approve")[0] == 0
     secret = {item["name"]: item for item in fleet["core-kudus"].items(SECRET)}
     assert secret["budi-santoso"]["password"] == ROTATED_PASSWORD  # it did reach the router
