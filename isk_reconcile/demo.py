@@ -3,9 +3,15 @@
 The routers look as if the repository had been applied yesterday, then life happened:
 a package's rate limit was changed by hand, a technician added a test secret, one
 customer's password on the router is stale, a customer due for suspension was
-re-enabled by hand, suspended customers are still online, and the newest customer has
-not been pushed yet. The first plan therefore shows every kind of change a reviewer
-meets in practice.
+re-enabled by hand, a customer who just paid is still disabled, a terminated customer's
+secret is still there (and online), a discontinued package is still on a router,
+suspended customers are still online, and the newest customer has not been pushed yet.
+The first plan therefore shows every verb a reviewer meets in practice: create, update,
+enable, disable, disconnect, delete.
+
+A conflict (an unmanaged secret holding a customer's name) is never applied, so it
+cannot be part of a plan that must converge: `recreated_by_hand` makes one after the
+first apply, for the demo's separate `--adopt` step.
 """
 
 from __future__ import annotations
@@ -16,13 +22,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from isk_reconcile.billing import Standing, standings
-from isk_reconcile.desired import DesiredRouter, desired_state
+from isk_reconcile.desired import DesiredRouter, desired_state, secret_comment
 from isk_reconcile.model import State
 from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET
 
 HAND_MADE_SECRET = "teknisi-test"
 STALE_PASSWORD = "old-password"  # demo data only: what the router holds before the apply
 WRONG_RATE_LIMIT = "5M/5M"
+OLD_PACKAGE = "home-5m"
+HAND_COMMENT = "re-created in winbox after an ONT swap"
 
 
 @dataclass
@@ -31,6 +39,8 @@ class DemoSeed:
 
     snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
     drift: list[str] = field(default_factory=list)
+    # (router, secret name) for the demo's conflict step: an untouched paying customer.
+    conflict: tuple[str, str] | None = None
 
 
 def _present(attrs: Mapping[str, str]) -> dict[str, str]:
@@ -58,9 +68,18 @@ def demo_seed(state: State, as_of: date, passwords: Mapping[str, str]) -> DemoSe
         }
     if newest is not None:
         seed.drift.append(f"customer {newest} is new: not on its router yet")
-    _drift(state, now, desired, menus, seed, newest)
+    involved = {newest} if newest else set()
+    paid = _latest_payer(state, now, involved)
+    if paid is not None:
+        involved.add(paid)
+        _still_suspended(state, paid, desired, menus, seed)
+    _drift(state, now, desired, menus, seed, involved)
+    _leftovers(state, as_of, now, passwords, menus, seed)
+    seed.conflict = _conflict_candidate(state, now, desired, menus, involved)
     for router, content in menus.items():
         seed.snapshots[router] = {"identity": router, "menus": content}
+    order = {router: index for index, router in enumerate(menus)}
+    seed.drift.sort(key=lambda line: order.get(line.split(":", 1)[0], -1))  # by router
     return seed
 
 
@@ -71,13 +90,136 @@ def _newest_customer(state: State, now: Mapping[str, Standing]) -> str | None:
     return max(candidates, key=lambda c: (c.start, c.id)).id
 
 
+def _latest_payer(state: State, now: Mapping[str, Standing], skip: set[str]) -> str | None:
+    """The paying customer with the most recent payment (ties: by id)."""
+    best: tuple[date, str] | None = None
+    for customer_id, standing in sorted(now.items()):
+        if customer_id in skip or standing.cause != "paid":
+            continue
+        dates = [
+            entry.date
+            for entry in state.entries_for(customer_id)
+            if entry.kind == "payment" and entry.date <= standing.as_of
+        ]
+        if dates and (best is None or (max(dates), customer_id) > best):
+            best = (max(dates), customer_id)
+    return best[1] if best else None
+
+
+def _still_suspended(
+    state: State,
+    customer_id: str,
+    desired: Mapping[str, DesiredRouter],
+    menus: dict[str, dict[str, list[dict[str, Any]]]],
+    seed: DemoSeed,
+) -> None:
+    """A customer who paid, but whose account the router still holds suspended."""
+    customer = state.customers[customer_id]
+    wanted = desired[customer.router]
+    secret = next(
+        (s for s in menus[customer.router][SECRET] if s["name"] == customer.username), None
+    )
+    if secret is None:
+        return
+    if wanted.suspend.mode == "isolate" and wanted.suspend.isolate_profile:
+        secret["profile"] = wanted.suspend.isolate_profile
+        secret.pop("remote-address", None)
+        how = "still isolated"
+    else:
+        secret["disabled"] = "true"
+        how = "still disabled"
+    seed.drift.append(f"{customer.router}: customer {customer_id} paid but is {how}")
+
+
+def _leftovers(
+    state: State,
+    as_of: date,
+    now: Mapping[str, Standing],
+    passwords: Mapping[str, str],
+    menus: dict[str, dict[str, list[dict[str, Any]]]],
+    seed: DemoSeed,
+) -> None:
+    """What nobody cleaned up: the most recently terminated customer's secret (still
+    online) and a discontinued package on the last router."""
+    prefix = state.settings.comment_prefix + ":"
+    gone = [
+        state.customers[customer_id]
+        for customer_id, standing in now.items()
+        if standing.cause == "terminated" and state.customers[customer_id].router in menus
+    ]
+    if gone:
+        customer = max(gone, key=lambda c: (c.end or as_of, c.id))
+        content = menus[customer.router]
+        profile = customer.profile_on(customer.end or as_of) or customer.profile.first
+        secret = {
+            "name": customer.username,
+            "service": customer.pppoe.service,
+            "profile": profile,
+            "comment": secret_comment(prefix, customer),
+        }
+        plaintext = passwords.get(customer.id) or passwords.get(customer.pppoe.password or "")
+        if plaintext:
+            secret["password"] = plaintext
+        if any(p["name"] == profile for p in content[PROFILE]):
+            content[SECRET].append(secret)
+            content[ACTIVE].append({"name": customer.username, "service": "pppoe"})
+            seed.drift.append(
+                f"{customer.router}: terminated customer {customer.id} is still there, online"
+            )
+    last = list(menus)[-1]
+    name = OLD_PACKAGE
+    while name in state.profiles:
+        name += "-old"
+    menus[last][PROFILE].append(
+        {"name": name, "rate-limit": "5M/5M", "comment": f"{prefix}profile Paket Rumah 5 Mbps"}
+    )
+    seed.drift.append(f"{last}: profile {name} of a discontinued package is still there")
+
+
+def _conflict_candidate(
+    state: State,
+    now: Mapping[str, Standing],
+    desired: Mapping[str, DesiredRouter],
+    menus: dict[str, dict[str, list[dict[str, Any]]]],
+    involved: set[str],
+) -> tuple[str, str] | None:
+    """A customer paid up on the first router that no other drift touches, offline."""
+    first = next(iter(menus), None)
+    if first is None:
+        return None
+    online = {session["name"] for session in menus[first][ACTIVE]}
+    for secret in desired[first].secrets.values():
+        standing = now[secret.customer]
+        if secret.customer in involved or secret.name in online or standing.cause != "paid":
+            continue
+        if standing.paid_through is None or standing.paid_through < standing.as_of:
+            continue  # in grace: its reason would talk about an unpaid invoice
+        if any(s["name"] == secret.name for s in menus[first][SECRET]):
+            return (first, secret.name)
+    return None
+
+
+def recreated_by_hand(snapshot: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """`snapshot` (as `SimulatedRouter.dump` gives it) with secret `name` deleted and
+    re-created by hand in Winbox: the same account, without the ownership comment."""
+    menus = {menu: [dict(item) for item in items] for menu, items in snapshot["menus"].items()}
+    secrets = menus[SECRET]
+    for index, item in enumerate(secrets):
+        if item["name"] == name:
+            remade = {key: value for key, value in item.items() if key != ".id"}
+            remade["comment"] = HAND_COMMENT
+            menus[SECRET] = [*secrets[:index], *secrets[index + 1 :], remade]  # a new id
+            break
+    return {**snapshot, "menus": menus}
+
+
 def _drift(
     state: State,
     now: Mapping[str, Standing],
     desired: Mapping[str, DesiredRouter],
     menus: dict[str, dict[str, list[dict[str, Any]]]],
     seed: DemoSeed,
-    newest: str | None,
+    involved: set[str],
 ) -> None:
     first = next(iter(menus), None)
     if first is None:
@@ -115,7 +257,7 @@ def _drift(
             customer = state.customers[customer_id]
             secret = secrets.get(customer.username)
             standing = now[customer_id]
-            if secret is None or customer_id == newest:
+            if secret is None or customer_id in involved:
                 continue
             session = {"name": customer.username, "service": "pppoe"}
             if customer.pppoe.caller_id:

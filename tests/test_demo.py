@@ -11,7 +11,15 @@ from datetime import date
 from pathlib import Path
 
 from isk_reconcile.apply import decrypt_passwords
-from isk_reconcile.demo import HAND_MADE_SECRET, STALE_PASSWORD, WRONG_RATE_LIMIT, demo_seed
+from isk_reconcile.demo import (
+    HAND_COMMENT,
+    HAND_MADE_SECRET,
+    OLD_PACKAGE,
+    STALE_PASSWORD,
+    WRONG_RATE_LIMIT,
+    demo_seed,
+    recreated_by_hand,
+)
 from isk_reconcile.loader import load_state
 from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET
 
@@ -32,6 +40,18 @@ def test_seed_holds_the_promised_drift(example_repo: Path) -> None:
     assert sum(1 for secret in secrets if secret.get("password") == STALE_PASSWORD) == 1
     assert sum(len(menu[ACTIVE]) for menu in menus) >= 3
     assert any("is new" in line for line in seed.drift)
+    assert any("paid but is still" in line for line in seed.drift)
+    assert any(p["name"] == OLD_PACKAGE and p["comment"].startswith("isk:") for p in profiles)
+    # The terminated customer's secret is still there, with a live session.
+    terminated = [c for c in state.customers.values() if c.status == "terminated"]
+    left = [s["name"] for s in secrets if s["name"] in {c.username for c in terminated}]
+    assert len(left) == 1
+    assert any(session["name"] == left[0] for menu in menus for session in menu[ACTIVE])
+    # The conflict step's customer is untouched by the other drift.
+    assert seed.conflict is not None
+    router, name = seed.conflict
+    assert not any(name in line for line in seed.drift)
+    assert name in {s["name"] for s in seed.snapshots[router]["menus"][SECRET]}
     # Deterministic: the same repo and date seed the same routers.
     assert demo_seed(state, AS_OF, passwords).snapshots == seed.snapshots
 
@@ -61,18 +81,46 @@ def test_demo_runs_the_whole_loop_and_ends_empty(example_repo: Path) -> None:
     out = result.stdout
     first, rest = out.split("2. isk apply", 1)
     applied, rest = rest.split("3. isk plan", 1)
-    again, status = rest.split("4. isk status", 1)
+    again, rest = rest.split("4. a conflict", 1)
+    conflict, status = rest.split("5. isk status", 1)
     for expected in (
         "update profile",
         "disable secret",
+        "disable (isolate) secret",
+        "enable secret",
         "disconnect session",
         "create secret",
+        "delete secret",
+        f"delete profile {OLD_PACKAGE}",
         "password: (changed)",
         "1 unmanaged",
     ):
         assert expected in first, expected
+    # Every verb but conflict in the first plan: conflicts have their own step.
+    assert "conflict secret" not in first
     assert "NOT converged" not in applied and "verified" in applied
     assert "No changes: the routers match the repository." in again
+    shown, adopted = conflict.split("--adopt --auto-approve", 1)
+    assert "! conflict secret" in shown and "1 conflict(s) not applied" in shown
+    assert "~ update secret" in adopted and "adopted:" in adopted
+    assert "1 write(s) applied, verified" in adopted
+    assert adopted.rstrip(" ─\n").endswith("No changes: the routers match the repository.")
     assert status.strip()
     assert "Demo finished" in out
     assert STALE_PASSWORD not in out + result.stderr
+
+
+def test_recreated_by_hand_drops_ownership_and_keeps_the_account() -> None:
+    snapshot = {
+        "menus": {
+            SECRET: [
+                {".id": "*1", "name": "a", "comment": "isk:a A", "password": "pw"},
+                {".id": "*2", "name": "b", "comment": "isk:b B", "password": "pw2"},
+            ]
+        }
+    }
+    remade = recreated_by_hand(snapshot, "a")
+    secrets = remade["menus"][SECRET]
+    assert [s["name"] for s in secrets] == ["b", "a"]  # re-created: a new entry (new id)
+    assert secrets[1] == {"name": "a", "comment": HAND_COMMENT, "password": "pw"}
+    assert snapshot["menus"][SECRET][0]["comment"] == "isk:a A"  # the input is unchanged

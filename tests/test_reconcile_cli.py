@@ -168,3 +168,69 @@ def test_confirmation_on_a_terminal(tmp_path: Path, fleet2: Fleet) -> None:
     accepted = answer_prompt(repo, fleet2, b"y\n")
     assert accepted.returncode == 0, accepted.stderr
     assert "r1: 4 write(s) applied, verified" in accepted.stdout
+
+
+def with_terminal_stderr(repo: Path, fleet: Fleet, *args: str) -> tuple[int, str, str]:
+    """Run isk with stderr on a terminal (a pty) and stdout on a pipe: (code, out, err)."""
+    import pty
+    import select
+
+    controller, terminal = pty.openpty()
+    environ = {**os.environ, **fleet.environ, "TERM": "xterm", "NO_COLOR": "1"}
+    environ.pop("ISK_REPO", None)
+    process = subprocess.Popen(
+        [str(ISK), "--repo", str(repo), "--as-of", AS_OF, *args],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        stdin=subprocess.DEVNULL,
+        env=environ,
+    )
+    os.close(terminal)
+    chunks: list[bytes] = []
+    try:
+        while True:  # drain the terminal so the child never blocks on a full pty
+            ready, _, _ = select.select([controller], [], [], 0.1)
+            if ready:
+                try:
+                    data = os.read(controller, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif process.poll() is not None:
+                break
+        out = process.stdout.read().decode() if process.stdout else ""
+        code = process.wait(timeout=120)
+    finally:
+        os.close(controller)
+    err = b"".join(chunks).decode(errors="replace")
+    assert PASSWORD not in out + err
+    return code, out, err
+
+
+def test_progress_on_a_terminal_spinner_for_reads_and_bars_for_writes(
+    tmp_path: Path, fleet2: Fleet
+) -> None:
+    repo = small_repo(tmp_path, fleet2)
+    code, out, err = with_terminal_stderr(repo, fleet2, "plan", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["format"] == "isk-plan/1"  # stdout stays clean JSON
+    assert "reading 2 router(s) ..." in err  # the spinner's status line
+    assert "read r1: ok" in err and "read r2: ok" in err
+    code, out, err = with_terminal_stderr(repo, fleet2, "apply", "--auto-approve")
+    assert code == 0, err
+    assert "r1: 4 write(s) applied, verified" in out
+    assert "━" in err and "4/4" in err  # a rich progress bar per router
+    assert "r1: 4/4 writes" not in err  # the plain lines are for non-terminals
+
+
+def test_progress_without_a_terminal_is_plain_lines(tmp_path: Path, fleet2: Fleet) -> None:
+    repo = small_repo(tmp_path, fleet2)
+    applied = isk(repo, fleet2, "apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stderr
+    assert "read r1: ok" in applied.stderr and "read r2: ok" in applied.stderr
+    # A short apply reports once per router, when it is done.
+    assert applied.stderr.count("r1: ") == 2  # "read r1: ok" and "r1: 4/4 writes"
+    assert "r1: 4/4 writes" in applied.stderr
+    assert "\x1b[" not in applied.stderr

@@ -194,3 +194,75 @@ def test_markdown_is_cut_under_the_limit_with_a_note() -> None:
     assert f"{3000 - shown} more change(s) not shown" in markdown
     small = render_markdown(sample_plan())
     assert "not shown" not in small
+
+
+def isolation_plan() -> Plan:
+    """A router in isolate mode: one customer isolated, one restored, one in conflict."""
+    reason = "unpaid invoice joko/2026-10-12 (Rp200.000) due 2026-10-12, grace ended 2026-10-15"
+    changes = (
+        Change(
+            "disable",
+            "secret",
+            "joko",
+            "joko",
+            reason,
+            {"profile": ("home-20m", "isolir"), "remote-address": ("10.20.5.20", None)},
+            {"profile": "isolir", "remote-address": ""},
+        ),
+        Change(
+            "enable",
+            "secret",
+            "sari",
+            "sari",
+            "paid through 2026-12-14 (P-7)",
+            {"profile": ("isolir", "home-10m")},
+            {"profile": "home-10m"},
+        ),
+        Change("disconnect", "session", "joko", "joko", f"access suspended: {reason}"),
+        Change("conflict", "secret", "tono", "tono", "an unmanaged secret named tono ..."),
+    )
+    summary = {**SUMMARY, "create": 0, "update": 0, "enable": 1, "conflict": 1}
+    return Plan(date(2026, 11, 29), None, (RouterPlan("rw05", "ok", None, "0", summary, changes),))
+
+
+def test_isolation_is_named_in_the_line_and_the_summary_keeps_six_verbs() -> None:
+    text = render_text(isolation_plan()).plain
+    assert "v disable (isolate) secret joko" in text
+    assert "^ enable (from isolation) secret sari" in text
+    assert "rw05: 0 create, 0 update, 0 delete, 1 enable, 1 disable, 1 disconnect" in text
+    markdown = render_markdown(isolation_plan())
+    assert "- **disable (isolate)** secret `joko`" in markdown
+    # JSON keeps the plain verb: it is a stable format.
+    actions = [
+        c["action"] for c in json.loads(render_json(isolation_plan()))["routers"][0]["changes"]
+    ]
+    assert actions[:2] == ["disable", "enable"]
+    # A plain disable is just "disable".
+    assert "v disable secret budi" in render_text(sample_plan()).plain
+
+
+def test_disconnect_after_a_suspension_does_not_repeat_the_invoice() -> None:
+    text = render_text(isolation_plan()).plain
+    assert "why: access suspended (reason above)" in text
+    assert text.count("grace ended 2026-10-15") == 1
+    # JSON and markdown keep the whole reason on every change.
+    document = json.loads(render_json(isolation_plan()))
+    assert document["routers"][0]["changes"][2]["reason"].endswith("grace ended 2026-10-15")
+
+
+def test_conflicts_and_unread_routers_are_never_called_no_changes() -> None:
+    only_conflict = Plan(
+        date(2026, 11, 29),
+        None,
+        (RouterPlan("r1", "ok", None, "0", SUMMARY, (isolation_plan().routers[0].changes[3],)),),
+    )
+    text = render_text(only_conflict).plain
+    assert "match the repository" not in text
+    assert "No changes to apply; 1 conflict(s) not applied" in text
+    assert "match the repository" not in render_markdown(only_conflict)
+    assert "**1 conflict(s)** not applied" in render_markdown(only_conflict)
+    unread = Plan(date(2026, 11, 29), None, (sample_plan().routers[1],))
+    assert "match the repository" not in render_text(unread).plain
+    assert "1 router(s) could not be read" in render_text(unread).plain
+    assert "match the repository" not in render_markdown(unread)
+    assert "**1 router(s) could not be read**" in render_markdown(unread)

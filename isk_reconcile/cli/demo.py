@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from isk_reconcile.apply import decrypt_passwords, run_apply, run_plan
+from isk_reconcile.apply import ApplyReport, decrypt_passwords, run_apply, run_plan
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.reconcile import apply_progress, console, show_plan, show_report
 from isk_reconcile.cli.root import main
-from isk_reconcile.demo import demo_seed
+from isk_reconcile.demo import HAND_COMMENT, demo_seed, recreated_by_hand
 from isk_reconcile.errors import IskError
 from isk_reconcile.loader import load_state
+from isk_reconcile.model import State
+from isk_reconcile.plan import Plan
+
+if TYPE_CHECKING:
+    from isk_reconcile.sim import SimulatedRouter
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
 DEMO_IDENTITY = PROJECT / "demo" / "age-identity.txt"
@@ -51,9 +57,10 @@ def demo(ctx: Context) -> None:
     for name, router in state.routers.items():
         os.environ.setdefault(router.password_variable, f"demo-{name}")
     as_of = ctx.as_of
-    from isk_reconcile.sim import serve_repo
 
     seed = demo_seed(state, as_of, decrypt_passwords(state, os.environ))
+    from isk_reconcile.sim import serve_repo  # the simulator is only loaded for the demo
+
     simulators = serve_repo(repo)
     try:
         for simulator in simulators:
@@ -77,16 +84,54 @@ def demo(ctx: Context) -> None:
         again = run_plan(state, as_of, environ=os.environ, repo=repo)
         show_plan(ctx, again)
 
-        heading(ctx, "4. isk status")
+        adopted: ApplyReport | None = None
+        final = again
+        if seed.conflict is not None:
+            heading(ctx, "4. a conflict: a secret re-created by hand, then isk apply --adopt")
+            adopted, final = conflict_step(ctx, state, repo, simulators, *seed.conflict)
+
+        heading(ctx, f"{5 if seed.conflict else 4}. isk status")
         show_status(ctx, repo)
     finally:
         for simulator in simulators:
             simulator.stop()
-    if not report.ok:
+    if not report.ok or (adopted is not None and not adopted.ok):
         raise IskError("demo: the apply did not succeed")
     if again.has_changes or again.has_errors:
         raise IskError("demo: the second plan is not empty")
+    if final.has_changes or final.has_errors or any(r.changes for r in final.routers):
+        raise IskError("demo: the plan after --adopt is not empty")
     click.echo("Demo finished: the routers match the repository.")
+
+
+def conflict_step(
+    ctx: Context,
+    state: State,
+    repo: Path,
+    simulators: list[SimulatedRouter],
+    router: str,
+    name: str,
+) -> tuple[ApplyReport, Plan]:
+    """A technician re-creates a managed secret by hand: the plan shows a conflict (never
+    applied); `isk apply --adopt` takes the entry over; a last plan must be empty."""
+    simulator = next(sim for sim in simulators if sim.identity == router)
+    simulator.load(recreated_by_hand(simulator.dump(), name))
+    click.echo(
+        f"A technician deleted secret {name} on {router} and re-created it in Winbox "
+        f'(comment "{HAND_COMMENT}"): isk no longer owns it.'
+    )
+    click.echo(f"\n$ isk plan --router {router}")
+    show_plan(ctx, run_plan(state, ctx.as_of, [router], environ=os.environ, repo=repo))
+    click.echo(f"\n$ isk apply --router {router} --adopt --auto-approve")
+    plan = run_plan(state, ctx.as_of, [router], adopt=True, environ=os.environ, repo=repo)
+    show_plan(ctx, plan)
+    with apply_progress(ctx, plan) as progress:
+        report = run_apply(plan, state, environ=os.environ, progress=progress)
+    show_report(ctx, report)
+    click.echo("\n$ isk plan")
+    final = run_plan(state, ctx.as_of, environ=os.environ, repo=repo)
+    show_plan(ctx, final)
+    return report, final
 
 
 def show_status(ctx: Context, repo: Path) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from isk_reconcile.apply import ApplyReport, run_apply, run_plan
+from isk_reconcile.apply import ApplyReport, run_apply, run_plan, select_routers
 from isk_reconcile.apply import Progress as ApplyProgress
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
@@ -29,11 +29,16 @@ def console(ctx: Context, *, stderr: bool = False) -> Console:
     return Console(stderr=stderr, no_color=not ctx.color, highlight=False, soft_wrap=True)
 
 
-def read_progress(ctx: Context) -> Callable[[str, LiveState | RouterError], None]:
-    """One line per router read, on stderr (so --format json stays clean on stdout)."""
+@contextmanager
+def read_progress(
+    ctx: Context, total: int
+) -> Iterator[Callable[[str, LiveState | RouterError], None]]:
+    """One line per router read, on stderr (so --format json stays clean on stdout); on a
+    terminal also a spinner with the count read so far, until the plan is made."""
     err = console(ctx, stderr=True)
+    done: list[str] = []
 
-    def report(router: str, outcome: LiveState | RouterError) -> None:
+    def line(router: str, outcome: LiveState | RouterError) -> None:
         if isinstance(outcome, RouterError):
             err.print(
                 f"[red]read {router}: failed[/red]" if ctx.color else f"read {router}: failed"
@@ -41,19 +46,34 @@ def read_progress(ctx: Context) -> Callable[[str, LiveState | RouterError], None
         else:
             err.print(f"read {router}: ok", style="dim")
 
-    return report
+    if not sys.stderr.isatty():
+        yield line
+        return
+    with err.status(f"reading {total} router(s) ...") as status:
+
+        def report(router: str, outcome: LiveState | RouterError) -> None:
+            done.append(router)
+            line(router, outcome)
+            if len(done) < total:
+                status.update(f"reading routers: {len(done)}/{total} read ...")
+            else:
+                status.update(f"{total}/{total} router(s) read; planning ...")
+
+        yield report
 
 
 def make_plan_for(ctx: Context, routers: Sequence[str], adopt: bool) -> Plan:
-    return run_plan(
-        ctx.state,
-        ctx.as_of,
-        routers or None,
-        adopt,
-        os.environ,
-        repo=ctx.repo,
-        on_read=read_progress(ctx),
-    )
+    total = len(select_routers(ctx.state, routers or None))
+    with read_progress(ctx, total) as on_read:
+        return run_plan(
+            ctx.state,
+            ctx.as_of,
+            routers or None,
+            adopt,
+            os.environ,
+            repo=ctx.repo,
+            on_read=on_read,
+        )
 
 
 def show_plan(ctx: Context, plan: Plan, fmt: str = "text") -> None:
@@ -110,6 +130,9 @@ def plan_command(
         raise click.exceptions.Exit(2)
 
 
+PLAIN_STEPS_FROM = 40  # writes: below this, a plain-text apply reports only when done
+
+
 @contextmanager
 def apply_progress(ctx: Context, plan: Plan) -> Iterator[ApplyProgress]:
     """A bar per router on a terminal; otherwise a plain line at each quarter."""
@@ -121,18 +144,24 @@ def apply_progress(ctx: Context, plan: Plan) -> Iterator[ApplyProgress]:
             console=console(ctx, stderr=True),
             transient=False,
         )
-        tasks = {router.router: bars.add_task(router.router, total=None) for router in plan.routers}
+        tasks: dict[str, TaskID] = {}  # a bar once a router starts writing (refused: none)
+
+        def bar(router: str, done: int, total: int) -> None:
+            if router not in tasks:
+                tasks[router] = bars.add_task(router, total=total)
+            bars.update(tasks[router], completed=done, total=total)
+
         with bars:
-            yield lambda router, done, total: bars.update(
-                tasks[router], completed=done, total=total
-            )
+            yield bar
         return
     shown: dict[str, int] = {}
 
     def plain(router: str, done: int, total: int) -> None:
-        quarter = done * 4 // max(total, 1)
-        if shown.get(router, -1) < quarter:
-            shown[router] = quarter
+        # A line at each quarter of a long apply; a short one just says when it is done.
+        long = total >= PLAIN_STEPS_FROM
+        step = done * 4 // total if long else (0 if done >= total else -1)
+        if shown.get(router, -1) < step:
+            shown[router] = step
             click.echo(f"{router}: {done}/{total} writes", err=True)
 
     yield plain

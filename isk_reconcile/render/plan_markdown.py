@@ -8,7 +8,7 @@ size cap (GitHub rejects comments over 65,536 characters) with a note of what wa
 from __future__ import annotations
 
 from isk_reconcile.plan import ACTIONS, Change, Plan, RouterPlan
-from isk_reconcile.render.plan_text import field_text
+from isk_reconcile.render.plan_text import conflict_count, field_text, verb
 
 MARKER = "<!-- isk-plan -->"
 LIMIT = 60_000
@@ -36,7 +36,7 @@ def _change_line(change: Change) -> str:
         if change.customer and change.customer != change.name
         else ""
     )
-    line = f"- **{change.action}** {change.kind} `{change.name}`{who}: {_escape(change.reason)}"
+    line = f"- **{verb(change)}** {change.kind} `{change.name}`{who}: {_escape(change.reason)}"
     if change.fields and change.action != "delete":
         shown = "; ".join(
             _escape(field_text(key, *values)) for key, values in change.fields.items()
@@ -63,7 +63,16 @@ def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     if plan.commit:
         head.append(f"Commit `{plan.commit[:12]}`")
     head += ["", *_table(plan), ""]
-    if not plan.has_changes:
+    failed = sum(1 for router in plan.routers if router.status == "error")
+    conflicts = conflict_count(plan)
+    if conflicts:
+        head += [
+            f"**{conflicts} conflict(s)** not applied: review them (`--adopt` takes them over).",
+            "",
+        ]
+    if failed:
+        head += [f"**{failed} router(s) could not be read**: their changes are not known.", ""]
+    if not plan.has_changes and not conflicts and not failed:
         head += ["No changes: the routers match the repository.", ""]
     output = "\n".join(head) + "\n"
     body = [line for router in plan.routers for line in _router_lines(router)]

@@ -34,15 +34,38 @@ def field_text(key: str, before: str | None, after: str | None) -> str:
     return f"{key}: {before} -> {after if after is not None else '(unset)'}"
 
 
-def render_change(change: Change, text: Text) -> None:
+def verb(change: Change) -> str:
+    """The action as a reviewer reads it: in isolate mode a `disable` moves the secret
+    into the isolate profile and an `enable` out of it (the summary keeps the six verbs)."""
+    if change.kind == "secret" and "profile" in change.fields and "disabled" not in change.fields:
+        if change.action == "disable":
+            return "disable (isolate)"
+        if change.action == "enable":
+            return "enable (from isolation)"
+    return change.action
+
+
+def shown_reason(change: Change, said: dict[str, str]) -> str:
+    """The reason, without repeating one already shown for the same name: a disconnect
+    after a suspension says "access suspended (see above)" instead of the whole invoice."""
+    earlier = said.get(change.name)
+    if change.kind == "session" and earlier and change.reason.endswith(": " + earlier):
+        return change.reason[: -len(earlier) - 2] + " (reason above)"
+    return change.reason
+
+
+def render_change(change: Change, text: Text, said: dict[str, str] | None = None) -> None:
     symbol, style = SYMBOLS[change.action]
-    text.append(f"  {symbol} {change.action} {change.kind} ", style=style)
+    text.append(f"  {symbol} {verb(change)} {change.kind} ", style=style)
     text.append(change.name, style="bold")
     if change.customer and change.customer != change.name:
         text.append(f" (customer {change.customer})")
     text.append("\n")
     if change.reason:
-        text.append(f"      why: {change.reason}\n", style="dim")
+        reason = change.reason if said is None else shown_reason(change, said)
+        text.append(f"      why: {reason}\n", style="dim")
+        if said is not None and change.kind != "session":
+            said.setdefault(change.name, change.reason)
     if change.action == "delete":
         return
     for key, (before, after) in change.fields.items():
@@ -61,8 +84,9 @@ def render_router(router: RouterPlan, text: Text) -> None:
             f"  UNSAFE: {router.unsafe_reason}; apply refuses this router without --force\n",
             style="bold red",
         )
+    said: dict[str, str] = {}
     for change in router.changes:
-        render_change(change, text)
+        render_change(change, text, said)
     for note in router.notes:
         text.append(f"  note: {note}\n", style="dim")
     if not router.changes:
@@ -80,11 +104,27 @@ def render_text(plan: Plan) -> Text:
         text.append("\n")
     changes = sum(len(router.applicable) for router in plan.routers)
     failed = sum(1 for router in plan.routers if router.status == "error")
+    conflicts = conflict_count(plan)
     if changes:
         text.append(f"{changes} change(s) on {len(plan.routers) - failed} router(s)", style="bold")
+    elif conflicts:
+        text.append("No changes to apply", style="bold")
+    elif failed:
+        text.append("No changes on the routers that could be read", style="bold")
     else:
         text.append("No changes: the routers match the repository", style="bold green")
+    if conflicts:
+        text.append(
+            f"; {conflicts} conflict(s) not applied (review them; --adopt takes them over)",
+            style="bold red",
+        )
     if failed:
         text.append(f"; {failed} router(s) could not be read", style="bold red")
     text.append(".\n")
     return text
+
+
+def conflict_count(plan: Plan) -> int:
+    return sum(
+        1 for router in plan.routers for change in router.changes if change.action == "conflict"
+    )
