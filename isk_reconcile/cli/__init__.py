@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from isk_reconcile.cli.context import run_cli
+from isk_reconcile.cli.context import add_global_options, run_cli
 from isk_reconcile.cli.root import main as _group
 
 # Modules that add commands to the `isk` group when imported.
@@ -31,6 +31,8 @@ COMMAND_MODULES = [
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"isk_reconcile.cli.{_name}")
+
+add_global_options(_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -59,6 +59,49 @@ def today_in(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
 
 
+def _late_global(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """A global option written after the command (`isk status --as-of D`) sets the same
+    field as when written before it (the group's callback has made the Context by then)."""
+    if value is None or value is False:
+        return
+    obj = ctx.find_object(Context)
+    if obj is None:
+        return
+    if param.name == "late_repo":
+        obj.repo_option = Path(str(value))
+    elif param.name == "late_as_of":
+        obj.as_of_option = value  # type: ignore[assignment]
+    elif param.name == "late_no_color":
+        obj.color = False
+    elif param.name == "late_verbose":
+        obj.verbose = True
+
+
+def _late_options() -> list[click.Option]:
+    common = {"expose_value": False, "is_eager": True, "callback": _late_global, "hidden": True}
+    return [
+        click.Option(
+            ["--repo", "late_repo"], type=click.Path(file_okay=False, path_type=Path), **common
+        ),
+        click.Option(["--as-of", "late_as_of"], type=ISO_DATE, **common),
+        click.Option(["--no-color", "late_no_color"], is_flag=True, default=False, **common),
+        click.Option(["-v", "--verbose", "late_verbose"], is_flag=True, default=False, **common),
+    ]
+
+
+def add_global_options(group: click.Group) -> None:
+    """Accept `--repo`, `--as-of`, `--no-color` and `-v` after the command as well (hidden
+    in its help), unless the command has an option of that name itself (`sim serve --repo`)."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            add_global_options(command)
+            continue
+        taken = {name for param in command.params for name in getattr(param, "opts", [])}
+        for option in _late_options():
+            if not taken.intersection(option.opts):
+                command.params.append(option)
+
+
 def pass_context(f):
     return click.pass_obj(f)
 
