@@ -79,6 +79,11 @@ class DesiredRouter:
     secrets: Mapping[str, DesiredSecret]  # by username
     # Customers on this router whose account must not exist, with the billing reason.
     absent: Mapping[str, str] = field(default_factory=dict)
+    # Of those, the ones with `protect: true`: never deleted by the reconciler (a note).
+    protected: frozenset[str] = frozenset()
+    # Every customer of the repo -> (router, username): a deletion names a customer's move
+    # to another router or a new username instead of "not on this router".
+    placement: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def ascii_fold(text: str) -> str:
@@ -182,14 +187,35 @@ def desired_state(
     }
     secrets: dict[str, DesiredSecret] = {}
     absent: dict[str, str] = {}
+    protected: set[str] = set()
     for customer_id, customer in customers_by_router(state).get(router, ()):
         standing = standings[customer_id]
         if standing.access == "absent":
             absent[customer_id] = standing.reason
+            if customer.protect:
+                protected.add(customer_id)
             continue
         secret = _desired_secret(customer, standing, suspend, prefix, passwords)
         secrets[secret.name] = secret
-    return DesiredRouter(router, prefix, suspend, profiles, secrets, absent)
+    return DesiredRouter(
+        router,
+        prefix,
+        suspend,
+        profiles,
+        secrets,
+        absent,
+        frozenset(protected),
+        placement(state),
+    )
+
+
+def placement(state: State) -> Mapping[str, tuple[str, str]]:
+    """Customer id -> (router, username); computed once per State (it is immutable)."""
+    cached = state.__dict__.get("_placement")
+    if cached is None:
+        cached = {cid: (c.router, c.username) for cid, c in state.customers.items()}
+        object.__setattr__(state, "_placement", cached)
+    return cached
 
 
 def _desired_secret(

@@ -287,9 +287,14 @@ def plan_router(
         if name in desired.secrets:
             continue
         customer = customer_of_comment(prefix, current.attrs.get("comment", ""))
-        reason = desired.absent.get(
-            customer or "", f"customer {customer} is not on this router in the repository"
-        )
+        if customer in desired.protected:
+            notes.append(
+                f"secret {name} kept: customer {customer} has protect: true "
+                f"({desired.absent[customer]}); remove it by hand or set protect: false"
+            )
+            final_profiles.setdefault(name, current.attrs.get("profile", ""))
+            continue
+        reason = deletion_reason(desired, customer)
         if desired.suspend.disconnect and name in sessions:
             changes.append(
                 Change("disconnect", "session", name, customer, f"account deleted: {reason}")
@@ -337,6 +342,19 @@ def plan_router(
         unsafe_reason=unsafe_reason,
         notes=tuple(notes),
     )
+
+
+def deletion_reason(desired: DesiredRouter, customer: str | None) -> str:
+    """Why a managed secret goes: the billing reason, or where its customer went."""
+    if customer in desired.absent:
+        return desired.absent[customer]
+    where = desired.placement.get(customer or "")
+    if where is None:
+        return f"customer {customer} is no longer in the repository"
+    router, username = where
+    if router != desired.router:
+        return f"customer {customer} moved to router {router}"
+    return f"customer {customer}'s username changed to {username}"
 
 
 def config_fingerprint(live: LiveState) -> str:

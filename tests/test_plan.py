@@ -350,3 +350,40 @@ def test_router_safety_override_applies(tmp_path: Path) -> None:
     plan = plan_for(root, live)
     assert plan.routers[0].status == "unsafe"
     assert "would disable 4 of 4" in (plan.routers[0].unsafe_reason or "")
+
+
+def test_protected_customer_past_its_end_is_kept_with_a_note(tmp_path: Path) -> None:
+    """protect: true means never deleted by the reconciler, even once terminated."""
+    staff = customer("Staff", status="terminated", end="2026-10-31", protect=True)
+    root = write_repo(tmp_path, {"a": customer("A"), "s": staff})
+    before = desired(root, date(2026, 10, 1))
+    assert "s" in before.secrets
+    live = with_items(applied(before), active=("s",))
+    plan = plan_for(root, live)
+    assert actions(plan) == []
+    assert plan.routers[0].notes == (
+        "secret s kept: customer s has protect: true (terminated on 2026-10-31); "
+        "remove it by hand or set protect: false",
+    )
+    # Without protect, the same secret is cut and deleted.
+    root = write_repo(tmp_path, {"a": customer("A"), "s": {**staff, "protect": False}})
+    assert actions(plan_for(root, live)) == [
+        ("disconnect", "session", "s"),
+        ("delete", "secret", "s"),
+    ]
+
+
+def test_deletion_says_where_the_customer_went(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"a": customer("A"), "b": customer("B")})
+    live = applied(desired(root))
+    routers = {"r1": {"host": "127.0.0.1"}, "r2": {"host": "127.0.0.1"}}
+    moved = {"a": customer("A", router="r2"), "b": customer("B", pppoe={"username": "bee"})}
+    root = write_repo(tmp_path, moved, routers=routers)
+    plan = plan_for(root, live)
+    assert only(plan, "delete", "a").reason == "customer a moved to router r2"
+    assert only(plan, "delete", "b").reason == "customer b's username changed to bee"
+    assert only(plan, "create", "bee").customer == "b"
+    (tmp_path / "state" / "customers" / "a.yaml").unlink()
+    assert only(plan_for(root, live), "delete", "a").reason == (
+        "customer a is no longer in the repository"
+    )
