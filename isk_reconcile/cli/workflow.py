@@ -270,6 +270,7 @@ def import_command(
         _check_can_commit(ctx.repo)
     with connect(router, os.environ) as client:
         live = client.read()
+    click.echo(f"read {router_name}: ok", err=True)  # like plan and status
     result = import_router(state, live, ctx.as_of, protect, _prices(price_options))
     for reason in result.skipped:
         click.echo(f"skipped {reason}", err=True)
