@@ -21,8 +21,11 @@ import calendar
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
+from types import MappingProxyType
 from typing import Literal
 
+from isk_reconcile.collector import collector_paused
 from isk_reconcile.errors import IskError
 from isk_reconcile.model import Customer, LedgerEntry, Settings, State
 
@@ -234,6 +237,46 @@ def price_on(customer: Customer, state: State, day: date) -> tuple[int, str]:
     return (package_price or 0), profile_name
 
 
+class _Tariff:
+    """`price_on` for one customer's periods, asked in ascending day order (as billing
+    walks them): cursors move forward through the dated lists instead of scanning them
+    from the start for every period, and package prices are memoised in `package`, a
+    dict shared by every customer of one `standings` run."""
+
+    __slots__ = ("_customer", "_own", "_own_at", "_package", "_profile_at", "_profiles", "_state")
+
+    def __init__(
+        self, customer: Customer, state: State, package: dict[tuple[str, date], int]
+    ) -> None:
+        self._customer = customer
+        self._state = state
+        self._profiles = customer.profile.changes
+        self._own = customer.price.changes if customer.price is not None else ()
+        self._profile_at = -1  # index of the change in force (-1: before the first)
+        self._own_at = -1
+        self._package = package
+
+    def on(self, day: date) -> tuple[int, str]:
+        """The same (amount, profile) as `price_on(customer, state, day)`."""
+        profiles, at = self._profiles, self._profile_at
+        while at + 1 < len(profiles) and profiles[at + 1].from_ <= day:
+            at += 1
+        self._profile_at = at
+        profile_name = profiles[max(at, 0)].value
+        own, own_at = self._own, self._own_at
+        while own_at + 1 < len(own) and own[own_at + 1].from_ <= day:
+            own_at += 1
+        self._own_at = own_at
+        if own_at >= 0 and own[own_at].value is not None:
+            return own[own_at].value, profile_name
+        key = (profile_name, day)
+        amount = self._package.get(key)
+        if amount is None:
+            amount = price_on(self._customer, self._state, day)[0]
+            self._package[key] = amount
+        return amount, profile_name
+
+
 def due_date(settings: Settings, billed: Period) -> date:
     if settings.billing.mode == "postpaid":
         return billed.end + timedelta(days=1)
@@ -283,21 +326,33 @@ class _Account:
 
 
 def _account(
-    customer: Customer, state: State, entries: Iterable[LedgerEntry], as_of: date
+    customer: Customer,
+    state: State,
+    entries: Iterable[LedgerEntry],
+    as_of: date,
+    *,
+    counted: tuple[LedgerEntry, ...] | None = None,
+    package: dict[tuple[str, date], int] | None = None,
 ) -> _Account:
+    """`counted`: the customer's entries already filtered and ordered by `counted_entries`
+    (then `entries` is ignored); `package`: a package-price memo shared between customers."""
     settings = state.settings
-    ledger = _Ledger(counted_entries(entries, as_of))
+    ledger = _Ledger(counted if counted is not None else counted_entries(entries, as_of))
+    tariff = _Tariff(customer, state, package if package is not None else {})
     billed: list[Invoice] = []
+    customer_id, total = customer.id, ledger.total
     needed = 0  # what invoices 1..i need together
+    allocated = 0
     for billed_period in _periods_from(customer, settings, 0, as_of):
-        amount, profile = price_on(customer, state, billed_period.start)
-        paid = max(0, min(amount, ledger.total - needed))
+        amount, profile = tariff.on(billed_period.start)
+        paid = max(0, min(amount, total - needed))
         needed += amount
+        allocated += paid
         completer = ledger.completed_by(needed) if paid == amount else None
         billed.append(
             Invoice(
-                id=f"{customer.id}/{billed_period.start.isoformat()}",
-                customer=customer.id,
+                id=f"{customer_id}/{billed_period.start.isoformat()}",
+                customer=customer_id,
                 period=billed_period,
                 due=due_date(settings, billed_period),
                 amount=amount,
@@ -307,8 +362,7 @@ def _account(
                 paid_by=completer.id if completer else None,
             )
         )
-    allocated = sum(invoice.paid for invoice in billed)
-    credit = ledger.total - allocated
+    credit = total - allocated
 
     if customer.status == "free":
         return _Account(tuple(billed), credit, None, None)
@@ -324,7 +378,7 @@ def _account(
     left = credit
     horizon = as_of + PAID_AHEAD_HORIZON
     for future in _periods_from(customer, settings, len(billed), horizon):
-        amount, _ = price_on(customer, state, future.start)
+        amount, _ = tariff.on(future.start)
         if amount > left:
             break
         left -= amount
@@ -351,10 +405,21 @@ def _unpaid_words(invoice: Invoice) -> str:
     return rupiah(invoice.amount)
 
 
-def _standing(state: State, customer: Customer, as_of: date) -> Standing:
-    account = _account(customer, state, state.entries_for(customer.id), as_of)
+def _standing(
+    state: State,
+    customer: Customer,
+    as_of: date,
+    counted: tuple[LedgerEntry, ...] | None = None,
+    package: dict[tuple[str, date], int] | None = None,
+) -> Standing:
+    account = _account(
+        customer, state, state.entries_for(customer.id), as_of, counted=counted, package=package
+    )
     billed = account.invoices
-    outstanding_due = sum(i.outstanding for i in billed if i.due <= as_of)
+    outstanding_due = 0
+    for invoice in billed:
+        if invoice.due <= as_of:
+            outstanding_due += invoice.amount - invoice.paid
 
     def make(access: Access, cause: Cause, reason: str) -> Standing:
         return Standing(
@@ -427,9 +492,34 @@ def standing(state: State, customer_id: str, as_of: date) -> Standing:
 
 
 def standings(state: State, as_of: date) -> Mapping[str, Standing]:
-    """Standing of every customer, keyed by customer id."""
+    """Standing of every customer, keyed by customer id.
+
+    Linear in the ledger: the counted entries are sorted once for everyone (not once per
+    customer), and package prices are looked up once per (package, day). A State from the
+    loader is read-only, so its standings for the last as_of are kept on it: `isk apply`
+    (plan, then apply and verify) computes them once."""
+    read_only = isinstance(state.customers, MappingProxyType)
+    if read_only:
+        kept = state.__dict__.get("_standings")
+        if kept is not None and kept[0] == as_of:
+            return kept[1]
+    with collector_paused():
+        result = MappingProxyType(_standings(state, as_of))
+    if read_only:
+        object.__setattr__(state, "_standings", (as_of, result))
+    return result
+
+
+def _standings(state: State, as_of: date) -> dict[str, Standing]:
+    counted: dict[str, list[LedgerEntry]] = {}
+    for entry in sorted(
+        (entry for entry in state.ledger if entry.date <= as_of), key=attrgetter("date", "id")
+    ):
+        counted.setdefault(entry.customer, []).append(entry)
+    package: dict[tuple[str, date], int] = {}
     return {
-        cid: _standing(state, customer, as_of) for cid, customer in sorted(state.customers.items())
+        cid: _standing(state, customer, as_of, tuple(counted.get(cid, ())), package)
+        for cid, customer in sorted(state.customers.items())
     }
 
 

@@ -9,10 +9,8 @@ files (references, uniqueness, case collisions, passwords).
 from __future__ import annotations
 
 import difflib
-import gc
 import typing
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from isk_reconcile import secrets
+from isk_reconcile.collector import collector_paused
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
 from isk_reconcile.model import (
     Customer,
@@ -57,25 +56,12 @@ DATED_HINT = "a plain value, or a dated list: [{from: YYYY-MM-DD, value: ...}, .
 def load_state(repo: Path, *, cache: bool = True) -> State:
     """Load and validate everything under `repo`; raise `ValidationFailed` listing all errors."""
     loading = _Loading(Path(repo), cache)
-    with _collector_paused():
+    with collector_paused():
         try:
             return loading.run()
         finally:
             if loading.cache is not None:
                 loading.cache.save()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Loading allocates a million long-lived objects and no cycles; the cyclic GC would
-    rescan them again and again (a third of the load time) for nothing."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load_settings(repo: Path, *, cache: bool = True) -> Settings:
