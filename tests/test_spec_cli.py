@@ -471,3 +471,41 @@ def test_day_after_the_grace_period_the_plan_changes(tmp_path: Path, fleet: Flee
     assert later.returncode == 2
     assert "disable secret budi" in later.stdout
     assert run(repo, fleet, "plan", "--detailed-exitcode").returncode == 0
+
+
+def with_terminal_stderr(repo: Path, fleet: Fleet, *args: str) -> tuple[int, str, str]:
+    """Run isk with stderr on a pseudo-terminal (stdout piped, as in `isk ... > file`)."""
+    master, slave = os.openpty()
+    environ = {key: value for key, value in os.environ.items() if key not in ("NO_COLOR",)}
+    environ.update({**fleet.environ, "TERM": "xterm-256color", "COLUMNS": "120"})
+    process = subprocess.Popen(
+        [str(ISK), "--repo", str(repo), "--as-of", AS_OF, *args],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        stdin=subprocess.DEVNULL,
+        env=environ,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the terminal's other end closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert process.stdout is not None
+    out = process.stdout.read().decode()
+    process.stdout.close()
+    return process.wait(timeout=60), out, b"".join(chunks).decode(errors="replace")
+
+
+def test_status_shows_progress_on_a_terminal(tmp_path: Path, fleet: Fleet) -> None:
+    repo = isp(tmp_path, fleet, {"budi": customer("Budi"), "siti": customer("Siti", router="r2")})
+    code, out, err = with_terminal_stderr(repo, fleet, "status", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["format"] == "isk-status/1"  # stdout stays clean
+    assert "reading 2 router(s) ..." in err  # the spinner
+    assert "read r1: ok" in err and "read r2: ok" in err

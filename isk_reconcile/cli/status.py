@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 import click
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
@@ -50,8 +51,8 @@ def read_live(
 
     state = ctx.state
     routers = [state.routers[name] for name in names]
-    progress = _progress(ctx)
-    outcomes = on_routers(routers, _read_router, environ, on_result=progress)
+    with _progress(ctx, len(routers)) as progress:
+        outcomes = on_routers(routers, _read_router, environ, on_result=progress)
     info: dict[str, RouterInfo | RouterError] = {}
     live = {}
     for name, outcome in outcomes.items():
@@ -89,22 +90,38 @@ def _drift(
     return drifted_entries(plan)
 
 
-def _progress(ctx: Context):
+@contextmanager
+def _progress(ctx: Context, total: int) -> Iterator[Callable[[str, object], None]]:
     """One plain line per router read, on stderr (stdout stays clean for json/csv),
-    worded like `isk plan`'s."""
+    worded like `isk plan`'s; on a terminal also a spinner until every router answered."""
+    colour = ctx.color and sys.stderr.isatty()
 
-    def report(name: str, outcome: object) -> None:
+    def line(name: str, outcome: object) -> None:
         failed = isinstance(outcome, RouterError)
-        line = f"read {name}: {'failed' if failed else 'ok'}"
-        colour = ctx.color and sys.stderr.isatty()
         click.secho(
-            line,
+            f"read {name}: {'failed' if failed else 'ok'}",
             err=True,
             fg=("red" if failed else None) if colour else None,
             dim=colour and not failed,
         )
 
-    return report
+    if not sys.stderr.isatty() or total == 0:
+        yield line
+        return
+    console = Console(stderr=True, no_color=not ctx.color, highlight=False)
+    done: list[str] = []
+    with console.status(f"reading {total} router(s) ...") as spinner:
+
+        def report(name: str, outcome: object) -> None:
+            done.append(name)
+            console.print(
+                f"read {name}: {'failed' if isinstance(outcome, RouterError) else 'ok'}",
+                style=("red" if isinstance(outcome, RouterError) else "dim") if colour else None,
+                markup=False,
+            )
+            spinner.update(f"reading routers: {len(done)}/{total} read ...")
+
+        yield report
 
 
 def build_dashboard(
