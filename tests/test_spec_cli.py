@@ -264,6 +264,19 @@ def test_errors_are_one_line_and_tracebacks_only_with_verbose(example_repo: Path
     assert loud.stderr.splitlines()[-1] == "error: no such customer: nobody"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_on_stdout_is_one_line_not_an_internal_error(example_repo: Path) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [str(ISK), "--repo", str(example_repo), "--as-of", AS_OF, "customers"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert result.returncode == 1
+    assert one_error_line(result.stderr) == "error: No space left on device"
+
+
 # --- routers: progress, exit codes, plan documents ------------------------------------------
 
 
@@ -379,6 +392,9 @@ def test_exit_codes_of_plan_and_apply(tmp_path: Path, fleet: Fleet) -> None:
     assert run(repo, fleet, "apply", "--auto-approve").returncode == 0
     assert run(repo, fleet, "plan", "--detailed-exitcode").returncode == 0
     assert run(repo, fleet, "apply").returncode == 0  # nothing to confirm
+    unwritable = run(repo, fleet, "plan", "--out", str(tmp_path / "missing" / "plan.json"))
+    assert unwritable.returncode == 1
+    assert unwritable.stderr.splitlines()[-1].startswith("error: cannot write the plan to ")
 
     # An unreachable router: exit 1 from plan (even with --detailed-exitcode) and apply;
     # the reachable routers are still applied.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -176,6 +177,17 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except BrokenPipeError:  # `isk ... | head`: the reader has what it wanted
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (no flush error at exit)
+        return 1
+    except OSError as problem:  # a file or stream the system refused: the user's to fix
+        if verbose:
+            traceback.print_exc()
+        reason = problem.strerror or type(problem).__name__
+        where = f"{problem.filename}: " if problem.filename else ""
+        click.echo(f"error: {where}{reason}", err=True)
+        return 1
     except Exception as problem:  # a bug: still one line unless -v
         if verbose or os.environ.get("ISK_DEBUG"):
             traceback.print_exc()

@@ -119,7 +119,11 @@ def plan_command(
     """Show the changes that would make the routers match the repository."""
     plan = make_plan_for(ctx, routers, adopt)
     if out is not None:
-        out.write_text(render_json(plan, saved=True), encoding="utf-8")
+        try:
+            out.write_text(render_json(plan, saved=True), encoding="utf-8")
+        except OSError as problem:
+            reason = problem.strerror or type(problem).__name__
+            raise IskError(f"cannot write the plan to {out}: {reason}") from None
     show_plan(ctx, plan, fmt)
     if out is not None:
         click.echo(f"plan saved to {out}; apply it with: isk apply {out}", err=True)
