@@ -265,6 +265,7 @@ def test_every_command_keeps_passwords_out_of_output_logs_and_files(
     assert isk("pay", "budi-santoso", "150000", "--reference", "BCA 1", "--commit")[0] == 0
     assert isk("history", "budi-santoso")[0] == 0
     assert isk("history", "new-kid", "--format", "json")[0] == 0
+    assert isk("ci", "init", "github")[0] == 0  # names the variables, never their values
 
     # A password rotation: encrypted from stdin, planned as "(changed)", applied, and the
     # live session dropped.
