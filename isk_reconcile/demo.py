@@ -275,7 +275,10 @@ def _drift(
                     reenabled_done = True
                     seed.drift.append(f"{router}: overdue customer {customer_id} is enabled")
                 elif wanted.isolated:
-                    seed.drift.append(f"{router}: isolated customer {customer_id} is online")
+                    seed.drift.append(
+                        f"{router}: isolated customer {customer_id} is online "
+                        "(in the walled garden: left alone)"
+                    )
                 else:
                     seed.drift.append(f"{router}: suspended customer {customer_id} is online")
                 content[ACTIVE].append(session)
