@@ -525,3 +525,46 @@ def test_status_shows_progress_on_a_terminal(tmp_path: Path, fleet: Fleet) -> No
     assert json.loads(out)["format"] == "isk-status/1"  # stdout stays clean
     assert "reading 2 router(s) ..." in err  # the spinner
     assert "read r1: ok" in err and "read r2: ok" in err
+
+
+def on_a_terminal(repo: Path, fleet: Fleet, *args: str) -> tuple[int, str]:
+    """Run isk with stdout and stderr on one pseudo-terminal; returns what it showed."""
+    master, slave = os.openpty()
+    environ = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    environ.update({**fleet.environ, "TERM": "xterm-256color", "COLUMNS": "120"})
+    process = subprocess.Popen(
+        [str(ISK), "--repo", str(repo), "--as-of", AS_OF, *args],
+        stdout=slave,
+        stderr=slave,
+        stdin=subprocess.DEVNULL,
+        env=environ,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return process.wait(timeout=60), b"".join(chunks).decode(errors="replace")
+
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")  # colour, bold, dim
+
+
+@pytest.mark.parametrize("command", [["plan"], ["status"], ["customers"], ["router", "check"]])
+def test_no_color_means_plain_text_on_a_terminal(
+    tmp_path: Path, fleet: Fleet, command: list[str]
+) -> None:
+    repo = isp(tmp_path, fleet, {"budi": customer("Budi"), "siti": customer("Siti", router="r2")})
+    code, shown = on_a_terminal(repo, fleet, *command)
+    assert code == 0, shown
+    assert SGR.search(shown)  # a terminal gets colour by default ...
+    code, plain = on_a_terminal(repo, fleet, "--no-color", *command)
+    assert code == 0, plain
+    assert not SGR.search(plain)  # ... and none at all with --no-color
+    assert "r1" in plain

@@ -25,8 +25,15 @@ from isk_reconcile.routeros.types import LiveState
 
 
 def console(ctx: Context, *, stderr: bool = False) -> Console:
-    """A rich console on stdout/stderr; colour only on a terminal and without --no-color."""
-    return Console(stderr=stderr, no_color=not ctx.color, highlight=False, soft_wrap=True)
+    """A rich console on stdout/stderr; colour only on a terminal and without --no-color
+    (which also drops bold and dim: plain text, like every other command's)."""
+    return Console(
+        stderr=stderr,
+        no_color=not ctx.color,
+        color_system="auto" if ctx.color else None,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @contextmanager

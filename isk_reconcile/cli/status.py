@@ -108,7 +108,12 @@ def _progress(ctx: Context, total: int) -> Iterator[Callable[[str, object], None
     if not sys.stderr.isatty() or total == 0:
         yield line
         return
-    console = Console(stderr=True, no_color=not ctx.color, highlight=False)
+    console = Console(
+        stderr=True,
+        no_color=not ctx.color,
+        color_system="auto" if ctx.color else None,
+        highlight=False,
+    )
     done: list[str] = []
     with console.status(f"reading {total} router(s) ...") as spinner:
 
