@@ -390,3 +390,28 @@ def test_sim_serve_dump_and_verbose_log_hide_passwords(tmp_path: Path) -> None:
     for text in (listening + out, err, written):
         for value in ("simPPPoE-Sekret-1", "7391025", "simAPI-Sekret-2", "simNew-Sekret-3"):
             assert value not in text
+
+
+def test_history_of_a_plaintext_repo_never_shows_a_password(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With secrets.allow_plaintext the password is in git, but isk still never prints it."""
+    from tests.test_desired import customer, write_repo
+
+    monkeypatch.delenv("ISK_REPO", raising=False)
+    repo = write_repo(tmp_path / "isp", {"budi": customer("Budi", password="plainHist-1111")})
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "budi")
+    write_repo(repo, {"budi": customer("Budi", password="plainHist-2222", notes="rotated")})
+    git(repo, "commit", "-q", "-am", "budi: new password")
+    scanner = Scanner()
+    scanner.secret("the first password", "plainHist-1111")
+    scanner.secret("the second password", "plainHist-2222")
+    isk = Isk(repo, scanner, capfd)
+    code, out, _ = isk("history", "budi")
+    assert code == 0 and "pppoe.password: (changed)" in out
+    assert isk("history", "budi", "--format", "json")[0] == 0
+    assert isk("customer", "show", "budi", "--format", "json")[0] == 0
+    assert isk("customers", "--search", "plainHist", "--format", "json")[1].count("budi") == 0
+    assert scanner.leaks() == []
