@@ -51,7 +51,7 @@ def read_live(
 
     state = ctx.state
     routers = [state.routers[name] for name in names]
-    with _progress(ctx, len(routers)) as progress:
+    with reading_routers(ctx, len(routers)) as progress:
         outcomes = on_routers(routers, _read_router, environ, on_result=progress)
     info: dict[str, RouterInfo | RouterError] = {}
     live = {}
@@ -91,7 +91,7 @@ def _drift(
 
 
 @contextmanager
-def _progress(ctx: Context, total: int) -> Iterator[Callable[[str, object], None]]:
+def reading_routers(ctx: Context, total: int) -> Iterator[Callable[[str, object], None]]:
     """One plain line per router read, on stderr (stdout stays clean for json/csv),
     worded like `isk plan`'s; on a terminal also a spinner until every router answered."""
     colour = ctx.color and sys.stderr.isatty()

@@ -250,6 +250,8 @@ def import_command(
     ctx: Context, router_name: str, price_options: tuple[str, ...], commit: bool
 ) -> None:
     """Write state files for what a router already has, marked for adoption."""
+    from isk_reconcile.cli.status import reading_routers
+    from isk_reconcile.errors import RouterError
     from isk_reconcile.importer import import_router
     from isk_reconcile.routeros.client import connect
     from isk_reconcile.secrets import encrypt
@@ -268,9 +270,14 @@ def import_command(
 
     if commit:
         _check_can_commit(ctx.repo)
-    with connect(router, os.environ) as client:
-        live = client.read()
-    click.echo(f"read {router_name}: ok", err=True)  # like plan and status
+    with reading_routers(ctx, 1) as progress:  # like plan and status
+        try:
+            with connect(router, os.environ) as client:
+                live = client.read()
+        except RouterError as problem:
+            progress(router_name, problem)
+            raise
+        progress(router_name, live)
     result = import_router(state, live, ctx.as_of, protect, _prices(price_options))
     for reason in result.skipped:
         click.echo(f"skipped {reason}", err=True)
