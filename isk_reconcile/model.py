@@ -7,13 +7,16 @@ are lax (a YAML list becomes a tuple).
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,12 +24,14 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from isk_reconcile.errors import Loc
+from isk_reconcile.routeros.normalize import parse_rate_limit
 
 T = TypeVar("T")
 
@@ -39,20 +44,26 @@ PositiveMoney = Annotated[StrictInt, Field(gt=0)]
 Text = StrictStr
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# RouterOS rate-limit: rx[/tx] [rx-burst[/tx-burst] [rx-threshold[/tx-threshold]
-# [rx-time[/tx-time] [priority] [rx-min[/tx-min]]]]], rates in bits/s with k/M/G.
-_RATE = r"\d+(?:\.\d+)?[kKmMgG]?"
-_TIME = r"\d+[smhd]?"
-
-
-def _pair(unit: str) -> str:
-    return rf"{unit}(?:/{unit})?"
-
-
-RATE_LIMIT = re.compile(
-    rf"^{_pair(_RATE)}(?: {_pair(_RATE)}(?: {_pair(_RATE)}(?: {_pair(_TIME)}"
-    rf"(?: [1-8](?: {_pair(_RATE)})?)?)?)?)?$"
-)
+# The services a /ppp/secret accepts (ROUTEROS.md); anything else fails on the router.
+PppService = Literal["any", "async", "l2tp", "ovpn", "pppoe", "pptp", "sstp"]
+# The ownership marker opens every managed comment as "<prefix>:"; a ':' or a space inside
+# it would make comments unparseable, an empty one would claim every entry.
+COMMENT_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+# `routeros:` passthrough keys are /ppp/profile property names as RouterOS spells them.
+ROUTEROS_KEY = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+# /ppp/profile properties isk manages from their own fields: a passthrough copy would fight
+# them (two values for one property, a plan that never converges). Key -> the field to use.
+CORE_PROFILE_KEYS = {
+    "name": "the file name",
+    "rate-limit": "rate_limit",
+    "local-address": "local_address",
+    "remote-address": "remote_address",
+    "dns-server": "dns_server",
+    "only-one": "only_one",
+    "address-list": "address_list",
+    "parent-queue": "parent_queue",
+    "comment": "description",
+}
 USERNAME = re.compile(r"^[!-~]{1,64}$")  # printable ASCII, no spaces: RouterOS names are ASCII
 
 
@@ -183,6 +194,32 @@ class Settings(Frozen):
     secrets: SecretsSettings = SecretsSettings()
     comment_prefix: StrictStr = "isk"
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        # "today" is computed in this zone; an unknown one would crash every command.
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            pass
+        else:
+            return value
+        close = difflib.get_close_matches(value, sorted(available_timezones()), n=1)
+        raise rule_error(
+            f"unknown time zone '{value}'",
+            hint=f"did you mean {close[0]}?" if close else "an IANA zone such as Asia/Jakarta",
+        )
+
+    @field_validator("comment_prefix")
+    @classmethod
+    def _prefix_token(cls, value: str) -> str:
+        if not COMMENT_PREFIX.match(value):
+            raise rule_error(
+                f"comment_prefix '{value}' must match {COMMENT_PREFIX.pattern}",
+                hint="a short word without ':' or spaces, e.g. isk: comments are '<prefix>:...'",
+            )
+        return value
+
 
 # --- routers ----------------------------------------------------------------------------
 
@@ -230,6 +267,26 @@ class Router(Frozen):
 # --- profiles (packages) ------------------------------------------------------------------
 
 
+def _routeros_key(value: str) -> str:
+    if value in CORE_PROFILE_KEYS:
+        raise rule_error(
+            f"'{value}' is managed by isk, not a passthrough key",
+            hint=f"use {CORE_PROFILE_KEYS[value]} instead"
+            if value not in ("name", "comment")
+            else f"it comes from {CORE_PROFILE_KEYS[value]}; remove it here",
+        )
+    if not ROUTEROS_KEY.match(value):
+        spelled = value.strip().lower().replace("_", "-").replace(" ", "-")
+        hint = "RouterOS property names are lower-case words joined by '-'"
+        if spelled != value and ROUTEROS_KEY.match(spelled):
+            hint += f": {spelled}"
+        raise rule_error(f"'{value}' is not a RouterOS /ppp/profile property name", hint=hint)
+    return value
+
+
+RouterosKey = Annotated[StrictStr, AfterValidator(_routeros_key)]
+
+
 class Profile(Frozen):
     name: StrictStr
     description: StrictStr = ""
@@ -242,7 +299,7 @@ class Profile(Frozen):
     address_list: StrictStr | None = None
     parent_queue: StrictStr | None = None
     routers: tuple[StrictStr, ...] | None = None  # None: pushed to every router
-    routeros: Mapping[StrictStr, StrictStr] = Field(default_factory=dict)
+    routeros: Mapping[RouterosKey, StrictStr] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -257,11 +314,15 @@ class Profile(Frozen):
     @field_validator("rate_limit")
     @classmethod
     def _rate_limit_syntax(cls, value: str | None) -> str | None:
-        if value is not None and value != "" and not RATE_LIMIT.match(value):
-            raise rule_error(
-                f"'{value}' is not a RouterOS rate-limit",
-                hint="e.g. 10M/10M, or 10M/10M 20M/20M 8M/8M 16/16 8 5M/5M",
-            )
+        # The reconciler's own parser: what validates here is what it can compare later.
+        if value is not None and value != "":
+            try:
+                parse_rate_limit(value)
+            except ValueError as problem:
+                raise rule_error(
+                    f"'{value}' is not a RouterOS rate-limit: {problem}",
+                    hint="e.g. 10M/10M, or 10M/10M 20M/20M 8M/8M 16/16 8 5M/5M",
+                ) from None
         return value
 
     def on_router(self, router: str) -> bool:
@@ -279,7 +340,7 @@ CustomerStatus = Literal["active", "suspended", "free", "terminated"]
 class Pppoe(Frozen):
     username: StrictStr | None = None  # None: the customer id
     password: StrictStr | None = None  # "age:<base64>" (or plaintext when allowed)
-    service: StrictStr = "pppoe"
+    service: PppService = "pppoe"
     remote_address: StrictStr | None = None
     caller_id: StrictStr | None = None
 
@@ -304,7 +365,7 @@ class Customer(Frozen):
     profile: Dated[StrictStr]
     price: Dated[Money] | None = None
     status: CustomerStatus = "active"
-    end: IsoDate | None = None
+    end: IsoDate | None = Field(default=None, validate_default=True)
     suspend_reason: StrictStr = ""
     pppoe: Pppoe = Pppoe()
     protect: StrictBool = False
@@ -321,22 +382,44 @@ class Customer(Frozen):
             )
         return value
 
-    @model_validator(mode="after")
-    def _dates_consistent(self) -> Customer:
-        if self.status == "terminated" and self.end is None:
+    # The rules between fields are field validators (run in field order, seeing the fields
+    # before them that validated), not one model validator: that would only run when every
+    # field is valid, hiding these errors behind any other mistake in the file.
+    @field_validator("profile")
+    @classmethod
+    def _profile_from_start(cls, value: Dated[str], info: ValidationInfo) -> Dated[str]:
+        start = info.data.get("start")
+        first = value.changes[0].from_
+        if start is not None and first != start:
             raise rule_error(
-                "a terminated customer needs an end date", ("end",), "add end: YYYY-MM-DD"
+                f"the first profile entry starts on {first}, not on start {start}",
+                ("changes", 0, "from"),
+                f"make it from: {start}",
             )
-        if self.end is not None and self.end < self.start:
-            raise rule_error(f"end {self.end} is before start {self.start}", ("end",))
-        first = self.profile.changes[0].from_
-        if first != self.start:
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _end_matches_status(cls, value: date | None, info: ValidationInfo) -> date | None:
+        status, start = info.data.get("status"), info.data.get("start")
+        if value is None:
+            if status == "terminated":
+                raise rule_error(
+                    "a terminated customer needs an end date", (), "add end: YYYY-MM-DD"
+                )
+            return value
+        if status is not None and status != "terminated":
+            # Billing and the reconciler ignore `end` unless terminated: refuse it rather
+            # than let an operator believe the service stops that day.
             raise rule_error(
-                f"the first profile entry starts on {first}, not on start {self.start}",
-                ("profile", "changes", 0, "from"),
-                f"make it from: {self.start}",
+                f"end is only for terminated customers (status is {status})",
+                (),
+                "to stop the service, set status: terminated (a future end schedules it); "
+                "else remove end",
             )
-        return self
+        if start is not None and value < start:
+            raise rule_error(f"end {value} is before start {start}")
+        return value
 
     @property
     def username(self) -> str:

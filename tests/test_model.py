@@ -8,14 +8,15 @@ import pytest
 from pydantic import ValidationError
 
 from isk_reconcile.model import (
-    RATE_LIMIT,
     Customer,
     Dated,
     LedgerEntry,
     Profile,
     Router,
+    Settings,
     SuspendSettings,
 )
+from isk_reconcile.routeros.normalize import parse_rate_limit
 
 
 def dated(*pairs: tuple[str, object]) -> dict:
@@ -104,12 +105,13 @@ def test_ledger_method_rules() -> None:
     ["10M/10M", "512k", "10M/10M 20M/20M 8M/8M 16/16 8 5M/5M", "1.5M/2M", "10M/10M 20M/20M"],
 )
 def test_rate_limit_accepted(text: str) -> None:
-    assert RATE_LIMIT.match(text)
+    assert parse_rate_limit(text)  # the reconciler's parser is the validator: one, not two
     assert Profile.model_validate({"name": "p", "rate_limit": text}).rate_limit == text
 
 
 @pytest.mark.parametrize(
-    "text", ["10 Mbps", "10M/10M/10M", "fast", "10M/10M 20M/20M 8M/8M 16/16 9"]
+    "text",
+    ["10 Mbps", "10M/10M/10M", "fast", "10M/10M 20M/20M 8M/8M 16/16 9", "1.5/1.5", "0.5/1M"],
 )
 def test_rate_limit_refused(text: str) -> None:
     assert rule_errors(Profile, {"name": "p", "rate_limit": text})[0][0] == ("rate_limit",)
@@ -138,3 +140,58 @@ def test_isolate_needs_a_profile() -> None:
     errors = rule_errors(SuspendSettings, {"mode": "isolate", "isolate_profile": None})
     assert errors[0][0] == ("isolate_profile",)
     assert SuspendSettings.model_validate({"mode": "disable", "isolate_profile": None})
+
+
+def test_unknown_time_zone_suggests_the_closest() -> None:
+    with pytest.raises(ValidationError) as failed:
+        Settings.model_validate({"timezone": "Asia/Jakarata"})
+    (error,) = failed.value.errors()
+    assert error["loc"] == ("timezone",) and "unknown time zone 'Asia/Jakarata'" in error["msg"]
+    assert error["ctx"]["hint"] == "did you mean Asia/Jakarta?"
+    assert rule_errors(Settings, {"timezone": "../../etc/passwd"})[0][0] == ("timezone",)
+    assert Settings.model_validate({"timezone": "UTC"}).timezone == "UTC"
+
+
+@pytest.mark.parametrize("prefix", ["", "isk:", "my isp", "-isk", "x" * 17])
+def test_comment_prefix_must_be_a_short_token(prefix: str) -> None:
+    assert rule_errors(Settings, {"comment_prefix": prefix})[0][0] == ("comment_prefix",)
+
+
+def test_comment_prefix_accepted() -> None:
+    assert Settings.model_validate({"comment_prefix": "isk_net-2"}).comment_prefix == "isk_net-2"
+
+
+def test_pppoe_service_is_one_routeros_accepts() -> None:
+    assert Customer.model_validate(customer(pppoe={"service": "any"})).pppoe.service == "any"
+    errors = rule_errors(Customer, customer(pppoe={"service": "pppoa"}))
+    assert errors[0][0] == ("pppoe", "service") and "'sstp'" in errors[0][1]
+
+
+def test_routeros_passthrough_keys_are_property_names_not_core_fields() -> None:
+    keys = {"change-tcp-mss": "yes", "rate-limit": "1M/1M", "change_tcp_mss": "yes", "On-Up": "x"}
+    errors = rule_errors(Profile, {"name": "p", "routeros": keys})
+    assert [loc for loc, _ in errors] == [
+        ("routeros", "rate-limit", "[key]"),
+        ("routeros", "change_tcp_mss", "[key]"),
+        ("routeros", "On-Up", "[key]"),
+    ]
+    assert "managed by isk" in errors[0][1] and "property name" in errors[1][1]
+    ok = Profile.model_validate({"name": "p", "routeros": {"on-up": ":log info up"}})
+    assert dict(ok.routeros) == {"on-up": ":log info up"}
+
+
+def test_end_is_only_for_terminated_customers() -> None:
+    errors = rule_errors(Customer, customer(end=date(2026, 12, 31)))
+    assert errors == [(("end",), "end is only for terminated customers (status is active)")]
+    terminated = customer(status="terminated", end=date(2027, 1, 1))
+    assert Customer.model_validate(terminated).end == date(2027, 1, 1)  # scheduled ending
+
+
+def test_rules_between_fields_are_checked_even_when_another_field_fails() -> None:
+    data = customer(
+        phone=81234567890,
+        status="terminated",
+        profile=dated(("2026-01-16", "home-10m")),
+    )
+    locs = [loc for loc, _ in rule_errors(Customer, data)]
+    assert locs == [("phone",), ("profile", "changes", 0, "from"), ("end",)]
