@@ -42,6 +42,10 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
     _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
 _MAP, _SEQ = _TAG + "map", _TAG + "seq"
+# A plain (unquoted, untagged) scalar that resolved to text: only these can be YAML typing
+# traps. Quoted text and an explicit `!!str` (the documented YAML way to force text) are
+# plain _STR and are never flagged.
+_PLAIN_STR = "isk:plain-str"
 # Plain scalars that PyYAML (YAML 1.1) keeps as text but YAML 1.2 tools (editors, yq,
 # CI linters) read as numbers: 0812... (8 and 9 are not octal digits), 1e3 (1.1 floats
 # need a dot), 0o17 (1.2 octal).
@@ -199,6 +203,8 @@ class _Loader(CParser, yaml.resolver.Resolver):
             tag = self._memo.get(value)
             if tag is None:
                 tag = yaml.resolver.Resolver.resolve(self, kind, value, implicit)
+                if tag == _STR:
+                    tag = _PLAIN_STR
                 if len(self._memo) > 200_000:
                     self._memo.clear()
                 self._memo[value] = tag
@@ -283,11 +289,11 @@ class _Builder:
         self._seen.add(id(node))
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                self.error(path, f"unsupported YAML tag {node.tag}", position=position)
+                self.error(path, f"unsupported YAML tag {_shown_tag(node.tag)}", position=position)
                 return None
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
         if node.tag != _MAP:
-            self.error(path, f"unsupported YAML tag {node.tag}", position=position)
+            self.error(path, f"unsupported YAML tag {_shown_tag(node.tag)}", position=position)
             return None
         return self._mapping(node, path)
 
@@ -296,7 +302,7 @@ class _Builder:
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_position = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (_STR, _PLAIN_STR):
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
                 kind = describe_tag(key_node.tag)
                 self.error(
@@ -324,9 +330,9 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath, position: tuple[int, int]) -> Any:
         tag = node.tag
         if tag == _STR:
-            if not node.style and (
-                _LEADING_ZERO.match(node.value) or _NUMBER_IN_YAML_12.match(node.value)
-            ):
+            return node.value
+        if tag == _PLAIN_STR:
+            if _LEADING_ZERO.match(node.value) or _NUMBER_IN_YAML_12.match(node.value):
                 shown = "(hidden)" if is_secret_path(path) else node.value
                 lost = " (the leading 0 would be lost)" if _LEADING_ZERO.match(node.value) else ""
                 self.error(
@@ -349,11 +355,16 @@ class _Builder:
             return _SCALARS.construct_yaml_timestamp(node)
         self.error(
             path,
-            f"unsupported YAML tag {tag}",
-            "only plain YAML values are allowed",
+            f"unsupported YAML tag {_shown_tag(tag)}",
+            "only plain YAML values are allowed; to force text, quote it or write !!str",
             position=position,
         )
         return None
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as it is written in the file: !!str, not tag:yaml.org,2002:str."""
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
 def is_secret_path(path: YamlPath) -> bool:

@@ -116,3 +116,21 @@ def test_numbers_in_yaml_12_are_flagged() -> None:
 def test_tabs_get_a_hint() -> None:
     source = parse_yaml(b"a:\n\tb: 1\n", "f.yaml")
     assert source.errors[0].hint == "indent with spaces: YAML does not allow tabs"
+
+
+def test_explicit_str_tag_forces_text_without_a_trap() -> None:
+    # `!!str` is the standard YAML way to force text: no "quote it" for it.
+    source = parse_yaml(b"username: !!str 0123\nphone: !!str 0812\nn: !!str 1e3\n", "f.yaml")
+    assert source.data == {"username": "0123", "phone": "0812", "n": "1e3"}
+    assert source.errors == ()
+    tagged_key = parse_yaml(b"!!str 1: x\n", "f.yaml")
+    assert tagged_key.data == {"1": "x"} and tagged_key.errors == ()
+
+
+def test_unsupported_tags_are_shown_as_written() -> None:
+    source = parse_yaml(b"a: !!str [x]\nb: !custom y\n", "f.yaml")
+    assert [str(e) for e in source.errors] == [
+        "f.yaml:1:4: a: unsupported YAML tag !!str",
+        "f.yaml:2:4: b: unsupported YAML tag !custom "
+        "(only plain YAML values are allowed; to force text, quote it or write !!str)",
+    ]
