@@ -277,6 +277,20 @@ def test_a_full_disk_on_stdout_is_one_line_not_an_internal_error(example_repo: P
     assert one_error_line(result.stderr) == "error: No space left on device"
 
 
+def test_an_unexpected_exception_is_reported_where_it_happened_in_our_code() -> None:
+    """The one-line "internal error" names our own frame, not the library's, and never
+    the exception's text (which could carry a secret)."""
+    from isk_reconcile.cli.context import bug_location
+    from isk_reconcile.routeros.client import split_word
+
+    with pytest.raises(AttributeError) as ours:
+        split_word(None)  # type: ignore[arg-type]
+    assert re.fullmatch(r"isk_reconcile/routeros/client\.py:\d+", bug_location(ours.value))
+    with pytest.raises(ValueError) as theirs:
+        json.loads("{")
+    assert re.fullmatch(r"decoder\.py:\d+", bug_location(theirs.value))
+
+
 # --- routers: progress, exit codes, plan documents ------------------------------------------
 
 

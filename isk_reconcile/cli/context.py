@@ -142,6 +142,18 @@ ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATE = IsoDate()
 
 
+def bug_location(problem: BaseException) -> str:
+    """`file.py:line` of the deepest frame in our own package (a library's frame says
+    little), for the one-line report of an unexpected exception."""
+    frames = traceback.extract_tb(problem.__traceback__)
+    package = Path(__file__).resolve().parent.parent
+    ours = [frame for frame in frames if Path(frame.filename).resolve().is_relative_to(package)]
+    if not ours:
+        return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}"
+    path = Path(ours[-1].filename).resolve().relative_to(package.parent)
+    return f"{path.as_posix()}:{ours[-1].lineno}"
+
+
 def run_cli(group: click.Group, argv: list[str] | None) -> int:
     """Run the click group; expected errors become one stderr line each and exit 1."""
     verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
@@ -192,8 +204,7 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
         if verbose or os.environ.get("ISK_DEBUG"):
             traceback.print_exc()
         # The message itself is left out: a bug's exception text could carry a secret.
-        frame = traceback.extract_tb(problem.__traceback__)[-1]
-        where = f"{Path(frame.filename).name}:{frame.lineno}"
+        where = bug_location(problem)
         click.echo(
             f"error: internal error {type(problem).__name__} at {where} (run with -v for details)",
             err=True,
