@@ -274,6 +274,9 @@ def test_every_command_keeps_passwords_out_of_output_logs_and_files(
     set_password(isp, "budi-santoso", out.strip())
     code, out, _ = isk("plan", "--format", "json")
     assert '"(changed)"' in out
+    assert "password: (changed)" in isk("plan")[1]
+    assert "password: (changed)" in isk("plan", "--format", "markdown")[1]
+    assert isk("plan", "--out", str(out_dir / "rotation.json"))[0] == 0
     # The router refuses the write, then drops the connection: both reported, then the
     # third apply converges.
     core = fleet["core-kudus"]
