@@ -395,26 +395,48 @@ def test_sim_serve_dump_and_verbose_log_hide_passwords(tmp_path: Path) -> None:
             assert value not in text
 
 
-def test_history_of_a_plaintext_repo_never_shows_a_password(
+def test_a_plaintext_repo_never_shows_a_password_in_history_or_plan_files(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With secrets.allow_plaintext the password is in git, but isk still never prints it."""
+    """With secrets.allow_plaintext the password is in git, but isk still never prints it,
+    nor copies it into a saved plan (CI keeps those as artifacts)."""
     from tests.test_desired import customer, write_repo
 
     monkeypatch.delenv("ISK_REPO", raising=False)
-    repo = write_repo(tmp_path / "isp", {"budi": customer("Budi", password="plainHist-1111")})
+    monkeypatch.setenv("ISK_TEST_R1_PASSWORD", "apiPlain-Sekret-1")
+    router = SimulatedRouter(identity="r1", users={API_USER: "apiPlain-Sekret-1"}).start()
+    routers = {
+        "r1": {"host": "127.0.0.1", "port": router.port, "username": API_USER,
+               "password_env": "ISK_TEST_R1_PASSWORD"},
+    }  # fmt: skip
+    repo = write_repo(
+        tmp_path / "isp", {"budi": customer("Budi", password="plainHist-1111")}, routers=routers
+    )
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "budi")
-    write_repo(repo, {"budi": customer("Budi", password="plainHist-2222", notes="rotated")})
+    write_repo(
+        repo,
+        {"budi": customer("Budi", password="plainHist-2222", notes="rotated")},
+        routers=routers,
+    )
     git(repo, "commit", "-q", "-am", "budi: new password")
     scanner = Scanner()
     scanner.secret("the first password", "plainHist-1111")
     scanner.secret("the second password", "plainHist-2222")
+    scanner.secret("the API password", "apiPlain-Sekret-1")
     isk = Isk(repo, scanner, capfd)
     code, out, _ = isk("history", "budi")
     assert code == 0 and "pppoe.password: (changed)" in out
     assert isk("history", "budi", "--format", "json")[0] == 0
     assert isk("customer", "show", "budi", "--format", "json")[0] == 0
     assert isk("customers", "--search", "plainHist", "--format", "json")[1].count("budi") == 0
+    try:
+        saved = tmp_path / "plan.json"
+        assert isk("-v", "plan", "--out", str(saved))[0] == 0
+        assert isk("-v", "apply", str(saved), "--auto-approve")[0] == 0
+        assert router.items(SECRET)[0]["password"] == "plainHist-2222"
+    finally:
+        router.stop()
+    scanner.add_file("plan.json", saved)
     assert scanner.leaks() == []
