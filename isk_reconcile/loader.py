@@ -12,19 +12,22 @@ import difflib
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, StrictStr, TypeAdapter, ValidationError
 
 from isk_reconcile import secrets
 from isk_reconcile.collector import collector_paused
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
 from isk_reconcile.model import (
     Customer,
+    CustomerStatus,
+    Dated,
     LedgerEntry,
+    Money,
     Profile,
     Router,
     Settings,
@@ -105,6 +108,8 @@ class _Loading:
         self.errors: list[ConfigError] = []
         self.warnings: list[ConfigError] = []
         self.locations: dict[tuple[str, str], Loc] = {}
+        # Customers whose file failed the model: (raw mapping, file).
+        self.failed: dict[str, tuple[dict[str, Any], SourceFile]] = {}
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -157,8 +162,13 @@ class _Loading:
         try:
             return model.model_validate(raw)
         except ValidationError as failure:
+            # A value the YAML reader already refused (an unsupported tag) is None here:
+            # its one error is the reader's, not a second "is empty".
+            refused = {error.loc for error in placed.source.errors}
             for detail in failure.errors(include_url=False):
-                self.errors.append(_located(detail, model, raw, placed, translate))
+                located = _located(detail, model, raw, placed, translate)
+                if located.loc not in refused:
+                    self.errors.append(located)
             return None
 
     def yaml_files(self, directory: str, *, recursive: bool) -> list[str]:
@@ -336,6 +346,8 @@ class _Loading:
             )
             if customer is not None:
                 customers[customer_id] = (customer, placed)
+            else:  # still checked across files, on what is readable (check_customers)
+                self.failed[customer_id] = (raw, source)
         # Ids are lower-case by their pattern, so two ids cannot differ only in case.
         return customers
 
@@ -468,63 +480,126 @@ class _Loading:
         routers: dict[str, tuple[Router, _Placed]],
         profiles: dict[str, tuple[Profile, _Placed]],
     ) -> None:
-        usernames: dict[tuple[str, str], tuple[Customer, SourceFile]] = {}
-        for customer, placed in customers.values():
-            source = placed.source
-            raw = source.data
-            if customer.router not in routers and not self.written("router", customer.router):
+        """References, prices, username uniqueness and passwords of every customer.
+
+        A customer whose file failed its model is checked too, on what is still readable
+        of it (`_salvage`), so one pass shows every independent error.
+        """
+        everyone = [(_facts_of(customer), placed.source) for customer, placed in customers.values()]
+        everyone += [(_salvage(cid, raw), source) for cid, (raw, source) in self.failed.items()]
+        everyone.sort(key=lambda item: item[1].path)
+        usernames: dict[tuple[str, str], tuple[_CustomerFacts, SourceFile]] = {}
+        for facts, source in everyone:
+            router = facts.router
+            if router is not None and router not in routers and not self.written("router", router):
                 self.error(
                     source,
                     ("router",),
-                    f"unknown router '{customer.router}'",
-                    _did_you_mean(customer.router, routers),
+                    f"unknown router '{router}'",
+                    _did_you_mean(router, routers),
                 )
-            dated_list = isinstance(raw.get("profile"), list)
-            for index, change in enumerate(customer.profile.changes):
-                path: YamlPath = ("profile", index, "value") if dated_list else ("profile",)
-                name = change.value
-                if name not in profiles:
-                    if not self.written("profile", name):
-                        hint = _did_you_mean(name, profiles)
-                        self.error(source, path, f"unknown profile '{name}'", hint)
-                    continue
-                profile = profiles[name][0]
-                if profile.price is None and customer.status != "free" and customer.price is None:
-                    self.error(
-                        source,
-                        path,
-                        f"profile '{name}' has no price and is not sellable",
-                        "choose a package with a price, or give the customer a price",
+            if facts.profile is not None:
+                self.check_customer_profiles(facts, source, routers, profiles)
+            if router is not None and facts.username is not None:
+                key = (router, facts.username)
+                if key in usernames:
+                    other, other_source = usernames[key]
+                    self.errors.append(
+                        ConfigError(
+                            _username_loc(facts, source),
+                            "pppoe.username",
+                            f"PPPoE username '{facts.username}' on router '{router}' "
+                            f"is also used by customer '{other.id}' "
+                            f"({_username_loc(other, other_source)})",
+                            "usernames must be unique per router",
+                        )
                     )
-                if customer.router in routers and not profile.on_router(customer.router):
-                    self.error(
-                        source,
-                        path,
-                        f"profile '{name}' is not pushed to router '{customer.router}'",
-                        f"add {customer.router} to the profile's routers",
-                    )
-            key = (customer.router, customer.username)
-            if key in usernames:
-                other, other_source = usernames[key]
-                self.errors.append(
-                    ConfigError(
-                        _username_loc(customer, source),
-                        "pppoe.username",
-                        f"PPPoE username '{customer.username}' on router '{customer.router}' "
-                        f"is also used by customer '{other.id}' "
-                        f"({_username_loc(other, other_source)})",
-                        "usernames must be unique per router",
-                    )
-                )
-            else:
-                usernames[key] = (customer, source)
-            self.check_password(settings, customer, source)
+                else:
+                    usernames[key] = (facts, source)
+            if facts.password_known:
+                self.check_password(settings, facts.password, facts.adopt, source)
 
-    def check_password(self, settings: Settings, customer: Customer, source: SourceFile) -> None:
-        password = customer.pppoe.password
+    def check_customer_profiles(
+        self,
+        facts: _CustomerFacts,
+        source: SourceFile,
+        routers: dict[str, tuple[Router, _Placed]],
+        profiles: dict[str, tuple[Profile, _Placed]],
+    ) -> None:
+        """Every profile the customer ever has exists, is pushed to its router and is priced.
+
+        Priced means billing finds an amount on every day the customer uses the profile:
+        the customer's own price or the profile's, whichever starts first, must start on or
+        before the day the customer takes the profile (SPEC §3: the amount is the own price
+        if set on that day, else the profile's). A free customer is never billed; days
+        after a terminated customer's end are never billed.
+        """
+        assert facts.profile is not None
+        changes = facts.profile.changes
+        dated_list = isinstance(source.data.get("profile"), list)
+        last_day = facts.end if facts.status == "terminated" else None
+        for index, change in enumerate(changes):
+            path: YamlPath = ("profile", index, "value") if dated_list else ("profile",)
+            name = change.value
+            if name not in profiles:
+                if not self.written("profile", name):
+                    hint = _did_you_mean(name, profiles)
+                    self.error(source, path, f"unknown profile '{name}'", hint)
+                continue
+            profile = profiles[name][0]
+            if facts.router in routers and not profile.on_router(facts.router):
+                self.error(
+                    source,
+                    path,
+                    f"profile '{name}' is not pushed to router '{facts.router}'",
+                    f"add {facts.router} to the profile's routers",
+                )
+            if facts.status in (None, "free") or not facts.price_known:
+                continue  # never billed, or its status or own price already failed
+            own = facts.price.changes[0].from_ if facts.price is not None else None
+            package = profile.price.changes[0].from_ if profile.price is not None else None
+            if own is None and package is None:
+                self.error(
+                    source,
+                    path,
+                    f"profile '{name}' has no price and is not sellable",
+                    "choose a package with a price, or give the customer a price",
+                )
+                continue
+            taken = change.from_ if facts.start is None else max(change.from_, facts.start)
+            until = changes[index + 1].from_ if index + 1 < len(changes) else None
+            if last_day is not None and (until is None or until > last_day):
+                until = last_day + timedelta(days=1)
+            if facts.start is None or (until is not None and until <= taken):
+                continue  # start unknown (its own error says why), or never used
+            covered = min(day for day in (own, package) if day is not None)
+            if covered <= taken:
+                continue
+            if package is not None:
+                message = (
+                    f"no price on {taken}, when the customer takes profile '{name}': "
+                    f"the profile is priced only from {package}"
+                )
+                if own is not None:
+                    message += f" and the customer's own price from {own}"
+                hint = (
+                    f"date the first price of {PROFILES_DIR}/{name}.yaml on or before {taken}, "
+                    f"or give the customer a price from {taken}"
+                )
+            else:  # an unsellable profile: the customer's own (dated) price starts too late
+                message = (
+                    f"no price on {taken}: profile '{name}' has no price and the customer's "
+                    f"own price starts only on {own}"
+                )
+                path, hint = ("price", 0, "from"), f"make it from: {taken}"
+            self.error(source, path, message, hint)
+
+    def check_password(
+        self, settings: Settings, password: str | None, adopt: bool, source: SourceFile
+    ) -> None:
         path: YamlPath = ("pppoe", "password")
         if password is None:
-            if not customer.adopt:
+            if not adopt:
                 self.error(
                     source,
                     path,
@@ -566,11 +641,106 @@ class _Loading:
 # --- turning pydantic errors into located ConfigErrors -------------------------------------
 
 
-def _username_loc(customer: Customer, source: SourceFile) -> Loc:
+def _username_loc(facts: _CustomerFacts, source: SourceFile) -> Loc:
     # Positions are re-read from the file, so only ask for them when reporting.
-    if customer.pppoe.username:
+    if facts.username_written:
         return source.loc(("pppoe", "username"))
     return Loc(source.path, 1, 1)
+
+
+@dataclass(frozen=True)
+class _CustomerFacts:
+    """What the checks across files need from one customer: from its model, or salvaged
+    from a file that failed it (then None means unreadable: that check is skipped)."""
+
+    id: str
+    router: str | None
+    status: str | None
+    start: date | None
+    end: date | None
+    profile: Dated[str] | None
+    price: Dated[int] | None
+    price_known: bool  # False: the own price is unreadable (no price checks)
+    username: str | None
+    username_written: bool
+    password: str | None
+    password_known: bool  # False: the password or adopt is unreadable (not checked)
+    adopt: bool
+
+
+def _facts_of(customer: Customer) -> _CustomerFacts:
+    return _CustomerFacts(
+        id=customer.id,
+        router=customer.router,
+        status=customer.status,
+        start=customer.start,
+        end=customer.end,
+        profile=customer.profile,
+        price=customer.price,
+        price_known=True,
+        username=customer.username,
+        username_written=bool(customer.pppoe.username),
+        password=customer.pppoe.password,
+        password_known=True,
+        adopt=customer.adopt,
+    )
+
+
+_DATED_NAME: TypeAdapter[Dated[str]] = TypeAdapter(Dated[StrictStr])
+_DATED_MONEY: TypeAdapter[Dated[int]] = TypeAdapter(Dated[Money])
+_STATUSES = frozenset(typing.get_args(CustomerStatus))
+
+
+def _salvage(customer_id: str, raw: dict[str, Any]) -> _CustomerFacts:
+    """The readable parts of a customer mapping that failed validation (profile and price
+    already wrapped by `_dated`): each is checked alone, an unreadable one is None."""
+
+    def readable(adapter: TypeAdapter[Any], value: Any) -> tuple[Any, bool]:
+        try:
+            return adapter.validate_python(value), True
+        except ValidationError:
+            return None, False
+
+    def day(key: str) -> date | None:
+        try:
+            return _iso_date(raw[key]) if raw.get(key) is not None else None
+        except ValueError:  # PydanticCustomError: the model's own error says why
+            return None
+
+    status = raw.get("status", "active")
+    profile = readable(_DATED_NAME, raw["profile"])[0] if raw.get("profile") is not None else None
+    price, price_known = (None, True)
+    if raw.get("price") is not None:
+        price, price_known = readable(_DATED_MONEY, raw["price"])
+    pppoe = raw.get("pppoe", {})
+    username, username_written, password, password_known = None, False, None, False
+    if isinstance(pppoe, dict):
+        written = pppoe.get("username")
+        if written is None:
+            username = customer_id
+        elif isinstance(written, str):
+            username, username_written = written, True
+        password = pppoe.get("password")
+        password_known = password is None or isinstance(password, str)
+    adopt = raw.get("adopt", False)
+    if not isinstance(adopt, bool):
+        adopt, password_known = False, password_known and password is not None
+    router = raw.get("router")
+    return _CustomerFacts(
+        id=customer_id,
+        router=router if isinstance(router, str) else None,
+        status=status if isinstance(status, str) and status in _STATUSES else None,
+        start=day("start"),
+        end=day("end"),
+        profile=profile,
+        price=price,
+        price_known=price_known,
+        username=username,
+        username_written=username_written,
+        password=password if isinstance(password, str) else None,
+        password_known=password_known,
+        adopt=adopt,
+    )
 
 
 def _dated(value: Any, default_from: date) -> dict[str, Any]:
@@ -630,7 +800,11 @@ def _located(
     if kind == "isk_rule":
         model_loc = model_loc + tuple(context.get("at", ()))
         hint = context.get("hint", "")
+    key_error = model_loc[-1:] == ("[key]",)  # pydantic's loc for a bad mapping key
+    if key_error:
+        model_loc = model_loc[:-1]
     path, at_key = translate(model_loc) if translate else (model_loc, False)
+    at_key = at_key or key_error
     full: YamlPath = (*placed.path, *path)
     source = placed.source
     field = _field_name(placed.label, path)

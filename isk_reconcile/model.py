@@ -216,7 +216,7 @@ class Settings(Frozen):
         if not COMMENT_PREFIX.match(value):
             raise rule_error(
                 f"comment_prefix '{value}' must match {COMMENT_PREFIX.pattern}",
-                hint="a short word without ':' or spaces, e.g. isk: comments are '<prefix>:...'",
+                hint="a short word without ':' or spaces, such as isk (comments read 'isk:...')",
             )
         return value
 
@@ -320,8 +320,10 @@ class Profile(Frozen):
                 parse_rate_limit(value)
             except ValueError as problem:
                 raise rule_error(
-                    f"'{value}' is not a RouterOS rate-limit: {problem}",
-                    hint="e.g. 10M/10M, or 10M/10M 20M/20M 8M/8M 16/16 8 5M/5M",
+                    f"'{value}' is not a RouterOS rate-limit",
+                    hint=f"{problem}; e.g. 10M/10M, or 10M/10M 20M/20M 8M/8M 16/16 8 5M/5M"
+                    if "not a number" not in str(problem)
+                    else "e.g. 10M/10M, or 10M/10M 20M/20M 8M/8M 16/16 8 5M/5M",
                 ) from None
         return value
 
