@@ -268,3 +268,170 @@ def test_state_is_read_only(repo: Path) -> None:
         state.locations[("customer", "x")] = state.loc("customer", "budi")  # type: ignore[index]
     with pytest.raises(ValidationError, match="frozen"):
         state.customers["budi"].name = "changed"
+
+
+# --- review fixes: prices billing can find, time zones, all errors at once ----------------
+
+
+def test_a_profile_priced_only_after_the_customer_takes_it_is_an_error(repo: Path) -> None:
+    write(repo, "state/profiles/home-20m.yaml", "price:\n  - {from: 2026-05-01, value: 200000}\n")
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(
+        repo,
+        "state/customers/budi.yaml",
+        text.replace(
+            "profile: home-10m",
+            "profile:\n  - {from: 2026-01-15, value: home-10m}\n"
+            "  - {from: 2026-03-01, value: home-20m}",
+        ),
+    )
+    assert errors_of(repo) == [
+        "state/customers/budi.yaml:7:31: profile[1].value: no price on 2026-03-01, when the "
+        "customer takes profile 'home-20m': the profile is priced only from 2026-05-01 "
+        "(date the first price of state/profiles/home-20m.yaml on or before 2026-03-01, "
+        "or give the customer a price from 2026-03-01)"
+    ]
+    # The customer's own price from that day covers the gap (billing uses it first) ...
+    write(
+        repo,
+        "state/customers/budi.yaml",
+        (repo / "state/customers/budi.yaml").read_text()
+        + "price:\n  - {from: 2026-01-15, value: 100000}\n",
+    )
+    assert load_state(repo).customers["budi"].price is not None
+    # ... and so does the profile's own price starting on the day the customer takes it.
+    write(repo, "state/profiles/home-20m.yaml", "price:\n  - {from: 2026-03-01, value: 200000}\n")
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(repo, "state/customers/budi.yaml", text.split("price:")[0])
+    assert load_state(repo).customers["budi"].profile_on(date(2026, 3, 1)) == "home-20m"
+
+
+def test_a_late_own_price_on_an_unsellable_profile_points_at_the_price(repo: Path) -> None:
+    text = (repo / "state/customers/budi.yaml").read_text()
+    text = text.replace("profile: home-10m", "profile: isolir")
+    write(
+        repo,
+        "state/customers/budi.yaml",
+        text + "price:\n  - {from: 2026-02-01, value: 1000}\n",
+    )
+    assert errors_of(repo) == [
+        "state/customers/budi.yaml:9:12: price[0].from: no price on 2026-01-15: profile "
+        "'isolir' has no price and the customer's own price starts only on 2026-02-01 "
+        "(make it from: 2026-01-15)"
+    ]
+
+
+def test_no_price_needed_when_never_billed(repo: Path) -> None:
+    write(repo, "state/profiles/home-20m.yaml", "price:\n  - {from: 2026-05-01, value: 200000}\n")
+    text = (repo / "state/customers/budi.yaml").read_text()
+    later = text.replace(
+        "profile: home-10m",
+        "profile:\n  - {from: 2026-01-15, value: home-10m}\n"
+        "  - {from: 2026-03-01, value: home-20m}",
+    )
+    # Terminated before the unpriced days: those days are never billed.
+    write(repo, "state/customers/budi.yaml", later + "status: terminated\nend: 2026-02-28\n")
+    assert load_state(repo).customers["budi"].end == date(2026, 2, 28)
+    # Free: never billed at all.
+    write(repo, "state/customers/budi.yaml", later + "status: free\n")
+    assert load_state(repo).customers["budi"].status == "free"
+    # Terminated on the first unpriced day: that day's period would be billed.
+    write(repo, "state/customers/budi.yaml", later + "status: terminated\nend: 2026-03-01\n")
+    assert any("no price on 2026-03-01" in e for e in errors_of(repo))
+
+
+def test_unknown_time_zone_is_a_located_error(repo: Path) -> None:
+    settings = (repo / "state/settings.yaml").read_text()
+    write(repo, "state/settings.yaml", settings.replace("Asia/Jakarta", "Asia/Jakarata"))
+    assert errors_of(repo) == [
+        "state/settings.yaml:1:11: timezone: unknown time zone 'Asia/Jakarata' "
+        "(did you mean Asia/Jakarta?)"
+    ]
+    with pytest.raises(ValidationFailed):
+        load_settings(repo)
+
+
+def test_a_customer_failing_its_model_still_gets_its_other_checks(repo: Path) -> None:
+    text = (repo / "state/customers/budi.yaml").read_text()
+    password = text.split("password: ")[1]
+    write(
+        repo,
+        "state/customers/budi.yaml",
+        "name: Budi\nrouter: edgy\nstart: 2026-01-15\nprofile: home-10mm\n"
+        'pppoe:\n  username: 2024\n  password: "age:not base64"\n',
+    )
+    write(
+        repo,
+        "state/customers/agus.yaml",
+        "name: 12\nrouter: edge\nstart: 2026-01-15\nprofile: home-10m\n"
+        f"pppoe:\n  username: siti\n  password: {password}",
+    )
+    assert errors_of(repo) == [
+        "state/customers/agus.yaml:1:7: name: 12 was read as a number, not text "
+        '(quote it: name: "12")',
+        "state/customers/budi.yaml:2:9: router: unknown router 'edgy' (did you mean 'edge'?)",
+        "state/customers/budi.yaml:4:10: profile: unknown profile 'home-10mm' "
+        "(did you mean 'home-10m'?)",
+        "state/customers/budi.yaml:6:13: pppoe.username: 2024 was read as a number, not text "
+        '(quote it: username: "2024")',
+        "state/customers/budi.yaml:7:13: pppoe.password: the text after 'age:' is not valid "
+        "base64 (encrypt it again with `isk secrets encrypt`)",
+        "state/customers/siti.yaml:1:1: pppoe.username: PPPoE username 'siti' on router 'edge' "
+        "is also used by customer 'agus' (state/customers/agus.yaml:6:13) "
+        "(usernames must be unique per router)",
+    ]
+
+
+def test_values_the_router_would_refuse_are_caught_at_validate_time(repo: Path) -> None:
+    settings = (repo / "state/settings.yaml").read_text()
+    write(repo, "state/settings.yaml", settings + "comment_prefix: 'isk net'\n")
+    write(
+        repo,
+        "state/profiles/home-10m.yaml",
+        "price: 150000\nrate_limit: 1.5/1.5\nrouteros:\n  on-up: ':log info up'\n"
+        "  only-one: 'yes'\n  change_tcp_mss: 'yes'\n",
+    )
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(
+        repo,
+        "state/customers/budi.yaml",
+        text.replace("pppoe:\n", "end: 2026-12-31\npppoe:\n  service: pppoa\n"),
+    )
+    errors = errors_of(repo)
+    assert errors == [
+        "state/customers/budi.yaml:6:6: end: end is only for terminated customers (status is "
+        "active) (to stop the service, set status: terminated (a future end schedules it); "
+        "else remove end)",
+        "state/customers/budi.yaml:8:12: pppoe.service: 'pppoa' is not one of 'any', 'async', "
+        "'l2tp', 'ovpn', 'pppoe', 'pptp' or 'sstp'",
+        "state/profiles/home-10m.yaml:2:13: rate_limit: '1.5/1.5' is not a RouterOS rate-limit "
+        "(rate '1.5' is not a whole number; e.g. 10M/10M, or 10M/10M 20M/20M 8M/8M 16/16 8 "
+        "5M/5M)",
+        "state/profiles/home-10m.yaml:5:3: routeros.only-one: 'only-one' is managed by isk, "
+        "not a passthrough key (use only_one instead)",
+        "state/profiles/home-10m.yaml:6:3: routeros.change_tcp_mss: 'change_tcp_mss' is not a "
+        "RouterOS /ppp/profile property name (RouterOS property names are lower-case words "
+        "joined by '-': change-tcp-mss)",
+        "state/settings.yaml:12:17: comment_prefix: comment_prefix 'isk net' must match "
+        "^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$ (a short word without ':' or spaces, such as isk "
+        "(comments read 'isk:...'))",
+    ]
+
+
+def test_explicit_str_tag_is_text_and_a_refused_tag_is_one_error(repo: Path) -> None:
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(
+        repo,
+        "state/customers/budi.yaml",
+        text.replace("pppoe:\n", "pppoe:\n  username: !!str 0123\n"),
+    )
+    assert load_state(repo).customers["budi"].username == "0123"
+    write(
+        repo,
+        "state/customers/budi.yaml",
+        text.replace("name: Budi Santoso", "name: !custom Budi"),
+    )
+    assert errors_of(repo) == [
+        "state/customers/budi.yaml:1:7: name: unsupported YAML tag !custom "
+        "(only plain YAML values are allowed; to force text, quote it or write !!str)"
+    ]
