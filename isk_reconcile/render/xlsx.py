@@ -354,7 +354,7 @@ def _workbook_xml(book: Sequence[_Sheet]) -> str:
     # Excel's own name for each sheet's filter range.
     filters = "".join(
         f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
-        f"'{escape(sheet.title.replace("'", "''"))}'!{_absolute(sheet.table_ref)}"
+        f"{_quoted(sheet.title)}!{_absolute(sheet.table_ref)}"
         "</definedName>"
         for n, sheet in enumerate(book)
     )
@@ -363,6 +363,12 @@ def _workbook_xml(book: Sequence[_Sheet]) -> str:
         '<bookViews><workbookView activeTab="0"/></bookViews>'
         f"<sheets>{sheets}</sheets><definedNames>{filters}</definedNames></workbook>"
     )
+
+
+def _quoted(title: str) -> str:
+    """A sheet name as formulas write it: in single quotes, a quote inside doubled."""
+    doubled = title.replace("'", "''")
+    return escape(f"'{doubled}'")
 
 
 def _absolute(ref: str) -> str:
