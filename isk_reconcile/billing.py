@@ -25,7 +25,7 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Literal
 
-from isk_reconcile.collector import collector_paused
+from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import IskError
 from isk_reconcile.model import Customer, LedgerEntry, Settings, State
 
@@ -505,6 +505,7 @@ def standings(state: State, as_of: date) -> Mapping[str, Standing]:
             return kept[1]
     with collector_paused():
         result = MappingProxyType(_standings(state, as_of))
+        freeze_if_large(len(state.customers) + len(state.ledger))
     if read_only:
         object.__setattr__(state, "_standings", (as_of, result))
     return result

@@ -23,3 +23,17 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+# Below this many customers and ledger entries, collections are cheap and freezing is
+# not worth keeping garbage cycles of the moment (in a long test run, say) for good.
+FREEZE_FROM = 20_000
+
+
+def freeze_if_large(items: int) -> None:
+    """After building a large, long-lived value (a loaded State, its standings): move every
+    object the collector tracks to its permanent generation (`gc.freeze`), so later
+    automatic collections in the command stop walking them again and again (about a
+    sixth of `isk plan` at 10,000 customers). Reference counting still frees them."""
+    if items >= FREEZE_FROM:
+        gc.freeze()

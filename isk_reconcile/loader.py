@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, StrictStr, TypeAdapter, ValidationError
 
 from isk_reconcile import secrets
-from isk_reconcile.collector import collector_paused
+from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
 from isk_reconcile.model import (
     Customer,
@@ -61,10 +61,12 @@ def load_state(repo: Path, *, cache: bool = True) -> State:
     loading = _Loading(Path(repo), cache)
     with collector_paused():
         try:
-            return loading.run()
+            state = loading.run()
         finally:
             if loading.cache is not None:
                 loading.cache.save()
+        freeze_if_large(len(state.customers) + len(state.ledger))
+    return state
 
 
 def load_settings(repo: Path, *, cache: bool = True) -> Settings:
