@@ -9,7 +9,10 @@ Two parts:
   and with the injected latency.
 - `pipeline`: a synthetic ISP from bench/generate.py, one simulated router per router:
   validate (cold and warm parse cache), the initial apply, plan with no changes, plan and
-  apply of 1,000 changes at 0 ms and at the injected latency.
+  apply of 1,000 changes at 0 ms and at the injected latency. These run in this process
+  on one loaded State, so passwords are decrypted and standings computed once, by the
+  first plan (as within one `isk apply`); `commands` then times `isk plan`, `isk status`,
+  `isk export --xlsx` and `isk report --html` as fresh processes, which pay for all of it.
 
 Round trips are counted by the client (`ALL_ROUND_TRIPS`: a pipelined window counts
 once); API commands and prints by the simulators. The simulators run in this process
@@ -98,6 +101,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1,000 customers")
     parser.add_argument(
         "--client-only", action="store_true", help="benchmark the RouterOS client alone"
+    )
+    parser.add_argument(
+        "--no-commands",
+        action="store_true",
+        help="skip timing isk plan/status/export/report as separate processes",
     )
     options = parser.parse_args(argv)
     if options.customers is None:
@@ -300,6 +308,8 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
                 figures[f"changes_{label}"] = plan_and_apply(plan, apply, sims)
                 for sim in sims.values():
                     sim.faults.latency_ms = 0
+            if not options.no_commands:
+                figures["commands"] = bench_commands(repo, environ, as_of, workdir)
             if options.tracemalloc:
                 gc.collect()
                 tracemalloc.start()
@@ -366,6 +376,43 @@ def bench_validate(repo: Path, environ: Mapping[str, str], load_state: Callable)
     figures["ok"] = exit_codes == [0, 0]
     _, took, _ = measured(lambda: load_state(repo))
     figures["load_state_warm_s"] = took
+    return figures
+
+
+def bench_commands(
+    repo: Path, environ: Mapping[str, str], as_of: date, workdir: Path
+) -> dict[str, Any]:
+    """The commands as a user runs them, each a fresh process (warm parse cache, routers
+    converged): wall seconds, and CPU seconds of the process (steadier on a shared machine).
+    `isk plan` here includes what the in-process figures do not: loading, billing and
+    decrypting every password."""
+    xlsx, html = workdir / "isp.xlsx", workdir / "site"
+    commands = {
+        "plan_no_changes": ["plan"],
+        "status": ["status"],
+        "export_xlsx": ["export", "--xlsx", str(xlsx)],
+        "report_html": ["report", "--html", str(html)],
+    }
+    figures: dict[str, Any] = {}
+    for label, arguments in commands.items():
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done, took, _ = measured(
+            lambda arguments=arguments: subprocess.run(
+                [sys.executable, "-m", "isk_reconcile", "--repo", str(repo)]
+                + ["--as-of", as_of.isoformat(), *arguments],
+                capture_output=True,
+                env=dict(environ),
+                cwd=PROJECT,
+            )
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        figures[label] = {"seconds": took, "cpu_s": round(cpu, 3), "exit": done.returncode}
+    if xlsx.is_file():
+        figures["export_xlsx"]["mb"] = round(xlsx.stat().st_size / 1_048_576, 1)
+    page = html / "index.html"
+    if page.is_file():
+        figures["report_html"]["mb"] = round(page.stat().st_size / 1_048_576, 1)
     return figures
 
 

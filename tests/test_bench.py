@@ -58,4 +58,10 @@ def test_quick_bench_prints_the_figures() -> None:
         assert pipeline[label]["changes"] == 20
         assert pipeline[label]["ok"] is True
         assert pipeline[label]["applied"] == 20
+    # The commands as fresh processes: routers converged, so plan finds nothing and
+    # every command succeeds and writes its file.
+    commands = pipeline["commands"]
+    assert set(commands) == {"plan_no_changes", "status", "export_xlsx", "report_html"}
+    assert all(figures["exit"] == 0 for figures in commands.values()), commands
+    assert commands["export_xlsx"]["mb"] > 0 and commands["report_html"]["mb"] > 0
     assert report["memory"]["peak_rss_mb"] > 0
