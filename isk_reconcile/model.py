@@ -64,6 +64,7 @@ CORE_PROFILE_KEYS = {
     "parent-queue": "parent_queue",
     "comment": "description",
 }
+READ_ONLY_PROFILE_KEYS = frozenset({"default"})  # set by RouterOS on its built-ins
 USERNAME = re.compile(r"^[!-~]{1,64}$")  # printable ASCII, no spaces: RouterOS names are ASCII
 
 
@@ -268,6 +269,8 @@ class Router(Frozen):
 
 
 def _routeros_key(value: str) -> str:
+    if value in READ_ONLY_PROFILE_KEYS:
+        raise rule_error(f"'{value}' is read-only on RouterOS", hint="remove it")
     if value in CORE_PROFILE_KEYS:
         raise rule_error(
             f"'{value}' is managed by isk, not a passthrough key",

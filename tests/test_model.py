@@ -176,6 +176,7 @@ def test_routeros_passthrough_keys_are_property_names_not_core_fields() -> None:
         ("routeros", "On-Up", "[key]"),
     ]
     assert "managed by isk" in errors[0][1] and "property name" in errors[1][1]
+    assert "read-only" in rule_errors(Profile, {"name": "p", "routeros": {"default": "yes"}})[0][1]
     ok = Profile.model_validate({"name": "p", "routeros": {"on-up": ":log info up"}})
     assert dict(ok.routeros) == {"on-up": ":log info up"}
 
