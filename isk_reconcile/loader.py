@@ -228,7 +228,9 @@ class _Loading:
             return Settings()
         settings = self.validate(Settings, raw, _Placed(source, (), ""))
         if settings is None:
-            return Settings()
+            # The valid keys still count (secrets.allow_plaintext, suspend, ...): judging the
+            # other files against the defaults would add errors that are not there.
+            return _settings_without_errors(raw)
         for index, text in enumerate(settings.secrets.recipients):
             try:
                 secrets.parse_recipient(text)
@@ -743,6 +745,20 @@ def _salvage(customer_id: str, raw: dict[str, Any]) -> _CustomerFacts:
         password_known=password_known,
         adopt=adopt,
     )
+
+
+def _settings_without_errors(raw: dict[str, Any]) -> Settings:
+    """Settings from `raw` with each top-level key that fails left at its default."""
+    kept = dict(raw)
+    while True:
+        try:
+            return Settings.model_validate(kept)
+        except ValidationError as failure:
+            bad = {detail["loc"][0] for detail in failure.errors() if detail["loc"]}
+            if not bad & kept.keys():
+                return Settings()
+            for key in bad:
+                kept.pop(key, None)
 
 
 def _dated(value: Any, default_from: date) -> dict[str, Any]:

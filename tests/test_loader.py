@@ -435,3 +435,17 @@ def test_explicit_str_tag_is_text_and_a_refused_tag_is_one_error(repo: Path) -> 
         "state/customers/budi.yaml:1:7: name: unsupported YAML tag !custom "
         "(only plain YAML values are allowed; to force text, quote it or write !!str)"
     ]
+
+
+def test_valid_settings_keys_still_count_when_another_key_fails(repo: Path) -> None:
+    # allow_plaintext: true must still hold while the time zone is wrong, or every
+    # plaintext password would be reported too (an error that is not there).
+    settings = (repo / "state/settings.yaml").read_text()
+    settings = settings.replace("Asia/Jakarta", "Asia/Jakarata") + "  allow_plaintext: true\n"
+    write(repo, "state/settings.yaml", settings)
+    text = (repo / "state/customers/budi.yaml").read_text()
+    write(repo, "state/customers/budi.yaml", text.split("pppoe:")[0] + 'pppoe:\n  password: "x1"\n')
+    assert errors_of(repo) == [
+        "state/settings.yaml:1:11: timezone: unknown time zone 'Asia/Jakarata' "
+        "(did you mean Asia/Jakarta?)"
+    ]
