@@ -134,3 +134,28 @@ def test_unsupported_tags_are_shown_as_written() -> None:
         "f.yaml:2:4: b: unsupported YAML tag !custom "
         "(only plain YAML values are allowed; to force text, quote it or write !!str)",
     ]
+
+
+def test_values_repeated_across_files_are_one_object_also_after_the_parse_cache(tmp_path):
+    """Ledger files repeat customer ids, dates and kinds: each is kept once, so the
+    loaded data and the pickled parse cache are smaller; the cache keeps the sharing."""
+    from pathlib import Path
+
+    from isk_reconcile.yamlsource import ParseCache, read_yaml
+
+    entry = "- {id: P-%d, customer: budi, amount: 1000, date: 2026-11-03, kind: payment}\n"
+    for number in (1, 2):
+        (tmp_path / f"p{number}.yaml").write_text(entry % number)
+
+    def values(cache: ParseCache) -> list[dict]:
+        return [read_yaml(tmp_path, f"p{n}.yaml", cache).data[0] for n in (1, 2)]
+
+    cache = ParseCache(Path(tmp_path))
+    first, second = values(cache)
+    cache.save()
+    again = values(ParseCache(Path(tmp_path)))
+    for one, other in ((first, second), tuple(again)):
+        assert one["customer"] == "budi" and one["date"] == date(2026, 11, 3)
+        assert one["customer"] is other["customer"]
+        assert one["date"] is other["date"]
+        assert one["id"] != other["id"]
