@@ -42,6 +42,24 @@ def repo_prefix(handle: git.Repo, repo: Path) -> str:
     return "" if relative == "." else relative + "/"
 
 
+def head_commit(repo: Path | None) -> str | None:
+    """The commit a plan or dashboard was made from: HEAD of the git work tree holding the
+    state repository, or None when there is none (not a repository, no commit yet, or a
+    parent repository that does not track this state repository's routers.yaml, whose
+    commit would say nothing about these files). Uncommitted edits are not marked: the
+    plan JSON `commit` stays a sha or null (SPEC §6); see docs/reconciler.md."""
+    if repo is None:
+        return None
+    try:
+        handle = git.Repo(repo, search_parent_directories=True)
+        commit = handle.head.commit
+        prefix = repo_prefix(handle, repo)
+        commit.tree.join(f"{prefix}state/routers.yaml")
+        return commit.hexsha
+    except Exception:  # not a repo, no commits yet, routers.yaml not tracked: no commit
+        return None
+
+
 # --- committing the tool's own writes --------------------------------------------------
 
 

@@ -136,7 +136,7 @@ def build_dashboard(
     read_routers: bool = True,
     environ: Mapping[str, str] = os.environ,
 ) -> Dashboard:
-    from isk_reconcile.apply import repo_commit
+    from isk_reconcile.history import head_commit
     from isk_reconcile.routeros.fleet import select_routers
 
     state = ctx.state
@@ -155,7 +155,7 @@ def build_dashboard(
         info,
         drift,
         only=names if routers else None,
-        commit=repo_commit(ctx.repo),
+        commit=head_commit(ctx.repo),
         notes=notes,
     )
 
