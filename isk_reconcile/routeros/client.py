@@ -28,7 +28,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from librouteros import create_transport
 from librouteros.api import Api
 from librouteros.connections import SocketTransport
 from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosError, TrapError
@@ -72,9 +71,14 @@ ALL_ROUND_TRIPS = _Tally()
 class ConnectionLost(RouterError):
     """The connection dropped while writing; `results` holds the writes that completed."""
 
-    def __init__(self, router: str, message: str, results: Sequence[WriteResult] = ()):
+    def __init__(
+        self, router: str, message: str, results: Sequence[WriteResult] = (), reason: str = ""
+    ):
         super().__init__(router, message)
         self.results: list[WriteResult] = list(results)
+        # Why the connection dropped ("connection closed by the router"); the message's
+        # counts are of this `execute` call only, the caller knows the whole plan's.
+        self.reason = reason or message
 
 
 # --- protocol layer (librouteros subclasses) ------------------------------------------------
@@ -234,9 +238,7 @@ def connect(
     if router.tls:
         wrapper = functools.partial(tls_context(router).wrap_socket, server_hostname=router.host)
     try:
-        plain = create_transport(
-            router.host, port=router.api_port, saddr=None, timeout=seconds, ssl_wrapper=wrapper
-        )
+        plain = _open_transport(router.host, router.api_port, seconds, wrapper)
     except ssl.SSLCertVerificationError as problem:
         raise RouterError(
             router.name, f"TLS certificate of {where} not trusted: {problem.verify_message}"
@@ -273,6 +275,24 @@ def connect(
         transport.close()
         raise RouterError(router.name, "login failed: user name or password is not text") from None
     return RouterClient(router, api, window=window)
+
+
+def _open_transport(
+    host: str,
+    port: int,
+    seconds: float,
+    wrapper: Callable[[socket.socket], socket.socket] | None,
+) -> SocketTransport:
+    """TCP (and TLS) connection; the raw socket is closed when the TLS wrap fails
+    (librouteros' create_transport leaks it)."""
+    sock = socket.create_connection((host, port), timeout=seconds)
+    if wrapper is not None:
+        try:
+            sock = wrapper(sock)
+        except BaseException:
+            sock.close()
+            raise
+    return SocketTransport(sock=sock)
 
 
 def _reason(problem: BaseException) -> str:
@@ -392,6 +412,7 @@ class RouterClient:
                         f"connection lost after {len(results)} of {total} writes completed "
                         f"({broken.reason})",
                         results,
+                        reason=broken.reason,
                     ) from None
                 results.extend(
                     _result(write, reply) for write, reply in zip(window, replies, strict=True)

@@ -18,20 +18,21 @@ from isk_reconcile.routeros.client import RouterClient, connect
 from isk_reconcile.routeros.types import LiveState, SystemInfo
 
 T = TypeVar("T")
-MAX_THREADS = 32
+MAX_THREADS = 32  # routers worked on at once (plan reads, apply, checks)
 
 
 def select_routers(state: State, names: Iterable[str] | None) -> list[Router]:
-    """The named routers (all when `names` is None or empty), in routers.yaml order.
-    An unknown name is the user's mistake: IskError listing the known ones."""
-    wanted = list(dict.fromkeys(names or ()))
+    """The named routers (all when `names` is None or empty), in routers.yaml order
+    (whatever order they were named in). An unknown name is the user's mistake: IskError
+    listing the known ones."""
+    wanted = set(names or ())
     if not wanted:
         return list(state.routers.values())
-    unknown = [name for name in wanted if name not in state.routers]
+    unknown = sorted(name for name in wanted if name not in state.routers)
     if unknown:
         known = ", ".join(state.routers) or "none"
         raise IskError(f"unknown router {', '.join(unknown)} (routers: {known})")
-    return [state.routers[name] for name in wanted]
+    return [router for name, router in state.routers.items() if name in wanted]
 
 
 def on_routers(
@@ -73,13 +74,16 @@ def read_all(
     state: State,
     routers: Iterable[str] | None = None,
     environ: Mapping[str, str] = os.environ,
+    *,
+    on_result: Callable[[str, LiveState | RouterError], None] | None = None,
 ) -> dict[str, LiveState | RouterError]:
-    """Live state of the named routers (all when None), read concurrently.
+    """Live state of the named routers (all when None), read concurrently, in the order
+    named; `on_result` is called as each router finishes (progress output).
     A router name not in routers.yaml yields a RouterError value like an unreachable one."""
     names = list(dict.fromkeys(routers)) if routers is not None else list(state.routers)
     known = [state.routers[name] for name in names if name in state.routers]
     results: dict[str, LiveState | RouterError] = dict(
-        on_routers(known, RouterClient.read, environ)
+        on_routers(known, RouterClient.read, environ, on_result=on_result)
     )
     return {
         name: results.get(name) or RouterError(name, "unknown router (not in state/routers.yaml)")

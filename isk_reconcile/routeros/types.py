@@ -34,6 +34,11 @@ class LiveItem:
     def name(self) -> str:
         return self.attrs.get("name", "")
 
+    def __repr__(self) -> str:
+        # A secret read with the `sensitive` policy holds its plaintext password.
+        shown = {k: ("(hidden)" if k == "password" else v) for k, v in self.attrs.items()}
+        return f"LiveItem({self.id!r} {shown})"
+
 
 @dataclass(frozen=True)
 class LiveState:
