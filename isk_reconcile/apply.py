@@ -10,33 +10,44 @@ order as pipelined batches, then a verification read and re-plan.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from isk_reconcile.billing import Standing, standings
-from isk_reconcile.errors import RouterError
+from isk_reconcile.desired import customers_by_router
+from isk_reconcile.errors import IskError, RouterError
+from isk_reconcile.history import head_commit
 from isk_reconcile.model import State
 from isk_reconcile.plan import (
-    PENDING_MARK,
     Change,
     Plan,
     RouterPlan,
     change_group,
     config_fingerprint,
     make_plan,
+    pending_mark,
+    pending_of_comment,
+    sessions_to_cut,
+    without_pending,
 )
-from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect
-from isk_reconcile.routeros.fleet import on_routers
-from isk_reconcile.routeros.fleet import select_routers as select
-from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET, LiveState, Write, WriteResult
-from isk_reconcile.secrets import decrypt_all, load_identity
+from isk_reconcile.routeros.client import ConnectionLost, connect
+from isk_reconcile.routeros.fleet import MAX_THREADS, read_all, select_routers
+from isk_reconcile.routeros.types import (
+    ACTIVE,
+    PROFILE,
+    SECRET,
+    LiveItem,
+    LiveState,
+    Write,
+    WriteResult,
+)
+from isk_reconcile.secrets import decrypt, load_identity
 
 # progress(router, writes done, writes total)
 Progress = Callable[[str, int, int], None]
-MAX_THREADS = 16
 
 
 @dataclass(frozen=True)
@@ -65,51 +76,101 @@ class ApplyReport:
 # --- planning -----------------------------------------------------------------------------
 
 
-def select_routers(state: State, routers: Sequence[str] | None) -> list[str]:
+def router_names(state: State, routers: Sequence[str] | None) -> list[str]:
     """Router names to work on (all when none are named), in routers.yaml order."""
-    chosen = {router.name for router in select(state, routers)}
-    return [name for name in state.routers if name in chosen]
+    return [router.name for router in select_routers(state, routers)]
 
 
-def decrypt_passwords(state: State, environ: Mapping[str, str]) -> dict[str, str]:
-    """Customer id -> plaintext PPPoE password, decrypted in one pass."""
-    sources = {cid: c.pppoe.password for cid, c in state.customers.items() if c.pppoe.password}
-    plain = resolve_sources(sources.values(), environ)
-    return {cid: plain[source] for cid, source in sources.items()}
+def customer_file(customer_id: str) -> str:
+    return f"state/customers/{customer_id}.yaml"
 
 
-def resolve_sources(sources, environ: Mapping[str, str]) -> dict[str, str]:
-    """Stored password value -> plaintext: "age:..." is decrypted, anything else is a
-    plaintext the loader already allowed (secrets.allow_plaintext)."""
-    unique = set(sources)
-    encrypted = sorted(value for value in unique if value.startswith("age:"))
-    result = {value: value for value in unique if not value.startswith("age:")}
-    if encrypted:
-        result.update(decrypt_all(encrypted, load_identity(environ)))
-    return result
-
-
-def repo_commit(repo: Path | None) -> str | None:
-    """HEAD of the state repository, or None when it is not a git repository."""
-    if repo is None:
-        return None
-    try:
-        import git
-
-        return git.Repo(repo, search_parent_directories=True).head.commit.hexsha
-    except Exception:  # not a repo, no commits yet: a plan without a commit
-        return None
-
-
-def read_routers(
+def decrypt_desired(
     state: State,
-    names: Sequence[str],
+    wanted: Mapping[str, Standing],
+    routers: Iterable[str],
     environ: Mapping[str, str],
-    on_read: Callable[[str, LiveState | RouterError], None] | None = None,
-) -> dict[str, LiveState | RouterError]:
-    """Every named router read concurrently; a failure is a RouterError value."""
-    routers = [state.routers[name] for name in names]
-    return dict(on_routers(routers, RouterClient.read, environ, on_result=on_read))
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The plaintext passwords of the secrets desired on `routers` (customer id ->
+    plaintext), and the routers whose passwords could not all be decrypted (router ->
+    error naming the customer file). Customers whose account must not exist (terminated,
+    not started) and customers on other routers are not decrypted at all, so one bad
+    ciphertext stops only its own router. A missing identity stops everything (IskError):
+    it is not one customer's problem."""
+    sources: dict[str, str] = {}
+    router_of: dict[str, str] = {}
+    for router in routers:
+        for customer_id, customer in customers_by_router(state).get(router, ()):
+            source = customer.pppoe.password
+            standing = wanted.get(customer_id)
+            if source is None or (standing is not None and standing.access == "absent"):
+                continue
+            sources[customer_id] = source
+            router_of[customer_id] = router
+    plain, problems = resolve_each(sources, environ)
+    failures: dict[str, str] = {}
+    for customer_id in sorted(problems):
+        router = router_of[customer_id]
+        failures.setdefault(
+            router,
+            f"customer {customer_id} ({customer_file(customer_id)}): {problems[customer_id]}",
+        )
+    return plain, failures
+
+
+def decrypt_passwords(
+    state: State, environ: Mapping[str, str], routers: Iterable[str] | None = None
+) -> dict[str, str]:
+    """Customer id -> plaintext PPPoE password for every customer (on `routers`) with one;
+    the first failure is an IskError naming the customer file."""
+    names = list(state.routers) if routers is None else list(routers)
+    sources = {
+        cid: customer.pppoe.password
+        for name in names
+        for cid, customer in customers_by_router(state).get(name, ())
+        if customer.pppoe.password
+    }
+    plain, problems = resolve_each(sources, environ)
+    if problems:
+        first = min(problems)
+        raise IskError(f"customer {first} ({customer_file(first)}): {problems[first]}")
+    return plain
+
+
+def resolve_each(
+    sources: Mapping[str, str], environ: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """key -> stored password decrypted one by one: (plaintexts, key -> error). "age:..."
+    is decrypted (each distinct value once); anything else is a plaintext the loader
+    already allowed (secrets.allow_plaintext). The identity is loaded only when needed."""
+    plain: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    by_value: dict[str, str | IskError] = {}
+    identity = None
+    for key, value in sources.items():
+        if not value.startswith("age:"):
+            plain[key] = value
+            continue
+        if value not in by_value:
+            if identity is None:
+                identity = load_identity(environ)
+            try:
+                by_value[value] = decrypt(value, identity)
+            except IskError as problem:
+                by_value[value] = problem
+        outcome = by_value[value]
+        if isinstance(outcome, IskError):
+            problems[key] = str(outcome)
+        else:
+            plain[key] = outcome
+    return plain, problems
+
+
+def resolve_sources(sources: Iterable[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """Stored password value -> plaintext for the values that decrypt (a value that does
+    not is left out: the write that needs it fails with the customer named)."""
+    unique = {value: value for value in sources}
+    return resolve_each(unique, environ)[0]
 
 
 def run_plan(
@@ -122,12 +183,19 @@ def run_plan(
     repo: Path | None = None,
     on_read: Callable[[str, LiveState | RouterError], None] | None = None,
 ) -> Plan:
-    """Read the routers, decrypt passwords once, make the plan (with the repo commit)."""
-    names = select_routers(state, routers)
-    passwords = decrypt_passwords(state, environ)
-    live = read_routers(state, names, environ, on_read)
-    plan = make_plan(state, as_of, standings(state, as_of), live, adopt=adopt, passwords=passwords)
-    return replace(plan, commit=repo_commit(repo))
+    """Read the routers, decrypt the passwords they need once, make the plan (with the
+    repo commit). A router whose passwords do not decrypt is planned as an error that
+    names the customer; the other routers are planned as usual."""
+    names = router_names(state, routers)
+    wanted = standings(state, as_of)
+    passwords, failures = decrypt_desired(state, wanted, names, environ)
+    readable = [name for name in names if name not in failures]
+    read = read_all(state, readable, environ, on_result=on_read)
+    live: dict[str, LiveState | RouterError] = {
+        name: read[name] if name in read else RouterError(name, failures[name]) for name in names
+    }
+    plan = make_plan(state, as_of, wanted, live, adopt=adopt, passwords=passwords)
+    return replace(plan, commit=head_commit(repo))
 
 
 def drift_count(plan: Plan) -> dict[str, int]:
@@ -159,18 +227,23 @@ def run_apply(
         if change.password_source is not None
     ]
     basis = plan.basis_for(state)
+    failures: dict[str, str] = {}
     if basis is not None:  # planned from this State: verify against the same inputs
         passwords, wanted = basis.passwords, basis.standings
         written = known_sources(plan, state, passwords)
         written.update(resolve_sources(set(sources) - written.keys(), environ))
     else:  # a saved plan: billing and passwords from the repo as it is now
         written = resolve_sources(sources, environ)
-        passwords = decrypt_passwords(state, environ)
         wanted = standings(state, plan.as_of)
+        names = [router.router for router in work if router.router in state.routers]
+        passwords, failures = decrypt_desired(state, wanted, names, environ)
 
     def apply_one(router_plan: RouterPlan) -> RouterApplyResult:
         if not router_plan.applicable and router_plan.status != "error":
             return RouterApplyResult(router_plan.router, "unchanged")
+        if router_plan.router in failures and router_plan.status != "error":
+            problem = RouterError(router_plan.router, failures[router_plan.router])
+            return RouterApplyResult(router_plan.router, "error", errors=(str(problem),))
         try:
             return apply_router(
                 router_plan,
@@ -243,11 +316,16 @@ def apply_router(
                 "stale",
                 errors=(f"stale plan: router {name} changed since the plan was made; plan again",),
             )
-        batches = build_batches(router_plan.applicable, live, written)
+        # Sessions are not in the fingerprint: one that appeared since the plan was made
+        # is cut too when its account's change needs it (SPEC §4 Sessions).
+        changes = router_plan.applicable
+        changes += sessions_to_cut(changes, live, state.suspend_for(name).disconnect)
+        batches = build_batches(changes, live, written)
         total = sum(len(batch) for batch in batches)
         done = 0
         results: list[WriteResult] = []
         errors: list[str] = []
+        blocker = Blocker(live)
 
         def report(count: int) -> None:
             if progress is not None:
@@ -255,20 +333,40 @@ def apply_router(
 
         try:
             for batch in batches:
-                batch_results = client.execute([batch], progress=report)
+                ready: list[Write] = []
+                for write in batch:
+                    why = blocker.blocked(write)
+                    if why is None:
+                        ready.append(write)
+                    else:
+                        errors.append(f"{name}: {describe(write)} skipped: {why}")
+                done += len(batch) - len(ready)
+                batch_results = [settled(r) for r in client.execute([ready], progress=report)]
                 results.extend(batch_results)
-                done += len(batch)
-                failed = [result for result in batch_results if not result.ok]
-                errors.extend(f"{name}: {describe(r.write)} failed: {r.error}" for r in failed)
-                if failed:  # later groups depend on this one (profiles before secrets ...)
-                    break
+                done += len(ready)
+                for result in batch_results:
+                    if not result.ok:
+                        blocker.failed(result.write)
+                        errors.append(f"{name}: {describe(result.write)} failed: {result.error}")
         except ConnectionLost as lost:
             applied = sum(1 for result in [*results, *lost.results] if result.ok)
-            return RouterApplyResult(name, "error", applied=applied, errors=(*errors, str(lost)))
+            return RouterApplyResult(
+                name,
+                "error",
+                applied=applied,
+                errors=(
+                    *errors,
+                    f"{name}: connection lost after {applied} of {total} writes of the plan "
+                    f"completed ({lost.reason}); apply again to finish",
+                ),
+            )
         applied = sum(1 for result in results if result.ok)
         after = client.read()
     verify = make_plan(state, as_of, wanted, {name: after}, passwords=passwords)
-    residual = verify.routers[0].applicable if verify.routers else ()
+    (checked,) = verify.routers
+    if checked.status == "error":
+        errors.append(checked.error or f"{name}: verification failed")
+    residual = checked.applicable
     if residual:
         errors.append(f"{name}: not converged: {len(residual)} change(s) remain after apply")
     return RouterApplyResult(
@@ -276,8 +374,58 @@ def apply_router(
     )
 
 
+def settled(result: WriteResult) -> WriteResult:
+    """A session that ended by itself between the read and its removal is no error: the
+    goal (no session) is met."""
+    if (
+        not result.ok
+        and result.write.menu == ACTIVE
+        and result.write.command == "remove"
+        and "no such item" in (result.error or "")
+    ):
+        return replace(result, ok=True, error=None)
+    return result
+
+
+class Blocker:
+    """Which later writes depend on a write that failed; everything else still runs (a
+    trap on one secret must not keep every suspended customer online).
+
+    - a later write for the same account (its disconnect, its mark clearing, its
+      deletion) waits for the next apply: the account is not in the state they assume;
+    - a secret moved onto a profile whose write failed would be refused: skipped;
+    - a profile is not deleted while a secret whose write failed still uses it.
+    """
+
+    def __init__(self, live: LiveState) -> None:
+        self._live_profile = {item.name: item.attrs.get("profile", "") for item in live.secrets}
+        self._accounts: set[str] = set()
+        self._profiles: set[str] = set()
+        self._held: set[str] = set()
+
+    def failed(self, write: Write) -> None:
+        if write.menu == PROFILE:
+            self._profiles.add(write.name)
+            return
+        self._accounts.add(write.name)
+        if write.menu == SECRET:
+            self._held.add(self._live_profile.get(write.name, ""))
+
+    def blocked(self, write: Write) -> str | None:
+        if write.menu in (SECRET, ACTIVE) and write.name in self._accounts:
+            return f"an earlier write for {write.name} failed"
+        profile = write.attrs.get("profile")
+        if write.menu == SECRET and profile in self._profiles:
+            return f"profile {profile} was not written"
+        if write.menu == PROFILE and write.command == "remove" and write.name in self._held:
+            return "a secret whose write failed still uses it"
+        return None
+
+
 def describe(write: Write) -> str:
-    return f"{write.menu}/{write.command} {write.name}"
+    """`customer budi: /ppp/secret/set budi`: who and which entry, for error lines."""
+    where = f"{write.menu}/{write.command} {write.name}"
+    return f"customer {write.customer}: {where}" if write.customer else where
 
 
 MENUS = {"profile": PROFILE, "secret": SECRET, "session": ACTIVE}
@@ -293,6 +441,7 @@ def build_batches(
         PROFILE: {item.name: item.id for item in live.profiles},
         SECRET: {item.name: item.id for item in live.secrets},
     }
+    live_secrets: dict[str, LiveItem] = {item.name: item for item in live.secrets}
     sessions: dict[str, list[str]] = {}
     for item in live.active:
         sessions.setdefault(item.name, []).append(item.id)
@@ -309,17 +458,27 @@ def build_batches(
             continue
         attrs = dict(change.target)
         if change.password_source is not None:
-            attrs["password"] = written[change.password_source]
+            plaintext = written.get(change.password_source)
+            if plaintext is None:
+                who = f"customer {change.customer}" if change.customer else change.name
+                raise RouterError(live.router, f"{who}: password could not be decrypted")
+            attrs["password"] = plaintext
         marked = (
             change.kind == "secret"
+            and change.action not in ("create", "delete")
             and change.name in cut
             and bool(sessions.get(change.name))
-            and "comment" in attrs
         )
+        plain_comment = ""
         if marked:
-            # Until its session is cut, the secret says so (crash safety, see PENDING_MARK);
-            # the batch after the disconnects writes the plain comment back.
-            attrs["comment"] = change.target["comment"] + PENDING_MARK
+            # Until its session is cut, the secret says so (crash safety, see PENDING_MARK),
+            # naming the session fields this change moves (and any an earlier interrupted
+            # apply left); the batch after the disconnects writes the plain comment back.
+            current = live_secrets.get(change.name)
+            old = current.attrs.get("comment", "") if current is not None else ""
+            plain_comment = attrs.get("comment") or without_pending(old)
+            earlier = pending_of_comment(old) or frozenset()
+            attrs["comment"] = plain_comment + pending_mark({*change.fields, *earlier})
             groups.setdefault(CLEAR_MARKS, [])
         if change.action == "create":
             writes.append(Write(menu, "add", attrs, change.name, change.customer))
@@ -343,12 +502,12 @@ def build_batches(
             writes.append(
                 Write(menu, "set", {".id": item_id, **values}, change.name, change.customer)
             )
-        if marked:
+        if marked and plain_comment:
             groups[CLEAR_MARKS].append(
                 Write(
                     menu,
                     "set",
-                    {".id": item_id, "comment": change.target["comment"]},
+                    {".id": item_id, "comment": plain_comment},
                     change.name,
                     change.customer,
                 )

@@ -36,15 +36,6 @@ PROFILE_FIELDS = (
 # only memory that survives: a key isk never wrote (a hand-made tweak) is left alone.
 PASSTHROUGH_MARK = re.compile(r" \[routeros: ([a-z0-9][a-z0-9,-]*)\]$")
 _PASSTHROUGH_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-SECRET_FIELDS = (
-    "password",
-    "service",
-    "profile",
-    "remote-address",
-    "caller-id",
-    "comment",
-    "disabled",
-)
 
 
 @dataclass(frozen=True)
@@ -86,6 +77,14 @@ class DesiredRouter:
     placement: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
+def comment_text(text: str) -> str:
+    """Free text (a name, a description) as it goes into an ownership comment: ASCII, and
+    square brackets turned into parentheses, so that a bracketed suffix at the end of a
+    comment (" [disconnect pending]", " [routeros: ...]") can only have been written by
+    isk, never typed into a customer's name."""
+    return ascii_fold(text).replace("[", "(").replace("]", ")")
+
+
 def ascii_fold(text: str) -> str:
     """ASCII for RouterOS comments: accents dropped (NFKD), anything else non-ASCII → '?'."""
     if text.isascii():
@@ -96,7 +95,7 @@ def ascii_fold(text: str) -> str:
 
 
 def secret_comment(prefix: str, customer: Customer) -> str:
-    return f"{prefix}{customer.id} {ascii_fold(customer.name)}".strip()
+    return f"{prefix}{customer.id} {comment_text(customer.name)}".strip()
 
 
 def managed_passthrough(profile: Profile) -> tuple[str, ...]:
@@ -113,7 +112,7 @@ def managed_passthrough(profile: Profile) -> tuple[str, ...]:
 
 
 def profile_comment(prefix: str, profile: Profile) -> str:
-    comment = f"{prefix}profile {ascii_fold(profile.description)}".strip()
+    comment = f"{prefix}profile {comment_text(profile.description)}".strip()
     keys = managed_passthrough(profile)
     if keys:
         comment += f" [routeros: {','.join(keys)}]"
@@ -129,13 +128,12 @@ def passthrough_of_comment(comment: str) -> tuple[str, ...]:
 
 
 def customer_of_comment(prefix: str, comment: str) -> str | None:
-    """The customer id an ownership comment names ("isk:budi Budi Santoso" → "budi")."""
+    """The customer id a /ppp/secret ownership comment names ("isk:budi Budi Santoso" →
+    "budi"). Only for secret comments: which menu an entry is in tells a profile from a
+    secret, never the text (a customer id may well start with "profile")."""
     if not comment.startswith(prefix):
         return None
-    rest = comment[len(prefix) :]
-    if rest.startswith("profile"):
-        return None
-    return rest.split(" ", 1)[0] or None
+    return comment[len(prefix) :].split(" ", 1)[0] or None
 
 
 def profile_attrs(profile: Profile, prefix: str) -> dict[str, str]:
@@ -248,7 +246,10 @@ def _desired_secret(
         if plaintext is None:
             plaintext = passwords.get(source)
         if plaintext is None:
-            raise IskError(f"customer {customer.id}: password could not be decrypted")
+            raise IskError(
+                f"customer {customer.id}: password could not be decrypted "
+                f"(state/customers/{customer.id}.yaml)"
+            )
         raw["password"] = plaintext
     attrs = {key: canonical(SECRET, key, value) for key, value in raw.items()}
     return DesiredSecret(

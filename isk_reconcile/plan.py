@@ -9,6 +9,7 @@ ciphertext (`password_source`), which `apply` decrypts at write time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -22,7 +23,7 @@ from isk_reconcile.desired import (
     desired_state,
     passthrough_of_comment,
 )
-from isk_reconcile.errors import RouterError
+from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.model import RESERVED_PROFILES, SafetySettings, State
 from isk_reconcile.routeros.types import LiveItem, LiveState
 
@@ -56,10 +57,36 @@ _DEFAULT_WORD_FIELDS = (
 EMPTY_DEFAULTS = dict.fromkeys(_DEFAULT_WORD_FIELDS, "default")
 # Written at the end of a secret's comment together with a change whose session must be
 # cut, and removed once it is: if the connection drops in between, the next plan still
-# knows the session is stale (nothing else on the router tells).
+# knows the session is stale (nothing else on the router tells). When the change also
+# moved a session field, the mark names it (" [disconnect pending: profile]"), so a later
+# plan can tell whether the cut is still needed (see `pending_still_needed`). Free text
+# in comments never holds square brackets (`desired.comment_text`), so the mark can only
+# have been written by isk.
 PENDING_MARK = " [disconnect pending]"
+_PENDING = re.compile(r" \[disconnect pending(?:: ([a-z,-]*))?\]$")
 # Fields whose change means the live session runs with stale settings.
 SESSION_FIELDS = frozenset({"password", "profile", "remote-address"})
+PENDING_REASON = "disconnect left pending by an interrupted apply"
+
+
+def pending_mark(fields: Iterable[str] = ()) -> str:
+    """The comment suffix apply writes until a session is cut, naming the session fields
+    that changed with it."""
+    changed = sorted(SESSION_FIELDS.intersection(fields))
+    return f" [disconnect pending: {','.join(changed)}]" if changed else PENDING_MARK
+
+
+def pending_of_comment(comment: str) -> frozenset[str] | None:
+    """The session fields a pending mark names (empty: an access change only), or None
+    when the comment carries no mark."""
+    found = _PENDING.search(comment)
+    if found is None:
+        return None
+    return frozenset(key for key in (found.group(1) or "").split(",") if key)
+
+
+def without_pending(comment: str) -> str:
+    return _PENDING.sub("", comment)
 
 
 @dataclass(frozen=True)
@@ -179,7 +206,13 @@ def make_plan(
         if isinstance(observed, BaseException):
             router_plans.append(RouterPlan(router=name, status="error", error=str(observed)))
             continue
-        desired = desired_state(state, standings, name, passwords)
+        try:
+            desired = desired_state(state, standings, name, passwords)
+        except IskError as problem:  # e.g. a password that did not decrypt: this router only
+            router_plans.append(
+                RouterPlan(router=name, status="error", error=str(RouterError(name, str(problem))))
+            )
+            continue
         router_plans.append(plan_router(desired, observed, state.safety_for(name), adopt=adopt))
     basis = PlanBasis(state, standings, passwords)
     return Plan(as_of=as_of, commit=None, routers=tuple(router_plans), basis=basis)
@@ -193,6 +226,7 @@ def plan_router(
     changes: list[Change] = []
     notes: list[str] = []
     unmanaged = 0
+    unreadable = 0  # desired passwords the router does not print (no `sensitive` policy)
 
     live_profiles = {item.name: item for item in live.profiles}
     live_secrets = {item.name: item for item in live.secrets}
@@ -249,16 +283,29 @@ def plan_router(
             final_profiles[name] = current.attrs.get("profile", "")
             continue
         final_profiles[name] = secret.attrs["profile"]
+        if "password" in secret.attrs and "password" not in current.attrs:
+            unreadable += 1
         action = secret_action(secret, current, diff, desired.suspend.isolate_profile)
         why = None
+        pending = pending_of_comment(current.attrs.get("comment", ""))
         if desired.suspend.disconnect and name in sessions:
             why = disconnect_reason(secret, current, diff, action)
-            if why is None and current.attrs.get("comment", "").endswith(PENDING_MARK):
-                why = "disconnect left pending by an interrupted apply"
+            if why is None and pending is not None and pending_still_needed(secret, pending):
+                why = PENDING_REASON
         if diff:
             reason = secret.reason
             if action == "update":  # not an access change: say what differs
                 reason = f"{', '.join(sorted(diff))} differs from the repository ({reason})"
+                if (
+                    pending is not None
+                    and not why
+                    and set(diff) == {"comment"}
+                    and without_pending(current.attrs.get("comment", "")) == secret.attrs["comment"]
+                ):
+                    reason = (
+                        "clears the disconnect mark of an interrupted apply; the session "
+                        f"may go on ({secret.reason})"
+                    )
             if not owned:
                 reason = f"adopted: {reason}"
             change = _update(
@@ -286,7 +333,7 @@ def plan_router(
             continue
         if name in desired.secrets:
             continue
-        customer = customer_of_comment(prefix, current.attrs.get("comment", ""))
+        customer = customer_of_comment(prefix, current.attrs.get("comment", ""))  # a secret
         if customer in desired.protected:
             notes.append(
                 f"secret {name} kept: customer {customer} has protect: true "
@@ -330,6 +377,11 @@ def plan_router(
             )
         )
 
+    if unreadable:
+        notes.append(
+            f"passwords not readable by the API user: {unreadable} password(s) cannot be "
+            "checked; give the user the sensitive policy"
+        )
     ordered = tuple(sorted(changes, key=lambda change: (change_group(change), change.name)))
     managed = sum(1 for item in live.secrets if is_managed(item, prefix))
     unsafe_reason = safety_verdict(ordered, managed, safety)
@@ -380,7 +432,8 @@ def field_diff(
     """Managed fields whose live value differs; passwords are compared but never shown.
 
     A router that does not print passwords (API user without the `sensitive` policy)
-    cannot be compared, so the password is then left alone.
+    cannot be compared, so the password is then left alone (`plan_router` says so in a
+    router note).
     """
     diff: dict[str, tuple[str | None, str | None]] = {}
     for key, wanted in desired.items():
@@ -435,6 +488,57 @@ def disconnect_reason(
     if secret.attrs.get("disabled") == "true" and current.attrs.get("disabled") == "true":
         return f"account is disabled but still online: {secret.reason}"
     return None
+
+
+def pending_still_needed(secret: DesiredSecret, pending: frozenset[str]) -> bool:
+    """Whether a pending mark left by an interrupted apply must still cut the session.
+
+    The session was set up before that apply. It must go when the account is now meant
+    to be suspended (disabled or isolated), or when the interrupted apply moved a session
+    field (password, profile, remote-address) that the repository still wants: the
+    session runs with the old value. A mark from an access change alone (a suspension)
+    is not needed once the customer is enabled again (paid since): the session runs
+    with exactly the access it was set up with, so the mark is just cleared.
+    (A session field the repository now wants changed again is a diff, which cuts the
+    session by itself.)
+    """
+    return secret.access == "suspended" or bool(pending)
+
+
+_CUT_VERBS = {"disable": "access suspended", "delete": "account deleted"}
+
+
+def sessions_to_cut(
+    changes: Iterable[Change], live: LiveState, disconnect: bool
+) -> tuple[Change, ...]:
+    """Disconnects that `changes` need on `live` but do not carry: a saved plan's secret
+    change whose account has a session that appeared after the plan was made (sessions
+    are not in the fingerprint). Same rule as the planner: a disable (suspension or
+    isolation), a restore from isolation, a deletion, or a password/profile/remote-address
+    change cuts the live session."""
+    if not disconnect:
+        return ()
+    changes = tuple(changes)
+    online = {item.name for item in live.active}
+    planned = {change.name for change in changes if change.kind == "session"}
+    extra: list[Change] = []
+    for change in changes:
+        if change.kind != "secret" or change.name in planned or change.name not in online:
+            continue
+        if change.action == "conflict":
+            continue
+        changed = sorted(SESSION_FIELDS & change.fields.keys())
+        if change.action in _CUT_VERBS:
+            why = f"{_CUT_VERBS[change.action]}: {change.reason}"
+        elif change.action == "enable" and "profile" in change.fields:
+            why = f"restored from isolation: {change.reason}"
+        elif changed and change.action != "create":
+            why = f"{', '.join(changed)} changed: the session must reconnect"
+        else:
+            continue
+        planned.add(change.name)
+        extra.append(Change("disconnect", "session", change.name, change.customer, why))
+    return tuple(extra)
 
 
 def safety_verdict(changes: Iterable[Change], managed: int, safety: SafetySettings) -> str | None:

@@ -448,15 +448,16 @@ def test_apply_verifies_with_the_plans_own_standings_and_recomputes_for_another_
     """The verification re-plan reuses the billing standings the plan was made with (no
     second billing pass) when applying to the same State; a plan applied to another
     State (a saved plan, a reloaded repo) is verified against that State's billing."""
-    from isk_reconcile.apply import decrypt_passwords, read_routers
+    from isk_reconcile.apply import decrypt_passwords
     from isk_reconcile.billing import standings
     from isk_reconcile.plan import make_plan
+    from isk_reconcile.routeros.fleet import read_all
 
     state = repo(tmp_path, fleet, {"p": customer("Payer", status="active")})
     grace = date(2026, 1, 2)  # unpaid, but still in grace: enabled then, suspended on AS_OF
 
     def early_plan(for_state: State) -> Plan:
-        live = read_routers(for_state, ["r1"], fleet.environ)
+        live = read_all(for_state, ["r1"], fleet.environ)
         passwords = decrypt_passwords(for_state, fleet.environ)
         return make_plan(for_state, AS_OF, standings(for_state, grace), live, passwords=passwords)
 

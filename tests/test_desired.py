@@ -119,7 +119,10 @@ def test_ascii_fold_drops_accents_and_marks_the_rest() -> None:
 
 def test_customer_of_comment_reads_the_ownership_marker() -> None:
     assert customer_of_comment("isk:", "isk:budi Budi Santoso") == "budi"
-    assert customer_of_comment("isk:", "isk:profile Paket") is None
+    # Only ever asked of /ppp/secret comments (the menu tells a profile from a secret):
+    # a customer whose id starts with "profile" is a customer (it used to read as None).
+    assert customer_of_comment("isk:", "isk:profile Paket") == "profile"
+    assert customer_of_comment("isk:", "isk:profilenet-bts BTS") == "profilenet-bts"
     assert customer_of_comment("isk:", "added by hand") is None
 
 

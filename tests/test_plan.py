@@ -10,7 +10,7 @@ from isk_reconcile.billing import standings
 from isk_reconcile.desired import DesiredRouter, desired_state
 from isk_reconcile.errors import RouterError
 from isk_reconcile.model import SafetySettings
-from isk_reconcile.plan import PENDING_MARK, Change, Plan, make_plan, safety_verdict
+from isk_reconcile.plan import PENDING_MARK, Change, Plan, make_plan, pending_mark, safety_verdict
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from tests.test_desired import AS_OF, customer, load, plaintext_passwords, write_repo
 
@@ -221,8 +221,11 @@ def test_isolate_and_restore(tmp_path: Path) -> None:
 
 
 def test_disconnect_left_pending_by_an_interrupted_apply(tmp_path: Path) -> None:
+    # The interrupted apply moved a's profile (the mark names it), so a's session still
+    # runs on the old package and must be cut. (A bare mark on an enabled account is an
+    # access change since undone: see test_pending_mark_of_a_suspension_is_cleared_once_paid.)
     root = write_repo(tmp_path, {"a": customer("A"), "b": customer("B")})
-    marked = {"comment": "isk:a A" + PENDING_MARK}
+    marked = {"comment": "isk:a A" + pending_mark({"profile"})}
     live = with_items(
         applied(desired(root), a=marked, b={"comment": "isk:b B" + PENDING_MARK}), active=("a",)
     )

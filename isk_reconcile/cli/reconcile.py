@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from isk_reconcile.apply import ApplyReport, run_apply, run_plan, select_routers
+from isk_reconcile.apply import ApplyReport, run_apply, run_plan
 from isk_reconcile.apply import Progress as ApplyProgress
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
@@ -21,6 +21,7 @@ from isk_reconcile.plan import Plan
 from isk_reconcile.render.plan_json import load_plan, render_json
 from isk_reconcile.render.plan_markdown import render_markdown
 from isk_reconcile.render.plan_text import render_text
+from isk_reconcile.routeros.fleet import select_routers
 from isk_reconcile.routeros.types import LiveState
 
 
