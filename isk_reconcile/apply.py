@@ -393,7 +393,7 @@ class Blocker:
 
     - a later write for the same account (its disconnect, its mark clearing, its
       deletion) waits for the next apply: the account is not in the state they assume;
-    - a secret moved onto a profile whose write failed would be refused: skipped;
+    - a secret moved onto a profile whose creation failed would be refused: skipped;
     - a profile is not deleted while a secret whose write failed still uses it.
     """
 
@@ -405,7 +405,8 @@ class Blocker:
 
     def failed(self, write: Write) -> None:
         if write.menu == PROFILE:
-            self._profiles.add(write.name)
+            if write.command == "add":  # an update that failed leaves the profile usable
+                self._profiles.add(write.name)
             return
         self._accounts.add(write.name)
         if write.menu == SECRET:

@@ -406,3 +406,34 @@ def test_head_commit_is_the_state_repos_own(tmp_path: Path) -> None:
     sha = outer.index.commit("track the ISP").hexsha
     assert head_commit(inner) == sha
     assert head_commit(tmp_path / "nowhere") is None
+
+
+def test_a_profile_that_failed_to_be_created_skips_only_the_secrets_moving_onto_it(
+    tmp_path: Path,
+) -> None:
+    with ExitStack() as stack:
+        fleet = Fleet(stack, ("r1",))
+        sim = fleet["r1"]
+        customers = _suspended_pair(tmp_path, fleet, ("a",))
+        customers["b"] = customer("B")
+        customers["c"] = customer("C", profile="fast")
+        profiles = {
+            **_profiles(),
+            "fast": {"description": "Fast", "price": 1, "rate_limit": "99M/99M"},
+        }
+        state = repo(tmp_path, fleet, customers, profiles=profiles)
+        sim.faults.trap_on = {"/ppp/profile/add fast": "failure: out of memory"}
+        (result,) = run_apply(plan(state, fleet), state, environ=fleet.environ).routers
+        assert any(
+            "/ppp/profile/add fast failed: failure: out of memory" in e for e in result.errors
+        )
+        assert any(
+            "customer c: /ppp/secret/set c skipped: profile fast was not written" in e
+            for e in result.errors
+        )
+        assert by_name(sim, SECRET)["c"]["profile"] == "home-10m"
+        assert by_name(sim, SECRET)["a"]["disabled"] == "true"  # the rest still ran
+        assert sim.items(ACTIVE) == []
+        sim.faults.trap_on = {}
+        assert run_apply(plan(state, fleet), state, environ=fleet.environ).ok
+        assert by_name(sim, SECRET)["c"]["profile"] == "fast"
