@@ -72,20 +72,31 @@ def read_live(
     drift: dict[str, int] | None = None
     if any(not isinstance(value, RouterError) for value in live.values()):
         try:
-            drift = _drift(ctx, live, environ, by_customer)
+            drift = _drift(ctx, live, environ, by_customer, notes)
         except IskError as problem:
             notes.append(f"drift not counted: {problem}")
     return info, drift, notes
 
 
 def _drift(
-    ctx: Context, live: Mapping, environ: Mapping[str, str], by_customer: Mapping
+    ctx: Context,
+    live: Mapping,
+    environ: Mapping[str, str],
+    by_customer: Mapping,
+    notes: list[str],
 ) -> dict[str, int]:
-    from isk_reconcile.apply import decrypt_passwords
+    from isk_reconcile.apply import decrypt_desired
     from isk_reconcile.plan import make_plan
 
     state = ctx.state
-    passwords = decrypt_passwords(state, environ)
+    # Only the passwords desired on the routers read; one that does not decrypt leaves
+    # only its router's drift uncounted (with a note naming the customer).
+    passwords, failures = decrypt_desired(state, by_customer, list(live), environ)
+    notes.extend(f"drift not counted: {name}: {problem}" for name, problem in failures.items())
+    live = {
+        name: RouterError(name, failures[name]) if name in failures else outcome
+        for name, outcome in live.items()
+    }
     plan = make_plan(state, ctx.as_of, by_customer, live, passwords=passwords)
     return drifted_entries(plan)
 
