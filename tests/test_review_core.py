@@ -234,7 +234,9 @@ def test_a_name_ending_in_the_pending_mark_is_not_disconnected(tmp_path: Path) -
             by_name(sim, "/ppp/profile")["biz"]["comment"] == "isk:profile Bisnis (routeros: on-up)"
         )
         sim.add_session("a")
-        sim.add("/ppp/profile", {"name": "hand", "on-up": ":log info x"})  # unrelated
+        with sim.lock:  # a technician's tweak on the package: not isk's to undo
+            biz_id = by_name(sim, "/ppp/profile")["biz"][".id"]
+            sim.state.set("/ppp/profile", {".id": biz_id, "on-up": ":log info up"})
         assert not plan(state, fleet).has_changes
         assert [item["name"] for item in sim.items(ACTIVE)] == ["a"]
 
