@@ -165,6 +165,7 @@ def test_awkward_values_survive_the_round_trip(tmp_path: Path) -> None:
     rows = [
         ["Tom & Jerry <b>", -150_000, date(2026, 2, 28), True],
         ["  spaced  ", 0, None, False],
+        ["", 1, None, None],  # empty text is an empty cell, as openpyxl writes it
         ["bell\x07here", None, date(1999, 12, 31), None],
         ["x" * 200, 12_345_678_901, date(2026, 11, 29), True],
         [42, 7, date(2030, 1, 1), False],  # a number in a text column stays a number
@@ -175,19 +176,20 @@ def test_awkward_values_survive_the_round_trip(tmp_path: Path) -> None:
         path,
     )
     sheet = openpyxl.load_workbook(path)["Odd 'name'"]
-    found = [list(row) for row in sheet.iter_rows(min_row=2, max_row=6, values_only=True)]
+    found = [list(row) for row in sheet.iter_rows(min_row=2, max_row=7, values_only=True)]
     assert found == [
         ["Tom & Jerry <b>", -150_000, datetime(2026, 2, 28), True],
         ["  spaced  ", 0, None, False],
+        [None, 1, None, None],
         ["bellhere", None, datetime(1999, 12, 31), None],
         ["x" * 200, 12_345_678_901, datetime(2026, 11, 29), True],
         [42, 7, datetime(2030, 1, 1), False],
     ]
-    assert sheet["A8"].value == "as_of" and sheet["B8"].value == datetime(2026, 1, 2)
-    assert sheet["B8"].number_format == DATE_FORMAT
+    assert sheet["A9"].value == "as_of" and sheet["B9"].value == datetime(2026, 1, 2)
+    assert sheet["B9"].number_format == DATE_FORMAT
     assert sheet["B2"].number_format == RUPIAH_FORMAT
-    assert all(cell.font.bold for cell in sheet[6] if cell.value is not None)  # the total row
+    assert all(cell.font.bold for cell in sheet[7] if cell.value is not None)  # the total row
     assert not any(cell.font.bold for cell in sheet[2])
     assert sheet.column_dimensions["A"].width == 60  # capped
     assert sheet.column_dimensions["B"].width == len("Rp12,345,678,901") + 2
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:D6"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:D7"

@@ -444,6 +444,8 @@ def _cell(ref: str, value: object, style: int = 0) -> str:
         day = value.date() if isinstance(value, datetime) else value
         return f'<c r="{ref}"{s}><v>{(day - _EXCEL_EPOCH).days}</v></c>'
     text = str(value)
+    if text == "":
+        return ""
     if not text.isprintable():
         text = _ILLEGAL.sub("", text)
     text = escape(text)
@@ -474,6 +476,8 @@ def _writer(kind: str, style: int) -> Callable[[str, object], str]:
     if kind == "text":
 
         def text(ref: str, value: object) -> str:
+            if value == "":  # an empty cell, as openpyxl writes it
+                return ""
             if type(value) is str and value.isprintable() and value.strip() == value:
                 if "&" in value or "<" in value or ">" in value:
                     value = escape(value)
