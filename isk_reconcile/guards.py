@@ -29,11 +29,39 @@ APPEND_ONLY = "the ledger is append-only: add a refund or credit entry instead"
 
 
 def check(repo: Path, base_ref: str, state: State, as_of: date) -> list[ConfigError]:
-    """Problems of the working tree's `state` compared with the commit `base_ref`."""
-    base = load_base(repo, base_ref)
+    """Problems of the working tree's `state` compared with the commit `base_ref`.
+
+    A base that no longer validates (say, a rule this version added) must not block the
+    pull request that fixes it: the append-only ledger is then still enforced on the
+    base's raw entries, and a warning says which guards could not run.
+    """
+    try:
+        base = load_base(repo, base_ref)
+    except InvalidBase as invalid:
+        return [*raw_ledger_errors(invalid.raw_ledger, state, base_ref), invalid.warning()]
     if base is None:  # the base has no state repository yet: nothing to protect
         return []
     return [_at_field_line(repo, error) for error in compare(base, state, as_of, base_ref)]
+
+
+class InvalidBase(Exception):
+    """The base commit's state does not validate; its ledger entries as plain data."""
+
+    def __init__(self, base_ref: str, failed: ValidationFailed, raw_ledger: dict[str, dict]):
+        self.base_ref = base_ref
+        self.failed = failed
+        self.raw_ledger = raw_ledger
+
+    def warning(self) -> ConfigError:
+        first = self.failed.errors[0] if self.failed.errors else "?"
+        return ConfigError(
+            Loc("state"),
+            "",
+            f"{self.base_ref} has {len(self.failed.errors)} validation error(s) (first: "
+            f"{first}); only the append-only ledger was checked against it",
+            "the billed-period and deleted-customer guards need a valid base",
+            severity="warning",
+        )
 
 
 def _at_field_line(repo: Path, error: ConfigError) -> ConfigError:
@@ -73,10 +101,20 @@ def load_base(repo: Path, base_ref: str) -> State | None:
         try:
             return load_state(Path(scratch) / prefix)
         except ValidationFailed as failed:
-            raise IskError(
-                f"cannot compare with {base_ref}: its state has {len(failed.errors)} "
-                f"validation error(s), first: {failed.errors[0] if failed.errors else '?'}"
-            ) from None
+            raise InvalidBase(base_ref, failed, read_raw_ledger(Path(scratch) / prefix)) from None
+
+
+def read_raw_ledger(repo: Path) -> dict[str, dict]:
+    """Ledger entries by id as plain YAML data, without validation (for an invalid base)."""
+    from isk_reconcile.yamlsource import read_yaml
+
+    entries: dict[str, dict] = {}
+    for path in sorted((repo / "payments").rglob("*.yaml")):
+        parsed = read_yaml(repo, path.relative_to(repo).as_posix())
+        for item in parsed.data if isinstance(parsed.data, list) else ():
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                entries.setdefault(item["id"], {**item, "_file": parsed.path})
+    return entries
 
 
 def _share_parse_cache(repo: Path, scratch: Path) -> None:
@@ -108,6 +146,37 @@ def compare(base: State, head: State, as_of: date, base_ref: str = "base") -> li
 
 
 # --- ledger ---------------------------------------------------------------------------
+
+
+def raw_ledger_errors(
+    base_entries: dict[str, dict], head: State, base_ref: str
+) -> Iterable[ConfigError]:
+    """The append-only rule against an unvalidated base: fields compared as written,
+    with the model's defaults for fields the base left out."""
+    from isk_reconcile.model import LedgerEntry
+
+    defaults = {name: info.default for name, info in LedgerEntry.model_fields.items()}
+    current = {entry.id: entry for entry in head.ledger}
+    for entry_id, written in base_entries.items():
+        now = current.get(entry_id)
+        if now is None:
+            yield ConfigError(
+                Loc(written["_file"]),
+                entry_id,
+                f"ledger entry {entry_id} was deleted; it is in {base_ref}",
+                APPEND_ONLY,
+            )
+            continue
+        after = now.model_dump()
+        edited = [key for key in after if written.get(key, defaults.get(key)) != after[key]]
+        if edited:
+            what = ", ".join(f"{key}: {written.get(key)} → {after[key]}" for key in edited)
+            yield ConfigError(
+                head.loc("ledger", entry_id) or Loc("payments"),
+                entry_id,
+                f"ledger entry {entry_id} was edited ({what}) after it was merged in {base_ref}",
+                APPEND_ONLY,
+            )
 
 
 def ledger_errors(base: State, head: State, base_ref: str) -> Iterable[ConfigError]:

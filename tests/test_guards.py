@@ -203,3 +203,37 @@ def test_state_repo_in_a_subdirectory(example_repo: Path, tmp_path: Path) -> Non
     ledger.write_text(ledger.read_text().replace("amount: 150000", "amount: 150001", 1))
     errors = check(repo, "main", load_state(repo, cache=False), AS_OF)
     assert [(e.field, e.loc.file) for e in errors] == [("P-2026-06-0001", "payments/2026-06.yaml")]
+
+
+def _break_base(repo: Path) -> None:
+    """Commit a base that no longer validates (an unknown key in a customer file)."""
+    handle = git.Repo(repo)
+    customer = repo / "state" / "customers" / "budi-santoso.yaml"
+    customer.write_text(customer.read_text() + "colour: blue\n")
+    handle.git.add("-A")
+    handle.git.commit("-q", "-m", "broken on main")
+    _edit(customer, "colour: blue\n", "")  # the pull request that fixes it
+
+
+def test_invalid_base_still_enforces_the_append_only_ledger(repo: Path) -> None:
+    _break_base(repo)
+    _edit(
+        repo / "payments" / "2026-06.yaml",
+        "  amount: 150000\n  date: 2026-06-01\n  kind: payment\n  method: transfer\n  "
+        "reference: BNI 0106-06",
+        "  amount: 100000\n  date: 2026-06-01\n  kind: payment\n  method: transfer\n  "
+        "reference: BNI 0106-06",
+    )
+    found = _errors(repo)
+    errors = [problem for problem in found if problem.severity == "error"]
+    warnings = [problem for problem in found if problem.severity == "warning"]
+    assert [e.field for e in errors] == ["P-2026-06-0002"]
+    assert "amount: 150000 → 100000" in errors[0].message
+    assert len(warnings) == 1 and "only the append-only ledger" in warnings[0].message
+
+
+def test_invalid_base_does_not_block_the_fix(repo: Path) -> None:
+    _break_base(repo)
+    found = _errors(repo)
+    assert [problem.severity for problem in found] == ["warning"]
+    assert "colour" in found[0].message

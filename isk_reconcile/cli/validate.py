@@ -28,11 +28,18 @@ def validate(ctx: Context, base_ref: str | None) -> None:
     """Check schema, references, uniqueness and YAML traps of the state repository."""
     state = ctx.state  # raises ValidationFailed with every error
     as_of = ctx.as_of
+    guard_warnings: list[ConfigError] = []
     if base_ref is not None:
-        errors = base_errors(ctx, base_ref, state, as_of)
+        found = base_errors(ctx, base_ref, state, as_of)
+        errors = [problem for problem in found if problem.severity == "error"]
         if errors:
             raise ValidationFailed(errors)
-    warnings: list[ConfigError] = [*state.warnings, *ledger_warnings(state, as_of)]
+        guard_warnings = [problem for problem in found if problem.severity != "error"]
+    warnings: list[ConfigError] = [
+        *state.warnings,
+        *ledger_warnings(state, as_of),
+        *guard_warnings,
+    ]
     count = len(warnings)
     shown = sorted(warnings) if ctx.verbose else sorted(warnings)[:WARNINGS_SHOWN]
     for warning in shown:
