@@ -18,7 +18,7 @@ INVOICE_COLUMNS = [
     "outstanding", "status", "paid_on", "paid_by",
 ]  # fmt: skip
 RECEIVABLE_COLUMNS = [
-    "customer", "name", "router", "standing", "invoices", "oldest_due", "days_0_30",
+    "customer", "name", "router", "standing", "access", "invoices", "oldest_due", "days_0_30",
     "days_31_60", "days_61_90", "days_over_90", "total",
 ]  # fmt: skip
 
@@ -121,7 +121,8 @@ def test_receivables_per_customer_exact(owing_repo: Path):
             "customer": "ani",
             "name": "Ani Owes",
             "router": "core",
-            "standing": "suspended",
+            "standing": "suspended-unpaid",
+            "access": "suspended",
             "invoices": 4,
             "oldest_due": "2026-01-15",
             "days_0_30": 300000,  # due 04-15 (0 days) and 03-16 (30 days)
@@ -134,7 +135,8 @@ def test_receivables_per_customer_exact(owing_repo: Path):
             "customer": "budi",
             "name": "Budi Partial",
             "router": "core",
-            "standing": "suspended",
+            "standing": "suspended-unpaid",
+            "access": "suspended",
             "invoices": 2,
             "oldest_due": "2026-03-01",
             "days_0_30": 150000,
@@ -152,8 +154,11 @@ def test_receivables_include_a_terminated_customer_who_still_owes(tmp_path: Path
         {"eka": person("Eka Gone", extra="status: terminated\nend: 2026-02-01\n")},
     )
     rows = isk_json(repo, "receivables", as_of="2026-06-01")
-    assert [(r["customer"], r["standing"], r["days_over_90"], r["days_61_90"]) for r in rows] == [
-        ("eka", "absent", 150000, 0)  # one period (01-15 to 02-13, billed in full), 137 days
+    assert [
+        (r["customer"], r["standing"], r["access"], r["days_over_90"], r["days_61_90"])
+        for r in rows
+    ] == [
+        ("eka", "terminated", "absent", 150000, 0)  # one period (01-15 to 02-13), 137 days
     ]
 
 
@@ -202,7 +207,7 @@ def test_example_receivables_agree_with_the_engine(example_repo: Path):
     rows = isk_json(example_repo, "receivables")
     assert owed.total > 0
     assert sum(row["total"] for row in rows) == owed.total
-    for bucket, column in zip(owed.buckets, RECEIVABLE_COLUMNS[6:10], strict=True):
+    for bucket, column in zip(owed.buckets, RECEIVABLE_COLUMNS[7:11], strict=True):
         assert sum(row[column] for row in rows) == bucket.amount
     assert all(row["total"] > 0 for row in rows)
     assert [row["total"] for row in rows] == sorted((row["total"] for row in rows), reverse=True)

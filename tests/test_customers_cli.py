@@ -16,11 +16,12 @@ from isk_reconcile.billing import standings
 from isk_reconcile.cli import _group as isk_group
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.loader import load_state
+from isk_reconcile.report import category
 
 AS_OF = "2026-11-29"
 CUSTOMER_COLUMNS = [
-    "id", "name", "router", "profile", "status", "standing", "reason", "paid_through",
-    "balance", "phone",
+    "id", "name", "router", "profile", "status", "standing", "access", "reason",
+    "paid_through", "balance", "phone",
 ]  # fmt: skip
 
 
@@ -99,29 +100,32 @@ def test_customers_json_has_the_stable_columns_and_exact_figures(small_repo: Pat
         "router": "core",
         "profile": "home-10m",
         "status": "active",
-        "standing": "suspended",
+        "standing": "suspended-unpaid",
+        "access": "suspended",
         "reason": "unpaid invoice budi/2026-02-14 (Rp150.000) due 2026-02-14, "
         "grace ended 2026-02-17",
         "paid_through": "2026-02-13",
         "balance": -150000,
         "phone": "+62812000",
     }
-    assert (by_id["ani"]["standing"], by_id["ani"]["paid_through"], by_id["ani"]["balance"]) == (
-        "enabled",
-        "2026-03-15",
-        0,
-    )
+    assert (by_id["ani"]["standing"], by_id["ani"]["access"]) == ("active", "enabled")
+    assert (by_id["ani"]["paid_through"], by_id["ani"]["balance"]) == ("2026-03-15", 0)
     assert by_id["ani"]["reason"] == "paid through 2026-03-15 (P-1)"
-    assert (by_id["cici"]["standing"], by_id["cici"]["paid_through"]) == ("enabled", None)
+    assert (by_id["cici"]["standing"], by_id["cici"]["access"]) == ("free", "enabled")
+    assert by_id["cici"]["paid_through"] is None
+    assert (by_id["dodi"]["standing"], by_id["dodi"]["access"]) == ("suspended-manual", "suspended")
     assert by_id["dodi"]["reason"] == "suspended by hand: moved house"
-    assert (by_id["eka"]["standing"], by_id["eka"]["reason"]) == (
+    assert (by_id["eka"]["standing"], by_id["eka"]["access"], by_id["eka"]["reason"]) == (
+        "terminated",
         "absent",
         "terminated on 2026-02-01",
     )
-    assert (by_id["fani"]["standing"], by_id["fani"]["reason"]) == (
+    assert (by_id["fani"]["standing"], by_id["fani"]["access"], by_id["fani"]["reason"]) == (
+        "not-started",
         "absent",
         "service starts 2026-03-01",
     )
+    assert (by_id["gita"]["standing"], by_id["gita"]["access"]) == ("active", "enabled")
 
 
 @pytest.mark.parametrize(
@@ -214,7 +218,8 @@ def test_customer_show_tells_details_invoices_ledger_and_reason(small_repo: Path
 
 def test_customer_show_json(small_repo: Path):
     details = isk_json(small_repo, "customer", "show", "ani", as_of="2026-02-18")
-    assert (details["standing"], details["cause"], details["paid_through"]) == (
+    assert (details["standing"], details["access"], details["cause"], details["paid_through"]) == (
+        "active",
         "enabled",
         "paid",
         "2026-03-15",
@@ -256,7 +261,8 @@ def test_example_customers_agree_with_the_billing_engine(example_repo: Path):
     assert [row["id"] for row in rows] == list(engine)
     for row in rows:
         found = engine[row["id"]]
-        assert row["standing"] == found.access
+        assert row["standing"] == category(found)  # the workbook's and dashboard's group
+        assert row["access"] == found.access
         assert row["reason"] == found.reason
         assert row["balance"] == found.balance
         paid_through = found.paid_through.isoformat() if found.paid_through else None
@@ -267,7 +273,8 @@ def test_example_suspended_customers(example_repo: Path):
     state = load_state(example_repo)
     rows = isk_json(example_repo, "customers", "--status", "suspended")
     assert rows, "the example ISP has suspended customers"
-    assert all(row["standing"] == "suspended" for row in rows)
+    assert all(row["access"] == "suspended" for row in rows)
+    assert {row["standing"] for row in rows} == {"suspended-unpaid", "suspended-manual"}
     ids = {row["id"] for row in rows}
     # Every customer suspended by hand is in the list, and the rest owe money past grace.
     by_hand = {
@@ -286,7 +293,8 @@ def test_example_expiring_within_seven_days(example_repo: Path):
     rows = isk_json(example_repo, "customers", "--expiring-within", "7")
     horizon = (date.fromisoformat(AS_OF) + timedelta(days=7)).isoformat()
     assert rows
-    assert all(row["standing"] == "enabled" and row["paid_through"] <= horizon for row in rows)
+    assert all(row["access"] == "enabled" and row["paid_through"] <= horizon for row in rows)
+    assert all(row["standing"] == "active" for row in rows)
 
 
 def test_example_show_never_prints_password_material(example_repo: Path):

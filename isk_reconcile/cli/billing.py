@@ -18,13 +18,16 @@ from isk_reconcile.billing import (
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.customers import (
     INVOICE_COLUMNS,
+    access_style,
     emit,
     format_option,
     invoice_row,
     no_such,
+    standing_style,
 )
 from isk_reconcile.cli.root import main
 from isk_reconcile.render.tables import Column, money
+from isk_reconcile.report import category
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -87,7 +90,8 @@ RECEIVABLE_COLUMNS: tuple[Column, ...] = (
     Column("customer"),
     Column("name"),
     Column("router"),
-    Column("standing"),
+    Column("standing", style=standing_style),
+    Column("access", style=access_style),
     Column("invoices", justify="right"),
     Column("oldest_due", "oldest due"),
     *(money(BUCKET_COLUMN_NAMES[label], f"{label} days") for label, _ in AGING_BUCKETS),
@@ -145,7 +149,8 @@ def receivables_command(ctx: Context, detail: bool, fmt: str) -> None:
             "customer": row.customer,
             "name": customer.name,
             "router": customer.router,
-            "standing": every[row.customer].access,
+            "standing": category(every[row.customer]),
+            "access": every[row.customer].access,
             "invoices": row.invoices,
             "oldest_due": row.oldest_due,
             "total": row.total,

@@ -31,6 +31,7 @@ from isk_reconcile.render.tables import (
     render_table,
     to_json,
 )
+from isk_reconcile.report import category
 
 # --- shared output plumbing ---------------------------------------------------------------
 
@@ -78,8 +79,17 @@ def no_such(kind: str, name: str, known: Iterable[str]) -> IskError:
 STATUS_FILTERS = ("active", "enabled", "suspended", "free", "terminated", "absent")
 
 
-def _access_style(value: Any) -> str | None:
+def access_style(value: Any) -> str | None:
     return {"suspended": "red", "absent": "dim", "enabled": "green"}.get(value)
+
+
+def standing_style(value: Any) -> str | None:
+    """Colour of a `standing` (the dashboard group of report.CATEGORIES)."""
+    if isinstance(value, str) and value.startswith("suspended"):
+        return "red"
+    return {"active": "green", "free": "green", "terminated": "dim", "not-started": "dim"}.get(
+        value
+    )
 
 
 CUSTOMER_COLUMNS: tuple[Column, ...] = (
@@ -88,7 +98,8 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("router"),
     Column("profile"),
     Column("status"),
-    Column("standing", style=_access_style),
+    Column("standing", style=standing_style),
+    Column("access", style=access_style),
     Column("reason"),
     Column("paid_through", "paid through"),
     money("balance"),
@@ -101,9 +112,11 @@ def current_profile(customer: Customer, as_of: date) -> str:
 
 
 def matches_status(customer: Customer, found: Standing, wanted: str) -> bool:
-    """--status: the account's standing on as_of (see docs/billing.md)."""
+    """--status (see docs/billing.md): `active` is the standing (the dashboard group);
+    `enabled` / `suspended` / `absent` are the access; `free` / `terminated` are the status
+    written in the customer file."""
     if wanted == "active":  # on the network and paying
-        return found.access == "enabled" and customer.status != "free"
+        return category(found) == "active"
     if wanted in ("enabled", "suspended", "absent"):
         return found.access == wanted
     return customer.status == wanted  # free | terminated: the status written in the file
@@ -140,7 +153,8 @@ def customer_row(customer: Customer, found: Standing) -> dict[str, Any]:
         "router": customer.router,
         "profile": current_profile(customer, found.as_of),
         "status": customer.status,
-        "standing": found.access,
+        "standing": category(found),
+        "access": found.access,
         "reason": found.reason,
         "paid_through": found.paid_through,
         "balance": found.balance,
@@ -315,7 +329,8 @@ def customer_details(state: State, customer: Customer, found: Standing) -> dict[
         "protect": customer.protect,
         "notes": customer.notes,
         "as_of": found.as_of,
-        "standing": found.access,
+        "standing": category(found),
+        "access": found.access,
         "cause": found.cause,
         "reason": found.reason,
         "profile": current_profile(customer, found.as_of),
@@ -355,9 +370,10 @@ def _details_text(details: dict[str, Any], color: bool, width: int | None) -> st
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
-    standing_style = {"suspended": "red", "enabled": "green"}.get(details["standing"], "")
+    access_colour = access_style(details["access"]) or ""
     lines = [
-        ("standing", Text(f"{details['standing']}: {details['reason']}", style=standing_style)),
+        ("standing", Text(details["standing"], style=standing_style(details["standing"]) or "")),
+        ("access", Text(f"{details['access']}: {details['reason']}", style=access_colour)),
         ("paid through", show(details["paid_through"])),
         ("balance", rupiah(details["balance"])),
         ("credit", rupiah(details["credit"])),
