@@ -204,8 +204,8 @@ def select_customers(
 @click.option(
     "--status",
     type=click.Choice(STATUS_FILTERS),
-    help="active: enabled and paying; enabled / suspended / absent: what the router must do; "
-    "free / terminated: the status in the file.",
+    help="active: standing active (enabled and paying); enabled / suspended / absent: the "
+    "access (what the router must do); free / terminated: the status in the file.",
 )
 @click.option(
     "--expiring-within",
