@@ -130,6 +130,12 @@ def load_identity(environ: Mapping[str, str] = os.environ) -> Identity:
             text = Path(file_name).expanduser().read_text(encoding="utf-8")
         except OSError as problem:
             raise IskError(f"{source}: cannot read: {problem.strerror}") from None
+        except UnicodeDecodeError:
+            # Never the decoder's message: it quotes the offending bytes.
+            raise IskError(
+                f"{source}: not a text file (not UTF-8); expected an age identity file "
+                "with one AGE-SECRET-KEY-1... line"
+            ) from None
         return parse_identity(text, source)
     raise IskError(
         f"no age identity: set ${IDENTITY_VARIABLE} (AGE-SECRET-KEY-1...) "

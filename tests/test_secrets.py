@@ -84,6 +84,17 @@ def test_identity_problems_never_echo_key_material(tmp_path: Path) -> None:
     assert bogus not in str(failed.value)
 
 
+def test_identity_file_that_is_not_text_is_a_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "key.bin"
+    path.write_bytes(b"AGE-SECRET-KEY-1SECRETBYTES\xc3\x28\xff\n")
+    with pytest.raises(IskError) as failed:
+        secrets.load_identity({"ISK_AGE_IDENTITY_FILE": str(path)})
+    message = str(failed.value)
+    assert message.startswith(f"$ISK_AGE_IDENTITY_FILE ({path}): not a text file (not UTF-8)")
+    assert "\n" not in message
+    assert "SECRETBYTES" not in message and "0xc3" not in message and "0xff" not in message
+
+
 def test_wrong_identity_is_a_clear_error(keypair: tuple[str, str]) -> None:
     value = secrets.encrypt("pw", [keypair[1]])
     other = secrets.parse_identity(secrets.generate_identity()[0], "other")

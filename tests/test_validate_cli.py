@@ -144,11 +144,30 @@ def test_customer_password_for_the_technician(
 ) -> None:
     code, out, _ = isk(capsys, "--repo", str(repo), "customer", "password", "budi")
     assert (code, out) == (0, DEMO_PASSWORD_OF_BUDI + "\n")
+    # The same wording as every other command that takes a customer id (was: no customer 'x').
     code, _, err = isk(capsys, "--repo", str(repo), "customer", "password", "nobody")
-    assert code == 1 and err.strip() == "error: no customer 'nobody'"
+    assert code == 1 and err.strip() == "error: no such customer: nobody"
+    code, _, err = isk(capsys, "--repo", str(repo), "customer", "password", "budy")
+    assert code == 1 and err.strip() == "error: no such customer: budy (did you mean 'budi'?)"
     monkeypatch.delenv("ISK_AGE_IDENTITY_FILE")
     code, out, err = isk(capsys, "--repo", str(repo), "customer", "password", "budi")
     assert code == 1 and out == "" and "no age identity" in err
+
+
+def test_customer_password_with_a_binary_identity_file_is_one_line(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # E.g. the age identity pointed at a .age file or a key in another format by mistake.
+    binary = tmp_path / "identity.age"
+    binary.write_bytes(b"\xff\xfe\x00AGE-SECRET-KEY-1MARKER\x80\x81")
+    monkeypatch.setenv("ISK_AGE_IDENTITY_FILE", str(binary))
+    code, out, err = isk(capsys, "--repo", str(repo), "customer", "password", "budi")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: $ISK_AGE_IDENTITY_FILE ({binary}): not a text file (not UTF-8); "
+        "expected an age identity file with one AGE-SECRET-KEY-1... line\n"
+    )
+    assert "internal error" not in err and "MARKER" not in err and "0xff" not in err
 
 
 def test_validate_base_runs_the_git_guards(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,7 @@ import click
 
 from isk_reconcile import secrets
 from isk_reconcile.cli.context import Context, pass_context
-from isk_reconcile.cli.customers import customer
+from isk_reconcile.cli.customers import customer, no_such
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 from isk_reconcile.loader import load_settings
@@ -76,7 +76,7 @@ def password(ctx: Context, customer_id: str) -> None:
     state = ctx.state
     found = state.customers.get(customer_id)
     if found is None:
-        raise IskError(f"no customer '{customer_id}'")
+        raise no_such("customer", customer_id, state.customers)
     stored = found.pppoe.password
     if stored is None:
         raise IskError(f"customer '{customer_id}' has no password in the repository")
