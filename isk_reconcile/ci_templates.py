@@ -5,7 +5,9 @@ and `isk plan --format markdown` posted as one comment that is updated in place 
 by the `<!-- isk-plan -->` marker); on a push to the main branch, `isk apply
 --auto-approve`; and a daily scheduled apply so suspensions happen on time. One run at
 a time per repository; router passwords and the age identity come from the CI's
-secret store, never from the repository.
+secret store, never from the repository. Every job restores `.isk-cache/` (the parse
+cache, see yamlsource.ParseCache) keyed by the hash of state/** and payments/**, so
+`isk validate` is not cold in each job.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ MARKER = "<!-- isk-plan -->"
 # 23:00 UTC is 06:00 in Asia/Jakarta: suspensions land at the start of the day.
 DAILY_CRON = "0 23 * * *"
 INSTALL = 'pip install "${ISK_PACKAGE:-isk-reconcile}"'
+CACHE_PATH = ".isk-cache"  # yamlsource.CACHE_DIR, relative to the repository root
+CACHE_PREFIX = "isk-cache"
+# What the cache is keyed by: every file isk parses lives under these two directories.
+CACHE_GLOBS = ("state/**", "payments/**")
 
 
 def secret_names(state: State) -> list[str]:
@@ -48,8 +54,24 @@ def write(root: Path, kind: str, state: State, force: bool = False, branch: str 
     return target
 
 
+def _github_cache_step() -> str:
+    """actions/cache for .isk-cache/: exact key on the files' hash; on a miss the newest
+    cache of the same prefix is restored (the pack is content-addressed per file, so an
+    older one is never wrong, only re-parses the files that changed)."""
+    globs = ", ".join(f"'{glob}'" for glob in CACHE_GLOBS)
+    return f"""\
+      - name: Restore the parse cache
+        uses: actions/cache@v4
+        with:
+          path: {CACHE_PATH}
+          key: {CACHE_PREFIX}-${{{{ runner.os }}}}-${{{{ hashFiles({globs}) }}}}
+          restore-keys: |
+            {CACHE_PREFIX}-${{{{ runner.os }}}}-"""
+
+
 def github(secrets: Iterable[str], branch: str) -> str:
     env = "\n".join(f"  {name}: ${{{{ secrets.{name} }}}}" for name in secrets)
+    cache = _github_cache_step()
     return f"""\
 # isk-reconcile pipeline, written by `isk ci init github`.
 # Secrets (Settings > Secrets and variables > Actions): {", ".join(secrets)}.
@@ -89,6 +111,7 @@ jobs:
         with:
           python-version: "3.12"
       - run: {INSTALL}
+{cache}
       - name: Validate against the base branch
         run: isk validate --base "origin/${{{{ github.base_ref }}}}"
       - name: Plan
@@ -130,6 +153,7 @@ jobs:
         with:
           python-version: "3.12"
       - run: {INSTALL}
+{cache}
       - run: isk validate
       - run: isk apply --auto-approve
 """
@@ -137,6 +161,8 @@ jobs:
 
 def gitlab(secrets: Iterable[str]) -> str:
     names = " ".join(secrets)
+    # cache:key:files takes at most two paths; a wildcard one hashes every matching file.
+    key_files = ", ".join(f'"{glob}/*"' for glob in CACHE_GLOBS)
     return f"""\
 # isk-reconcile pipeline, written by `isk ci init gitlab`.
 # CI/CD variables (Settings > CI/CD > Variables, masked and protected): {names}
@@ -150,6 +176,13 @@ default:
     - apt-get update -qq && apt-get install -qq -y git > /dev/null
     - {INSTALL}
     - for name in {names}; do [ -n "$(printenv $name)" ] || echo "warning: $name is not set"; done
+  # The parse cache, so each job's validate is not cold. Protected branches (the apply)
+  # and merge requests keep separate caches (GitLab's default, cache:unprotect false).
+  cache:
+    key:
+      prefix: {CACHE_PREFIX}
+      files: [{key_files}]
+    paths: [{CACHE_PATH}/]
 
 variables:
   GIT_DEPTH: "0"

@@ -10,6 +10,7 @@ import click
 import pytest
 import yaml
 
+from isk_reconcile import yamlsource
 from isk_reconcile.ci_templates import MARKER, render
 from isk_reconcile.cli import COMMAND_MODULES  # noqa: F401  (registers every command)
 from isk_reconcile.cli.context import run_cli
@@ -105,6 +106,37 @@ def test_gitlab_pipeline_shape(example_repo: Path) -> None:
     comment = pipeline["plan"]["variables"]["ISK_COMMENT_SCRIPT"]
     compile(comment, "comment", "exec")  # the comment poster is valid Python
     assert MARKER in comment and '"PUT"' in comment
+
+
+@pytest.mark.parametrize("job", ["plan", "apply"])
+def test_github_jobs_restore_the_parse_cache_before_validating(
+    job: str, example_repo: Path
+) -> None:
+    workflow = yaml.safe_load(render("github", load_state(example_repo))[1])
+    steps = workflow["jobs"][job]["steps"]
+    caches = [i for i, step in enumerate(steps) if step.get("uses") == "actions/cache@v4"]
+    validates = [i for i, step in enumerate(steps) if "isk validate" in step.get("run", "")]
+    assert len(caches) == 1 and validates and caches[0] < validates[0]
+    cache = steps[caches[0]]["with"]
+    assert cache["path"] == ".isk-cache" == yamlsource.CACHE_DIR
+    # Keyed by the hash of every file isk parses; a miss restores the newest older cache.
+    assert cache["key"] == (
+        "isk-cache-${{ runner.os }}-${{ hashFiles('state/**', 'payments/**') }}"
+    )
+    assert cache["restore-keys"].splitlines() == ["isk-cache-${{ runner.os }}-"]
+    assert cache["key"].startswith(cache["restore-keys"].strip())
+
+
+def test_gitlab_jobs_share_the_parse_cache(example_repo: Path) -> None:
+    pipeline = yaml.safe_load(render("gitlab", load_state(example_repo))[1])
+    cache = pipeline["default"]["cache"]
+    assert cache["paths"] == [yamlsource.CACHE_DIR + "/"]
+    assert cache["key"] == {"prefix": "isk-cache", "files": ["state/**/*", "payments/**/*"]}
+    assert len(cache["key"]["files"]) <= 2  # GitLab's limit for cache:key:files
+    # Every job that runs isk inherits it: none overrides or turns off the default cache.
+    for job in ("validate", "plan", "apply"):
+        assert "cache" not in pipeline[job]
+        assert pipeline[job].get("inherit", {}).get("default", True) is True
 
 
 def test_ci_init_writes_and_refuses_to_overwrite(
