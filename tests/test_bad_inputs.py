@@ -81,3 +81,73 @@ def test_bad_input_is_reported(name: str, tmp_path: Path) -> None:
     if "absent" in expect:
         assert expect["absent"] not in output
     assert result.stderr.rstrip().splitlines()[-1].startswith("error: ")
+
+
+@pytest.fixture(scope="module")
+def base_routers():
+    """Simulated routers where `_base/state/routers.yaml` points (core on the default API
+    port, edge on 18728), so a bad repo that reached a router would be seen there."""
+    from isk_reconcile.sim import SimulatedRouter
+
+    routers = {
+        "core": SimulatedRouter(identity="core", users={"isk-api": "pw"}, port=8728),
+        "edge": SimulatedRouter(identity="edge", users={"admin": "pw"}, port=18728),
+    }
+    for sim in routers.values():
+        sim.start()
+    yield routers
+    for sim in routers.values():
+        sim.stop()
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input_writes_nothing_to_a_router(
+    name: str,
+    tmp_path: Path,
+    base_routers: dict,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`isk apply --auto-approve` on a malformed repo stops at validation: the routers
+    see no login, let alone a write."""
+    import isk_reconcile.cli  # noqa: F401  (registers every command on the group)
+    from isk_reconcile.cli.context import run_cli
+    from isk_reconcile.cli.root import main as isk
+
+    repo, expect = build_case(name, tmp_path)
+    for variable in ("ISK_ROUTER_CORE_PASSWORD", "ISK_ROUTER_EDGE_PASSWORD"):
+        monkeypatch.setenv(variable, "pw")
+    for sim in base_routers.values():
+        sim.reset_counters()
+    code = run_cli(isk, ["--repo", str(repo), "apply", "--auto-approve"])
+    stderr = capsys.readouterr().err
+    assert code == 1
+    assert f"{expect['file']}:{expect['line']}:" in stderr
+    for sim in base_routers.values():
+        assert not sim.counters and sim.writes == 0
+
+
+def test_valid_base_does_reach_the_routers(
+    tmp_path: Path,
+    base_routers: dict,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The control for the test above: the same apply on the valid base logs in and
+    writes, so silence on the bad inputs means they were stopped, not misdirected."""
+    import isk_reconcile.cli  # noqa: F401
+    from isk_reconcile.cli.context import run_cli
+    from isk_reconcile.cli.root import main as isk
+
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    for variable in ("ISK_ROUTER_CORE_PASSWORD", "ISK_ROUTER_EDGE_PASSWORD"):
+        monkeypatch.setenv(variable, "pw")
+    monkeypatch.setenv(
+        "ISK_AGE_IDENTITY_FILE", str(CORPUS.parent.parent / "demo" / "age-identity.txt")
+    )
+    code = run_cli(isk, ["--repo", str(repo), "--as-of", "2026-11-29", "apply", "--auto-approve"])
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert all(sim.counters["/login"] >= 1 for sim in base_routers.values())
+    assert sum(sim.writes for sim in base_routers.values()) > 0
