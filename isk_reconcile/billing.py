@@ -1,6 +1,5 @@
-"""Billing engine (SPEC §3): pure functions of (State, as_of).
-
-INTERFACE CONTRACT — other modules rely on these names and fields.
+"""Billing engine (SPEC §3): invoices, payments and standings as pure functions of
+(State, as_of).
 
 The allocation model ("cumulative money"): a customer's ledger entries dated on or
 before as_of, in (date, id) order, form a running total (payment and credit add, refund
@@ -121,20 +120,6 @@ class Receivables:
     @property
     def total(self) -> int:
         return sum(bucket.amount for bucket in self.buckets)
-
-
-@dataclass(frozen=True)
-class MonthTotal:
-    """Money for one calendar month, for dashboards and exports."""
-
-    month: date  # the month's first day
-    billed: int  # invoices whose period starts in the month
-    collected: int  # payments minus refunds dated in the month
-    credited: int  # non-cash credits dated in the month
-
-    @property
-    def label(self) -> str:
-        return self.month.strftime("%Y-%m")
 
 
 AGING_BUCKETS: tuple[tuple[str, int | None], ...] = (
@@ -586,38 +571,6 @@ def receivables_by_customer(owed: Receivables) -> tuple[CustomerReceivable, ...]
         rows.append(CustomerReceivable(customer_id, amounts, len(items), oldest))
     rows.sort(key=lambda row: (-row.total, row.customer))
     return tuple(rows)
-
-
-def month_totals(
-    state: State,
-    as_of: date,
-    months: int = 12,
-    by_customer: Mapping[str, Standing] | None = None,
-) -> tuple[MonthTotal, ...]:
-    """Billed, collected and credited per calendar month, oldest first.
-
-    The `months` months end with as_of's month; only entries dated on or before as_of count.
-    """
-    first = add_months(as_of.replace(day=1), -(months - 1))
-    labels = [add_months(first, k) for k in range(months)]
-    billed = dict.fromkeys(labels, 0)
-    collected = dict.fromkeys(labels, 0)
-    credited = dict.fromkeys(labels, 0)
-    every = by_customer if by_customer is not None else standings(state, as_of)
-    for one in every.values():
-        for invoice in one.invoices:
-            month = invoice.period.start.replace(day=1)
-            if month in billed:
-                billed[month] += invoice.amount
-    for entry in state.ledger:
-        month = entry.date.replace(day=1)
-        if entry.date > as_of or month not in collected:
-            continue
-        if entry.kind == "credit":
-            credited[month] += entry.amount
-        else:
-            collected[month] += entry.signed_amount
-    return tuple(MonthTotal(m, billed[m], collected[m], credited[m]) for m in labels)
 
 
 def rupiah(amount: int) -> str:

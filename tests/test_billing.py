@@ -10,7 +10,6 @@ from isk_reconcile.billing import (
     add_months,
     aging_bucket,
     invoices,
-    month_totals,
     periods,
     receivables,
     receivables_by_customer,
@@ -539,28 +538,6 @@ def test_postpaid_receivables_exclude_invoices_not_yet_due():
     state = make_state([customer()], mode="postpaid")
     assert receivables(state, D("2026-02-13")).items == ()
     assert receivables(state, D("2026-02-14")).total == 150_000
-
-
-def test_month_totals_bill_by_period_start_and_collect_payments_minus_refunds():
-    ledger = [
-        entry("P-1", "2026-01-15", 150_000),
-        entry("P-2", "2026-02-20", 200_000),
-        entry("R-1", "2026-02-21", 20_000, "refund"),
-        entry("C-1", "2026-02-22", 10_000, "credit"),
-        entry("P-3", "2026-03-02", 999_000),  # after as_of: not counted
-    ]
-    state = make_state([customer()], ledger)
-    totals = month_totals(state, D("2026-03-01"), months=3)
-    assert [(t.label, t.billed, t.collected, t.credited) for t in totals] == [
-        ("2026-01", 150_000, 150_000, 0),
-        ("2026-02", 150_000, 180_000, 10_000),
-        ("2026-03", 0, 0, 0),
-    ]
-
-
-def test_month_totals_reach_back_across_a_year():
-    totals = month_totals(make_state([customer()]), D("2026-11-29"))
-    assert [t.label for t in totals][0::11] == ["2025-12", "2026-11"]
 
 
 def test_rupiah_uses_dots_for_thousands():

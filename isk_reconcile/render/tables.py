@@ -23,7 +23,6 @@ from rich.text import Text
 
 from isk_reconcile.billing import rupiah
 
-Format = Literal["table", "csv", "json"]
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
 
 Row = Mapping[str, Any]

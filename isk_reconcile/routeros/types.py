@@ -1,7 +1,7 @@
 """Values exchanged between the reconciler core and the RouterOS client.
 
-INTERFACE CONTRACT between `routeros/` (talks to routers) and `plan`/`apply` (pure
-logic and orchestration). Attribute names are RouterOS names (`rate-limit`,
+`routeros/` talks to routers; `plan` and `apply` (pure logic and orchestration) see
+routers only through these types. Attribute names are RouterOS names (`rate-limit`,
 `remote-address`); values are canonical strings produced by `routeros.normalize`,
 so a desired value and a live value compare equal exactly when RouterOS would hold
 the same setting.
