@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from isk_reconcile.model import CUSTOMER_ID, NAME, RESERVED_PROFILES, State
+from isk_reconcile.routeros.normalize import FALSE_WORDS, TRUE_WORDS
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.writer import yaml_scalar
-
-TRUE_WORDS = frozenset({"true", "yes"})
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ def profile_document(item: LiveItem, router: str, price: int | None) -> str:
     if servers:
         lines.append("dns_server: [" + ", ".join(yaml_scalar(s) for s in servers) + "]")
     only_one = attrs.get("only-one", "")
-    if only_one in ("yes", "true", "no", "false"):
+    if only_one in TRUE_WORDS | FALSE_WORDS:
         lines.append(f"only_one: {'true' if only_one in TRUE_WORDS else 'false'}")
     lines.append(f"routers: [{yaml_scalar(router)}]  # only on the router it came from")
     return "\n".join(lines) + "\n"

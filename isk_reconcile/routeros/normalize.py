@@ -30,8 +30,8 @@ YES_NO_FIELDS = frozenset(
 )
 LIST_FIELDS = frozenset({"dns-server", "wins-server"})
 
-_TRUE_WORDS = frozenset({"yes", "true"})
-_FALSE_WORDS = frozenset({"no", "false"})
+TRUE_WORDS = frozenset({"yes", "true"})
+FALSE_WORDS = frozenset({"no", "false"})
 
 _UNITS = {
     "": 1,
@@ -87,9 +87,9 @@ def _boolean(value: object, true_word: str, false_word: str) -> str:
         return true_word if value else false_word
     text = str(value).strip()
     lowered = text.lower()
-    if lowered in _TRUE_WORDS:
+    if lowered in TRUE_WORDS:
         return true_word
-    if lowered in _FALSE_WORDS:
+    if lowered in FALSE_WORDS:
         return false_word
     return text  # "default", "required", ...
 
