@@ -198,13 +198,6 @@ def run_plan(
     return replace(plan, commit=head_commit(repo))
 
 
-def drift_count(plan: Plan) -> dict[str, int]:
-    """Changes apply would make, per reachable router (for the dashboard)."""
-    return {
-        router.router: len(router.applicable) for router in plan.routers if router.status != "error"
-    }
-
-
 # --- applying -----------------------------------------------------------------------------
 
 
