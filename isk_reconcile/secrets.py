@@ -30,29 +30,6 @@ IDENTITY_FILE_VARIABLE = "ISK_AGE_IDENTITY_FILE"
 PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class Secret:
-    """A plaintext that must never be shown: str() and repr() are "(hidden)"."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str):
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "(hidden)"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-
 @dataclass(frozen=True, eq=False)
 class Identity:
     """A parsed age identity. Its repr names only the public key."""
