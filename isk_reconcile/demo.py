@@ -75,7 +75,7 @@ def demo_seed(state: State, as_of: date, passwords: Mapping[str, str]) -> DemoSe
         _still_suspended(state, paid, desired, menus, seed)
     _drift(state, now, desired, menus, seed, involved)
     _leftovers(state, as_of, now, passwords, menus, seed)
-    seed.conflict = _conflict_candidate(state, now, desired, menus, involved)
+    seed.conflict = _conflict_candidate(now, desired, menus, involved)
     for router, content in menus.items():
         seed.snapshots[router] = {"identity": router, "menus": content}
     order = {router: index for index, router in enumerate(menus)}
@@ -177,7 +177,6 @@ def _leftovers(
 
 
 def _conflict_candidate(
-    state: State,
     now: Mapping[str, Standing],
     desired: Mapping[str, DesiredRouter],
     menus: dict[str, dict[str, list[dict[str, Any]]]],

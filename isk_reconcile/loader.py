@@ -168,7 +168,7 @@ class _Loading:
             # its one error is the reader's, not a second "is empty".
             refused = {error.loc for error in placed.source.errors}
             for detail in failure.errors(include_url=False):
-                located = _located(detail, model, raw, placed, translate)
+                located = _located(detail, model, placed, translate)
                 if located.loc not in refused:
                     self.errors.append(located)
             return None
@@ -807,7 +807,6 @@ def _translate_for(
 def _located(
     detail: Any,
     model: type[BaseModel],
-    raw: dict[str, Any],
     placed: _Placed,
     translate: Callable[[tuple], tuple[YamlPath, bool]] | None,
 ) -> ConfigError:

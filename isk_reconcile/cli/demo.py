@@ -76,9 +76,9 @@ def demo(ctx: Context) -> None:
         show_plan(ctx, plan)
 
         heading(ctx, "2. isk apply --auto-approve")
-        with apply_progress(ctx, plan) as progress:
+        with apply_progress(ctx) as progress:
             report = run_apply(plan, state, environ=os.environ, progress=progress)
-        show_report(ctx, report)
+        show_report(report)
 
         heading(ctx, "3. isk plan (again: must be empty)")
         again = run_plan(state, as_of, environ=os.environ, repo=repo)
@@ -125,9 +125,9 @@ def conflict_step(
     click.echo(f"\n$ isk apply --router {router} --adopt --auto-approve")
     plan = run_plan(state, ctx.as_of, [router], adopt=True, environ=os.environ, repo=repo)
     show_plan(ctx, plan)
-    with apply_progress(ctx, plan) as progress:
+    with apply_progress(ctx) as progress:
         report = run_apply(plan, state, environ=os.environ, progress=progress)
-    show_report(ctx, report)
+    show_report(report)
     click.echo("\n$ isk plan")
     final = run_plan(state, ctx.as_of, environ=os.environ, repo=repo)
     show_plan(ctx, final)

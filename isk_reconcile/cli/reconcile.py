@@ -146,7 +146,7 @@ PLAIN_STEPS_FROM = 40  # writes: below this, a plain-text apply reports only whe
 
 
 @contextmanager
-def apply_progress(ctx: Context, plan: Plan) -> Iterator[ApplyProgress]:
+def apply_progress(ctx: Context) -> Iterator[ApplyProgress]:
     """A bar per router on a terminal; otherwise a plain line at each quarter."""
     if sys.stderr.isatty():
         bars = Progress(
@@ -179,7 +179,7 @@ def apply_progress(ctx: Context, plan: Plan) -> Iterator[ApplyProgress]:
     yield plain
 
 
-def show_report(ctx: Context, report: ApplyReport) -> None:
+def show_report(report: ApplyReport) -> None:
     for result in report.routers:
         if result.status == "unchanged":
             click.echo(f"{result.router}: no changes")
@@ -241,9 +241,9 @@ def apply_command(
             )
         if not click.confirm("Apply these changes?", default=False):
             raise IskError("apply cancelled")
-    with apply_progress(ctx, plan) as progress:
+    with apply_progress(ctx) as progress:
         report = run_apply(plan, state, force=force, environ=os.environ, progress=progress)
-    show_report(ctx, report)
+    show_report(report)
     for router in plan.routers:
         conflicts = sum(1 for change in router.changes if change.action == "conflict")
         if conflicts:
