@@ -143,6 +143,18 @@ class _Loading:
     def file_error(self, relative: str, message: str, hint: str = "") -> None:
         self.errors.append(ConfigError(Loc(relative, 1, 1), "", message, hint))
 
+    def named_by_file(self, source: SourceFile, key: str, value: str, what: str) -> dict[str, Any]:
+        """The file's mapping with `key` set to `value`, taken from the file name; the
+        key written in the file is an error (it could only disagree)."""
+        raw = dict(source.data)
+        if key in raw:
+            self.error(
+                source, (key,), f"a {what}'s {key} is its file name", "remove this key", key=True
+            )
+            del raw[key]
+        raw[key] = value
+        return raw
+
     def expect_mapping(self, source: SourceFile, path: YamlPath, value: Any, label: str) -> bool:
         if isinstance(value, dict):
             return True
@@ -300,17 +312,7 @@ class _Loading:
             placed = _Placed(source, (), "")
             if not self.expect_mapping(source, (), source.data, ""):
                 continue
-            raw = dict(source.data)
-            if "name" in raw:
-                self.error(
-                    source,
-                    ("name",),
-                    "a profile's name is its file name",
-                    "remove this key",
-                    key=True,
-                )
-                del raw["name"]
-            raw["name"] = name
+            raw = self.named_by_file(source, "name", name, "profile")
             if "price" in raw and raw["price"] is not None:
                 raw["price"] = _dated(raw["price"], date.min)
             profile = self.validate(
@@ -330,13 +332,7 @@ class _Loading:
             placed = _Placed(source, (), "")
             if not self.expect_mapping(source, (), source.data, ""):
                 continue
-            raw = dict(source.data)
-            if "id" in raw:
-                self.error(
-                    source, ("id",), "a customer's id is its file name", "remove this key", key=True
-                )
-                del raw["id"]
-            raw["id"] = customer_id
+            raw = self.named_by_file(source, "id", customer_id, "customer")
             try:
                 start = _iso_date(raw.get("start"))
             except Exception:  # PydanticCustomError; reported by validation below

@@ -449,3 +449,17 @@ def test_valid_settings_keys_still_count_when_another_key_fails(repo: Path) -> N
         "state/settings.yaml:1:11: timezone: unknown time zone 'Asia/Jakarata' "
         "(did you mean Asia/Jakarta?)"
     ]
+
+
+def test_a_name_or_id_key_is_an_error_the_file_name_wins(repo: Path) -> None:
+    for relative, key in (
+        ("state/profiles/home-10m.yaml", "name"),
+        ("state/customers/budi.yaml", "id"),
+    ):
+        text = (repo / relative).read_text()
+        write(repo, relative, f"{key}: other\n{text}")
+    assert errors_of(repo) == [
+        "state/customers/budi.yaml:1:1: id: a customer's id is its file name (remove this key)",
+        "state/profiles/home-10m.yaml:1:1: name: a profile's name is its file name "
+        "(remove this key)",
+    ]
