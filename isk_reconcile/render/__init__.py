@@ -1,0 +1,1 @@
+"""Rendering plans and dashboards: terminal text, JSON, Markdown, tables, Excel, HTML."""

@@ -1,0 +1,1 @@
+"""Talking to RouterOS over its API: the client, canonical values, fleet-wide reads."""
