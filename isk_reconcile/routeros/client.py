@@ -366,8 +366,6 @@ class RouterClient:
             identity=ident.get("name", ""),
             version=res.get("version", ""),
             uptime=res.get("uptime", ""),
-            board=res.get("board-name", ""),
-            cpu_load=res.get("cpu-load", ""),
         )
 
     def _query(self, menus: Sequence[str]) -> list[list[dict[str, str]]]:

@@ -80,8 +80,6 @@ class SystemInfo:
     identity: str
     version: str
     uptime: str
-    board: str = ""
-    cpu_load: str = ""
 
 
 @dataclass(frozen=True)
