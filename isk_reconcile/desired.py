@@ -17,7 +17,6 @@ from isk_reconcile.billing import Access, Standing
 from isk_reconcile.errors import IskError
 from isk_reconcile.model import Customer, Profile, State, SuspendSettings
 from isk_reconcile.routeros.normalize import canonical
-from isk_reconcile.routeros.types import PROFILE, SECRET
 
 # Profile fields the YAML manages (besides name and comment); anything else is ignored,
 # except keys the profile names in its `routeros` passthrough.
@@ -150,7 +149,7 @@ def profile_attrs(profile: Profile, prefix: str) -> dict[str, str]:
     for key, value in profile.routeros.items():
         raw.setdefault(key, value)
     raw["comment"] = profile_comment(prefix, profile)
-    return {key: canonical(PROFILE, key, value) for key, value in raw.items()}
+    return {key: canonical(key, value) for key, value in raw.items()}
 
 
 def customers_by_router(state: State) -> Mapping[str, tuple[tuple[str, Customer], ...]]:
@@ -251,7 +250,7 @@ def _desired_secret(
                 f"(state/customers/{customer.id}.yaml)"
             )
         raw["password"] = plaintext
-    attrs = {key: canonical(SECRET, key, value) for key, value in raw.items()}
+    attrs = {key: canonical(key, value) for key, value in raw.items()}
     return DesiredSecret(
         name=attrs["name"],
         customer=customer.id,

@@ -15,7 +15,6 @@ from isk_reconcile.routeros.normalize import (
     parse_rate_limit,
     to_wire,
 )
-from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET
 
 
 @pytest.mark.parametrize(
@@ -47,7 +46,7 @@ from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET
     ],
 )
 def test_rate_limit_spellings_become_one_canonical_form(spelling: str, expected: str) -> None:
-    assert canonical(PROFILE, "rate-limit", spelling) == expected
+    assert canonical("rate-limit", spelling) == expected
 
 
 @pytest.mark.parametrize(
@@ -100,7 +99,7 @@ def test_any_spelling_of_the_same_rate_is_equal(rx: int, tx: int, unit: str) -> 
     ],
 )
 def test_disabled_is_true_false(value: object, expected: str) -> None:
-    assert canonical(SECRET, "disabled", value) == expected
+    assert canonical("disabled", value) == expected
 
 
 @pytest.mark.parametrize(
@@ -115,45 +114,44 @@ def test_disabled_is_true_false(value: object, expected: str) -> None:
     ],
 )
 def test_only_one_is_yes_no_default(value: object, expected: str) -> None:
-    assert canonical(PROFILE, "only-one", value) == expected
+    assert canonical("only-one", value) == expected
 
 
 @pytest.mark.parametrize("field", ["change-tcp-mss", "use-encryption", "use-compression"])
 def test_other_yes_no_fields(field: str) -> None:
-    assert canonical(PROFILE, field, True) == "yes"
-    assert canonical(PROFILE, field, "false") == "no"
-    assert canonical(PROFILE, field, "default") == "default"
-    assert canonical(PROFILE, field, "required") == "required"
+    assert canonical(field, True) == "yes"
+    assert canonical(field, "false") == "no"
+    assert canonical(field, "default") == "default"
+    assert canonical(field, "required") == "required"
 
 
 def test_passwords_and_names_stay_exact_strings() -> None:
     # the librouteros traps: none of these may collapse into another value
-    assert canonical(SECRET, "password", "yes") == "yes"
-    assert canonical(SECRET, "password", "true") == "true"
-    assert canonical(SECRET, "password", "0123") == "0123"
-    assert canonical(SECRET, "password", "123") == "123"
-    assert canonical(SECRET, "password", "0123") != canonical(SECRET, "password", "123")
-    assert canonical(SECRET, "name", "2024") == "2024"
-    assert canonical(SECRET, "password", 123456) == "123456"  # an int librouteros produced
+    assert canonical("password", "yes") == "yes"
+    assert canonical("password", "true") == "true"
+    assert canonical("password", "0123") == "0123"
+    assert canonical("password", "123") == "123"
+    assert canonical("password", "0123") != canonical("password", "123")
+    assert canonical("name", "2024") == "2024"
+    assert canonical("password", 123456) == "123456"  # an int librouteros produced
 
 
 def test_dns_server_list_and_string_agree() -> None:
-    assert canonical(PROFILE, "dns-server", ("8.8.8.8", "1.1.1.1")) == "8.8.8.8,1.1.1.1"
-    assert canonical(PROFILE, "dns-server", ["8.8.8.8", " 1.1.1.1 "]) == "8.8.8.8,1.1.1.1"
-    assert canonical(PROFILE, "dns-server", "8.8.8.8, 1.1.1.1") == "8.8.8.8,1.1.1.1"
-    assert canonical(PROFILE, "dns-server", "") == ""
-    assert canonical(PROFILE, "dns-server", ()) == ""
+    assert canonical("dns-server", ("8.8.8.8", "1.1.1.1")) == "8.8.8.8,1.1.1.1"
+    assert canonical("dns-server", ["8.8.8.8", " 1.1.1.1 "]) == "8.8.8.8,1.1.1.1"
+    assert canonical("dns-server", "8.8.8.8, 1.1.1.1") == "8.8.8.8,1.1.1.1"
+    assert canonical("dns-server", "") == ""
+    assert canonical("dns-server", ()) == ""
 
 
 def test_none_is_empty_and_other_text_is_kept() -> None:
-    assert canonical(SECRET, "remote-address", None) == ""
-    assert canonical(SECRET, "comment", "isk:budi Budi  Santoso ") == "isk:budi Budi  Santoso "
-    assert canonical(PROFILE, "on-up", ':log info "up"') == ':log info "up"'
+    assert canonical("remote-address", None) == ""
+    assert canonical("comment", "isk:budi Budi  Santoso ") == "isk:budi Budi  Santoso "
+    assert canonical("on-up", ':log info "up"') == ':log info "up"'
 
 
 def test_canonical_item_desired_and_live_compare_equal() -> None:
     desired = canonical_item(
-        PROFILE,
         {
             "name": "home-10m",
             "rate-limit": "10M/10M",
@@ -162,7 +160,6 @@ def test_canonical_item_desired_and_live_compare_equal() -> None:
         },
     )
     live = canonical_item(
-        PROFILE,
         {
             "name": "home-10m",
             "rate-limit": "10000k/10000000",
@@ -171,9 +168,9 @@ def test_canonical_item_desired_and_live_compare_equal() -> None:
         },
     )
     assert desired == live
-    secret_live = canonical_item(SECRET, {"name": "2024", "password": "0123", "disabled": "false"})
+    secret_live = canonical_item({"name": "2024", "password": "0123", "disabled": "false"})
     assert secret_live == {"name": "2024", "password": "0123", "disabled": "false"}
-    assert canonical_item(ACTIVE, {"radius": "false"}) == {"radius": "false"}
+    assert canonical_item({"radius": "false"}) == {"radius": "false"}
 
 
 def test_to_wire_sends_yes_no_for_true_false_fields_only() -> None:

@@ -498,7 +498,7 @@ def _items(menu: str, rows: list[dict[str, str]]) -> tuple[LiveItem, ...]:
     return tuple(
         LiveItem(
             id=row.get(".id", ""),
-            attrs=canonical_item(menu, {k: v for k, v in row.items() if not k.startswith(".")}),
+            attrs=canonical_item({k: v for k, v in row.items() if not k.startswith(".")}),
         )
         for row in rows
     )

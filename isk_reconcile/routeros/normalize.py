@@ -47,8 +47,9 @@ _SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _TIME = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 
 
-def canonical(menu: str, field: str, value: object) -> str:
-    """The canonical string for `value` of `field` in `menu` (e.g. "/ppp/profile")."""
+def canonical(field: str, value: object) -> str:
+    """The canonical string for `value` of `field` (the same field name means the same
+    spelling in every /ppp menu)."""
     if value is None:
         return ""
     if field in TRUE_FALSE_FIELDS:
@@ -67,9 +68,9 @@ def canonical(menu: str, field: str, value: object) -> str:
     return text
 
 
-def canonical_item(menu: str, attrs: Mapping[str, object]) -> dict[str, str]:
+def canonical_item(attrs: Mapping[str, object]) -> dict[str, str]:
     """Canonical strings for every attribute of one entry."""
-    return {field: canonical(menu, field, value) for field, value in attrs.items()}
+    return {field: canonical(field, value) for field, value in attrs.items()}
 
 
 def to_wire(field: str, value: str) -> str:
