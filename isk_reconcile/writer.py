@@ -247,24 +247,7 @@ def _load(repo: Path) -> State:
 
 def create_file(repo: Path, relpath: str, text: str) -> State:
     """Create a new file (never overwriting), then validate the repo; on failure remove it."""
-    target = repo / relpath
-    if target.exists():
-        raise IskError(f"{relpath} already exists: refusing to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    temporary.write_text(text, encoding="utf-8")
-    try:
-        # link() is atomic and fails when the target appeared meanwhile.
-        os.link(temporary, target)
-    except FileExistsError:
-        raise IskError(f"{relpath} already exists: refusing to overwrite it") from None
-    finally:
-        temporary.unlink(missing_ok=True)
-    try:
-        return _load(repo)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    return create_files(repo, {relpath: text})
 
 
 def create_files(repo: Path, files: Mapping[str, str]) -> State:
@@ -276,15 +259,26 @@ def create_files(repo: Path, files: Mapping[str, str]) -> State:
     try:
         for relpath, text in files.items():
             target = repo / relpath
-            if target.exists():
-                raise IskError(f"{relpath} already exists: refusing to overwrite it")
-            _write_atomic(target, text.encode("utf-8"))
+            _create_atomic(target, relpath, text)
             written.append(target)
         return _load(repo)
     except BaseException:
         for target in written:
             target.unlink(missing_ok=True)
         raise
+
+
+def _create_atomic(target: Path, relpath: str, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    try:
+        # link() is atomic and fails when the target appeared meanwhile.
+        os.link(temporary, target)
+    except FileExistsError:
+        raise IskError(f"{relpath} already exists: refusing to overwrite it") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def replace_file(repo: Path, relpath: str, text: str) -> State:
