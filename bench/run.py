@@ -44,10 +44,10 @@ PROJECT = Path(__file__).resolve().parent.parent
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
-from isk_reconcile.model import Router  # noqa: E402
 from isk_reconcile.routeros.client import ALL_ROUND_TRIPS, connect  # noqa: E402
 from isk_reconcile.routeros.types import PROFILE, SECRET, Write  # noqa: E402
 from isk_reconcile.sim import SimulatedRouter  # noqa: E402
+from isk_reconcile.state.model import Router  # noqa: E402
 
 API_USER = "isk-api"
 API_PASSWORD = "bench-api-password"
@@ -247,8 +247,8 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
         notes.append("pipeline skipped: bench/generate.py not found")
         return None
     try:
-        from isk_reconcile.apply import run_apply, run_plan
-        from isk_reconcile.loader import load_state
+        from isk_reconcile.reconcile.apply import run_apply, run_plan
+        from isk_reconcile.state.loader import load_state
     except ImportError as problem:
         notes.append(f"pipeline skipped: {problem}")
         return None

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from isk_reconcile.apply import run_apply, run_plan
-from isk_reconcile.loader import load_state
-from isk_reconcile.model import State
-from isk_reconcile.plan import Plan
+from isk_reconcile.reconcile.apply import run_apply, run_plan
+from isk_reconcile.reconcile.plan import Plan
 from isk_reconcile.render.plan_json import load_plan, render_json
-from isk_reconcile.secrets import encrypt
 from isk_reconcile.sim import SimulatedRouter
+from isk_reconcile.state.encryption import encrypt
+from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.model import State
 from tests.test_desired import AS_OF, PROFILES, customer, write_repo
 
 API_USER = "isk-api"
@@ -448,9 +448,9 @@ def test_apply_verifies_with_the_plans_own_standings_and_recomputes_for_another_
     """The verification re-plan reuses the billing standings the plan was made with (no
     second billing pass) when applying to the same State; a plan applied to another
     State (a saved plan, a reloaded repo) is verified against that State's billing."""
-    from isk_reconcile.apply import decrypt_passwords
-    from isk_reconcile.billing import standings
-    from isk_reconcile.plan import make_plan
+    from isk_reconcile.billing.engine import standings
+    from isk_reconcile.reconcile.apply import decrypt_passwords
+    from isk_reconcile.reconcile.plan import make_plan
     from isk_reconcile.routeros.fleet import read_all
 
     state = repo(tmp_path, fleet, {"p": customer("Payer", status="active")})

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from isk_reconcile.billing import (
+from isk_reconcile.billing.engine import (
     add_months,
     aging_bucket,
     invoices,
@@ -18,7 +18,7 @@ from isk_reconcile.billing import (
     standings,
 )
 from isk_reconcile.errors import IskError
-from isk_reconcile.model import (
+from isk_reconcile.state.model import (
     BillingSettings,
     Change,
     Customer,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from isk_reconcile.billing import receivables, standings
-from isk_reconcile.loader import load_state
+from isk_reconcile.billing.engine import receivables, standings
+from isk_reconcile.state.loader import load_state
 from tests.test_customers_cli import AS_OF, isk, isk_json, person, write_repo
 
 INVOICE_COLUMNS = [

@@ -16,9 +16,9 @@ from types import MappingProxyType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from isk_reconcile.billing import price_on, standing, standings
-from isk_reconcile.loader import load_state
-from isk_reconcile.model import BillingSettings, Settings
+from isk_reconcile.billing.engine import price_on, standing, standings
+from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.model import BillingSettings, Settings
 from tests.test_billing import customer, dated, entry, make_state, profile
 
 EPOCH = date(2025, 1, 1)

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from isk_reconcile.billing import periods, standing, standings
-from isk_reconcile.model import (
+from isk_reconcile.billing.engine import periods, standing, standings
+from isk_reconcile.state.model import (
     BillingSettings,
     Change,
     Dated,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from isk_reconcile.billing import rupiah
+from isk_reconcile.billing.engine import rupiah
 from tests.test_status_cli import LiveIsp, live_isp, run  # noqa: F401 (fixture)
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -10,12 +10,12 @@ import click
 import pytest
 import yaml
 
-from isk_reconcile import yamlsource
-from isk_reconcile.ci_templates import MARKER, render
 from isk_reconcile.cli import COMMAND_MODULES  # noqa: F401  (registers every command)
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.cli.root import main as isk
-from isk_reconcile.loader import load_state
+from isk_reconcile.gitops.ci_templates import MARKER, render
+from isk_reconcile.state import yamlsource
+from isk_reconcile.state.loader import load_state
 
 ROUTER_SECRETS = {
     "ISK_ROUTER_CORE_KUDUS_PASSWORD",

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from isk_reconcile.billing import standings
+from isk_reconcile.billing.engine import standings
+from isk_reconcile.billing.report import category
 from isk_reconcile.cli import _group as isk_group
 from isk_reconcile.cli.context import run_cli
-from isk_reconcile.loader import load_state
-from isk_reconcile.report import category
+from isk_reconcile.state.loader import load_state
 
 AS_OF = "2026-11-29"
 CUSTOMER_COLUMNS = [

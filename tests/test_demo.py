@@ -10,8 +10,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from isk_reconcile.apply import decrypt_passwords
-from isk_reconcile.demo import (
+from isk_reconcile.reconcile.apply import decrypt_passwords
+from isk_reconcile.reconcile.demo import (
     HAND_COMMENT,
     HAND_MADE_SECRET,
     OLD_PACKAGE,
@@ -20,8 +20,8 @@ from isk_reconcile.demo import (
     demo_seed,
     recreated_by_hand,
 )
-from isk_reconcile.loader import load_state
 from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET
+from isk_reconcile.state.loader import load_state
 
 ISK = Path(sys.executable).parent / "isk"
 AS_OF = date(2026, 11, 29)

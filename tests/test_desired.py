@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from isk_reconcile.billing import standings
-from isk_reconcile.desired import ascii_fold, customer_of_comment, desired_state
+from isk_reconcile.billing.engine import standings
 from isk_reconcile.errors import IskError
-from isk_reconcile.loader import load_state
-from isk_reconcile.model import State
+from isk_reconcile.reconcile.desired import ascii_fold, customer_of_comment, desired_state
+from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.model import State
 
 AS_OF = date(2026, 11, 29)
 
@@ -242,7 +242,7 @@ def test_password_that_cannot_be_decrypted_is_an_error(tmp_path: Path) -> None:
 
 
 def test_example_repo_desired_state(example_repo: Path) -> None:
-    from isk_reconcile.apply import decrypt_passwords
+    from isk_reconcile.reconcile.apply import decrypt_passwords
 
     state = load(example_repo)
     passwords = decrypt_passwords(state, {"ISK_AGE_IDENTITY_FILE": str(_identity())})

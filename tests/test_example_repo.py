@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from isk_reconcile import billing
-from isk_reconcile.loader import load_state
-from isk_reconcile.model import State
-from isk_reconcile.secrets import decrypt, load_identity
+from isk_reconcile.billing import engine
+from isk_reconcile.state.encryption import decrypt, load_identity
+from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.model import State
 
 PROJECT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 29)
@@ -32,11 +32,11 @@ def state() -> State:
 
 
 @pytest.fixture(scope="module")
-def standings(state: State) -> dict[str, billing.Standing]:
-    return dict(billing.standings(state, AS_OF))
+def standings(state: State) -> dict[str, engine.Standing]:
+    return dict(engine.standings(state, AS_OF))
 
 
-def causes(standings: dict[str, billing.Standing]) -> dict[str, set[str]]:
+def causes(standings: dict[str, engine.Standing]) -> dict[str, set[str]]:
     by_cause: dict[str, set[str]] = {}
     for customer_id, one in standings.items():
         by_cause.setdefault(one.cause, set()).add(customer_id)
@@ -102,7 +102,7 @@ def test_example_has_a_year_of_monthly_ledger_files(state: State) -> None:
 # --- the billing scenarios, as of the demo date ----------------------------------------------
 
 
-def test_every_standing_cause_occurs(standings: dict[str, billing.Standing]) -> None:
+def test_every_standing_cause_occurs(standings: dict[str, engine.Standing]) -> None:
     assert set(causes(standings)) == {
         "not-started",
         "terminated",
@@ -115,7 +115,7 @@ def test_every_standing_cause_occurs(standings: dict[str, billing.Standing]) -> 
 
 
 def test_overdue_customers_are_suspended_on_every_kind_of_router(
-    state: State, standings: dict[str, billing.Standing]
+    state: State, standings: dict[str, engine.Standing]
 ) -> None:
     unpaid = causes(standings)["unpaid"]
     assert all(standings[c].access == "suspended" for c in unpaid)
@@ -124,7 +124,7 @@ def test_overdue_customers_are_suspended_on_every_kind_of_router(
 
 
 def test_an_isolated_customer_has_a_static_ip(
-    state: State, standings: dict[str, billing.Standing]
+    state: State, standings: dict[str, engine.Standing]
 ) -> None:
     # Isolation must drop the static remote-address (SPEC §4): the example exercises it.
     isolated = [
@@ -135,7 +135,7 @@ def test_an_isolated_customer_has_a_static_ip(
     assert any(state.customers[c].pppoe.remote_address for c in isolated)
 
 
-def test_a_partial_invoice_exists(standings: dict[str, billing.Standing]) -> None:
+def test_a_partial_invoice_exists(standings: dict[str, engine.Standing]) -> None:
     partial = [
         invoice
         for one in standings.values()
@@ -146,7 +146,7 @@ def test_a_partial_invoice_exists(standings: dict[str, billing.Standing]) -> Non
 
 
 def test_a_customer_is_within_grace_with_an_unpaid_invoice(
-    standings: dict[str, billing.Standing],
+    standings: dict[str, engine.Standing],
 ) -> None:
     within_grace = [
         customer_id
@@ -159,7 +159,7 @@ def test_a_customer_is_within_grace_with_an_unpaid_invoice(
 
 
 def test_some_customers_are_paid_at_least_three_months_ahead(
-    standings: dict[str, billing.Standing],
+    standings: dict[str, engine.Standing],
 ) -> None:
     ahead = [
         customer_id
@@ -172,12 +172,12 @@ def test_some_customers_are_paid_at_least_three_months_ahead(
 
 
 def test_the_example_still_has_enabled_customers_months_later(state: State) -> None:
-    later = billing.standings(state, date(2027, 3, 1))
+    later = engine.standings(state, date(2027, 3, 1))
     assert sum(1 for one in later.values() if one.cause == "paid") >= 2
 
 
 def test_free_customers_are_never_billed(
-    state: State, standings: dict[str, billing.Standing]
+    state: State, standings: dict[str, engine.Standing]
 ) -> None:
     free = causes(standings)["free"]
     assert len(free) >= 2
@@ -187,7 +187,7 @@ def test_free_customers_are_never_billed(
 
 
 def test_manual_suspension_has_a_reason(
-    state: State, standings: dict[str, billing.Standing]
+    state: State, standings: dict[str, engine.Standing]
 ) -> None:
     for customer_id in causes(standings)["manual"]:
         assert state.customers[customer_id].suspend_reason
@@ -195,7 +195,7 @@ def test_manual_suspension_has_a_reason(
 
 
 def test_protected_accounts_stay_on_even_when_overdue(
-    state: State, standings: dict[str, billing.Standing]
+    state: State, standings: dict[str, engine.Standing]
 ) -> None:
     protected = [c for c, customer in state.customers.items() if customer.protect]
     assert all(standings[c].enabled for c in protected)
@@ -204,7 +204,7 @@ def test_protected_accounts_stay_on_even_when_overdue(
 
 
 def test_terminated_customers_are_absent_and_one_still_owes(
-    state: State, standings: dict[str, billing.Standing]
+    state: State, standings: dict[str, engine.Standing]
 ) -> None:
     terminated = causes(standings)["terminated"]
     assert len(terminated) >= 2
@@ -212,12 +212,12 @@ def test_terminated_customers_are_absent_and_one_still_owes(
         assert standings[customer_id].access == "absent"
         assert state.customers[customer_id].end < AS_OF
     assert any(standings[c].balance < 0 for c in terminated)
-    owed = {item.invoice.customer for item in billing.receivables(state, AS_OF).items}
+    owed = {item.invoice.customer for item in engine.receivables(state, AS_OF).items}
     assert owed & terminated
 
 
 def test_a_future_customer_does_not_exist_yet(
-    state: State, standings: dict[str, billing.Standing]
+    state: State, standings: dict[str, engine.Standing]
 ) -> None:
     future = causes(standings)["not-started"]
     assert future
@@ -239,7 +239,7 @@ def test_a_scheduled_price_rise_raises_invoices_after_its_date(state: State) -> 
         c for c, customer in state.customers.items() if customer.profile_on(rise.from_) == name
     ]
     assert on_it
-    invoices = billing.invoices(
+    invoices = engine.invoices(
         state.customers[on_it[0]], state, state.entries_for(on_it[0]), date(2027, 3, 1)
     )
     assert {invoice.amount for invoice in invoices if invoice.period.start < rise.from_} == {
@@ -251,7 +251,7 @@ def test_a_scheduled_price_rise_raises_invoices_after_its_date(state: State) -> 
 
 
 def test_a_mid_year_upgrade_changes_the_invoice_amount(
-    state: State, standings: dict[str, billing.Standing]
+    state: State, standings: dict[str, engine.Standing]
 ) -> None:
     upgraded = [
         c
@@ -291,7 +291,7 @@ def test_pppoe_edge_cases_are_present(state: State) -> None:
 
 
 def test_every_router_can_apply_its_first_plan_within_the_safety_limits(
-    state: State, standings: dict[str, billing.Standing]
+    state: State, standings: dict[str, engine.Standing]
 ) -> None:
     # Sized so that the demo's first apply is not refused as unsafe.
     for router in state.routers:

@@ -11,9 +11,9 @@ from types import ModuleType
 
 import pytest
 
-from isk_reconcile import billing
-from isk_reconcile.loader import load_state
-from isk_reconcile.secrets import decrypt, load_identity
+from isk_reconcile.billing import engine
+from isk_reconcile.state.encryption import decrypt, load_identity
+from isk_reconcile.state.loader import load_state
 
 PROJECT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 29)
@@ -78,12 +78,12 @@ def test_ledger_has_about_one_entry_per_customer_and_month(mixed_repo: Path) -> 
 
 def test_generated_customers_have_a_realistic_mix_of_standings(mixed_repo: Path) -> None:
     state = load_state(mixed_repo, cache=False)
-    causes = Counter(one.cause for one in billing.standings(state, AS_OF).values())
+    causes = Counter(one.cause for one in engine.standings(state, AS_OF).values())
     assert causes["paid"] >= 0.75 * 400
     for cause in ("unpaid", "free", "terminated", "manual", "not-started"):
         assert causes[cause] >= 1, cause
     assert causes["unpaid"] <= 0.15 * 400
-    later = billing.standings(state, date(2027, 3, 1))
+    later = engine.standings(state, date(2027, 3, 1))
     assert any(one.cause == "paid" for one in later.values())  # someone paid months ahead
 
 

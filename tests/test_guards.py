@@ -10,8 +10,8 @@ import git
 import pytest
 
 from isk_reconcile.errors import IskError
-from isk_reconcile.guards import check, compare
-from isk_reconcile.loader import load_state
+from isk_reconcile.gitops.guards import check, compare
+from isk_reconcile.state.loader import load_state
 
 AS_OF = date(2026, 11, 29)
 
@@ -135,7 +135,7 @@ def test_deleting_a_customer_who_owes_money_is_caught(repo: Path) -> None:
 
 
 def test_deleting_a_customer_who_owes_nothing_passes(repo: Path) -> None:
-    from isk_reconcile.billing import standing
+    from isk_reconcile.billing.engine import standing
 
     base = load_state(repo)
     settled = next(c for c in sorted(base.customers) if standing(base, c, AS_OF).balance >= 0)

@@ -9,8 +9,8 @@ import git
 import pytest
 
 from isk_reconcile.errors import IskError
-from isk_reconcile.history import FieldChange, commit_files, field_changes, timeline
-from isk_reconcile.loader import load_state
+from isk_reconcile.gitops.history import FieldChange, commit_files, field_changes, timeline
+from isk_reconcile.state.loader import load_state
 
 AS_OF = date(2026, 11, 29)
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
-from isk_reconcile.billing import rupiah
+from isk_reconcile.billing.engine import rupiah
+from isk_reconcile.billing.report import RouterInfo, as_dict
 from isk_reconcile.errors import RouterError
 from isk_reconcile.render.html import _nice_ceiling, render_html, short_money, write_site
-from isk_reconcile.report import RouterInfo, as_dict
 from tests.test_report import build, example_state, person
 
 

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from isk_reconcile.apply import run_apply, run_plan
 from isk_reconcile.cli import COMMAND_MODULES  # noqa: F401  (registers every command)
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.cli.root import main as isk
-from isk_reconcile.importer import customer_id_for, import_router
-from isk_reconcile.loader import load_state
+from isk_reconcile.gitops.importer import customer_id_for, import_router
+from isk_reconcile.reconcile.apply import run_apply, run_plan
 from isk_reconcile.routeros.types import PROFILE, SECRET, LiveItem, LiveState
-from isk_reconcile.secrets import encrypt
 from isk_reconcile.sim import SimulatedRouter
+from isk_reconcile.state.encryption import encrypt
+from isk_reconcile.state.loader import load_state
 
 PROJECT = Path(__file__).resolve().parent.parent
 RECIPIENT = (PROJECT / "demo" / "age-recipient.txt").read_text().strip()

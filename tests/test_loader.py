@@ -12,9 +12,9 @@ import pytest
 from pydantic import ValidationError
 
 from isk_reconcile.errors import IskError, ValidationFailed
-from isk_reconcile.loader import ledger_warnings, load_settings, load_state
-from isk_reconcile.model import Settings
-from isk_reconcile.yamlsource import CACHE_FORMAT
+from isk_reconcile.state.loader import ledger_warnings, load_settings, load_state
+from isk_reconcile.state.model import Settings
+from isk_reconcile.state.yamlsource import CACHE_FORMAT
 
 BASE = Path(__file__).resolve().parent / "bad_inputs" / "_base"
 

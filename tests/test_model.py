@@ -7,7 +7,8 @@ from datetime import date, datetime
 import pytest
 from pydantic import ValidationError
 
-from isk_reconcile.model import (
+from isk_reconcile.routeros.normalize import parse_rate_limit
+from isk_reconcile.state.model import (
     Customer,
     Dated,
     LedgerEntry,
@@ -16,7 +17,6 @@ from isk_reconcile.model import (
     Settings,
     SuspendSettings,
 )
-from isk_reconcile.routeros.normalize import parse_rate_limit
 
 
 def dated(*pairs: tuple[str, object]) -> dict:

@@ -30,11 +30,11 @@ import pytest
 import yaml
 
 import isk_reconcile.cli  # noqa: F401  (registers every command on the group)
-from isk_reconcile import secrets
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.cli.root import main as isk_group
 from isk_reconcile.routeros.types import PROFILE, SECRET
 from isk_reconcile.sim import SimulatedRouter
+from isk_reconcile.state import encryption
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEMO_IDENTITY_FILE = PROJECT / "demo" / "age-identity.txt"
@@ -177,10 +177,10 @@ def isp(tmp_path: Path, fleet: dict[str, SimulatedRouter], monkeypatch: pytest.M
 
 def known_secrets(repo: Path) -> Scanner:
     scanner = Scanner()
-    identity = secrets.load_identity({"ISK_AGE_IDENTITY_FILE": str(DEMO_IDENTITY_FILE)})
+    identity = encryption.load_identity({"ISK_AGE_IDENTITY_FILE": str(DEMO_IDENTITY_FILE)})
     for path in sorted((repo / "state" / "customers").glob("*.yaml")):
         stored = yaml.safe_load(path.read_text(encoding="utf-8"))["pppoe"]["password"]
-        scanner.secret(f"PPPoE password of {path.stem}", secrets.decrypt(stored, identity))
+        scanner.secret(f"PPPoE password of {path.stem}", encryption.decrypt(stored, identity))
     for name, password in API_PASSWORDS.items():
         scanner.secret(f"API password of {name}", password)
     scanner.secret("a wrong API password", WRONG_API_PASSWORD)
@@ -303,7 +303,7 @@ def test_every_command_keeps_passwords_out_of_output_logs_and_files(
     assert isk("-v", "status", env=wrong)[0] == 1
 
     # Error paths, with tracebacks (-v).
-    other_key, _ = secrets.generate_identity()
+    other_key, _ = encryption.generate_identity()
     scanner.identity("another age identity", other_key)
     other_file = tmp_path / "other-identity.txt"
     other_file.write_text(other_key + "\n", encoding="utf-8")
@@ -398,7 +398,7 @@ def test_sim_serve_dump_and_verbose_log_hide_passwords(tmp_path: Path) -> None:
 def test_a_plaintext_repo_never_shows_a_password_in_history_or_plan_files(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With secrets.allow_plaintext the password is in git, but isk still never prints it,
+    """With encryption.allow_plaintext the password is in git, but isk still never prints it,
     nor copies it into a saved plan (CI keeps those as artifacts)."""
     from tests.test_desired import customer, write_repo
 

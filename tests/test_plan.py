@@ -6,12 +6,19 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
-from isk_reconcile.billing import standings
-from isk_reconcile.desired import DesiredRouter, desired_state
+from isk_reconcile.billing.engine import standings
 from isk_reconcile.errors import RouterError
-from isk_reconcile.model import SafetySettings
-from isk_reconcile.plan import PENDING_MARK, Change, Plan, make_plan, pending_mark, safety_verdict
+from isk_reconcile.reconcile.desired import DesiredRouter, desired_state
+from isk_reconcile.reconcile.plan import (
+    PENDING_MARK,
+    Change,
+    Plan,
+    make_plan,
+    pending_mark,
+    safety_verdict,
+)
 from isk_reconcile.routeros.types import LiveItem, LiveState
+from isk_reconcile.state.model import SafetySettings
 from tests.test_desired import AS_OF, customer, load, plaintext_passwords, write_repo
 
 BUILTINS = (

@@ -19,9 +19,18 @@ from datetime import date
 
 import pytest
 
-from isk_reconcile.billing import receivables, standings
+from isk_reconcile.billing.engine import receivables, standings
+from isk_reconcile.billing.report import (
+    SUMMARY_COLUMNS,
+    RouterInfo,
+    as_dict,
+    category,
+    dashboard,
+    last_months,
+    summary_rows,
+)
 from isk_reconcile.errors import RouterError
-from isk_reconcile.model import (
+from isk_reconcile.state.model import (
     Change,
     Customer,
     Dated,
@@ -30,15 +39,6 @@ from isk_reconcile.model import (
     Router,
     Settings,
     State,
-)
-from isk_reconcile.report import (
-    SUMMARY_COLUMNS,
-    RouterInfo,
-    as_dict,
-    category,
-    dashboard,
-    last_months,
-    summary_rows,
 )
 
 D = date.fromisoformat
@@ -323,9 +323,9 @@ def test_last_months_crosses_year_boundaries() -> None:
 
 
 def test_drifted_entries_count_each_profile_and_account_once() -> None:
-    from isk_reconcile.plan import Change as PlanChange
-    from isk_reconcile.plan import Plan, RouterPlan
-    from isk_reconcile.report import drifted_entries
+    from isk_reconcile.billing.report import drifted_entries
+    from isk_reconcile.reconcile.plan import Change as PlanChange
+    from isk_reconcile.reconcile.plan import Plan, RouterPlan
 
     def change(action: str, kind: str, name: str) -> PlanChange:
         return PlanChange(action=action, kind=kind, name=name, customer=None, reason="test")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from isk_reconcile.apply import run_apply, run_plan
-from isk_reconcile.billing import periods, standing
+from isk_reconcile.billing.engine import periods, standing
 from isk_reconcile.errors import ValidationFailed
-from isk_reconcile.loader import load_state
-from isk_reconcile.plan import PENDING_MARK
+from isk_reconcile.reconcile.apply import run_apply, run_plan
+from isk_reconcile.reconcile.plan import PENDING_MARK
+from isk_reconcile.state.loader import load_state
 from tests.test_apply import ACTIVE, SECRET, Fleet, by_name, plan, repo
 from tests.test_desired import customer, desired_for, load, write_repo
 from tests.test_plan import applied, plan_for
@@ -297,7 +297,7 @@ def test_interrupted_profile_change_still_cuts_the_session(tmp_path: Path) -> No
 def test_one_bad_ciphertext_stops_only_its_router(tmp_path: Path, demo_identity: Path) -> None:
     import pyrage
 
-    from isk_reconcile.secrets import encrypt
+    from isk_reconcile.state.encryption import encrypt
     from tests.test_apply import DEMO_RECIPIENT
 
     recipient = DEMO_RECIPIENT.read_text().strip()
@@ -396,7 +396,7 @@ def test_saved_plan_cuts_a_session_that_appeared_after_it_was_made(tmp_path: Pat
 def test_head_commit_is_the_state_repos_own(tmp_path: Path) -> None:
     import git
 
-    from isk_reconcile.history import head_commit
+    from isk_reconcile.gitops.history import head_commit
 
     outer = git.Repo.init(tmp_path)
     (tmp_path / "README").write_text("unrelated\n")

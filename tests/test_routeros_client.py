@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from isk_reconcile.errors import RouterError
-from isk_reconcile.model import Router, Settings, State
 from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect, tls_context
 from isk_reconcile.routeros.fleet import on_routers, read_all, select_routers
 from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET, LiveState, Write
 from isk_reconcile.sim import SimulatedRouter
+from isk_reconcile.state.model import Router, Settings, State
 
 PASSWORD_VARIABLE = "ISK_TEST_ROUTER_PASSWORD"
 API_PASSWORD = "s3cret-api-pw"

@@ -7,48 +7,48 @@ from pathlib import Path
 
 import pytest
 
-from isk_reconcile import secrets
 from isk_reconcile.errors import IskError
-from isk_reconcile.loader import load_state
+from isk_reconcile.state import encryption
+from isk_reconcile.state.loader import load_state
 
 
 @pytest.fixture
 def keypair() -> tuple[str, str]:
-    return secrets.generate_identity()
+    return encryption.generate_identity()
 
 
 def test_round_trip(keypair: tuple[str, str]) -> None:
     identity_text, public = keypair
-    value = secrets.encrypt("rahasia-123", [public])
+    value = encryption.encrypt("rahasia-123", [public])
     assert value.startswith("age:") and "rahasia" not in value
-    assert secrets.check_ciphertext(value) is None
-    identity = secrets.load_identity({"ISK_AGE_IDENTITY": identity_text})
-    assert secrets.decrypt(value, identity) == "rahasia-123"
+    assert encryption.check_ciphertext(value) is None
+    identity = encryption.load_identity({"ISK_AGE_IDENTITY": identity_text})
+    assert encryption.decrypt(value, identity) == "rahasia-123"
 
 
 def test_encrypt_to_several_recipients() -> None:
     (first, first_public), (second, second_public) = (
-        secrets.generate_identity(),
-        secrets.generate_identity(),
+        encryption.generate_identity(),
+        encryption.generate_identity(),
     )
-    value = secrets.encrypt("shared", [first_public, second_public])
+    value = encryption.encrypt("shared", [first_public, second_public])
     for key in (first, second):
-        assert secrets.decrypt(value, secrets.parse_identity(key, "test")) == "shared"
+        assert encryption.decrypt(value, encryption.parse_identity(key, "test")) == "shared"
 
 
 def test_encrypt_needs_recipients_and_valid_keys() -> None:
     with pytest.raises(IskError, match="no age recipients"):
-        secrets.encrypt("x", [])
+        encryption.encrypt("x", [])
     with pytest.raises(IskError, match="not an age public key"):
-        secrets.encrypt("x", ["age1nope"])
+        encryption.encrypt("x", ["age1nope"])
 
 
 def test_demo_identity_decrypts_the_example_repo(example_repo: Path) -> None:
     state = load_state(example_repo)
-    identity = secrets.load_identity()
+    identity = encryption.load_identity()
     assert "DEMO" in identity.source or "demo" in identity.source
     stored = [c.pppoe.password for c in state.customers.values() if c.pppoe.password]
-    plaintexts = secrets.decrypt_all(stored, identity)
+    plaintexts = encryption.decrypt_all(stored, identity)
     assert len(plaintexts) == len(set(stored))
     assert all(text and not text.startswith("age:") for text in plaintexts.values())
 
@@ -57,7 +57,7 @@ def test_identity_file_skips_comments(tmp_path: Path, keypair: tuple[str, str]) 
     identity_text, public = keypair
     path = tmp_path / "key.txt"
     path.write_text(f"# created: today\n# public key: {public}\n\n{identity_text}\n")
-    identity = secrets.load_identity({"ISK_AGE_IDENTITY_FILE": str(path)})
+    identity = encryption.load_identity({"ISK_AGE_IDENTITY_FILE": str(path)})
     assert identity.public == public
     assert identity_text not in repr(identity)
 
@@ -65,22 +65,22 @@ def test_identity_file_skips_comments(tmp_path: Path, keypair: tuple[str, str]) 
 def test_inline_identity_wins_over_file(keypair: tuple[str, str]) -> None:
     identity_text, public = keypair
     environ = {"ISK_AGE_IDENTITY": identity_text, "ISK_AGE_IDENTITY_FILE": "/nonexistent"}
-    assert secrets.load_identity(environ).public == public
+    assert encryption.load_identity(environ).public == public
 
 
 def test_identity_problems_never_echo_key_material(tmp_path: Path) -> None:
     with pytest.raises(IskError, match="no age identity"):
-        secrets.load_identity({})
+        encryption.load_identity({})
     with pytest.raises(IskError, match="cannot read"):
-        secrets.load_identity({"ISK_AGE_IDENTITY_FILE": str(tmp_path / "missing")})
+        encryption.load_identity({"ISK_AGE_IDENTITY_FILE": str(tmp_path / "missing")})
     bogus = "AGE-SECRET-KEY-1NOTAREALKEYBUTLOOKSSECRET"
     with pytest.raises(IskError) as failed:
-        secrets.load_identity({"ISK_AGE_IDENTITY": bogus})
+        encryption.load_identity({"ISK_AGE_IDENTITY": bogus})
     assert "not a valid age identity" in str(failed.value) and bogus not in str(failed.value)
     two = tmp_path / "two.txt"
     two.write_text(f"{bogus}\n{bogus}\n")
     with pytest.raises(IskError, match="exactly one") as failed:
-        secrets.load_identity({"ISK_AGE_IDENTITY_FILE": str(two)})
+        encryption.load_identity({"ISK_AGE_IDENTITY_FILE": str(two)})
     assert bogus not in str(failed.value)
 
 
@@ -88,7 +88,7 @@ def test_identity_file_that_is_not_text_is_a_one_line_error(tmp_path: Path) -> N
     path = tmp_path / "key.bin"
     path.write_bytes(b"AGE-SECRET-KEY-1SECRETBYTES\xc3\x28\xff\n")
     with pytest.raises(IskError) as failed:
-        secrets.load_identity({"ISK_AGE_IDENTITY_FILE": str(path)})
+        encryption.load_identity({"ISK_AGE_IDENTITY_FILE": str(path)})
     message = str(failed.value)
     assert message.startswith(f"$ISK_AGE_IDENTITY_FILE ({path}): not a text file (not UTF-8)")
     assert "\n" not in message
@@ -96,37 +96,37 @@ def test_identity_file_that_is_not_text_is_a_one_line_error(tmp_path: Path) -> N
 
 
 def test_wrong_identity_is_a_clear_error(keypair: tuple[str, str]) -> None:
-    value = secrets.encrypt("pw", [keypair[1]])
-    other = secrets.parse_identity(secrets.generate_identity()[0], "other")
+    value = encryption.encrypt("pw", [keypair[1]])
+    other = encryption.parse_identity(encryption.generate_identity()[0], "other")
     with pytest.raises(IskError, match="encrypted to another key"):
-        secrets.decrypt(value, other)
+        encryption.decrypt(value, other)
 
 
 def test_malformed_ciphertexts() -> None:
-    assert "base64" in (secrets.check_ciphertext("age:***") or "")
+    assert "base64" in (encryption.check_ciphertext("age:***") or "")
     not_age = "age:" + base64.b64encode(b"hello world").decode()
-    assert "not an age-encrypted file" in (secrets.check_ciphertext(not_age) or "")
-    identity = secrets.parse_identity(secrets.generate_identity()[0], "test")
+    assert "not an age-encrypted file" in (encryption.check_ciphertext(not_age) or "")
+    identity = encryption.parse_identity(encryption.generate_identity()[0], "test")
     with pytest.raises(IskError, match="cannot decrypt password"):
-        secrets.decrypt(not_age, identity)
+        encryption.decrypt(not_age, identity)
 
 
 def test_plaintext_passes_through(keypair: tuple[str, str]) -> None:
-    identity = secrets.parse_identity(keypair[0], "test")
-    assert secrets.decrypt("plain-pw", identity) == "plain-pw"
+    identity = encryption.parse_identity(keypair[0], "test")
+    assert encryption.decrypt("plain-pw", identity) == "plain-pw"
 
 
 def test_decrypt_all_maps_each_distinct_value(keypair: tuple[str, str]) -> None:
     identity_text, public = keypair
-    identity = secrets.parse_identity(identity_text, "test")
-    values = [secrets.encrypt(f"pw{n}", [public]) for n in range(5)]
-    result = secrets.decrypt_all([*values, values[0], "plain"], identity)
+    identity = encryption.parse_identity(identity_text, "test")
+    values = [encryption.encrypt(f"pw{n}", [public]) for n in range(5)]
+    result = encryption.decrypt_all([*values, values[0], "plain"], identity)
     assert result == {**{v: f"pw{n}" for n, v in enumerate(values)}, "plain": "plain"}
 
 
 def test_generated_passwords() -> None:
-    passwords = {secrets.generate_password() for _ in range(200)}
+    passwords = {encryption.generate_password() for _ in range(200)}
     assert len(passwords) == 200
     assert all(len(p) == 12 for p in passwords)
     assert not set("".join(passwords)) & set("0O1lI")
-    assert len(secrets.generate_password(20)) == 20
+    assert len(encryption.generate_password(20)) == 20

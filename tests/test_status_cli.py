@@ -17,12 +17,12 @@ import librouteros
 import openpyxl
 import pytest
 
-from isk_reconcile.apply import run_plan
+from isk_reconcile.billing.report import SUMMARY_COLUMNS
 from isk_reconcile.cli import run_cli
 from isk_reconcile.cli.root import main as isk
-from isk_reconcile.loader import load_state
-from isk_reconcile.report import SUMMARY_COLUMNS
+from isk_reconcile.reconcile.apply import run_plan
 from isk_reconcile.sim import SimulatedRouter
+from isk_reconcile.state.loader import load_state
 
 AS_OF = "2026-11-29"
 VERSIONS = {"core-kudus": "7.18.2", "rw05-jati": "7.16.2", "rw09-bae": "6.49.10"}
@@ -128,7 +128,7 @@ def test_drift_counts_the_entries_apply_would_change(capsys, live_isp: LiveIsp) 
 def test_drift_is_zero_after_apply_and_counts_an_account_once(capsys, live_isp) -> None:
     from datetime import date
 
-    from isk_reconcile.apply import run_apply
+    from isk_reconcile.reconcile.apply import run_apply
 
     state = load_state(live_isp.repo)
     day = date.fromisoformat(AS_OF)
@@ -205,7 +205,7 @@ def test_table_shows_routers_money_aging_and_expiring(capsys, live_isp: LiveIsp)
     assert f"as of {AS_OF}" in out and live_isp.commit[:12] in out
     for name in VERSIONS:
         assert name in out and VERSIONS[name] in out
-    from isk_reconcile.billing import rupiah
+    from isk_reconcile.billing.engine import rupiah
 
     total = document["total"]
     for key in ("billed", "collected", "outstanding"):
@@ -259,7 +259,7 @@ def test_no_secret_in_any_output(capsys, live_isp: LiveIsp, tmp_path: Path) -> N
         " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
         for sheet in book.worksheets
     ]
-    from isk_reconcile.apply import decrypt_passwords
+    from isk_reconcile.reconcile.apply import decrypt_passwords
 
     customer_passwords = decrypt_passwords(load_state(live_isp.repo), __import__("os").environ)
     assert customer_passwords

@@ -13,9 +13,9 @@ from pathlib import Path
 import git
 import pytest
 
-from isk_reconcile import secrets
 from isk_reconcile.cli import _group
 from isk_reconcile.cli.context import run_cli
+from isk_reconcile.state import encryption
 
 BASE = Path(__file__).resolve().parent / "bad_inputs" / "_base"
 DEMO_PASSWORD_OF_BUDI = "budi1234"  # what tests/bad_inputs/_base encrypts to the demo key
@@ -99,7 +99,7 @@ def test_keygen_prints_identity_and_public_key(capsys: pytest.CaptureFixture[str
     code, out, _ = isk(capsys, "secrets", "keygen")
     assert code == 0
     comment, key = out.splitlines()
-    identity = secrets.parse_identity(key, "test")
+    identity = encryption.parse_identity(key, "test")
     assert comment == f"# public key: {identity.public}"
 
 
@@ -111,7 +111,7 @@ def test_keygen_out_writes_a_private_file(
     assert code == 0
     assert "AGE-SECRET-KEY" not in out
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    identity = secrets.load_identity({"ISK_AGE_IDENTITY_FILE": str(path)})
+    identity = encryption.load_identity({"ISK_AGE_IDENTITY_FILE": str(path)})
     assert out.strip() == identity.public
     code, _, err = isk(capsys, "secrets", "keygen", "--out", str(path))
     assert code == 1 and "already exists" in err
@@ -123,17 +123,17 @@ def test_encrypt_to_repo_recipients_and_decrypt(
     monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret-pw\n"))
     code, out, _ = isk(capsys, "--repo", str(repo), "secrets", "encrypt")
     assert code == 0 and out.startswith("age:") and "s3cret" not in out
-    assert secrets.decrypt(out.strip(), secrets.load_identity()) == "s3cret-pw"
+    assert encryption.decrypt(out.strip(), encryption.load_identity()) == "s3cret-pw"
 
 
 def test_encrypt_to_a_given_recipient(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    identity_text, public = secrets.generate_identity()
+    identity_text, public = encryption.generate_identity()
     monkeypatch.setattr(sys, "stdin", io.StringIO("pw"))
     code, out, _ = isk(capsys, "--repo", str(repo), "secrets", "encrypt", "--recipient", public)
     assert code == 0
-    assert secrets.decrypt(out.strip(), secrets.parse_identity(identity_text, "t")) == "pw"
+    assert encryption.decrypt(out.strip(), encryption.parse_identity(identity_text, "t")) == "pw"
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     code, _, err = isk(capsys, "--repo", str(repo), "secrets", "encrypt", "--recipient", public)
     assert code == 1 and "nothing to encrypt" in err

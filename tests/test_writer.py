@@ -14,9 +14,9 @@ from isk_reconcile.cli import COMMAND_MODULES  # noqa: F401  (registers every co
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.cli.root import main as isk
 from isk_reconcile.errors import IskError, ValidationFailed
-from isk_reconcile.loader import load_state
-from isk_reconcile.secrets import decrypt, load_identity
-from isk_reconcile.writer import (
+from isk_reconcile.state.encryption import decrypt, load_identity
+from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.writer import (
     NewEntry,
     add_entry,
     append_entry,

@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from isk_reconcile.billing.report import SUMMARY_COLUMNS, Dashboard
 from isk_reconcile.render.xlsx import DATE_FORMAT, RUPIAH_FORMAT, write_workbook
-from isk_reconcile.report import SUMMARY_COLUMNS, Dashboard
 from tests.test_report import build
 
 

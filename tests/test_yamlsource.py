@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isk_reconcile.yamlsource import YamlPath, format_path, parse_yaml
+from isk_reconcile.state.yamlsource import YamlPath, format_path, parse_yaml
 
 
 def test_parse_yaml_types_and_positions() -> None:
@@ -141,7 +141,7 @@ def test_values_repeated_across_files_are_one_object_also_after_the_parse_cache(
     loaded data and the pickled parse cache are smaller; the cache keeps the sharing."""
     from pathlib import Path
 
-    from isk_reconcile.yamlsource import ParseCache, read_yaml
+    from isk_reconcile.state.yamlsource import ParseCache, read_yaml
 
     entry = "- {id: P-%d, customer: budi, amount: 1000, date: 2026-11-03, kind: payment}\n"
     for number in (1, 2):

@@ -852,7 +852,7 @@ PEOPLE: list[Person] = [
     ),
 ]
 
-# --- billing, as this script reads SPEC §3 (independent of isk_reconcile.billing) -----------
+# --- billing, as this script reads SPEC §3 (independent of isk_reconcile.billing) ---------------
 
 
 def add_months(day: date, months: int) -> date:

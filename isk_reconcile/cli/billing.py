@@ -8,13 +8,14 @@ from typing import Any
 
 import click
 
-from isk_reconcile.billing import (
+from isk_reconcile.billing.engine import (
     AGING_BUCKETS,
     receivables,
     receivables_by_customer,
     rupiah,
     standings,
 )
+from isk_reconcile.billing.report import category
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.customers import (
     INVOICE_COLUMNS,
@@ -27,7 +28,6 @@ from isk_reconcile.cli.customers import (
 )
 from isk_reconcile.cli.root import main
 from isk_reconcile.render.tables import Column, money
-from isk_reconcile.report import category
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 

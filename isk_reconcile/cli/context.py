@@ -44,7 +44,7 @@ class Context:
     def state(self):
         """The validated State (loaded once per command)."""
         if self._state is None:
-            from isk_reconcile.loader import load_state
+            from isk_reconcile.state.loader import load_state
 
             self._state = load_state(self.repo)
         return self._state

@@ -16,11 +16,11 @@ from typing import Any
 
 import click
 
-from isk_reconcile.billing import Standing, rupiah, standing, standings
+from isk_reconcile.billing.engine import Standing, rupiah, standing, standings
+from isk_reconcile.billing.report import category
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
-from isk_reconcile.model import Customer, State
 from isk_reconcile.render.tables import (
     FORMATS,
     Column,
@@ -31,7 +31,7 @@ from isk_reconcile.render.tables import (
     render_table,
     to_json,
 )
-from isk_reconcile.report import category
+from isk_reconcile.state.model import Customer, State
 
 # --- shared output plumbing ---------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """`isk demo`: the whole loop on simulated routers, on a fresh checkout.
 
 Starts one simulated router per router of the example ISP (loopback only), seeds it
-with realistic drift (`isk_reconcile.demo`), then plan → apply → plan again (must be
+with realistic drift (`isk_reconcile.reconcile.demo`), then plan → apply → plan again (must be
 empty) → status, and stops the simulators.
 """
 
@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from isk_reconcile.apply import ApplyReport, decrypt_passwords, run_apply, run_plan
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.reconcile import apply_progress, console, show_plan, show_report
 from isk_reconcile.cli.root import main
-from isk_reconcile.demo import HAND_COMMENT, demo_seed, recreated_by_hand
 from isk_reconcile.errors import IskError
-from isk_reconcile.loader import load_state
-from isk_reconcile.model import State
-from isk_reconcile.plan import Plan
+from isk_reconcile.gitops.history import head_commit
+from isk_reconcile.reconcile.apply import ApplyReport, decrypt_passwords, run_apply, run_plan
+from isk_reconcile.reconcile.demo import HAND_COMMENT, demo_seed, recreated_by_hand
+from isk_reconcile.reconcile.plan import Plan
+from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.model import State
 
 if TYPE_CHECKING:
     from isk_reconcile.sim import SimulatedRouter
@@ -72,7 +73,7 @@ def demo(ctx: Context) -> None:
             click.echo(f"  - {line}")
 
         heading(ctx, "1. isk plan")
-        plan = run_plan(state, as_of, environ=os.environ, repo=repo)
+        plan = run_plan(state, as_of, environ=os.environ, commit=head_commit(repo))
         show_plan(ctx, plan)
 
         heading(ctx, "2. isk apply --auto-approve")
@@ -81,7 +82,7 @@ def demo(ctx: Context) -> None:
         show_report(report)
 
         heading(ctx, "3. isk plan (again: must be empty)")
-        again = run_plan(state, as_of, environ=os.environ, repo=repo)
+        again = run_plan(state, as_of, environ=os.environ, commit=head_commit(repo))
         show_plan(ctx, again)
 
         adopted: ApplyReport | None = None
@@ -121,15 +122,16 @@ def conflict_step(
         f'(comment "{HAND_COMMENT}"): isk no longer owns it.'
     )
     click.echo(f"\n$ isk plan --router {router}")
-    show_plan(ctx, run_plan(state, ctx.as_of, [router], environ=os.environ, repo=repo))
+    commit = head_commit(repo)
+    show_plan(ctx, run_plan(state, ctx.as_of, [router], environ=os.environ, commit=commit))
     click.echo(f"\n$ isk apply --router {router} --adopt --auto-approve")
-    plan = run_plan(state, ctx.as_of, [router], adopt=True, environ=os.environ, repo=repo)
+    plan = run_plan(state, ctx.as_of, [router], adopt=True, environ=os.environ, commit=commit)
     show_plan(ctx, plan)
     with apply_progress(ctx) as progress:
         report = run_apply(plan, state, environ=os.environ, progress=progress)
     show_report(report)
     click.echo("\n$ isk plan")
-    final = run_plan(state, ctx.as_of, environ=os.environ, repo=repo)
+    final = run_plan(state, ctx.as_of, environ=os.environ, commit=head_commit(repo))
     show_plan(ctx, final)
     return report, final
 
@@ -145,7 +147,7 @@ def show_status(ctx: Context, repo: Path) -> None:
         if code not in (None, 0):
             click.echo(f"status exited with {code}", err=True)
         return
-    from isk_reconcile.billing import standings
+    from isk_reconcile.billing.engine import standings
 
     counts: dict[str, int] = {}
     for standing in standings(ctx.state, ctx.as_of).values():

@@ -12,12 +12,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from isk_reconcile.apply import ApplyReport, run_apply, run_plan
-from isk_reconcile.apply import Progress as ApplyProgress
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.plan import Plan
+from isk_reconcile.gitops.history import head_commit
+from isk_reconcile.reconcile.apply import ApplyReport, run_apply, run_plan
+from isk_reconcile.reconcile.apply import Progress as ApplyProgress
+from isk_reconcile.reconcile.plan import Plan
 from isk_reconcile.render.plan_json import load_plan, render_json
 from isk_reconcile.render.plan_markdown import render_markdown
 from isk_reconcile.render.plan_text import render_text
@@ -79,7 +80,7 @@ def make_plan_for(ctx: Context, routers: Sequence[str], adopt: bool) -> Plan:
             routers or None,
             adopt,
             os.environ,
-            repo=ctx.repo,
+            commit=head_commit(ctx.repo),
             on_read=on_read,
         )
 

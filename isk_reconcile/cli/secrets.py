@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from isk_reconcile import secrets
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.customers import customer, no_such
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
-from isk_reconcile.loader import load_settings
+from isk_reconcile.state import encryption
+from isk_reconcile.state.loader import load_settings
 
 
 @main.group("secrets")
@@ -30,7 +30,7 @@ def secrets_group() -> None:
 )
 def keygen(out: Path | None) -> None:
     """Make a new age identity; its public key goes into settings.secrets.recipients."""
-    identity, public = secrets.generate_identity()
+    identity, public = encryption.generate_identity()
     if out is None:
         click.echo(f"# public key: {public}")
         click.echo(identity)
@@ -65,7 +65,7 @@ def encrypt(ctx: Context, recipients: tuple[str, ...]) -> None:
     value = value[:-1] if value.endswith("\r") else value
     if not value:
         raise IskError("nothing to encrypt: write the value to stdin")
-    click.echo(secrets.encrypt(value, recipients))
+    click.echo(encryption.encrypt(value, recipients))
 
 
 @customer.command("password")
@@ -80,4 +80,4 @@ def password(ctx: Context, customer_id: str) -> None:
     stored = found.pppoe.password
     if stored is None:
         raise IskError(f"customer '{customer_id}' has no password in the repository")
-    click.echo(secrets.decrypt(stored, secrets.load_identity()))
+    click.echo(encryption.decrypt(stored, encryption.load_identity()))

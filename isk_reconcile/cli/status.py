@@ -19,12 +19,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from isk_reconcile.billing import receivables, rupiah, standings
-from isk_reconcile.cli.context import Context, pass_context
-from isk_reconcile.cli.root import main
-from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.render.tables import render_csv, render_rich
-from isk_reconcile.report import (
+from isk_reconcile.billing.engine import receivables, rupiah, standings
+from isk_reconcile.billing.report import (
     SUMMARY_COLUMNS,
     CustomerCounts,
     Dashboard,
@@ -34,6 +30,10 @@ from isk_reconcile.report import (
     drifted_entries,
     summary_rows,
 )
+from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.root import main
+from isk_reconcile.errors import IskError, RouterError
+from isk_reconcile.render.tables import render_csv, render_rich
 
 SHOWN_OVERDUE = 10
 
@@ -85,8 +85,8 @@ def _drift(
     by_customer: Mapping,
     notes: list[str],
 ) -> dict[str, int]:
-    from isk_reconcile.apply import decrypt_desired
-    from isk_reconcile.plan import make_plan
+    from isk_reconcile.reconcile.apply import decrypt_desired
+    from isk_reconcile.reconcile.plan import make_plan
 
     state = ctx.state
     # Only the passwords desired on the routers read; one that does not decrypt leaves
@@ -147,7 +147,7 @@ def build_dashboard(
     read_routers: bool = True,
     environ: Mapping[str, str] = os.environ,
 ) -> Dashboard:
-    from isk_reconcile.history import head_commit
+    from isk_reconcile.gitops.history import head_commit
     from isk_reconcile.routeros.fleet import select_routers
 
     state = ctx.state

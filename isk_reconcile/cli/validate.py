@@ -11,7 +11,7 @@ import click
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import ConfigError, ValidationFailed
-from isk_reconcile.loader import ledger_warnings
+from isk_reconcile.state.loader import ledger_warnings
 
 WARNINGS_SHOWN = 20  # a back-dated --as-of can warn about thousands of entries
 
@@ -55,7 +55,7 @@ def validate(ctx: Context, base_ref: str | None) -> None:
 
 
 def base_errors(ctx: Context, base_ref: str, state, as_of) -> list[ConfigError]:
-    """The git guards (isk_reconcile.guards), checked against `base_ref`."""
-    from isk_reconcile import guards
+    """The git guards (isk_reconcile.gitops.guards), checked against `base_ref`."""
+    from isk_reconcile.gitops import guards
 
     return list(guards.check(ctx.repo, base_ref, state, as_of))

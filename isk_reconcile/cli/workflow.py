@@ -41,7 +41,7 @@ RUPIAH = Rupiah()
 
 def _check_can_commit(repo: Path) -> None:
     """--commit: refuse before writing anything when git could not commit."""
-    from isk_reconcile.history import check_can_commit
+    from isk_reconcile.gitops.history import check_can_commit
 
     check_can_commit(repo)
 
@@ -79,8 +79,8 @@ def customer_add(
     commit: bool,
 ) -> None:
     """Write a new customer file with a generated, encrypted password (shown once)."""
-    from isk_reconcile.secrets import encrypt, generate_password
-    from isk_reconcile.writer import NewCustomer, add_customer, customer_path
+    from isk_reconcile.state.encryption import encrypt, generate_password
+    from isk_reconcile.state.writer import NewCustomer, add_customer, customer_path
 
     state = ctx.state
     if commit:
@@ -111,7 +111,7 @@ def customer_add(
     relpath = customer_path(customer_id)
     click.echo(f"wrote {relpath}")
     if commit:
-        from isk_reconcile.history import commit_files
+        from isk_reconcile.gitops.history import commit_files
 
         sha = commit_files(ctx.repo, [relpath], f"customer: add {customer_id} ({name}) on {router}")
         click.echo(f"committed {sha}")
@@ -154,8 +154,8 @@ def pay(
     commit: bool,
 ) -> None:
     """Append a ledger entry with the next free id to payments/<YYYY-MM>.yaml."""
-    from isk_reconcile.billing import rupiah, standing
-    from isk_reconcile.writer import NewEntry, add_entry
+    from isk_reconcile.billing.engine import rupiah, standing
+    from isk_reconcile.state.writer import NewEntry, add_entry
 
     if kind == "credit" and method:
         raise IskError("a credit is not cash: leave out --method")
@@ -176,7 +176,7 @@ def pay(
     how = f" {method}" if method else ""
     click.echo(f"{relpath}: {entry_id} {kind} {customer_id} {rupiah(amount)}{how} on {entry.date}")
     if commit:
-        from isk_reconcile.history import commit_files
+        from isk_reconcile.gitops.history import commit_files
 
         label = "payment" if kind == "payment" else kind
         message = f"{label}: {entry_id} {customer_id} {rupiah(amount)}{how}"
@@ -200,7 +200,7 @@ def pay(
 @pass_context
 def history(ctx: Context, customer_id: str, fmt: str) -> None:
     """The customer's timeline from git: file changes, ledger entries, standing changes."""
-    from isk_reconcile.history import timeline
+    from isk_reconcile.gitops.history import timeline
 
     events = timeline(ctx.repo, ctx.state, customer_id, ctx.as_of)
     if fmt == "json":
@@ -252,10 +252,10 @@ def import_command(
     """Write state files for what a router already has, marked for adoption."""
     from isk_reconcile.cli.status import reading_routers
     from isk_reconcile.errors import RouterError
-    from isk_reconcile.importer import import_router
+    from isk_reconcile.gitops.importer import import_router
     from isk_reconcile.routeros.client import connect
-    from isk_reconcile.secrets import encrypt
-    from isk_reconcile.writer import create_files
+    from isk_reconcile.state.encryption import encrypt
+    from isk_reconcile.state.writer import create_files
 
     state = ctx.state
     router = state.routers.get(router_name)
@@ -298,7 +298,7 @@ def import_command(
         )
     click.echo("next: check start dates and record payments, then `isk plan --adopt`")
     if commit:
-        from isk_reconcile.history import commit_files
+        from isk_reconcile.gitops.history import commit_files
 
         message = (
             f"import: {len(result.customers)} customers, {len(result.profiles)} profiles "
@@ -322,7 +322,7 @@ def ci() -> None:
 @pass_context
 def ci_init(ctx: Context, kind: str, force: bool, branch: str) -> None:
     """Write a ready pipeline: validate + plan comment on PRs, apply on merge and daily."""
-    from isk_reconcile.ci_templates import secret_names, write
+    from isk_reconcile.gitops.ci_templates import secret_names, write
 
     root = _git_root(ctx.repo)
     target = write(root, kind, ctx.state, force=force, branch=branch)
@@ -331,7 +331,7 @@ def ci_init(ctx: Context, kind: str, force: bool, branch: str) -> None:
 
 
 def _git_root(repo: Path) -> Path:
-    from isk_reconcile.history import open_repo
+    from isk_reconcile.gitops.history import open_repo
 
     try:
         handle = open_repo(repo)

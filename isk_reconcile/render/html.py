@@ -15,8 +15,8 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from isk_reconcile.billing import rupiah
-from isk_reconcile.report import Dashboard, as_dict
+from isk_reconcile.billing.engine import rupiah
+from isk_reconcile.billing.report import Dashboard, as_dict
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 240

@@ -14,8 +14,8 @@ from datetime import date
 from typing import Any
 
 from isk_reconcile.errors import IskError
-from isk_reconcile.model import State
-from isk_reconcile.plan import ACTIONS, Change, Plan, RouterPlan
+from isk_reconcile.reconcile.plan import ACTIONS, Change, Plan, RouterPlan
+from isk_reconcile.state.model import State
 
 FORMAT = "isk-plan/1"
 BOOLEAN_FIELDS = frozenset({"disabled"})

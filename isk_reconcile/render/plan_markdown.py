@@ -7,7 +7,7 @@ size cap (GitHub rejects comments over 65,536 characters) with a note of what wa
 
 from __future__ import annotations
 
-from isk_reconcile.plan import ACTIONS, Change, Plan, RouterPlan
+from isk_reconcile.reconcile.plan import ACTIONS, Change, Plan, RouterPlan
 from isk_reconcile.render.plan_text import conflict_count, field_text, verb
 
 MARKER = "<!-- isk-plan -->"

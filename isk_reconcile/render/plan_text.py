@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from isk_reconcile.plan import ACTIONS, CHANGED, HIDDEN, SET, Change, Plan, RouterPlan
+from isk_reconcile.reconcile.plan import ACTIONS, CHANGED, HIDDEN, SET, Change, Plan, RouterPlan
 
 SYMBOLS = {
     "create": ("+", "green"),

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from isk_reconcile.billing import rupiah
+from isk_reconcile.billing.engine import rupiah
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
 

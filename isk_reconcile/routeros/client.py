@@ -35,7 +35,6 @@ from librouteros.login import encode_password
 from librouteros.protocol import ApiProtocol, decode_length, determine_length, encode_sentence
 
 from isk_reconcile.errors import RouterError
-from isk_reconcile.model import Router
 from isk_reconcile.routeros.normalize import canonical_item, to_wire
 from isk_reconcile.routeros.types import (
     ACTIVE,
@@ -47,6 +46,7 @@ from isk_reconcile.routeros.types import (
     Write,
     WriteResult,
 )
+from isk_reconcile.state.model import Router
 
 ENCODING = "utf-8"
 DEFAULT_WINDOW = 128  # commands in flight per round trip; small enough to never fill TCP buffers

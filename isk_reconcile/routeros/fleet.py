@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TypeVar
 
 from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.model import Router, State
 from isk_reconcile.routeros.client import RouterClient, connect
 from isk_reconcile.routeros.types import LiveState, SystemInfo
+from isk_reconcile.state.model import Router, State
 
 T = TypeVar("T")
 MAX_THREADS = 32  # routers worked on at once (plan reads, apply, checks)

@@ -13,10 +13,10 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from isk_reconcile.billing import Access, Standing
+from isk_reconcile.billing.engine import Access, Standing
 from isk_reconcile.errors import IskError
-from isk_reconcile.model import Customer, Profile, State, SuspendSettings
 from isk_reconcile.routeros.normalize import canonical
+from isk_reconcile.state.model import Customer, Profile, State, SuspendSettings
 
 # Profile fields the YAML manages (besides name and comment); anything else is ignored,
 # except keys the profile names in its `routeros` passthrough.

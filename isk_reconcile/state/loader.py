@@ -19,10 +19,10 @@ from typing import Any
 
 from pydantic import BaseModel, StrictStr, TypeAdapter, ValidationError
 
-from isk_reconcile import secrets
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
-from isk_reconcile.model import (
+from isk_reconcile.state import encryption
+from isk_reconcile.state.model import (
     Customer,
     CustomerStatus,
     Dated,
@@ -34,7 +34,7 @@ from isk_reconcile.model import (
     State,
     _iso_date,
 )
-from isk_reconcile.yamlsource import (
+from isk_reconcile.state.yamlsource import (
     ParseCache,
     SourceFile,
     YamlPath,
@@ -240,12 +240,12 @@ class _Loading:
             return Settings()
         settings = self.validate(Settings, raw, _Placed(source, (), ""))
         if settings is None:
-            # The valid keys still count (secrets.allow_plaintext, suspend, ...): judging the
+            # The valid keys still count (encryption.allow_plaintext, suspend, ...): judging the
             # other files against the defaults would add errors that are not there.
             return _settings_without_errors(raw)
         for index, text in enumerate(settings.secrets.recipients):
             try:
-                secrets.parse_recipient(text)
+                encryption.parse_recipient(text)
             except IskError:
                 self.error(
                     source,
@@ -608,8 +608,8 @@ class _Loading:
                     "or adopt: true to keep the router's password",
                 )
             return
-        if secrets.is_encrypted(password):
-            problem = secrets.check_ciphertext(password)
+        if encryption.is_encrypted(password):
+            problem = encryption.check_ciphertext(password)
             if problem:
                 self.error(source, path, problem, "encrypt it again with `isk secrets encrypt`")
         elif not settings.secrets.allow_plaintext:
@@ -618,7 +618,7 @@ class _Loading:
                 path,
                 "plaintext password refused",
                 "encrypt it with `isk secrets encrypt`, "
-                "or set secrets.allow_plaintext: true in state/settings.yaml",
+                "or set encryption.allow_plaintext: true in state/settings.yaml",
             )
 
     def check_ledger_customers(

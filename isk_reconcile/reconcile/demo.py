@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from isk_reconcile.billing import Standing, standings
-from isk_reconcile.desired import DesiredRouter, desired_state, secret_comment
-from isk_reconcile.model import State
+from isk_reconcile.billing.engine import Standing, standings
+from isk_reconcile.reconcile.desired import DesiredRouter, desired_state, secret_comment
 from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET
+from isk_reconcile.state.model import State
 
 HAND_MADE_SECRET = "teknisi-test"
 STALE_PASSWORD = "old-password"  # demo data only: what the router holds before the apply

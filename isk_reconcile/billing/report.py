@@ -22,9 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from isk_reconcile.billing import Invoice, Receivables, Standing
-from isk_reconcile.model import LedgerEntry, State
-from isk_reconcile.plan import Plan
+from isk_reconcile.billing.engine import Invoice, Receivables, Standing
+from isk_reconcile.reconcile.plan import Plan
+from isk_reconcile.state.model import LedgerEntry, State
 
 EXPIRING_DAYS = 7
 MONTHS = 12

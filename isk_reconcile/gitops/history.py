@@ -18,9 +18,9 @@ import git
 import yaml
 from deepdiff import DeepDiff
 
-from isk_reconcile.billing import Standing
+from isk_reconcile.billing.engine import Standing
 from isk_reconcile.errors import IskError
-from isk_reconcile.model import State
+from isk_reconcile.state.model import State
 
 SECRET_FIELDS = frozenset({"password"})
 _RECORD = "\x1e"
@@ -330,7 +330,7 @@ def entry_commits(handle: git.Repo, prefix: str, wanted: Iterable[str]) -> dict[
 
 
 def ledger_events(handle: git.Repo, prefix: str, state: State, customer_id: str) -> list[Event]:
-    from isk_reconcile.billing import rupiah
+    from isk_reconcile.billing.engine import rupiah
 
     entries = state.entries_for(customer_id)
     commits = entry_commits(handle, prefix, (entry.id for entry in entries))
@@ -355,7 +355,7 @@ def ledger_events(handle: git.Repo, prefix: str, state: State, customer_id: str)
 
 def standing_events(state: State, customer_id: str, as_of: date) -> list[Event]:
     """Transitions of the customer's access, evaluated day by day up to as_of."""
-    from isk_reconcile.billing import standing
+    from isk_reconcile.billing.engine import standing
 
     customer = state.customers.get(customer_id)
     if customer is None:

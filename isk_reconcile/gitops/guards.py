@@ -21,8 +21,8 @@ from pathlib import Path
 import git
 
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
-from isk_reconcile.history import open_repo, repo_prefix
-from isk_reconcile.model import Customer, State
+from isk_reconcile.gitops.history import open_repo, repo_prefix
+from isk_reconcile.state.model import Customer, State
 
 BILLED_FIELDS = ("start", "profile", "price")
 APPEND_ONLY = "the ledger is append-only: add a refund or credit entry instead"
@@ -92,7 +92,7 @@ def load_base(repo: Path, base_ref: str) -> State | None:
     archive = BytesIO()
     handle.archive(archive, commit.hexsha, format="tar", path=[prefix + name for name in wanted])
     archive.seek(0)
-    from isk_reconcile.loader import load_state
+    from isk_reconcile.state.loader import load_state
 
     with tempfile.TemporaryDirectory(prefix="isk-base-") as scratch:
         with tarfile.open(fileobj=archive) as bundle:
@@ -106,7 +106,7 @@ def load_base(repo: Path, base_ref: str) -> State | None:
 
 def read_raw_ledger(repo: Path) -> dict[str, dict]:
     """Ledger entries by id as plain YAML data, without validation (for an invalid base)."""
-    from isk_reconcile.yamlsource import read_yaml
+    from isk_reconcile.state.yamlsource import read_yaml
 
     entries: dict[str, dict] = {}
     for path in sorted((repo / "payments").rglob("*.yaml")):
@@ -120,7 +120,7 @@ def read_raw_ledger(repo: Path) -> dict[str, dict]:
 def _share_parse_cache(repo: Path, scratch: Path) -> None:
     """Start from the work tree's parse cache: it is keyed by file content, and most
     files are the same in the base, so only the changed ones are parsed again."""
-    from isk_reconcile.yamlsource import CACHE_DIR
+    from isk_reconcile.state.yamlsource import CACHE_DIR
 
     pack = repo / CACHE_DIR / "yaml.pickle"
     if pack.is_file():
@@ -153,7 +153,7 @@ def raw_ledger_errors(
 ) -> Iterable[ConfigError]:
     """The append-only rule against an unvalidated base: fields compared as written,
     with the model's defaults for fields the base left out."""
-    from isk_reconcile.model import LedgerEntry
+    from isk_reconcile.state.model import LedgerEntry
 
     defaults = {name: info.default for name, info in LedgerEntry.model_fields.items()}
     current = {entry.id: entry for entry in head.ledger}
@@ -209,7 +209,7 @@ def ledger_errors(base: State, head: State, base_ref: str) -> Iterable[ConfigErr
 
 
 def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[ConfigError]:
-    from isk_reconcile.billing import invoices, rupiah
+    from isk_reconcile.billing.engine import invoices, rupiah
 
     changed_profiles = {
         name
@@ -284,7 +284,7 @@ def _changed_field(before: Customer, now: Customer) -> str:
 
 
 def _next_period_start(customer: Customer, state: State, as_of: date) -> date:
-    from isk_reconcile.billing import periods
+    from isk_reconcile.billing.engine import periods
 
     upcoming = periods(customer, state.settings, as_of + timedelta(days=62))
     for period in upcoming:
@@ -299,7 +299,7 @@ def _next_period_start(customer: Customer, state: State, as_of: date) -> date:
 def deleted_customer_errors(
     base: State, head: State, as_of: date, base_ref: str
 ) -> Iterable[ConfigError]:
-    from isk_reconcile.billing import rupiah, standing
+    from isk_reconcile.billing.engine import rupiah, standing
 
     for customer_id in sorted(base.customers.keys() - head.customers.keys()):
         owed = standing(base, customer_id, as_of).balance

@@ -26,7 +26,7 @@ from typing import Literal
 
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import IskError
-from isk_reconcile.model import Customer, LedgerEntry, Settings, State
+from isk_reconcile.state.model import Customer, LedgerEntry, Settings, State
 
 InvoiceStatus = Literal["paid", "partial", "unpaid"]
 # What the router must do with the account on as_of.

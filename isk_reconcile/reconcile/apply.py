@@ -14,14 +14,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path
 
-from isk_reconcile.billing import Standing, standings
-from isk_reconcile.desired import customers_by_router
+from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.history import head_commit
-from isk_reconcile.model import State
-from isk_reconcile.plan import (
+from isk_reconcile.reconcile.desired import customers_by_router
+from isk_reconcile.reconcile.plan import (
     Change,
     Plan,
     RouterPlan,
@@ -44,7 +41,8 @@ from isk_reconcile.routeros.types import (
     Write,
     WriteResult,
 )
-from isk_reconcile.secrets import decrypt, load_identity
+from isk_reconcile.state.encryption import decrypt, load_identity
+from isk_reconcile.state.model import State
 
 # progress(router, writes done, writes total)
 Progress = Callable[[str, int, int], None]
@@ -180,12 +178,13 @@ def run_plan(
     adopt: bool = False,
     environ: Mapping[str, str] = os.environ,
     *,
-    repo: Path | None = None,
+    commit: str | None = None,
     on_read: Callable[[str, LiveState | RouterError], None] | None = None,
 ) -> Plan:
-    """Read the routers, decrypt the passwords they need once, make the plan (with the
-    repo commit). A router whose passwords do not decrypt is planned as an error that
-    names the customer; the other routers are planned as usual."""
+    """Read the routers, decrypt the passwords they need once, make the plan (stamped with
+    `commit`, the state repository's HEAD, which the caller reads from git). A router whose
+    passwords do not decrypt is planned as an error that names the customer; the other
+    routers are planned as usual."""
     names = router_names(state, routers)
     wanted = standings(state, as_of)
     passwords, failures = decrypt_desired(state, wanted, names, environ)
@@ -195,7 +194,7 @@ def run_plan(
         name: read[name] if name in read else RouterError(name, failures[name]) for name in names
     }
     plan = make_plan(state, as_of, wanted, live, adopt=adopt, passwords=passwords)
-    return replace(plan, commit=head_commit(repo))
+    return replace(plan, commit=commit)
 
 
 # --- applying -----------------------------------------------------------------------------

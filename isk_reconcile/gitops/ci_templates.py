@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from isk_reconcile.errors import IskError
-from isk_reconcile.model import State
+from isk_reconcile.state.model import State
 
 TARGETS = {"github": ".github/workflows/isk.yml", "gitlab": ".gitlab-ci.yml"}
 MARKER = "<!-- isk-plan -->"

@@ -15,17 +15,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
-from isk_reconcile.billing import Standing
-from isk_reconcile.desired import (
+from isk_reconcile.billing.engine import Standing
+from isk_reconcile.errors import IskError, RouterError
+from isk_reconcile.reconcile.desired import (
     DesiredRouter,
     DesiredSecret,
     customer_of_comment,
     desired_state,
     passthrough_of_comment,
 )
-from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.model import RESERVED_PROFILES, SafetySettings, State
 from isk_reconcile.routeros.types import LiveItem, LiveState
+from isk_reconcile.state.model import RESERVED_PROFILES, SafetySettings, State
 
 Action = Literal["create", "update", "delete", "enable", "disable", "disconnect", "conflict"]
 Kind = Literal["profile", "secret", "session"]

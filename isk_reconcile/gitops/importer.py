@@ -19,10 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from isk_reconcile.model import CUSTOMER_ID, NAME, RESERVED_PROFILES, State
 from isk_reconcile.routeros.normalize import FALSE_WORDS, TRUE_WORDS
 from isk_reconcile.routeros.types import LiveItem, LiveState
-from isk_reconcile.writer import yaml_scalar
+from isk_reconcile.state.model import CUSTOMER_ID, NAME, RESERVED_PROFILES, State
+from isk_reconcile.state.writer import yaml_scalar
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from isk_reconcile.errors import IskError
-from isk_reconcile.model import CUSTOMER_ID, State
+from isk_reconcile.state.model import CUSTOMER_ID, State
 
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9 ._/@+-]*$")
 LEDGER_ID = re.compile(r"^P-(\d{4})-(\d{2})-(\d{4,})$")
@@ -240,7 +240,7 @@ def _sequence_indent(text: str) -> int:
 
 
 def _load(repo: Path) -> State:
-    from isk_reconcile.loader import load_state
+    from isk_reconcile.state.loader import load_state
 
     return load_state(repo)
 
