@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "status",
     "report",
     "init",
+    "sessions",
 ]
 
 for _name in COMMAND_MODULES:
