@@ -13,15 +13,15 @@ from isk_reconcile.errors import RouterError
 from isk_reconcile.render.tables import Column
 
 COLUMNS = (
-    Column("router"),
+    Column("router", give_way=2),
     Column("customer"),
     Column("username"),
     Column("online", style=lambda v: "green" if v else "red"),
     Column("address"),
-    Column("caller_id", "caller-id"),
-    Column("uptime"),
+    Column("caller_id", "caller-id", give_way=5),
+    Column("uptime", give_way=4),
     Column("standing", style=standing_style),
-    Column("access", style=access_style),
+    Column("access", style=access_style, give_way=3),
     Column("note", style=lambda v: "bold red" if v else None),
 )
 
