@@ -29,6 +29,9 @@ ORDER_ID = re.compile(
 )
 
 
+MAX_AMOUNT = 10**12  # Rp1 trillion: far above any ISP payment, far below absurd input
+
+
 class GatewayError(IskError):
     """The gateway could not be reached or answered something unusable (never holds a key)."""
 
@@ -158,6 +161,8 @@ def whole_rupiah(value: object, what: str = "amount") -> int:
         raise Refused(f"{what} {str(value)[:40]!r} is not a number") from None
     if not number.is_finite() or number != number.to_integral_value() or number <= 0:
         raise Refused(f"{what} {str(value)[:40]!r} is not a positive whole rupiah amount")
+    if number > MAX_AMOUNT:
+        raise Refused(f"{what} {str(value)[:40]!r} is larger than any payment isk records")
     return int(number)
 
 
