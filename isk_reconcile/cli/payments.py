@@ -9,13 +9,18 @@ import subprocess
 import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from isk_reconcile.cli.context import ISO_DATE, Context, pass_context, today_in
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from isk_reconcile.gateway.receiver import Recorded
 
 AUTHOR = re.compile(r"^(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>$")
 
@@ -127,9 +132,13 @@ def serve(ctx: Context, host: str, port: int, remote: str, branch: str, author: 
             "and/or ISK_XENDIT_SECRET_KEY"
         )
     publisher = Publisher(ctx.repo, remote, branch, _identity(author))
-    zone = state.settings.timezone
-    after = _direct_apply(ctx) if state.settings.payments.apply_after_payment else None
-    receiver = Receiver(publisher, gateways, json_log, lambda: today_in(zone), after)
+    zone, fixed = state.settings.timezone, ctx.as_of_option
+
+    def today() -> date:  # --as-of pins the date (tests, demos); else today, every time
+        return fixed or today_in(zone)
+
+    after = _direct_apply(today) if state.settings.payments.apply_after_payment else None
+    receiver = Receiver(publisher, gateways, json_log, today, after)
     json_log(
         {
             "event": "start",
@@ -143,15 +152,22 @@ def serve(ctx: Context, host: str, port: int, remote: str, branch: str, author: 
     uvicorn.run(make_app(receiver), host=host, port=port, log_level="warning", access_log=False)
 
 
-def _direct_apply(ctx: Context):
+def _direct_apply(today: Callable[[], date]) -> Callable[[Recorded, str], None]:
     """After a recorded payment: apply that customer's router now (in the background)."""
 
-    def run(done, customer_id: str) -> None:
+    applying = threading.Lock()  # one apply at a time: two payments, one router
+
+    def run(done: Recorded, customer_id: str) -> None:
+        with applying:
+            apply_router(done, customer_id)
+
+    def apply_router(done: Recorded, customer_id: str) -> None:
         from isk_reconcile.reconcile.apply import run_apply, run_plan
 
         state = done.state
+        assert state is not None
         router = state.customers[customer_id].router
-        as_of = today_in(state.settings.timezone)
+        as_of = today()
         try:
             report = run_apply(run_plan(state, as_of, routers=[router]), state)
             ok = report.ok
@@ -168,7 +184,7 @@ def _direct_apply(ctx: Context):
             }
         )
 
-    def after(done, customer_id: str) -> None:
+    def after(done: Recorded, customer_id: str) -> None:
         threading.Thread(target=run, args=(done, customer_id), daemon=True).start()
 
     return after

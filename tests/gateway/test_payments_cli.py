@@ -173,7 +173,7 @@ def free_port() -> int:
 
 def wait_healthy(url: str, server: subprocess.Popen[str]) -> dict[str, Any]:
     for _ in range(300):
-        assert server.poll() is None, server.stderr.read() if server.stderr else ""
+        assert server.poll() is None, "isk serve exited"
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=2) as answer:
                 return json.loads(answer.read())
@@ -182,57 +182,115 @@ def wait_healthy(url: str, server: subprocess.Popen[str]) -> dict[str, Any]:
     raise AssertionError("isk serve did not come up")
 
 
+def start_serve(repo: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen[str]]:
+    port = free_port()
+    logs = (repo.parent / "serve.log").open("w")  # JSON lines, readable while it runs
+    server = subprocess.Popen(
+        [str(ISK), "--repo", str(repo), "--as-of", AS_OF, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=logs,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    logs.close()
+    url = f"http://127.0.0.1:{port}"
+    assert wait_healthy(url, server)["gateways"] == ["midtrans", "xendit"]
+    return url, server
+
+
+def serve_events(repo: Path) -> list[dict[str, Any]]:
+    lines = (repo.parent / "serve.log").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+def stop_serve(server: subprocess.Popen[str], repo: Path) -> list[dict[str, Any]]:
+    server.terminate()
+    server.wait(timeout=30)
+    return serve_events(repo)
+
+
+def pay_through_gateway(url: str, fake: FakeGateways, order_id: str) -> dict[str, Any]:
+    status = fake.settle_midtrans(order_id, 150000)
+    request = urllib.request.Request(
+        url + "/webhooks/midtrans", method="POST", data=midtrans_notification(status)
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read())
+
+
+def simulated_rw09(state_remote: StateRemote, settings_extra: str = "") -> int:
+    """Point rw09-bae at a free loopback port (and add settings), push, update the service."""
+    port = free_port()
+    routers = state_remote.admin / "state" / "routers.yaml"
+    routers.write_text(routers.read_text().replace("port: 18730", f"port: {port}"))
+    settings = state_remote.admin / "state" / "settings.yaml"
+    settings.write_text(settings.read_text() + settings_extra)
+    git(state_remote.admin, "commit", "-qam", "rw09-bae: simulated on a free port")
+    git(state_remote.admin, "push", "-q", "origin", "main")
+    git(state_remote.service, "pull", "-q")
+    return port
+
+
+def disabled(sim: SimulatedRouter, name: str) -> bool:
+    secret = next(s for s in sim.items("/ppp/secret") if s["name"] == name)
+    return secret["disabled"] in ("true", True)
+
+
+PASSWORD = "pw-rw09"
+
+
 def test_end_to_end_a_suspended_customer_pays_and_is_enabled_again(
     state_remote: StateRemote, fake_gateways: FakeGateways
 ) -> None:
     """heru-setiawan (rw09-bae, disabled for an unpaid invoice) pays through the gateway;
     `isk serve` records and pushes it; `isk apply` then enables his secret."""
-    password, router_port = "pw-rw09", free_port()
-    env = environment(ISK_ROUTER_RW09_BAE_PASSWORD=password)
-    routers = state_remote.admin / "state" / "routers.yaml"
-    routers.write_text(routers.read_text().replace("port: 18730", f"port: {router_port}"))
-    git(state_remote.admin, "commit", "-qam", "rw09-bae: simulated on a free port")
-    git(state_remote.admin, "push", "-q", "origin", "main")
-    git(state_remote.service, "pull", "-q")
-    with SimulatedRouter(identity="rw09-bae", users={"isk-api": password}, port=router_port) as sim:
+    env = environment(ISK_ROUTER_RW09_BAE_PASSWORD=PASSWORD)
+    port = simulated_rw09(state_remote)
+    with SimulatedRouter(identity="rw09-bae", users={"isk-api": PASSWORD}, port=port) as sim:
         first = isk(state_remote.admin, "apply", "--router", "rw09-bae", "--auto-approve", env=env)
         assert first.returncode == 0, first.stdout + first.stderr
-
-        def heru() -> dict[str, Any]:
-            return next(s for s in sim.items("/ppp/secret") if s["name"] == "heru-setiawan")
-
-        assert heru()["disabled"] in ("true", True)
+        assert disabled(sim, "heru-setiawan")
         link = isk(state_remote.admin, "invoice", "link", "heru-setiawan", env=env)
         order_id = re.search(r"order: (\S+)", link.stdout)[1]
-        port = free_port()
-        serve_env = {k: v for k, v in env.items() if k != "ISK_ROUTER_RW09_BAE_PASSWORD"}
-        server = subprocess.Popen(
-            [str(ISK), "--repo", str(state_remote.service), "serve", "--port", str(port)],
-            env=serve_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
+        # The service gets gateway keys only: no router password, no age identity.
+        serve_env = {k: v for k, v in env.items() if not k.startswith(("ISK_ROUTER", "ISK_AGE"))}
+        url, server = start_serve(state_remote.service, serve_env)
         try:
-            url = f"http://127.0.0.1:{port}"
-            assert wait_healthy(url, server)["gateways"] == ["midtrans", "xendit"]
-            status = fake_gateways.settle_midtrans(order_id, 150000)
-            request = urllib.request.Request(
-                url + "/webhooks/midtrans", method="POST", data=midtrans_notification(status)
-            )
-            with urllib.request.urlopen(request, timeout=60) as answer:
-                assert json.loads(answer.read())["status"] == "recorded"
+            assert pay_through_gateway(url, fake_gateways, order_id)["status"] == "recorded"
         finally:
-            server.terminate()
-            _, logs = server.communicate(timeout=30)
-        events = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
-        assert [e["event"] for e in events][:2] == ["start", "callback"]
+            events = stop_serve(server, state_remote.service)
+        assert [e["event"] for e in events] == ["start", "callback"]
         assert events[1]["status"] == "recorded" and events[1]["order_id"] == order_id
+        assert disabled(sim, "heru-setiawan") is not False  # nothing applied by the service
         git(state_remote.admin, "pull", "-q")
         applied = isk(
             state_remote.admin, "apply", "--router", "rw09-bae", "--auto-approve", env=env
         )
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert "enable secret heru-setiawan" in applied.stdout
-        assert heru()["disabled"] in ("false", False)
+        assert not disabled(sim, "heru-setiawan")
+
+
+def test_direct_apply_enables_the_customer_without_waiting_for_ci(
+    state_remote: StateRemote, fake_gateways: FakeGateways
+) -> None:
+    env = environment(ISK_ROUTER_RW09_BAE_PASSWORD=PASSWORD)
+    port = simulated_rw09(state_remote, "  apply_after_payment: true\n")
+    with SimulatedRouter(identity="rw09-bae", users={"isk-api": PASSWORD}, port=port) as sim:
+        first = isk(state_remote.admin, "apply", "--router", "rw09-bae", "--auto-approve", env=env)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert disabled(sim, "heru-setiawan")
+        url, server = start_serve(state_remote.service, env)
+        try:
+            order_id = "heru-setiawan~20261105~77aa77aa"
+            assert pay_through_gateway(url, fake_gateways, order_id)["status"] == "recorded"
+            for _ in range(600):  # applied in the background: wait for its log line
+                if any(e["event"] == "apply" for e in serve_events(state_remote.service)):
+                    break
+                time.sleep(0.1)
+        finally:
+            events = stop_serve(server, state_remote.service)
+        assert not disabled(sim, "heru-setiawan")
+        (applied,) = [e for e in events if e["event"] == "apply"]
+        assert applied["ok"] and applied["router"] == "rw09-bae", applied
