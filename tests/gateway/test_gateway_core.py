@@ -171,3 +171,34 @@ def test_settings_refuse_a_gateway_url_that_is_not_the_gateways(example_repo: Pa
         load_state(example_repo, cache=False)
     (error,) = failed.value.errors
     assert "state/settings.yaml:" in str(error) and "not a midtrans API address" in str(error)
+
+
+def test_a_gateway_that_never_answers_is_given_up_on_at_the_deadline() -> None:
+    """Nothing hangs: a server that accepts and then says nothing costs `deadline` seconds."""
+    import socket
+
+    from isk_reconcile.gateway.base import GatewayError
+    from isk_reconcile.gateway.http import request_json
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/v2/x/status"
+        with pytest.raises(GatewayError, match="no answer within 0.5s"):
+            request_json("GET", url, authorization="Basic c2VjcmV0Og==", deadline=0.5)
+
+
+def test_an_unreachable_gateway_is_an_error_without_the_key() -> None:
+    import socket
+
+    from isk_reconcile.gateway.base import GatewayError
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    gateway = Midtrans(
+        MidtransSettings(api_url=f"http://127.0.0.1:{closed}"), {"ISK_MIDTRANS_SERVER_KEY": KEY}
+    )
+    with pytest.raises(GatewayError) as failed:
+        gateway.status("budi~20261105~abcdef01")
+    assert "midtrans" in str(failed.value) and KEY not in str(failed.value)

@@ -326,3 +326,25 @@ def test_a_push_that_loses_the_race_is_rebased_and_retried_never_forced(
     git(state_remote.admin, "pull", "-q")
     state = load_state(state_remote.admin, cache=False)  # valid: ids unique, nothing lost
     assert any(e.id == "P-2026-11-0900" for e in state.ledger) == (change == ADMIN_ENTRY)
+
+
+def test_when_the_status_api_is_down_the_gateway_is_asked_to_retry(
+    state_remote: StateRemote, serve_receiver: Any, fake_gateways: FakeGateways
+) -> None:
+    import socket
+
+    from isk_reconcile.state.model import MidtransSettings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    gateway = Midtrans(MidtransSettings(api_url=closed), ENVIRON)
+    events: list[dict[str, Any]] = []
+    publisher = Publisher(state_remote.service, identity=Identity("isk-bot", "bot@isk.test"))
+    url = serve_receiver(Receiver(publisher, {"midtrans": gateway}, events.append, lambda: TODAY))
+    down = RunningReceiver(url, events)
+    status = fake_gateways.settle_midtrans(ORDER, 150000)
+    code, answer = down.post("/webhooks/midtrans", midtrans_notification(status))
+    assert (code, answer["status"]) == (503, "retry") and "midtrans" in answer["reason"]
+    assert events[-1]["http_status"] == 503
+    assert bot_commits(state_remote) == []
