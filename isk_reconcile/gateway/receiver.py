@@ -24,7 +24,6 @@ from isk_reconcile.billing.engine import rupiah
 from isk_reconcile.errors import IskError, ValidationFailed
 from isk_reconcile.gateway.base import (
     Gateway,
-    GatewayError,
     Refused,
     Transaction,
     parse_order_id,
@@ -135,10 +134,13 @@ class Receiver:
             status, answer = self._handle(gateway_name, headers, body, event)
         except Refused as refused:
             status, answer = refused.status, {"status": "refused", "reason": refused.reason}
-        except (GatewayError, PublishError, ValidationFailed) as problem:
+        except IskError as problem:  # gateway or git unreachable, repository invalid: later
             status, answer = 503, {"status": "retry", "reason": str(problem)[:300]}
-        except IskError as problem:
-            status, answer = 503, {"status": "retry", "reason": str(problem)[:300]}
+        except Exception as problem:  # a bug: logged (type only: its text could hold a secret)
+            status, answer = (
+                500,
+                {"status": "retry", "reason": f"internal error {type(problem).__name__}"},
+            )
         event.update(answer)
         event["http_status"] = status
         self.log(event)

@@ -348,3 +348,25 @@ def test_when_the_status_api_is_down_the_gateway_is_asked_to_retry(
     assert (code, answer["status"]) == (503, "retry") and "midtrans" in answer["reason"]
     assert events[-1]["http_status"] == 503
     assert bot_commits(state_remote) == []
+
+
+def test_an_invalid_repository_on_main_is_never_written_to(
+    receiver: RunningReceiver, state_remote: StateRemote, fake_gateways: FakeGateways
+) -> None:
+    """Validation before commit: when main itself does not validate, nothing is appended
+    and the gateway is asked to retry (it succeeds once main is fixed)."""
+    customer = state_remote.admin / "state" / "customers" / "budi-santoso.yaml"
+    original = customer.read_text()
+    customer.write_text(original + "notes: duplicate key\n")
+    git(state_remote.admin, "commit", "-qam", "broken")
+    git(state_remote.admin, "push", "-q", "origin", "main")
+    status = fake_gateways.settle_midtrans(ORDER, 150000)
+    code, answer = receiver.post("/webhooks/midtrans", midtrans_notification(status))
+    assert (code, answer["status"]) == (503, "retry"), answer
+    assert bot_commits(state_remote) == []
+    customer.write_text(original)
+    git(state_remote.admin, "commit", "-qam", "fixed")
+    git(state_remote.admin, "push", "-q", "origin", "main")
+    code, answer = receiver.post("/webhooks/midtrans", midtrans_notification(status))
+    assert (code, answer["status"]) == (200, "recorded"), answer
+    assert len(bot_commits(state_remote)) == 1
