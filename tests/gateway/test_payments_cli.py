@@ -294,3 +294,10 @@ def test_direct_apply_enables_the_customer_without_waiting_for_ci(
         assert not disabled(sim, "heru-setiawan")
         (applied,) = [e for e in events if e["event"] == "apply"]
         assert applied["ok"] and applied["router"] == "rw09-bae", applied
+
+
+def test_serve_without_any_gateway_key_refuses_to_start(state_remote: StateRemote) -> None:
+    bare = {k: v for k, v in environment().items() if k not in KEYS}
+    done = isk(state_remote.service, "serve", "--port", str(free_port()), env=bare)
+    assert done.returncode == 1
+    assert "no gateway key in the environment" in done.stderr
