@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "report",
     "init",
     "sessions",
+    "payments",
 ]
 
 for _name in COMMAND_MODULES:

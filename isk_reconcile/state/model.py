@@ -194,6 +194,79 @@ class SecretsSettings(Frozen):
     allow_plaintext: StrictBool = False
 
 
+# --- online payments (issue 16; docs/payments.md) ---------------------------------------
+
+# Where a gateway key may be sent: the gateway's own hosts, or loopback (tests, a local
+# proxy). The state repository is untrusted input, so a URL in it must never be able to
+# send a server key anywhere else (SPEC §10 "Trust").
+GATEWAY_HOSTS = {
+    "midtrans": (
+        "api.midtrans.com",
+        "api.sandbox.midtrans.com",
+        "app.midtrans.com",
+        "app.sandbox.midtrans.com",
+    ),
+    "xendit": ("api.xendit.co",),
+}
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def _gateway_url(gateway: str) -> AfterValidator:
+    """A base URL a `gateway` key may be sent to (its own hosts over https, or loopback)."""
+
+    def check(value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None:
+            return value
+        try:
+            parts = urlsplit(value)
+            host, scheme = parts.hostname or "", parts.scheme
+        except ValueError:
+            host, scheme = "", ""
+        if scheme not in ("https", "http") or not host:
+            raise rule_error(f"'{value}' is not an http(s) URL")
+        allowed = GATEWAY_HOSTS[gateway]
+        if host not in LOOPBACK_HOSTS and (host not in allowed or scheme != "https"):
+            raise rule_error(
+                f"'{value}' is not a {gateway} API address",
+                hint="a gateway key is only ever sent to https://"
+                + " or https://".join(allowed)
+                + " (or loopback, for tests)",
+            )
+        return value.rstrip("/")
+
+    return AfterValidator(check)
+
+
+MidtransUrl = Annotated[StrictStr | None, _gateway_url("midtrans")]
+XenditUrl = Annotated[StrictStr | None, _gateway_url("xendit")]
+
+
+class MidtransSettings(Frozen):
+    """Midtrans Snap; the server key comes from $ISK_MIDTRANS_SERVER_KEY."""
+
+    environment: Literal["sandbox", "production"] = "sandbox"
+    api_url: MidtransUrl = None  # default per environment: https://api[.sandbox].midtrans.com
+    snap_url: MidtransUrl = None  # default per environment: https://app[.sandbox].midtrans.com
+
+
+class XenditSettings(Frozen):
+    """Xendit Invoices; $ISK_XENDIT_SECRET_KEY (test or live key) and
+    $ISK_XENDIT_CALLBACK_TOKEN."""
+
+    environment: Literal["sandbox", "production"] = "sandbox"  # informative: the key decides
+    api_url: XenditUrl = None  # default https://api.xendit.co
+
+
+class PaymentSettings(Frozen):
+    gateway: Literal["midtrans", "xendit"] | None = None  # used by `isk invoice link`
+    link_expiry_hours: Annotated[StrictInt, Field(gt=0, le=24 * 30)] = 72
+    apply_after_payment: StrictBool = False  # `isk serve` applies the customer's router itself
+    midtrans: MidtransSettings = MidtransSettings()
+    xendit: XenditSettings = XenditSettings()
+
+
 class IspSettings(Frozen):
     name: StrictStr = ""  # heads the dashboard, the workbook and customer messages
     contact: StrictStr = ""  # phone or e-mail customers can reach the office at
@@ -209,6 +282,7 @@ class Settings(Frozen):
     safety: SafetySettings = SafetySettings()
     secrets: SecretsSettings = SecretsSettings()
     comment_prefix: StrictStr = "isk"
+    payments: PaymentSettings = PaymentSettings()  # online payments (issue 16)
 
     @field_validator("timezone")
     @classmethod
