@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from isk_reconcile.billing.engine import Access, Standing
 from isk_reconcile.errors import IskError
+from isk_reconcile.reconcile.pools import DesiredPool, desired_pools
 from isk_reconcile.routeros.normalize import canonical
 from isk_reconcile.state.model import Customer, Profile, State, SuspendSettings
 
@@ -74,6 +75,7 @@ class DesiredRouter:
     # Every customer of the repo -> (router, username): a deletion names a customer's move
     # to another router or a new username instead of "not on this router".
     placement: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    pools: Mapping[str, DesiredPool] = field(default_factory=dict)  # managed IP pools
 
 
 def comment_text(text: str) -> str:
@@ -205,6 +207,7 @@ def desired_state(
         absent,
         frozenset(protected),
         placement(state),
+        desired_pools(state.routers[router].pools, prefix) if router in state.routers else {},
     )
 
 

@@ -38,6 +38,7 @@ from isk_reconcile.errors import RouterError
 from isk_reconcile.routeros.normalize import canonical_item, to_wire
 from isk_reconcile.routeros.types import (
     ACTIVE,
+    POOL,
     PROFILE,
     SECRET,
     LiveItem,
@@ -349,13 +350,15 @@ class RouterClient:
     # --- reads ---
 
     def read(self) -> LiveState:
-        """Profiles, secrets and sessions: one print per menu, sent as one pipelined window."""
-        profiles, secrets, active = self._query([PROFILE, SECRET, ACTIVE])
+        """Profiles, secrets, sessions and IP pools: one print per menu, sent as one
+        pipelined window."""
+        profiles, secrets, active, pools = self._query([PROFILE, SECRET, ACTIVE, POOL])
         return LiveState(
             router=self.name,
             profiles=_items(PROFILE, profiles),
             secrets=_items(SECRET, secrets),
             active=_items(ACTIVE, active),
+            pools=_items(POOL, pools),
         )
 
     def system(self) -> SystemInfo:

@@ -8,6 +8,7 @@ are lax (a YAML list becomes a tuple).
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -314,6 +315,52 @@ class Settings(Frozen):
 # --- routers ----------------------------------------------------------------------------
 
 
+def parse_ip_range(text: str) -> tuple[int, int, int]:
+    """(IP version, first, last) of a RouterOS pool range: `10.0.0.10-10.0.0.250`,
+    `10.0.0.0/24` or one address. ValueError with a hint otherwise."""
+    try:
+        if "-" in text:
+            first_text, last_text = text.split("-", 1)
+            first, last = ipaddress.ip_address(first_text), ipaddress.ip_address(last_text)
+        elif "/" in text:
+            network = ipaddress.ip_network(text, strict=False)
+            first, last = network[0], network[-1]
+        else:
+            first = last = ipaddress.ip_address(text)
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is not an address range (e.g. 10.20.0.10-10.20.0.250 or 10.20.0.0/24)"
+        ) from None
+    if first.version != last.version or int(first) > int(last):
+        raise ValueError(f"'{text}' ends before it starts")
+    return first.version, int(first), int(last)
+
+
+class Pool(Frozen):
+    """An IP pool isk manages on one router (`pools:` in routers.yaml)."""
+
+    ranges: tuple[StrictStr, ...]
+    next_pool: StrictStr | None = None
+    comment: StrictStr = ""
+
+    @field_validator("ranges")
+    @classmethod
+    def _ranges_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise rule_error(
+                "a pool needs at least one range", hint="e.g. [10.20.0.10-10.20.0.250]"
+            )
+        for index, text in enumerate(value):
+            try:
+                parse_ip_range(text)
+            except ValueError as problem:
+                raise rule_error(str(problem), (index,)) from None
+        return value
+
+    def spans(self) -> list[tuple[int, int, int]]:
+        return [parse_ip_range(text) for text in self.ranges]
+
+
 class Router(Frozen):
     name: StrictStr
     host: StrictStr
@@ -327,6 +374,7 @@ class Router(Frozen):
     description: StrictStr = ""
     suspend: SuspendSettings | None = None  # overrides settings.suspend when set
     safety: SafetySettings | None = None  # overrides settings.safety when set
+    pools: Mapping[StrictStr, Pool] = Field(default_factory=dict)  # managed IP pools, by name
 
     @field_validator("name")
     @classmethod
