@@ -1,0 +1,272 @@
+"""Real FreeRADIUS + PostgreSQL for the RADIUS backend tests (Debian packages).
+
+One throwaway PostgreSQL cluster per session (initdb in a temp dir, loopback only, a free
+port; run as the `postgres` system user when the tests run as root, as CI does) holding
+FreeRADIUS's STOCK PostgreSQL schema from the installed package, and one FreeRADIUS
+server in the foreground with a generated copy of /etc/freeradius/3.0: the sql module
+enabled (dialect postgresql, pointing at that cluster), auth and acct on 127.0.0.1 on
+free ports, and a client 127.0.0.1 with a test secret. Missing binaries skip the tests
+with the reason; .ci/run installs them.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+RADDB = Path("/etc/freeradius/3.0")
+SCHEMA = RADDB / "mods-config/sql/main/postgresql/schema.sql"
+TEST_SECRET = "isk-test-secret"
+PACKAGES = "postgresql freeradius freeradius-postgresql freeradius-utils"
+
+
+@dataclass(frozen=True)
+class PgCluster:
+    port: int
+    dsn: str
+
+
+@dataclass(frozen=True)
+class Radius:
+    auth_port: int
+    acct_port: int
+    secret: str
+    log: Path
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _pg_bin() -> Path | None:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return versions[-1].parent if versions else None
+
+
+def _as_db_user(args: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: drop to the `postgres` system user then."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *args]
+    return args
+
+
+def _wait_tcp(port: int, deadline: float, proc: subprocess.Popen, what: str) -> None:
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not start listening on 127.0.0.1:{port}")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    bindir = _pg_bin()
+    if bindir is None or not SCHEMA.exists():
+        pytest.skip(f"PostgreSQL/FreeRADIUS not installed (apt-get install {PACKAGES})")
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("no postgres system user to run the test cluster as")
+    work = Path(tempfile.mkdtemp(prefix="isk-pg-"))
+    work.chmod(0o755)
+    data, sock = work / "data", work / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(work, "postgres")
+        shutil.chown(sock, "postgres")
+    subprocess.run(
+        _as_db_user([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                     "--no-sync", "-E", "UTF8", "--locale=C"]),
+        check=True, capture_output=True, timeout=120,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        _as_db_user([
+            str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sock),
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+        ]),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_tcp(port, time.monotonic() + 60, server, "postgres")
+        psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                "-v", "ON_ERROR_STOP=1", "-q"]
+        _wait_ready(psql)
+        subprocess.run([*psql, "-c", "CREATE DATABASE radius"], check=True, timeout=60,
+                       capture_output=True)
+        subprocess.run([*psql, "-d", "radius", "-f", str(SCHEMA)], check=True, timeout=60,
+                       capture_output=True)
+        yield PgCluster(port, f"host=127.0.0.1 port={port} user=postgres dbname=radius")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _wait_ready(psql: list[str]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        done = subprocess.run([*psql, "-c", "SELECT 1"], capture_output=True, timeout=30)
+        if done.returncode == 0 or time.monotonic() > deadline:
+            return
+        time.sleep(0.1)
+
+
+SITE = """\
+server default {
+listen {
+	type = auth
+	ipaddr = 127.0.0.1
+	port = %(auth)d
+}
+listen {
+	type = acct
+	ipaddr = 127.0.0.1
+	port = %(acct)d
+}
+authorize {
+	preprocess
+	sql
+	pap
+}
+authenticate {
+	Auth-Type PAP {
+		pap
+	}
+}
+preacct {
+	preprocess
+	acct_unique
+}
+accounting {
+	sql
+}
+session {
+	sql
+}
+post-auth {
+	Post-Auth-Type REJECT {
+		attr_filter.access_reject
+	}
+}
+}
+"""
+
+CLIENTS = """\
+client isk-test {
+	ipaddr = 127.0.0.1
+	secret = %s
+	require_message_authenticator = no
+}
+"""
+
+# Modules the minimal site uses (and their dependencies); the others (eap with its
+# certificates, ...) only slow the start-up down.
+MODULES = ("always", "attr_filter", "expr", "pap", "preprocess", "sql")
+
+
+def _sql_module(port: int) -> str:
+    text = (RADDB / "mods-available/sql").read_text()
+    text = re.sub(r'(?m)^(\s*)dialect = "sqlite"', r'\1dialect = "postgresql"', text)
+    text = re.sub(r'(?m)^(\s*)driver = "rlm_sql_null"', r'\1driver = "rlm_sql_${dialect}"', text)
+    text = re.sub(
+        r'(?m)^(\s*)radius_db = "radius"',
+        rf'\1radius_db = "host=127.0.0.1 port={port} dbname=radius user=postgres"',
+        text,
+    )
+    return text
+
+
+def _radius_conf(confdir: Path, workdir: Path) -> None:
+    conf = (RADDB / "radiusd.conf").read_text()
+    conf = re.sub(r"(?m)^logdir = .*$", f"logdir = {workdir}", conf)
+    conf = re.sub(r"(?m)^run_dir = .*$", f"run_dir = {workdir}", conf)
+    conf = re.sub(r"(?m)^\s*(user|group) = freerad\s*$", "", conf)  # stay the test user
+    (confdir / "radiusd.conf").write_text(conf)
+
+
+def _make_confdir(workdir: Path, pg_port: int, auth: int, acct: int) -> Path:
+    confdir = workdir / "raddb"
+    shutil.copytree(RADDB, confdir, symlinks=False, ignore=shutil.ignore_patterns("certs"))
+    enabled = confdir / "mods-enabled"
+    shutil.rmtree(enabled)
+    enabled.mkdir()
+    for module in MODULES:
+        if module != "sql":
+            shutil.copy(confdir / "mods-available" / module, enabled / module)
+    (enabled / "sql").write_text(_sql_module(pg_port))
+    sites = confdir / "sites-enabled"
+    shutil.rmtree(sites)
+    sites.mkdir()
+    (sites / "default").write_text(SITE % {"auth": auth, "acct": acct})
+    (confdir / "clients.conf").write_text(CLIENTS % TEST_SECRET)
+    _radius_conf(confdir, workdir)
+    return confdir
+
+
+@pytest.fixture(scope="session")
+def radius_server(pg_cluster: PgCluster) -> Iterator[Radius]:
+    binary = shutil.which("freeradius") or shutil.which("radiusd")
+    if binary is None or shutil.which("radclient") is None:
+        pytest.skip(f"FreeRADIUS not installed (apt-get install {PACKAGES})")
+    workdir = Path(tempfile.mkdtemp(prefix="isk-radius-"))
+    auth, acct = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    confdir = _make_confdir(workdir, pg_cluster.port, auth, acct)
+    log = workdir / "radius.log"
+    proc = subprocess.Popen(
+        [binary, "-f", "-d", str(confdir), "-l", str(log)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_radius(proc, log, auth)
+        yield Radius(auth, acct, TEST_SECRET, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _wait_radius(proc: subprocess.Popen, log: Path, port: int) -> None:
+    """Until the server answers a Status-Server-less probe: an Access-Request for a user
+    that does not exist gets a reply (reject) once the sql module is up."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            text = log.read_text() if log.exists() else ""
+            raise RuntimeError(f"freeradius exited with {proc.returncode}:\n{text[-3000:]}")
+        done = subprocess.run(
+            ["radclient", "-r", "1", "-t", "1", f"127.0.0.1:{port}", "auth", TEST_SECRET],
+            input="User-Name = isk-probe\nUser-Password = x\n",
+            capture_output=True, text=True, timeout=10,
+        )
+        if "Received Access-" in done.stdout:
+            return
+        time.sleep(0.1)
+    raise RuntimeError("freeradius did not answer on 127.0.0.1:%d" % port)
