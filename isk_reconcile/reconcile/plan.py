@@ -28,7 +28,8 @@ from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.state.model import RESERVED_PROFILES, SafetySettings, State
 
 Action = Literal["create", "update", "delete", "enable", "disable", "disconnect", "conflict"]
-Kind = Literal["profile", "secret", "session"]
+# group, user, nas: rows of the RADIUS store (isk_reconcile/radius/plan.py)
+Kind = Literal["profile", "secret", "session", "group", "user", "nas"]
 Status = Literal["ok", "unsafe", "error"]
 
 ACTIONS: tuple[Action, ...] = (
@@ -125,6 +126,7 @@ class RouterPlan:
     changes: tuple[Change, ...] = ()
     unsafe_reason: str | None = None
     notes: tuple[str, ...] = ()  # e.g. a managed profile kept because a secret still uses it
+    target: str = "router"  # "radius": the FreeRADIUS store (isk_reconcile/radius/)
 
     @property
     def applicable(self) -> tuple[Change, ...]:

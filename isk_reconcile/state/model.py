@@ -186,6 +186,15 @@ class SecretsSettings(Frozen):
     allow_plaintext: StrictBool = False
 
 
+class RadiusSettings(Frozen):
+    """The FreeRADIUS store (docs/radius.md). The connection string comes from the
+    environment only: a repository must not choose where the reconciler logs in."""
+
+    dsn_env: StrictStr = "ISK_RADIUS_DSN"
+    simultaneous_use: Annotated[StrictInt, Field(ge=0)] = 1  # 0: no limit written
+    coa_timeout: Seconds = 3
+
+
 class Settings(Frozen):
     timezone: StrictStr = "Asia/Jakarta"
     currency: StrictStr = "IDR"
@@ -193,6 +202,7 @@ class Settings(Frozen):
     suspend: SuspendSettings = SuspendSettings()
     safety: SafetySettings = SafetySettings()
     secrets: SecretsSettings = SecretsSettings()
+    radius: RadiusSettings = RadiusSettings()
     comment_prefix: StrictStr = "isk"
 
     @field_validator("timezone")
@@ -238,6 +248,15 @@ class Router(Frozen):
     description: StrictStr = ""
     suspend: SuspendSettings | None = None  # overrides settings.suspend when set
     safety: SafetySettings | None = None  # overrides settings.safety when set
+    # api: secrets are pushed to the router; radius: the router asks the RADIUS store
+    # (docs/radius.md), profiles and pools still go through the API.
+    backend: Literal["api", "radius"] = "api"
+    # RADIUS only: the address the router sends RADIUS from (the store's `nas` row and
+    # where Disconnect-Requests go; default: host), its RFC 5176 port, and the variable
+    # holding the shared secret (never in git).
+    nas_address: StrictStr | None = None
+    coa_port: Annotated[StrictInt, Field(gt=0, lt=65536)] = 3799
+    radius_secret_env: StrictStr | None = None
 
     @field_validator("name")
     @classmethod
@@ -256,6 +275,17 @@ class Router(Frozen):
         if self.port is not None:
             return self.port
         return 8729 if self.tls else 8728
+
+    @property
+    def radius_address(self) -> str:
+        return self.nas_address or self.host
+
+    @property
+    def radius_secret_variable(self) -> str:
+        """Environment variable holding the RADIUS shared secret (default from the name)."""
+        if self.radius_secret_env:
+            return self.radius_secret_env
+        return "ISK_ROUTER_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper()) + "_RADIUS_SECRET"
 
     @property
     def password_variable(self) -> str:

@@ -93,28 +93,70 @@ def pg_cluster() -> Iterator[PgCluster]:
         shutil.chown(work, "postgres")
         shutil.chown(sock, "postgres")
     subprocess.run(
-        _as_db_user([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                     "--no-sync", "-E", "UTF8", "--locale=C"]),
-        check=True, capture_output=True, timeout=120,
+        _as_db_user(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     port = free_port()
     server = subprocess.Popen(
-        _as_db_user([
-            str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sock),
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-        ]),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        _as_db_user(
+            [
+                str(bindir / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(port),
+                "-k",
+                str(sock),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         _wait_tcp(port, time.monotonic() + 60, server, "postgres")
-        psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-                "-v", "ON_ERROR_STOP=1", "-q"]
+        psql = [
+            str(bindir / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+        ]
         _wait_ready(psql)
-        subprocess.run([*psql, "-c", "CREATE DATABASE radius"], check=True, timeout=60,
-                       capture_output=True)
-        subprocess.run([*psql, "-d", "radius", "-f", str(SCHEMA)], check=True, timeout=60,
-                       capture_output=True)
+        subprocess.run(
+            [*psql, "-c", "CREATE DATABASE radius"], check=True, timeout=60, capture_output=True
+        )
+        subprocess.run(
+            [*psql, "-d", "radius", "-f", str(SCHEMA)], check=True, timeout=60, capture_output=True
+        )
         yield PgCluster(port, f"host=127.0.0.1 port={port} user=postgres dbname=radius")
     finally:
         server.terminate()
@@ -237,8 +279,10 @@ def radius_server(pg_cluster: PgCluster) -> Iterator[Radius]:
     confdir = _make_confdir(workdir, pg_cluster.port, auth, acct)
     log = workdir / "radius.log"
     proc = subprocess.Popen(
-        [binary, "-f", "-d", str(confdir), "-l", str(log)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [binary, "-f", "-d", str(confdir), "-l", str(log)]
+        + (["-xx"] if os.environ.get("ISK_RADIUS_DEBUG") else []),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_radius(proc, log, auth)
@@ -264,9 +308,75 @@ def _wait_radius(proc: subprocess.Popen, log: Path, port: int) -> None:
         done = subprocess.run(
             ["radclient", "-r", "1", "-t", "1", f"127.0.0.1:{port}", "auth", TEST_SECRET],
             input="User-Name = isk-probe\nUser-Password = x\n",
-            capture_output=True, text=True, timeout=10,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
         if "Received Access-" in done.stdout:
             return
         time.sleep(0.1)
-    raise RuntimeError("freeradius did not answer on 127.0.0.1:%d" % port)
+    raise RuntimeError(f"freeradius did not answer on 127.0.0.1:{port}")
+
+
+# --- a small RADIUS ISP and a clean store per test ---------------------------------------
+
+PROFILES = {
+    "home-10m": "price: 150000\nrate_limit: 10M/10M\nremote_address: pool-home\n",
+    "home-20m": "price: 200000\nrate_limit: 20M/20M\nremote_address: pool-home\n",
+    "isolir": "rate_limit: 512k/512k\nremote_address: pool-isolir\naddress_list: isolir\n",
+}
+# id -> (extra YAML, password); all start 2026-11-01, as_of 2026-11-20 (grace 3 days).
+CUSTOMERS = {
+    "budi": ("", "budi-pass"),  # paid: enabled on home-10m
+    "sari": ("", "sari-pass"),  # unpaid: suspended
+    "tono": ("  remote_address: 10.20.0.15\n", "tono-pass"),  # paid, static IP
+    "hand": ("", "hand-pass"),  # paid
+}
+PAID = ("budi", "tono", "hand")
+AS_OF = "2026-11-20"
+STORE_TABLES = "radcheck, radreply, radgroupcheck, radgroupreply, radusergroup, nas, radacct"
+
+
+def write_radius_repo(repo: Path, coa_port: int, mode: str = "disable") -> Path:
+    """A state repository with one RADIUS router `r1` on loopback (plaintext passwords:
+    the test needs no age identity)."""
+    (repo / "state/profiles").mkdir(parents=True)
+    (repo / "state/customers").mkdir(parents=True)
+    (repo / "payments").mkdir(parents=True)
+    (repo / "state/settings.yaml").write_text(
+        f"secrets: {{allow_plaintext: true}}\nsuspend: {{mode: {mode}, isolate_profile: isolir}}\n"
+    )
+    (repo / "state/routers.yaml").write_text(
+        "r1:\n  host: 127.0.0.1\n  backend: radius\n"
+        f"  coa_port: {coa_port}\n  password_env: ISK_ROUTER_R1_PASSWORD\n"
+    )
+    for name, text in PROFILES.items():
+        (repo / f"state/profiles/{name}.yaml").write_text(text)
+    for cid, (extra, password) in CUSTOMERS.items():
+        (repo / f"state/customers/{cid}.yaml").write_text(
+            f"name: {cid.title()}\nrouter: r1\nstart: 2026-11-01\nprofile: home-10m\n"
+            f"pppoe:\n  password: {password}\n{extra}"
+        )
+    ledger = "".join(
+        f"- id: P-{n}\n  customer: {cid}\n  amount: 150000\n  date: 2026-11-01\n  method: cash\n"
+        for n, cid in enumerate(PAID, 1)
+    )
+    (repo / "payments/2026-11.yaml").write_text(ledger)
+    return repo
+
+
+@pytest.fixture
+def radius_env(monkeypatch: pytest.MonkeyPatch, pg_cluster: PgCluster) -> str:
+    monkeypatch.setenv("ISK_RADIUS_DSN", pg_cluster.dsn)
+    monkeypatch.setenv("ISK_ROUTER_R1_RADIUS_SECRET", TEST_SECRET)
+    return pg_cluster.dsn
+
+
+@pytest.fixture
+def clean_store(pg_cluster: PgCluster) -> Iterator[str]:
+    """The session's store, emptied before the test."""
+    import psycopg
+
+    with psycopg.connect(pg_cluster.dsn) as conn:
+        conn.execute(f"TRUNCATE {STORE_TABLES}")
+    yield pg_cluster.dsn
