@@ -108,9 +108,11 @@ def apply_radius(
     force: bool = False,
     environ: Mapping[str, str] = os.environ,
     dsn: str | None = None,
+    expect: str | None = None,
 ) -> StoreApply:
     """Plan under the apply lock, write the changes in one transaction, read back and
-    verify, then disconnect the sessions that must end."""
+    verify, then disconnect the sessions that must end. `expect`: the fingerprint of a
+    saved plan; a store that no longer matches it is refused as a stale plan."""
     try:
         desired = desired_for(state, as_of, environ)
         dsn = dsn or dsn_from_env(state.settings.radius.dsn_env)
@@ -122,6 +124,9 @@ def apply_radius(
             lock(conn)
             live = read_store(conn, desired.prefix)
             plan = plan_store(desired, live, state.settings.safety, adopt=adopt)
+            if expect is not None and plan.fingerprint != expect:
+                conn.rollback()
+                return StoreApply(plan, refused="stale plan: the store changed since it was made")
             if plan.status == "unsafe" and not force:
                 conn.rollback()
                 return StoreApply(plan, refused=f"unsafe: {plan.unsafe_reason} (--force applies)")

@@ -74,6 +74,9 @@ class DesiredRouter:
     # Every customer of the repo -> (router, username): a deletion names a customer's move
     # to another router or a new username instead of "not on this router".
     placement: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # "radius": the router asks the RADIUS store (isk_reconcile/radius/), so it holds no
+    # secrets; its profiles (and pools) still come from here.
+    backend: str = "api"
 
 
 def comment_text(text: str) -> str:
@@ -185,7 +188,8 @@ def desired_state(
     secrets: dict[str, DesiredSecret] = {}
     absent: dict[str, str] = {}
     protected: set[str] = set()
-    for customer_id, customer in customers_by_router(state).get(router, ()):
+    radius = router in state.routers and state.routers[router].backend == "radius"
+    for customer_id, customer in () if radius else customers_by_router(state).get(router, ()):
         standing = standings[customer_id]
         if standing.access == "absent":
             absent[customer_id] = standing.reason
@@ -203,6 +207,7 @@ def desired_state(
         absent,
         frozenset(protected),
         placement(state),
+        "radius" if radius else "api",
     )
 
 

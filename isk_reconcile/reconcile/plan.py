@@ -336,6 +336,14 @@ def plan_router(
         if name in desired.secrets:
             continue
         customer = customer_of_comment(prefix, current.attrs.get("comment", ""))  # a secret
+        if desired.backend == "radius":
+            # Moving to RADIUS: the secret goes (a local secret would win over RADIUS) but
+            # its session stays; it re-authenticates against the store when it reconnects.
+            reason = f"router {desired.router} uses RADIUS: the account is served by the store"
+            changes.append(
+                Change("delete", "secret", name, customer, reason, fields=_removed(current.attrs))
+            )
+            continue
         if customer in desired.protected:
             notes.append(
                 f"secret {name} kept: customer {customer} has protect: true "
@@ -386,7 +394,11 @@ def plan_router(
         )
     ordered = tuple(sorted(changes, key=lambda change: (change_group(change), change.name)))
     managed = sum(1 for item in live.secrets if is_managed(item, prefix))
-    unsafe_reason = safety_verdict(ordered, managed, safety)
+    # The secrets of a router moving to RADIUS all go by design; the store's own plan
+    # carries the safety limits for the accounts.
+    unsafe_reason = (
+        None if desired.backend == "radius" else safety_verdict(ordered, managed, safety)
+    )
     return RouterPlan(
         router=live.router,
         status="unsafe" if unsafe_reason else "ok",

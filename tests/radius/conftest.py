@@ -337,7 +337,9 @@ AS_OF = "2026-11-20"
 STORE_TABLES = "radcheck, radreply, radgroupcheck, radgroupreply, radusergroup, nas, radacct"
 
 
-def write_radius_repo(repo: Path, coa_port: int, mode: str = "disable") -> Path:
+def write_radius_repo(
+    repo: Path, coa_port: int, mode: str = "disable", api_port: int | None = None
+) -> Path:
     """A state repository with one RADIUS router `r1` on loopback (plaintext passwords:
     the test needs no age identity)."""
     (repo / "state/profiles").mkdir(parents=True)
@@ -349,6 +351,7 @@ def write_radius_repo(repo: Path, coa_port: int, mode: str = "disable") -> Path:
     (repo / "state/routers.yaml").write_text(
         "r1:\n  host: 127.0.0.1\n  backend: radius\n"
         f"  coa_port: {coa_port}\n  password_env: ISK_ROUTER_R1_PASSWORD\n"
+        "  username: isk-api\n" + (f"  port: {api_port}\n" if api_port else "")
     )
     for name, text in PROFILES.items():
         (repo / f"state/profiles/{name}.yaml").write_text(text)
