@@ -12,8 +12,9 @@ import click
 
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
-from isk_reconcile.errors import IskError
+from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.gitops.history import head_commit
+from isk_reconcile.radius.baseline import check_baseline
 from isk_reconcile.radius.desired import radius_routers
 from isk_reconcile.radius.plan import RADIUS_TARGET
 from isk_reconcile.radius.run import StoreApply, apply_radius, plan_radius
@@ -21,6 +22,34 @@ from isk_reconcile.reconcile.plan import Plan, RouterPlan
 from isk_reconcile.render.plan_json import render_json
 from isk_reconcile.render.plan_markdown import render_markdown
 from isk_reconcile.render.plan_text import render_text
+from isk_reconcile.routeros.client import RouterClient
+from isk_reconcile.routeros.fleet import on_routers
+from isk_reconcile.state.model import Router
+
+
+def check_baselines(ctx: Context, routers: Sequence[Router]) -> int:
+    """`isk router check` for RADIUS routers: the /radius, /ppp aaa and /radius incoming
+    settings, with the commands that fix what is missing. Returns how many failed."""
+    wanted = [router for router in routers if router.backend == "radius"]
+    if not wanted:
+        return 0
+    outcomes = on_routers(wanted, RouterClient.radius_config, os.environ)
+    failed = 0
+    for router in wanted:
+        outcome = outcomes[router.name]
+        if isinstance(outcome, RouterError):
+            continue  # already reported by the reachability check
+        secret = os.environ.get(router.radius_secret_variable)
+        findings = check_baseline(router, ctx.state.settings.radius.servers, outcome, secret)
+        if not findings:
+            click.echo(f"{router.name}: RADIUS baseline ok")
+            continue
+        failed += 1
+        click.echo(f"{router.name}: RADIUS baseline incomplete; fix on the router with:")
+        for finding in findings:
+            click.echo(f"  # {finding.problem}")
+            click.echo(f"  {finding.fix}")
+    return failed
 
 
 def wants_store(ctx: Context, routers: Sequence[str]) -> bool:

@@ -191,6 +191,9 @@ class RadiusSettings(Frozen):
     environment only: a repository must not choose where the reconciler logs in."""
 
     dsn_env: StrictStr = "ISK_RADIUS_DSN"
+    # The RADIUS servers' addresses as the routers reach them (`isk router check` wants a
+    # /radius entry for each: two for HA).
+    servers: tuple[StrictStr, ...] = ()
     simultaneous_use: Annotated[StrictInt, Field(ge=0)] = 1  # 0: no limit written
     coa_timeout: Seconds = 3
 

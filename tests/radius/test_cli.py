@@ -91,3 +91,33 @@ def test_store_unreachable_is_an_error_target(tmp_path, router) -> None:
     store = json.loads(planned.stdout)["routers"][-1]
     assert store["status"] == "error" and "cannot connect" in store["error"]
     assert "hunter2" not in planned.stdout + planned.stderr
+
+
+def test_router_check_shows_radius_baseline_fixes(tmp_path, router) -> None:
+    """A fresh router misses every RADIUS setting: check names each with the command that
+    fixes it; after running those commands on the router, the check passes."""
+    repo = write_radius_repo(tmp_path / "isp", coa_port=3799, api_port=router.port)
+    settings = repo / "state/settings.yaml"
+    settings.write_text(settings.read_text() + "radius: {servers: [10.0.0.5]}\n")
+    checked = isk(repo, "", "router", "check")
+    assert checked.returncode == 1
+    out = checked.stdout
+    assert "RADIUS baseline incomplete" in out
+    assert '/radius add service=ppp address=10.0.0.5 secret="<value of ' in out
+    assert "/ppp aaa set use-radius=yes accounting=yes interim-update=5m" in out
+    assert "/radius incoming set accept=yes port=3799" in out
+
+    # What an operator does with those commands (over the API, the way the sim takes them).
+    state = router.state
+    state.add("/radius", {"service": "ppp", "address": "10.0.0.5", "secret": TEST_SECRET})
+    state.set("/ppp/aaa", {"use-radius": "yes", "accounting": "yes", "interim-update": "5m"})
+    state.set("/radius/incoming", {"accept": "yes", "port": "3799"})
+    fixed = isk(repo, "", "router", "check")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "r1: RADIUS baseline ok" in fixed.stdout
+
+    state.set("/radius", {".id": "*1", "secret": "something-else"})
+    wrong = isk(repo, "", "router", "check")
+    assert wrong.returncode == 1
+    assert "secret for 10.0.0.5 differs" in wrong.stdout
+    assert "something-else" not in wrong.stdout
