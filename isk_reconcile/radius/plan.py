@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from isk_reconcile.radius.desired import (
+    SAFE_CHARACTERS,
     Attr,
     DesiredNas,
     DesiredStore,
@@ -114,10 +115,11 @@ def plan_store(
             why = _cut_reason(action, fields, user.reason)
             if why:
                 changes.append(Change("disconnect", "session", name, user.customer, why))
+    customer_of = {username: cid for cid, username in desired.placement.items()}
     for name, group in owned.items():
         if name in desired.users:
             continue
-        customer = next((cid for cid, user in desired.placement.items() if user == name), None)
+        customer = customer_of.get(name)
         reason = desired.absent.get(customer or "") or (
             f"RADIUS user {name} is no longer in the repository (or its router uses the API)"
         )
@@ -138,12 +140,25 @@ def plan_store(
     unmanaged += sum(1 for row in live.nas.values() if not row.description.startswith(prefix))
     return RouterPlan(
         router=RADIUS_TARGET,
+        notes=_unsafe_names(desired),
         status="unsafe" if unsafe else "ok",
         fingerprint=live.fingerprint(),
         summary=summarize(ordered, unmanaged),
         changes=ordered,
         unsafe_reason=unsafe,
         target=RADIUS_TARGET,
+    )
+
+
+def _unsafe_names(desired: DesiredStore) -> tuple[str, ...]:
+    """FreeRADIUS escapes other characters before its query: such a user never logs in."""
+    odd = sorted(name for name in desired.users if not set(name) <= SAFE_CHARACTERS)
+    if not odd:
+        return ()
+    shown = ", ".join(odd[:3]) + (f" and {len(odd) - 3} more" if len(odd) > 3 else "")
+    return (
+        f"usernames with characters FreeRADIUS's sql module escapes cannot log in: {shown} "
+        "(use letters, digits and @.-_:/)",
     )
 
 
