@@ -92,16 +92,26 @@ def radius_routers(state: State) -> tuple[Router, ...]:
     return tuple(router for router in state.routers.values() if router.backend == "radius")
 
 
-def group_attrs(profile: Profile) -> frozenset[Attr]:
+def group_attrs(profile: Profile, routers: frozenset[str] = frozenset()) -> frozenset[Attr]:
     """The reply items of a package's group: the router profile by name (its pool, DNS,
-    address list, queue come from the profile isk pushes through the API), and the rate
-    and pool explicitly so that a router whose profile lags behind still gets them."""
+    address list, queue come from the profile isk pushes through the API), and the rate,
+    pool and address list explicitly so that a router whose profile lags behind still
+    gets them. A group is shared by every RADIUS router: a pool or address list that one
+    of `routers` overrides (`per_router`) is left to the router's own profile."""
+    local = {
+        key
+        for router in routers
+        if (override := profile.per_router.get(router)) is not None
+        for key in ("remote_address", "address_list")
+        if getattr(override, key) is not None
+    }
     rows: set[Attr] = {("Mikrotik-Group", ":=", profile.name)}
     if profile.rate_limit:
         rows.add(("Mikrotik-Rate-Limit", ":=", profile.rate_limit))
-    if profile.remote_address and not _is_address(profile.remote_address):
-        rows.add(("Framed-Pool", ":=", profile.remote_address))
-    if profile.address_list:
+    pool = profile.remote_address
+    if pool and not _is_address(pool) and "remote_address" not in local:
+        rows.add(("Framed-Pool", ":=", pool))
+    if profile.address_list and "address_list" not in local:
         rows.add(("Mikrotik-Address-List", ":=", profile.address_list))
     return frozenset(rows)
 
@@ -127,10 +137,10 @@ def desired_store(
     """
     prefix = state.settings.comment_prefix + ":"
     routers = radius_routers(state)
-    names = {router.name for router in routers}
+    names = frozenset(router.name for router in routers)
     groups = {
         prefix + name: DesiredGroup(
-            prefix + name, frozenset(), group_attrs(profile), f"package {name}"
+            prefix + name, frozenset(), group_attrs(profile, names), f"package {name}"
         )
         for name, profile in sorted(state.profiles.items())
         if any(profile.on_router(router) for router in names)
