@@ -62,3 +62,19 @@ def free_udp() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_router_local_pool_is_left_to_the_router_profile(tmp_path: Path) -> None:
+    """A group is shared by all RADIUS routers: a pool one router overrides must not be
+    forced on it through Framed-Pool (its profile, named by Mikrotik-Group, has it)."""
+    repo = write_radius_repo(tmp_path / "isp", coa_port=free_udp())
+    profile = repo / "state/profiles/home-20m.yaml"
+    profile.write_text(profile.read_text() + "per_router:\n  r1: {remote_address: pool-r1}\n")
+    state = load_state(repo, cache=False)
+    store = desired_store(
+        state, standings(state, TODAY), {c: "x" for c in state.customers}, {"r1": "s"}
+    )
+    home20 = dict((attr, value) for attr, _, value in store.groups["isk:home-20m"].reply)
+    assert home20 == {"Mikrotik-Group": "home-20m", "Mikrotik-Rate-Limit": "20M/20M"}
+    home10 = dict((attr, value) for attr, _, value in store.groups["isk:home-10m"].reply)
+    assert home10["Framed-Pool"] == "pool-home"
