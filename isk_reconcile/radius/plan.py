@@ -97,8 +97,15 @@ def plan_store(
     online = {session.username for session in live.sessions}
     changes += _group_changes(desired, live)
     changes += _nas_changes(desired, live)
+    empty: frozenset[Attr] = frozenset()
     for name, user in desired.users.items():
         group = owned.get(name)
+        if (
+            group == user.group
+            and live.check.get(name, empty) == user.check
+            and live.reply.get(name, empty) == user.reply
+        ):
+            continue  # the common case at scale: nothing to compare field by field
         fields = user_fields(user, live, name, group)
         if group is None and _exists(live, name) and not (adopt or user.adopt):
             reason = (
