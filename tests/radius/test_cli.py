@@ -15,7 +15,13 @@ import psycopg
 import pytest
 
 from isk_reconcile.sim.server import SimulatedRouter
-from tests.radius.conftest import AS_OF, TEST_SECRET, free_port, write_radius_repo
+from tests.radius.conftest import (
+    AS_OF,
+    STORE_TABLES,
+    TEST_SECRET,
+    free_port,
+    write_radius_repo,
+)
 
 ISK = Path(sys.executable).parent / "isk"
 API_PASSWORD = "api-pass-1"
@@ -121,3 +127,28 @@ def test_router_check_shows_radius_baseline_fixes(tmp_path, router) -> None:
     assert wrong.returncode == 1
     assert "secret for 10.0.0.5 differs" in wrong.stdout
     assert "something-else" not in wrong.stdout
+
+
+def test_saved_plan_applies_only_to_the_store_it_was_made_for(tmp_path, router, clean_store):
+    repo = write_radius_repo(
+        tmp_path / "isp", coa_port=free_port(socket.SOCK_DGRAM), api_port=router.port
+    )
+    assert isk(repo, clean_store, "apply", "--auto-approve").returncode == 0  # r1's profiles
+    with psycopg.connect(clean_store) as conn:
+        conn.execute(f"TRUNCATE {STORE_TABLES}")
+    saved = tmp_path / "plan.json"
+    assert isk(repo, clean_store, "plan", "--out", str(saved)).returncode == 0
+    with psycopg.connect(clean_store) as conn:  # someone changes the store meanwhile
+        conn.execute(
+            "INSERT INTO radgroupreply (groupname, attribute, op, value) "
+            "VALUES ('isk:home-10m', 'Mikrotik-Rate-Limit', ':=', '1M/1M')"
+        )
+    stale = isk(repo, clean_store, "apply", "--auto-approve", str(saved))
+    assert stale.returncode == 1
+    assert "stale plan" in stale.stderr
+    with psycopg.connect(clean_store) as conn:
+        assert conn.execute("SELECT count(*) FROM radcheck").fetchone() == (0,)
+        conn.execute("DELETE FROM radgroupreply")
+    fresh = isk(repo, clean_store, "apply", "--auto-approve", str(saved))
+    assert fresh.returncode == 0, fresh.stderr
+    assert "verified" in fresh.stdout
