@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "status",
     "report",
     "init",
+    "sessions",
 ]
 
 for _name in COMMAND_MODULES:

@@ -163,6 +163,10 @@ class BillingSettings(Frozen):
     cycle: Literal["30d", "monthly"] = "30d"
     mode: Literal["prepaid", "postpaid"] = "prepaid"
     grace_days: Annotated[StrictInt, Field(ge=0)] = 3
+    # false: a period is billed in full at its first day's price (a hold or termination
+    # inside it changes nothing, an upgrade counts from the next period); true: by the day
+    # (the days on hold or after the end are not billed, an upgrade counts from its day).
+    prorate: StrictBool = False
 
 
 class SuspendSettings(Frozen):
@@ -424,6 +428,26 @@ class Profile(Frozen):
 CustomerStatus = Literal["active", "suspended", "free", "terminated"]
 
 
+class Hold(Frozen):
+    """A billing pause (`isk customer hold`): no period wholly inside it is billed, and
+    the account is suspended (disabled or isolated, as `suspend.mode` says) meanwhile."""
+
+    from_: IsoDate = Field(alias="from")
+    until: IsoDate | None = None  # the last day on hold; None: until further notice
+    reason: StrictStr
+
+    @field_validator("until")
+    @classmethod
+    def _until_after_from(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("from_")
+        if value is not None and start is not None and value < start:
+            raise rule_error(f"until {value} is before from {start}")
+        return value
+
+    def covers(self, day: date) -> bool:
+        return self.from_ <= day and (self.until is None or day <= self.until)
+
+
 class Opening(Frozen):
     """What was settled before this repository (an adopted customer): billing starts the
     day after `paid_through`, so years of service before adoption are not invented debt
@@ -468,6 +492,7 @@ class Customer(Frozen):
     protect: StrictBool = False
     adopt: StrictBool = False  # written by `isk import`: take over the live secret as it is
     opening: Opening | None = Field(default=None, validate_default=False)
+    holds: tuple[Hold, ...] = ()
     notes: StrictStr = ""
 
     @field_validator("id")
@@ -530,6 +555,27 @@ class Customer(Frozen):
                 "the day before start at the earliest (nothing settled yet)",
             )
         return value
+
+    @field_validator("holds")
+    @classmethod
+    def _holds_in_order(cls, value: tuple[Hold, ...], info: ValidationInfo) -> tuple[Hold, ...]:
+        start = info.data.get("start")
+        for index, hold in enumerate(value):
+            if start is not None and hold.from_ < start:
+                raise rule_error(f"hold from {hold.from_} is before start {start}", (index, "from"))
+            if index == 0:
+                continue
+            before = value[index - 1]
+            if before.until is None or hold.from_ <= before.until:
+                raise rule_error(
+                    f"hold from {hold.from_} overlaps the hold from {before.from_}",
+                    (index, "from"),
+                    "holds are listed oldest first and may not overlap",
+                )
+        return value
+
+    def hold_on(self, day: date) -> Hold | None:
+        return next((hold for hold in self.holds if hold.covers(day)), None)
 
     @property
     def username(self) -> str:
