@@ -466,7 +466,8 @@ def test_apply_verifies_with_the_plans_own_standings_and_recomputes_for_another_
     same = run_apply(early_plan(state), state, environ=fleet.environ)
     assert same.ok, same  # verified against the plan's standings: enabled
     assert by_name(fleet["r1"], SECRET)["p"]["disabled"] == "false"
-    fleet["r1"].load({"menus": {"/ip/pool": [{"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"}]}})
+    hand_made = {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"}
+    fleet["r1"].load({"menus": {"/ip/pool": [hand_made]}})  # everything else wiped
     other = load_state(tmp_path, cache=False)
     report = run_apply(early_plan(state), other, environ=fleet.environ)
     (result,) = report.routers

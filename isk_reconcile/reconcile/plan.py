@@ -30,7 +30,8 @@ from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.state.model import RESERVED_PROFILES, SafetySettings, State
 
 Action = Literal["create", "update", "delete", "enable", "disable", "disconnect", "conflict"]
-Kind = Literal["pool", "profile", "secret", "session"]
+# group, user, nas: rows of the RADIUS store (isk_reconcile/radius/plan.py)
+Kind = Literal["pool", "profile", "secret", "session", "group", "user", "nas"]
 Status = Literal["ok", "unsafe", "error"]
 
 ACTIONS: tuple[Action, ...] = (
@@ -127,6 +128,7 @@ class RouterPlan:
     changes: tuple[Change, ...] = ()
     unsafe_reason: str | None = None
     notes: tuple[str, ...] = ()  # e.g. a managed profile kept because a secret still uses it
+    target: str = "router"  # "radius": the FreeRADIUS store (isk_reconcile/radius/)
 
     @property
     def applicable(self) -> tuple[Change, ...]:
@@ -350,6 +352,14 @@ def plan_router(
         if name in desired.secrets:
             continue
         customer = customer_of_comment(prefix, current.attrs.get("comment", ""))  # a secret
+        if desired.backend == "radius":
+            # Moving to RADIUS: the secret goes (a local secret would win over RADIUS) but
+            # its session stays; it re-authenticates against the store when it reconnects.
+            reason = f"router {desired.router} uses RADIUS: the account is served by the store"
+            changes.append(
+                Change("delete", "secret", name, customer, reason, fields=_removed(current.attrs))
+            )
+            continue
         if customer in desired.protected:
             notes.append(
                 f"secret {name} kept: customer {customer} has protect: true "
@@ -400,7 +410,11 @@ def plan_router(
         )
     ordered = tuple(sorted(changes, key=lambda change: (change_group(change), change.name)))
     managed = sum(1 for item in live.secrets if is_managed(item, prefix))
-    unsafe_reason = safety_verdict(ordered, managed, safety)
+    # The secrets of a router moving to RADIUS all go by design; the store's own plan
+    # carries the safety limits for the accounts.
+    unsafe_reason = (
+        None if desired.backend == "radius" else safety_verdict(ordered, managed, safety)
+    )
     return RouterPlan(
         router=live.router,
         status="unsafe" if unsafe_reason else "ok",

@@ -43,6 +43,7 @@ from isk_reconcile.routeros.types import (
     SECRET,
     LiveItem,
     LiveState,
+    RadiusConfig,
     SystemInfo,
     Write,
     WriteResult,
@@ -369,6 +370,15 @@ class RouterClient:
             identity=ident.get("name", ""),
             version=res.get("version", ""),
             uptime=res.get("uptime", ""),
+        )
+
+    def radius_config(self) -> RadiusConfig:
+        """/radius, /ppp/aaa and /radius/incoming, in one pipelined window."""
+        servers, aaa, incoming = self._query(["/radius", "/ppp/aaa", "/radius/incoming"])
+        return RadiusConfig(
+            servers=tuple(servers),
+            aaa=aaa[0] if aaa else {},
+            incoming=incoming[0] if incoming else {},
         )
 
     def _query(self, menus: Sequence[str]) -> list[list[dict[str, str]]]:

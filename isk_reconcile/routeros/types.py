@@ -86,6 +86,16 @@ class SystemInfo:
 
 
 @dataclass(frozen=True)
+class RadiusConfig:
+    """What a RADIUS router's baseline check reads (`/radius` entries hold the shared
+    secret: compared, never shown)."""
+
+    servers: tuple[Mapping[str, str], ...] = field(repr=False)
+    aaa: Mapping[str, str]
+    incoming: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Write:
     """One API command to send. `attrs` holds RouterOS words without the leading '='
     (".id" included for set/remove/unset/enable/disable). For `unset`, attrs is

@@ -268,6 +268,18 @@ class PaymentSettings(Frozen):
     xendit: XenditSettings = XenditSettings()
 
 
+class RadiusSettings(Frozen):
+    """The FreeRADIUS store (docs/radius.md). The connection string comes from the
+    environment only: a repository must not choose where the reconciler logs in."""
+
+    dsn_env: StrictStr = "ISK_RADIUS_DSN"
+    # The RADIUS servers' addresses as the routers reach them (`isk router check` wants a
+    # /radius entry for each: two for HA).
+    servers: tuple[StrictStr, ...] = ()
+    simultaneous_use: Annotated[StrictInt, Field(ge=0)] = 1  # 0: no limit written
+    coa_timeout: Seconds = 3
+
+
 class IspSettings(Frozen):
     name: StrictStr = ""  # heads the dashboard, the workbook and customer messages
     contact: StrictStr = ""  # phone or e-mail customers can reach the office at
@@ -282,6 +294,7 @@ class Settings(Frozen):
     suspend: SuspendSettings = SuspendSettings()
     safety: SafetySettings = SafetySettings()
     secrets: SecretsSettings = SecretsSettings()
+    radius: RadiusSettings = RadiusSettings()
     comment_prefix: StrictStr = "isk"
     payments: PaymentSettings = PaymentSettings()  # online payments (issue 16)
 
@@ -376,6 +389,17 @@ class Router(Frozen):
     safety: SafetySettings | None = None  # overrides settings.safety when set
     pools: Mapping[StrictStr, Pool] = Field(default_factory=dict)  # managed IP pools, by name
 
+
+    # api: secrets are pushed to the router; radius: the router asks the RADIUS store
+    # (docs/radius.md), profiles and pools still go through the API.
+    backend: Literal["api", "radius"] = "api"
+    # RADIUS only: the address the router sends RADIUS from (the store's `nas` row and
+    # where Disconnect-Requests go; default: host), its RFC 5176 port, and the variable
+    # holding the shared secret (never in git).
+    nas_address: StrictStr | None = None
+    coa_port: Annotated[StrictInt, Field(gt=0, lt=65536)] = 3799
+    radius_secret_env: StrictStr | None = None
+
     @field_validator("name")
     @classmethod
     def _name_pattern(cls, value: str) -> str:
@@ -393,6 +417,17 @@ class Router(Frozen):
         if self.port is not None:
             return self.port
         return 8729 if self.tls else 8728
+
+    @property
+    def radius_address(self) -> str:
+        return self.nas_address or self.host
+
+    @property
+    def radius_secret_variable(self) -> str:
+        """Environment variable holding the RADIUS shared secret (default from the name)."""
+        if self.radius_secret_env:
+            return self.radius_secret_env
+        return "ISK_ROUTER_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper()) + "_RADIUS_SECRET"
 
     @property
     def password_variable(self) -> str:
