@@ -17,6 +17,9 @@ from tests.radius.conftest import AS_OF, write_radius_repo
 TODAY = date.fromisoformat(AS_OF)
 
 
+POOLS = ("pool-home", "pool-isolir")  # on the router, made by hand
+
+
 def test_radius_router_gets_profiles_but_no_secrets(tmp_path: Path) -> None:
     repo = write_radius_repo(tmp_path / "isp", coa_port=free_udp())
     state = load_state(repo, cache=False)
@@ -36,7 +39,8 @@ def test_moving_to_radius_deletes_secrets_but_keeps_sessions(tmp_path: Path) -> 
         for n, cid in enumerate(["budi", "sari", "tono", "hand"], 1)
     )
     hand_made = LiveItem("*9", {"name": "staff", "profile": "default"})
-    live = LiveState("r1", (), (*secrets, hand_made), (LiveItem("*A1", {"name": "budi"}),))
+    pools = tuple(LiveItem(f"*P{n}", {"name": name}) for n, name in enumerate(POOLS))
+    live = LiveState("r1", (), (*secrets, hand_made), (LiveItem("*A1", {"name": "budi"}),), pools)
     plan = plan_router(desired, live, state.settings.safety)
     assert plan.status == "ok"
     deleted = sorted(c.name for c in plan.changes if c.kind == "secret")

@@ -30,6 +30,11 @@ API_PASSWORD = "api-pass-1"
 @pytest.fixture
 def router() -> Iterator[SimulatedRouter]:
     sim = SimulatedRouter(identity="r1", users={"isk-api": API_PASSWORD}).start()
+    for name, ranges in (
+        ("pool-home", "10.20.0.10-10.20.0.250"),
+        ("pool-isolir", "10.99.0.2-10.99.0.9"),
+    ):
+        sim.add("/ip/pool", {"name": name, "ranges": ranges})  # made by hand on the router
     yield sim
     sim.stop()
 
