@@ -78,6 +78,7 @@ def report(ctx: Context, html_dir: Path, routers: tuple[str, ...], no_routers: b
 
     board = build_dashboard(ctx, routers, read_routers=not no_routers)
     with writing(html_dir):
-        page = write_site(board, html_dir)
+        settings = ctx.state.settings
+        page = write_site(board, html_dir, language=settings.language, isp_name=settings.isp.name)
     click.echo(f"wrote {page} (as of {board.as_of.isoformat()})")
     fail_if_unreachable(board)

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from isk_reconcile.billing.engine import rupiah
 from isk_reconcile.billing.report import Dashboard, as_dict
+from isk_reconcile.render import i18n
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 240
@@ -84,10 +85,7 @@ def _nice_ceiling(value: int) -> int:
     return 10 * magnitude
 
 
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def monthly_chart(board: Dashboard) -> MonthlyChart:
+def monthly_chart(board: Dashboard, language: str = "en") -> MonthlyChart:
     plot_width = CHART_WIDTH - CHART_MARGIN_LEFT - 8
     plot_height = CHART_HEIGHT - CHART_MARGIN_BOTTOM - CHART_MARGIN_TOP
     top = _nice_ceiling(
@@ -111,15 +109,20 @@ def monthly_chart(board: Dashboard) -> MonthlyChart:
     billed, collected, months = [], [], []
     for index, month in enumerate(board.monthly):
         left = CHART_MARGIN_LEFT + index * slot + slot * 0.12
-        year, number = month.month.split("-")
-        name = f"{MONTH_NAMES[int(number) - 1]} {year[2:]}"
-        billed.append(bar(left, month.billed, f"{name} billed {rupiah(month.billed)}"))
+        name = i18n.short_month(month.month, language)
+        words = i18n.translations(language).gettext
+        billed.append(bar(left, month.billed, f"{name} {words('billed')} {rupiah(month.billed)}"))
         collected.append(
-            bar(left + bar_width, month.collected, f"{name} collected {rupiah(month.collected)}")
+            bar(
+                left + bar_width,
+                month.collected,
+                f"{name} {words('collected')} {rupiah(month.collected)}",
+            )
         )
         months.append((round(CHART_MARGIN_LEFT + index * slot + slot / 2, 1), name))
+    axis = short_money if language == "en" else (lambda value: i18n.short_money(value, language))
     ticks = tuple(
-        Tick(round(baseline - plot_height * i / 4, 1), short_money(top * i // 4)) for i in range(5)
+        Tick(round(baseline - plot_height * i / 4, 1), axis(top * i // 4)) for i in range(5)
     )
     return MonthlyChart(
         tuple(billed), tuple(collected), tuple(months), ticks, CHART_WIDTH, CHART_HEIGHT, baseline
@@ -136,15 +139,21 @@ def aging_rows(board: Dashboard) -> tuple[AgingRow, ...]:
     )
 
 
-def _environment() -> Environment:
+def _environment(language: str) -> Environment:
     env = Environment(
         loader=PackageLoader("isk_reconcile", "render/templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["rupiah"] = rupiah
     env.filters["day"] = lambda value: value.isoformat() if isinstance(value, date) else ""
+    # English pages keep ISO dates (scripts and the browser test read them); others: long form
+    env.filters["longday"] = (
+        env.filters["day"] if language == "en" else (lambda value: i18n.long_day(value, language))
+    )
     return env
 
 
@@ -154,21 +163,27 @@ def _embedded_json(board: Dashboard) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_html(board: Dashboard) -> str:
-    template = _environment().get_template("dashboard.html.j2")
+def render_html(board: Dashboard, *, language: str = "en", isp_name: str = "") -> str:
+    """The page in `language` (settings.language), headed by the ISP's name when set."""
+    template = _environment(language).get_template("dashboard.html.j2")
     profiles = sorted({row.profile for row in board.customers if row.profile})
     return template.render(
         board=board,
-        chart=monthly_chart(board),
+        language=language,
+        isp_name=isp_name,
+        month_name=i18n.month_name(board.month, language),
+        chart=monthly_chart(board, language),
         aging=aging_rows(board),
         profiles=profiles,
         status_json=_embedded_json(board),
     )
 
 
-def write_site(board: Dashboard, directory: Path) -> Path:
+def write_site(
+    board: Dashboard, directory: Path, *, language: str = "en", isp_name: str = ""
+) -> Path:
     """Write DIR/index.html; returns its path."""
     directory.mkdir(parents=True, exist_ok=True)
     page = directory / "index.html"
-    page.write_text(render_html(board), encoding="utf-8")
+    page.write_text(render_html(board, language=language, isp_name=isp_name), encoding="utf-8")
     return page
