@@ -154,6 +154,90 @@ class Dated(Frozen, Generic[T]):
         return tuple(change.value for change in self.changes)
 
 
+# --- notifications (issue 15; docs/notifications.md) --------------------------------------
+
+# Secrets of notification gateways come only from variables with this prefix, so a pull
+# request cannot make `isk notify send` read (and send away) any other variable.
+NOTIFY_ENV = re.compile(r"^ISK_NOTIFY_[A-Z0-9_]+$")
+NotifyKind = Literal["fonnte", "telegram", "json", "form"]
+# json/form go through apprise, whose URLs carry host:port in the scheme's own form.
+WEBHOOK_URL = re.compile(r"^(json|jsons|form|forms)://[^@/?#\s]+(/[^?#\s]*)?$")
+HTTP_URL = re.compile(r"^https?://[^@/?#\s]+(/[^?#\s]*)?$")
+Seconds0 = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
+
+
+class IspSettings(Frozen):
+    name: StrictStr = ""
+    contact: StrictStr = ""  # e.g. a WhatsApp number or office phone, shown in messages
+    payment: StrictStr = ""  # how to pay (bank account, QRIS link), shown in reminders
+
+
+class NotifyChannel(Frozen):
+    """One delivery channel. `url`: the gateway's base URL (fonnte, telegram) or the
+    apprise webhook URL (json://host:port/path, form://...); never a credential."""
+
+    kind: NotifyKind
+    url: StrictStr | None = None  # None: the public gateway (fonnte, telegram)
+    token_env: StrictStr | None = None  # ISK_NOTIFY_...: the token, read at send time
+    to: StrictStr | None = None  # a fixed recipient (operators' chat or phone)
+    timeout: Seconds = 10
+
+    @field_validator("token_env")
+    @classmethod
+    def _token_variable(cls, value: str | None) -> str | None:
+        if value is not None and not NOTIFY_ENV.match(value):
+            raise rule_error(
+                f"token_env '{value}' must match {NOTIFY_ENV.pattern}",
+                hint="e.g. ISK_NOTIFY_FONNTE_TOKEN",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _url_fits_kind(self) -> NotifyChannel:
+        webhook = self.kind in ("json", "form")
+        if webhook and (self.url is None or not WEBHOOK_URL.match(self.url)):
+            raise rule_error(
+                f"a {self.kind} channel needs url: {self.kind}://host:port/path",
+                ("url",),
+                "credentials never go in the URL: use token_env",
+            )
+        if not webhook and self.url is not None and not HTTP_URL.match(self.url):
+            raise rule_error(
+                f"url '{self.url}' must be http(s)://host[:port][/path] without credentials",
+                ("url",),
+            )
+        return self
+
+
+class NotifySettings(Frozen):
+    channels: Mapping[StrictStr, NotifyChannel] = Field(default_factory=dict)
+    customers: tuple[StrictStr, ...] = ()  # channels customers are notified on
+    operators: tuple[StrictStr, ...] = ()  # channels operator alerts go to
+    reminder_days: tuple[Annotated[StrictInt, Field(gt=0)], ...] = (7, 3, 1)
+    lookback_days: Annotated[StrictInt, Field(ge=0)] = 7  # receipts/terminations this recent
+    max_per_run: Annotated[StrictInt, Field(gt=0)] = 200
+    whatsapp_delay: Seconds0 = 5  # seconds between WhatsApp sends (gateways ban bursts)
+    max_attempts: Annotated[StrictInt, Field(gt=0)] = 5  # then operators are told
+    retry_minutes: Annotated[StrictInt, Field(ge=0)] = 60  # doubled after each failure
+    apply_summary: StrictBool = True  # `isk apply` posts its summary to the operators
+
+    @model_validator(mode="after")
+    def _known_channels(self) -> NotifySettings:
+        for field_name in ("customers", "operators"):
+            for index, name in enumerate(getattr(self, field_name)):
+                if name not in self.channels:
+                    known = ", ".join(sorted(self.channels)) or "none defined"
+                    raise rule_error(
+                        f"unknown channel '{name}' (channels: {known})", (field_name, index)
+                    )
+        return self
+
+
+class CustomerNotify(Frozen):
+    opt_out: tuple[StrictStr, ...] = ()  # channel names, or "all"
+    telegram: StrictStr | None = None  # the customer's Telegram chat id
+
+
 # --- settings ---------------------------------------------------------------------------
 
 
@@ -194,6 +278,9 @@ class Settings(Frozen):
     safety: SafetySettings = SafetySettings()
     secrets: SecretsSettings = SecretsSettings()
     comment_prefix: StrictStr = "isk"
+    language: Literal["id", "en"] = "en"
+    isp: IspSettings = IspSettings()
+    notify: NotifySettings = NotifySettings()
 
     @field_validator("timezone")
     @classmethod
@@ -376,6 +463,7 @@ class Customer(Frozen):
     protect: StrictBool = False
     adopt: StrictBool = False  # written by `isk import`: take over the live secret as it is
     notes: StrictStr = ""
+    notify: CustomerNotify = CustomerNotify()
 
     @field_validator("id")
     @classmethod
