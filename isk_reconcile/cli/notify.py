@@ -214,6 +214,7 @@ SAMPLE_FACTS = {
     "days": "3",
     "grace_end": "2026-01-04",
     "reason": "unpaid invoice sample/2026-01-01",
+    "cause": "unpaid",
     "paid_through": "2026-01-31",
     "payment_date": "2026-01-01",
     "payment_reference": "P-2026-01-0001",

@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from isk_reconcile.state.model import NotifyChannel
 
@@ -153,7 +153,7 @@ def send_webhook(channel: NotifyChannel, message: Message, token: str) -> Reply:
     if token:
         query["+Authorization"] = f"Bearer {token}"
     notifier = apprise.Apprise()
-    if not notifier.add(f"{channel.url}?{urlencode(query)}"):
+    if not notifier.add(f"{channel.url}?{urlencode(query, quote_via=quote)}"):
         return Reply(False, error="apprise does not accept the webhook URL")
     outcome: list[bool] = []
     worker = threading.Thread(
