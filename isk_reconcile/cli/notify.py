@@ -103,6 +103,10 @@ def show_plan(plan: NotifyPlan) -> None:
         click.echo(
             f"- {entry.notice.event} {clean(who)} via {entry.channel}: {clean(entry.reason)}"
         )
+    show_errors(plan)
+
+
+def show_errors(plan: NotifyPlan) -> None:
     for entry in plan.errors:
         click.echo(
             f"error: {entry.notice.key} via {entry.channel}: {clean(entry.reason)}", err=True
@@ -117,6 +121,7 @@ def plan_command(ctx: Context, fmt: str) -> None:
     plan = make_plan(ctx)
     if fmt == "json":
         click.echo(json.dumps(plan_json(plan), indent=2, ensure_ascii=False))
+        show_errors(plan)
     else:
         show_plan(plan)
     if plan.errors:
