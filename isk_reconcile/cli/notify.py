@@ -166,10 +166,7 @@ def send_command(ctx: Context, dry_run: bool, commit: bool) -> None:
         return
     with locked(repo):
         plan = make_plan(ctx)
-        for entry in plan.errors:
-            click.echo(
-                f"error: {entry.notice.key} via {entry.channel}: {clean(entry.reason)}", err=True
-            )
+        show_errors(plan)
         results, _ = send_plan(
             repo,
             state.settings.notify,
@@ -284,5 +281,5 @@ def post_operator_alerts(ctx: Context, plan, report) -> None:  # noqa: ANN001
                 clock=lambda: now_in(state),
                 progress=show_sent,
             )
-    except IskError as problem:
+    except (IskError, OSError) as problem:  # OSError: the outbox could not be written
         click.echo(f"warning: operator alert not sent: {problem}", err=True)

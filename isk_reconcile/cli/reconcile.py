@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.notify import post_operator_alerts
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.gitops.history import head_commit
@@ -231,6 +232,7 @@ def apply_command(
         plan = make_plan_for(ctx, routers, adopt)
     show_plan(ctx, plan)
     if not plan.has_changes:
+        post_operator_alerts(ctx, plan, None)  # unreachable routers, drift
         if plan.has_errors:
             report_router_errors(plan)
             raise click.exceptions.Exit(1)
@@ -245,6 +247,7 @@ def apply_command(
     with apply_progress(ctx) as progress:
         report = run_apply(plan, state, force=force, environ=os.environ, progress=progress)
     show_report(report)
+    post_operator_alerts(ctx, plan, report)
     for router in plan.routers:
         conflicts = sum(1 for change in router.changes if change.action == "conflict")
         if conflicts:
