@@ -193,3 +193,15 @@ def fake() -> SimpleNamespace:
         hang=hang,
         failing_first=failing_first,
     )
+
+
+@pytest.fixture
+def make_repo_once(tmp_path_factory: pytest.TempPathFactory):
+    """The loaded State of a one-customer repo (October paid), built once per test."""
+    from isk_reconcile.state.loader import load_state
+
+    notify = "channels:\n  wa: {kind: fonnte}\ncustomers: [wa]\n"
+    customers = {"budi": {"name": "Budi", "phone": "0812-1000-0001", "start": "2026-10-10"}}
+    repo = write_repo(tmp_path_factory.mktemp("once") / "isp", notify, customers)
+    add_payment(repo, "P-1", "budi", 100000, "2026-10-10")
+    return load_state(repo)
