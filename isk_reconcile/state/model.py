@@ -203,7 +203,8 @@ class NotifyChannel(Frozen):
             )
         if not webhook and self.url is not None and not HTTP_URL.match(self.url):
             raise rule_error(
-                f"url '{self.url}' must be http(s)://host[:port][/path] without credentials",
+                # The value is not repeated: it may hold a credential written by mistake.
+                "url must be http(s)://host[:port][/path], without credentials or a query",
                 ("url",),
             )
         return self

@@ -168,3 +168,15 @@ def test_phone_numbers_are_normalised_once(written: str, normal: str | None) -> 
 def test_any_phone_text_gives_digits_or_none(text: str) -> None:
     normal = normalize_phone(text)
     assert normal is None or (normal.isdigit() and normal.isascii() and 9 <= len(normal) <= 15)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ['"http://user:s3cret@example.invalid:9"', '"json://user:s3cret@127.0.0.1:9/x"'],
+)
+def test_a_credential_in_a_channel_url_is_refused_and_not_repeated(paid_repo, capsys, url):
+    kind = "json" if url.startswith('"json') else "fonnte"
+    notify = f"channels:\n  wa: {{kind: {kind}, url: {url}}}\ncustomers: [wa]\n"
+    repo = paid_repo(notify, CUSTOMERS)
+    code, _, err = isk_out(capsys, repo, "notify", "plan")
+    assert code == 1 and "state/settings.yaml:" in err and "s3cret" not in err
