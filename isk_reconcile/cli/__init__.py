@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "workflow",
     "status",
     "report",
+    "init",
     "notify",
 ]
 
