@@ -168,12 +168,6 @@ HTTP_URL = re.compile(r"^https?://[^@/?#\s]+(/[^?#\s]*)?$")
 Seconds0 = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
 
 
-class IspSettings(Frozen):
-    name: StrictStr = ""
-    contact: StrictStr = ""  # e.g. a WhatsApp number or office phone, shown in messages
-    payment: StrictStr = ""  # how to pay (bank account, QRIS link), shown in reminders
-
-
 class NotifyChannel(Frozen):
     """One delivery channel. `url`: the gateway's base URL (fonnte, telegram) or the
     apprise webhook URL (json://host:port/path, form://...); never a credential."""
@@ -278,6 +272,7 @@ class SecretsSettings(Frozen):
 class IspSettings(Frozen):
     name: StrictStr = ""  # heads the dashboard, the workbook and customer messages
     contact: StrictStr = ""  # phone or e-mail customers can reach the office at
+    payment: StrictStr = ""  # how to pay (bank account, QRIS link), shown in reminders
 
 
 class Settings(Frozen):
@@ -290,8 +285,6 @@ class Settings(Frozen):
     safety: SafetySettings = SafetySettings()
     secrets: SecretsSettings = SecretsSettings()
     comment_prefix: StrictStr = "isk"
-    language: Literal["id", "en"] = "en"
-    isp: IspSettings = IspSettings()
     notify: NotifySettings = NotifySettings()
 
     @field_validator("timezone")
