@@ -74,6 +74,14 @@ notify:                     # docs/notifications.md
   customers: [wa]           # channels customers are told on
   reminder_days: [7, 3, 1]  # invoice reminders this many days before the due date
   whatsapp_delay: 5         # seconds between WhatsApp messages
+# Online payments (docs/payments.md); the keys come from ISK_MIDTRANS_SERVER_KEY,
+# ISK_XENDIT_SECRET_KEY and ISK_XENDIT_CALLBACK_TOKEN, never from this file.
+# payments:
+#   gateway: midtrans          # midtrans | xendit: the one `isk invoice link` uses
+#   link_expiry_hours: 72      # how long a payment link stays payable
+#   apply_after_payment: false # true: `isk serve` applies the paying customer's router itself
+#   midtrans: {{environment: sandbox}}   # sandbox | production
+#   xendit: {{environment: sandbox}}     # the secret key (test or live) decides the mode
 """
 
 ROUTERS = """\

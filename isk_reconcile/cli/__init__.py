@@ -29,6 +29,8 @@ COMMAND_MODULES = [
     "report",
     "init",
     "notify",
+    "sessions",
+    "payments",
 ]
 
 for _name in COMMAND_MODULES:
