@@ -61,6 +61,19 @@ secrets:
     - {recipient}  # DEMO key: demo/age-identity.txt decrypts it
   allow_plaintext: false    # never accept a plaintext password in git
 comment_prefix: isk         # RouterOS comments starting with "isk:" mark what this tool manages
+language: en                # message language: en or id
+isp:
+  name: ISK-NET
+  contact: "WhatsApp 0812-0000-1234"
+  payment: "BCA 123-456-7890 a.n. PT Sistem Interkoneksi Data"
+notify:                     # docs/notifications.md
+  channels:
+    wa:                     # WhatsApp through Fonnte; the token comes from the environment
+      kind: fonnte
+      token_env: ISK_NOTIFY_FONNTE_TOKEN
+  customers: [wa]           # channels customers are told on
+  reminder_days: [7, 3, 1]  # invoice reminders this many days before the due date
+  whatsapp_delay: 5         # seconds between WhatsApp messages
 # Online payments (docs/payments.md); the keys come from ISK_MIDTRANS_SERVER_KEY,
 # ISK_XENDIT_SECRET_KEY and ISK_XENDIT_CALLBACK_TOKEN, never from this file.
 # payments:

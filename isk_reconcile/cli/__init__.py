@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "status",
     "report",
     "init",
+    "notify",
     "sessions",
     "payments",
 ]

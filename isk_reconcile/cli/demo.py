@@ -109,6 +109,11 @@ def demo(ctx: Context) -> None:
 
         heading(ctx, f"{5 if seed.conflict else 4}. isk status")
         show_status(ctx, repo)
+        heading(ctx, f"{6 if seed.conflict else 5}. isk notify plan (what would go out today)")
+        main.main(
+            args=["--repo", str(repo), "--as-of", as_of.isoformat(), "notify", "plan"],
+            standalone_mode=False,
+        )
     finally:
         for simulator in simulators:
             simulator.stop()

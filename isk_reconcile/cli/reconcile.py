@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.notify import post_operator_alerts
 from isk_reconcile.cli.radius import apply_store, split_store, with_store
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
@@ -239,6 +240,7 @@ def apply_command(
             click.echo(f"error: {store.router}: {store.error}", err=True)
         store = None
     if not plan.has_changes and store is None:
+        post_operator_alerts(ctx, plan, None)  # unreachable routers, drift
         if plan.has_errors or store_failed:
             report_router_errors(plan)
             raise click.exceptions.Exit(1)
@@ -256,6 +258,7 @@ def apply_command(
     store_ok = store is None or apply_store(
         ctx, store, force=force, adopt=adopt, saved=planfile is not None
     )
+    post_operator_alerts(ctx, plan, report)
     for router in plan.routers:
         conflicts = sum(1 for change in router.changes if change.action == "conflict")
         if conflicts:

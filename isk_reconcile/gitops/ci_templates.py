@@ -32,7 +32,9 @@ CACHE_GLOBS = ("state/**", "payments/**")
 def secret_names(state: State) -> list[str]:
     """The secrets the pipeline needs: the age identity and every router's API password."""
     routers = sorted({router.password_variable for router in state.routers.values()})
-    return ["ISK_AGE_IDENTITY", *routers]
+    channels = state.settings.notify.channels.values()  # notification gateway tokens
+    tokens = sorted({channel.token_env for channel in channels if channel.token_env})
+    return ["ISK_AGE_IDENTITY", *routers, *tokens]
 
 
 def render(kind: str, state: State, branch: str = "main") -> tuple[str, str]:
@@ -147,6 +149,8 @@ jobs:
   apply:
     if: github.event_name != 'pull_request' && github.ref == 'refs/heads/{branch}'
     runs-on: ubuntu-latest
+    permissions:
+      contents: write  # commits the notification outbox
     steps:
       - uses: actions/checkout@v4
       - uses: actions/setup-python@v5
@@ -156,6 +160,11 @@ jobs:
 {cache}
       - run: isk validate
       - run: isk apply --auto-approve
+      # Then notifications; the outbox (what was sent) is committed so no message goes twice.
+      - if: ${{{{ !cancelled() }}}}  # reminders go out even when a router failed
+        run: |
+          git config user.name isk && git config user.email isk@users.noreply.github.com
+          isk notify send --commit && git pull -q --rebase && git push
 """
 
 
@@ -238,4 +247,10 @@ apply:
   script:
     - isk validate
     - isk apply --auto-approve
+    # Then notifications; the outbox (what was sent) is committed and pushed with
+    # ISK_PUSH_URL (https://oauth2:<project token>@host/group/repo.git) so no message goes twice.
+    - git config user.name isk && git config user.email isk@localhost
+    - isk notify send --commit
+    - test "$(git rev-parse HEAD)" = "$CI_COMMIT_SHA" || (git pull -q --rebase
+      "$ISK_PUSH_URL" "$CI_COMMIT_BRANCH" && git push "$ISK_PUSH_URL" "HEAD:$CI_COMMIT_BRANCH")
 """

@@ -82,6 +82,15 @@ def commit_files(repo: Path, paths: Iterable[str], message: str) -> str:
     return handle.head.commit.hexsha[:7]
 
 
+def changed_files(repo: Path, folder: str) -> list[str]:
+    """Files under `folder` (relative to the state repo) that are new or modified."""
+    handle = open_repo(repo)
+    prefix = repo_prefix(handle, repo)
+    output = handle.git.status("--porcelain", "-z", "--untracked-files=all", "--", prefix + folder)
+    paths = [entry[3:] for entry in output.split("\0") if len(entry) > 3]
+    return sorted(path[len(prefix) :] for path in paths if path.startswith(prefix))
+
+
 def check_can_commit(repo: Path) -> None:
     """Refuse early (before anything is written) when a commit would fail."""
     _require_identity(open_repo(repo))

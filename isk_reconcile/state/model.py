@@ -157,6 +157,85 @@ class Dated(Frozen, Generic[T]):
         return tuple(change.value for change in self.changes)
 
 
+# --- notifications (issue 15; docs/notifications.md) --------------------------------------
+
+# Secrets of notification gateways come only from variables with this prefix, so a pull
+# request cannot make `isk notify send` read (and send away) any other variable.
+NOTIFY_ENV = re.compile(r"^ISK_NOTIFY_[A-Z0-9_]+$")
+NotifyKind = Literal["fonnte", "telegram", "json", "form"]
+# json/form go through apprise, whose URLs carry host:port in the scheme's own form.
+WEBHOOK_URL = re.compile(r"^(json|jsons|form|forms)://[^@/?#\s]+(/[^?#\s]*)?$")
+HTTP_URL = re.compile(r"^https?://[^@/?#\s]+(/[^?#\s]*)?$")
+Seconds0 = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
+
+
+class NotifyChannel(Frozen):
+    """One delivery channel. `url`: the gateway's base URL (fonnte, telegram) or the
+    apprise webhook URL (json://host:port/path, form://...); never a credential."""
+
+    kind: NotifyKind
+    url: StrictStr | None = None  # None: the public gateway (fonnte, telegram)
+    token_env: StrictStr | None = None  # ISK_NOTIFY_...: the token, read at send time
+    to: StrictStr | None = None  # a fixed recipient (operators' chat or phone)
+    timeout: Seconds = 10
+
+    @field_validator("token_env")
+    @classmethod
+    def _token_variable(cls, value: str | None) -> str | None:
+        if value is not None and not NOTIFY_ENV.match(value):
+            raise rule_error(
+                f"token_env '{value}' must match {NOTIFY_ENV.pattern}",
+                hint="e.g. ISK_NOTIFY_FONNTE_TOKEN",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _url_fits_kind(self) -> NotifyChannel:
+        webhook = self.kind in ("json", "form")
+        if webhook and (self.url is None or not WEBHOOK_URL.match(self.url)):
+            raise rule_error(
+                f"a {self.kind} channel needs url: {self.kind}://host:port/path",
+                ("url",),
+                "credentials never go in the URL: use token_env",
+            )
+        if not webhook and self.url is not None and not HTTP_URL.match(self.url):
+            raise rule_error(
+                # The value is not repeated: it may hold a credential written by mistake.
+                "url must be http(s)://host[:port][/path], without credentials or a query",
+                ("url",),
+            )
+        return self
+
+
+class NotifySettings(Frozen):
+    channels: Mapping[StrictStr, NotifyChannel] = Field(default_factory=dict)
+    customers: tuple[StrictStr, ...] = ()  # channels customers are notified on
+    operators: tuple[StrictStr, ...] = ()  # channels operator alerts go to
+    reminder_days: tuple[Annotated[StrictInt, Field(gt=0)], ...] = (7, 3, 1)
+    lookback_days: Annotated[StrictInt, Field(ge=0)] = 7  # receipts/terminations this recent
+    max_per_run: Annotated[StrictInt, Field(gt=0)] = 200
+    whatsapp_delay: Seconds0 = 5  # seconds between WhatsApp sends (gateways ban bursts)
+    max_attempts: Annotated[StrictInt, Field(gt=0)] = 5  # then operators are told
+    retry_minutes: Annotated[StrictInt, Field(ge=0)] = 60  # doubled after each failure
+    apply_summary: StrictBool = True  # `isk apply` posts its summary to the operators
+
+    @model_validator(mode="after")
+    def _known_channels(self) -> NotifySettings:
+        for field_name in ("customers", "operators"):
+            for index, name in enumerate(getattr(self, field_name)):
+                if name not in self.channels:
+                    known = ", ".join(sorted(self.channels)) or "none defined"
+                    raise rule_error(
+                        f"unknown channel '{name}' (channels: {known})", (field_name, index)
+                    )
+        return self
+
+
+class CustomerNotify(Frozen):
+    opt_out: tuple[StrictStr, ...] = ()  # channel names, or "all"
+    telegram: StrictStr | None = None  # the customer's Telegram chat id
+
+
 # --- settings ---------------------------------------------------------------------------
 
 
@@ -283,6 +362,7 @@ class RadiusSettings(Frozen):
 class IspSettings(Frozen):
     name: StrictStr = ""  # heads the dashboard, the workbook and customer messages
     contact: StrictStr = ""  # phone or e-mail customers can reach the office at
+    payment: StrictStr = ""  # how to pay (bank account, QRIS link), shown in reminders
 
 
 class Settings(Frozen):
@@ -296,6 +376,7 @@ class Settings(Frozen):
     secrets: SecretsSettings = SecretsSettings()
     radius: RadiusSettings = RadiusSettings()
     comment_prefix: StrictStr = "isk"
+    notify: NotifySettings = NotifySettings()
     payments: PaymentSettings = PaymentSettings()  # online payments (issue 16)
 
     @field_validator("timezone")
@@ -618,6 +699,7 @@ class Customer(Frozen):
     opening: Opening | None = Field(default=None, validate_default=False)
     holds: tuple[Hold, ...] = ()
     notes: StrictStr = ""
+    notify: CustomerNotify = CustomerNotify()
 
     @field_validator("id")
     @classmethod

@@ -1,0 +1,29 @@
+"""The daily job in both CI templates runs `isk apply`, then `isk notify send`."""
+
+from __future__ import annotations
+
+import yaml
+
+from isk_reconcile.gitops.ci_templates import render, secret_names
+from isk_reconcile.state.loader import load_state
+
+
+def test_both_templates_send_notifications_after_apply(example_repo) -> None:
+    state = load_state(example_repo)
+    github = yaml.safe_load(render("github", state)[1])
+    runs = [step.get("run", "") for step in github["jobs"]["apply"]["steps"]]
+    apply_at = next(i for i, run in enumerate(runs) if "isk apply" in run)
+    send_at = next(i for i, run in enumerate(runs) if "isk notify send --commit" in run)
+    assert apply_at < send_at
+    assert github["jobs"]["apply"]["permissions"]["contents"] == "write"
+    gitlab = yaml.safe_load(render("gitlab", state)[1])
+    script = gitlab["apply"]["script"]
+    assert script.index("isk apply --auto-approve") < script.index("isk notify send --commit")
+
+
+def test_gateway_tokens_are_pipeline_secrets(example_repo) -> None:
+    state = load_state(example_repo)
+    tokens = {c.token_env for c in state.settings.notify.channels.values() if c.token_env}
+    assert tokens and tokens <= set(secret_names(state))
+    github = yaml.safe_load(render("github", state)[1])
+    assert all(github["env"][name] == f"${{{{ secrets.{name} }}}}" for name in tokens)
