@@ -56,8 +56,10 @@ _LEDGER_FILE = TypeAdapter(list[LedgerEntry])
 DATED_HINT = "a plain value, or a dated list: [{from: YYYY-MM-DD, value: ...}, ...]"
 
 
-def load_state(repo: Path, *, cache: bool = True) -> State:
-    """Load and validate everything under `repo`; raise `ValidationFailed` listing all errors."""
+def load_state(repo: Path, *, cache: bool | ParseCache = True) -> State:
+    """Load and validate everything under `repo`; raise `ValidationFailed` listing all errors.
+
+    `cache`: use the repository's parse cache (True), none (False), or this one."""
     loading = _Loading(Path(repo), cache)
     with collector_paused():
         try:
@@ -104,9 +106,9 @@ class _Placed:
 
 
 class _Loading:
-    def __init__(self, repo: Path, cache: bool):
+    def __init__(self, repo: Path, cache: bool | ParseCache):
         self.repo = repo
-        self.cache = ParseCache(repo) if cache else None
+        self.cache = cache if isinstance(cache, ParseCache) else ParseCache(repo) if cache else None
         self.errors: list[ConfigError] = []
         self.warnings: list[ConfigError] = []
         self.locations: dict[tuple[str, str], Loc] = {}
