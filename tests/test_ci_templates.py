@@ -47,8 +47,9 @@ def _check_command_exists(words: list[str]) -> None:
     remaining = list(words)
     while isinstance(command, click.Group) and remaining and not remaining[0].startswith("-"):
         name = remaining.pop(0)
-        assert name in command.commands, f"isk {' '.join(words)}: no command {name!r}"
-        command = command.commands[name]
+        found = command.get_command(click.Context(command), name)
+        assert found is not None, f"isk {' '.join(words)}: no command {name!r}"
+        command = found
     known = {opt for param in command.params for opt in getattr(param, "opts", [])}
     for word in remaining:
         if word.startswith("--"):
