@@ -155,7 +155,8 @@ class ParseCache:
                     # Entries read from the file hold their dates rebuilt in place; the
                     # date paths are unchanged, so writing them back as ISO text is exact.
                     document = {"format": CACHE_FORMAT, "entries": self._used}
-                    json.dump(document, out, default=_iso, check_circular=False)
+                    # dumps, not dump: only the one-shot encoder is the C one.
+                    out.write(json.dumps(document, default=_iso, check_circular=False))
                 os.replace(temporary, self.file)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
