@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +34,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "status": ("status",),
     "export": ("report",),
     "report": ("report",),
+    "init": ("init",),
 }
 CUSTOMER_COMMANDS: dict[str, tuple[str, ...]] = {
     "show": ("customers",),
@@ -51,6 +53,8 @@ class LazyGroup(click.Group):
         if cmd_name not in self.commands:
             for module in self.sources.get(cmd_name, ()):
                 importlib.import_module(f"isk_reconcile.cli.{module}")
+        if cmd_name not in self.commands and cmd_name not in self.sources:
+            self.load_all()  # a command no table names yet: still found, just not lazily
         command = super().get_command(ctx, cmd_name)  # type: ignore[arg-type]
         if command is not None:
             add_global_options([command])
@@ -61,9 +65,11 @@ class LazyGroup(click.Group):
         return super().list_commands(ctx)
 
     def load_all(self) -> None:
-        for modules in self.sources.values():
-            for module in modules:
-                importlib.import_module(f"isk_reconcile.cli.{module}")
+        """Import every command module of this package (also one no table names)."""
+        package = Path(__file__).parent
+        for found in pkgutil.iter_modules([str(package)]):
+            if found.name not in ("context", "root", "__main__"):
+                importlib.import_module(f"isk_reconcile.cli.{found.name}")
         add_global_options(self.commands.values())
 
 

@@ -18,6 +18,7 @@ plain JSON, the same location rules), and as harmless as it:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -52,6 +53,13 @@ _METHODS = frozenset(
     for arg in (typing.get_args(option) or (option,))
 )
 _ERROR_TYPES = (str, int, int, str, str, str, str)
+_STATE_FIELDS = ("settings", "routers", "profiles", "customers", "ledger", "locations", "warnings")
+# What this module knows how to store. A State or LedgerEntry that gains a field is not
+# cached (every load validates) until the encoding here learns it: slower, never wrong.
+COMPATIBLE = (
+    tuple(LedgerEntry.model_fields) == _LEDGER_FIELDS
+    and tuple(item.name for item in dataclasses.fields(State)) == _STATE_FIELDS
+)
 
 
 class Miss(Exception):
@@ -87,7 +95,7 @@ def fingerprint(repo: Path) -> dict[str, str]:
 def load(repo: Path, files: dict[str, str]) -> State:
     """The cached State of `repo` if its files are exactly `files`; else Miss."""
     file = state_cache_file(repo)
-    if not usable_location(repo, file):
+    if not COMPATIBLE or not usable_location(repo, file):
         raise Miss("location")
     try:
         with file.open("rb") as handle:
@@ -107,7 +115,7 @@ def load(repo: Path, files: dict[str, str]) -> State:
 def save(repo: Path, files: dict[str, str], state: State) -> None:
     """Remember `state` for exactly these files (best effort: never an error)."""
     file = state_cache_file(repo)
-    if not usable_location(repo, file):
+    if not COMPATIBLE or not usable_location(repo, file):
         return
     try:
         document = {"format": FORMAT, "files": files, **_encode(state)}

@@ -62,6 +62,11 @@ def workbook(repo: Path, path: Path, capsys: pytest.CaptureFixture[str]) -> dict
         return {name: book.read(name) for name in book.namelist()}
 
 
+def test_the_cache_knows_every_field_of_the_state() -> None:
+    """A new State or LedgerEntry field turns the cache off (safe, slow): teach it."""
+    assert statecache.COMPATIBLE
+
+
 def test_standings_plan_and_workbook_are_identical_cold_and_warm(
     generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
