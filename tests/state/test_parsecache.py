@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from isk_reconcile.cli import _group
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.errors import ConfigError, Loc
+from isk_reconcile.state import statecache
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.parsecache import (
     CACHE_FORMAT,
@@ -93,16 +94,19 @@ def test_a_hostile_cache_runs_no_code_and_changes_no_result(
     assert all(code == 0 for code, _, _ in expected), expected
     assert outputs(capsys, example_repo) == expected  # warm
     pack = cache_file(example_repo)
+    validated = statecache.state_cache_file(example_repo)
     valid = pack.read_bytes()
     for name, content in _hostile_files(marker, valid).items():
         # The old in-tree location (a pull request can add it) and the cache itself.
         (example_repo / ".isk-cache").mkdir(exist_ok=True)
         (example_repo / ".isk-cache" / "yaml.pickle").write_bytes(content)
         pack.write_bytes(content)
+        validated.write_bytes(content)  # and the validated-state cache next to it
         assert outputs(capsys, example_repo) == expected, name
         assert not marker.exists(), name
         # Treated as absent and rewritten: the next run is warm again.
         assert json.loads(pack.read_bytes())["format"] == CACHE_FORMAT, name
+        assert json.loads(validated.read_bytes())["format"] == statecache.FORMAT, name
         assert outputs(capsys, example_repo) == expected, name
 
 
@@ -113,6 +117,7 @@ def test_pay_works_with_a_hostile_cache(
     pack = cache_file(example_repo)
     pack.parent.mkdir(parents=True)
     pack.write_bytes(pickle.dumps(_Planted(marker)))
+    statecache.state_cache_file(example_repo).write_bytes(pickle.dumps(_Planted(marker)))
     code, out, err = isk(capsys, example_repo, "pay", "budi-santoso", "150000")
     assert code == 0, err
     assert not marker.exists()
