@@ -73,11 +73,11 @@ def load_state(repo: Path, *, cache: bool | ParseCache = True) -> State:
                 freeze_if_large(len(state.customers) + len(state.ledger))
                 return state
         loading = _Loading(repo, cache)
-        try:
-            state = loading.run()
-        finally:
-            if loading.cache is not None:
-                loading.cache.save()
+        state = loading.run()
+        # The caches learn only from a repository that validated: what a refused file held
+        # (a plaintext password, anything hostile) is never written to them.
+        if loading.cache is not None:
+            loading.cache.save()
         # Only a state read from exactly these files is remembered for them.
         if files is not None and statecache.fingerprint(repo) == files:
             statecache.save(repo, files, state)
