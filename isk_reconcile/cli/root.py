@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "receivables": ("billing",),
     "sim": ("sim",),
     "router": ("router",),
+    "radius": ("radius",),
     "plan": ("reconcile",),
     "apply": ("reconcile",),
     "demo": ("demo",),
