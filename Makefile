@@ -23,4 +23,4 @@ bench: venv
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .isk-cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .isk-cache .pytest_cache .hypothesis  # .isk-cache: where CI keeps XDG_CACHE_HOME

@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     report["client"] = bench_client(options.customers, options.changes, options.latency_ms)
     report["pipeline"] = bench_pipeline(options, report["notes"])
+    if not (options.client_only or options.no_fleet):
+        report["fleet"] = bench_fleet(options, report["notes"])
+    report["router_targets"] = router_targets(report, options.latency_ms)
     report["memory"] = {"peak_rss_mb": round(peak_rss_mb(), 1)}
     report["total_s"] = seconds_since(started)
     json.dump(report, sys.stdout, indent=2)
@@ -107,7 +110,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="skip timing isk plan/status/export/report as separate processes",
     )
+    parser.add_argument(
+        "--fleet-routers", type=int, default=None, help="routers of the fleet plan (200)"
+    )
+    parser.add_argument("--fleet-customers", type=int, default=50, help="customers per router")
+    parser.add_argument("--no-fleet", action="store_true", help="skip the fleet plan")
     options = parser.parse_args(argv)
+    if options.fleet_routers is None:
+        options.fleet_routers = 4 if options.quick else 200
     if options.customers is None:
         options.customers = 1000 if options.quick else 10_000
     options.changes = max(1, min(options.changes, options.customers // 2 or 1))
@@ -255,10 +265,11 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
 
     figures: dict[str, Any] = {}
     workdir = Path(tempfile.mkdtemp(prefix="isk-bench-"))
+    saved_cache_home = os.environ.get("XDG_CACHE_HOME")
     try:
         repo = workdir / "isp"
         if options.repo is not None:
-            shutil.copytree(options.repo, repo, ignore=shutil.ignore_patterns(".isk-cache", ".git"))
+            shutil.copytree(options.repo, repo, ignore=shutil.ignore_patterns(".git"))
         else:
             command = [
                 sys.executable, str(generator), "--customers", str(options.customers),
@@ -269,6 +280,9 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
                 lambda: subprocess.run(command, check=True, capture_output=True, cwd=PROJECT)
             )
             figures["generate_s"] = took
+        # The parse cache of this run only (isk keeps it under XDG_CACHE_HOME): the cold
+        # figures are cold, and the user's own ~/.cache is left alone.
+        os.environ["XDG_CACHE_HOME"] = str(workdir / "xdg-cache")
         names = router_names(repo)
         with simulators(names) as sims:
             point_routers_at(repo, sims)
@@ -276,6 +290,7 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
             environ[PASSWORD_VARIABLE] = API_PASSWORD
             if "ISK_AGE_IDENTITY" not in environ and "ISK_AGE_IDENTITY_FILE" not in environ:
                 environ["ISK_AGE_IDENTITY_FILE"] = str(DEMO_IDENTITY)
+            walks = [yaml_walk_seconds(repo)]
             figures["validate"] = bench_validate(repo, environ, load_state)
             state = load_state(repo)
             figures["data"] = {
@@ -309,7 +324,10 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
                 for sim in sims.values():
                     sim.faults.latency_ms = 0
             if not options.no_commands:
-                figures["commands"] = bench_commands(repo, environ, as_of, workdir)
+                figures["commands"] = bench_commands(repo, environ, as_of, workdir, state)
+            walks.append(yaml_walk_seconds(repo))
+            figures["yaml_walk"] = {"runs_s": walks, "F_s": min(walks)}
+            figures["ratios"] = ratios(figures, min(walks))
             if options.tracemalloc:
                 gc.collect()
                 tracemalloc.start()
@@ -326,8 +344,91 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
         notes.append(f"pipeline failed: {type(problem).__name__}: {problem}")
         return figures or None
     finally:
+        if saved_cache_home is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = saved_cache_home
         shutil.rmtree(workdir, ignore_errors=True)
     return figures
+
+
+def bench_fleet(options: argparse.Namespace, notes: list[str]) -> dict[str, Any] | None:
+    """A no-change plan across many routers at the injected latency: the router phase
+    (connect, log in, read every menu of every router) in round-trip times."""
+    from isk_reconcile.reconcile.apply import run_apply, run_plan
+    from isk_reconcile.routeros.fleet import read_all
+    from isk_reconcile.state.loader import load_state
+
+    count, latency = options.fleet_routers, options.latency_ms
+    workdir = Path(tempfile.mkdtemp(prefix="isk-bench-fleet-"))
+    try:
+        repo = workdir / "isp"
+        command = [
+            sys.executable, str(PROJECT / "bench" / "generate.py"),
+            "--customers", str(count * options.fleet_customers), "--routers", str(count),
+            "--months", "1", "--out", str(repo), "--as-of", options.as_of.isoformat(),
+            "--plaintext-passwords",
+        ]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True, cwd=PROJECT)
+        with simulators(router_names(repo)) as sims:
+            point_routers_at(repo, sims)
+            environ = {**os.environ, PASSWORD_VARIABLE: API_PASSWORD}
+            state = load_state(repo, cache=False)
+            initial = run_plan(state, options.as_of, environ=environ)
+            run_apply(initial, state, force=True, environ=environ)
+            for sim in sims.values():
+                sim.faults.latency_ms = latency
+            live, read_s, read_trips = measured(lambda: read_all(state, None, environ))
+            again, plan_s, _ = measured(lambda: run_plan(state, options.as_of, environ=environ))
+        failed = sum(1 for item in live.values() if isinstance(item, Exception))
+        rtts = round(read_s / (latency / 1000), 1) if latency else None
+        return {
+            "routers": count,
+            "customers": len(state.customers),
+            "latency_ms": latency,
+            "read_s": read_s,
+            "read_rtts": rtts,
+            "read_round_trips": read_trips,
+            "read_failed": failed,
+            "plan_s": plan_s,
+            "plan_changes": count_changes(again),
+            "target_rtts": 10,
+            "met": rtts is not None and rtts <= 10 and failed == 0,
+        }
+    except Exception as problem:  # the benchmark reports what it could measure
+        notes.append(f"fleet failed: {type(problem).__name__}: {problem}")
+        return None
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def router_targets(report: Mapping[str, Any], latency_ms: float) -> dict[str, Any]:
+    """Apply of the changes at the injected latency against the client alone writing the
+    same number of sets (issue 12: at most 2x); and the fleet's router phase."""
+    label = f"execute_{latency_ms:g}ms"
+    client = report.get("client", {}).get(label, {})
+    pipeline = report.get("pipeline") or {}
+    applied = pipeline.get(f"changes_{latency_ms:g}ms", {})
+    targets: dict[str, Any] = {}
+    if client.get("seconds") and applied.get("apply_s") is not None:
+        ratio = applied["apply_s"] / client["seconds"]
+        targets["apply_vs_client"] = {
+            "apply_s": applied["apply_s"],
+            "client_s": client["seconds"],
+            "apply_round_trips": applied.get("apply_round_trips"),
+            "client_round_trips": client.get("round_trips"),
+            "ratio": round(ratio, 2),
+            "target": 2.0,
+            "met": ratio <= 2.0,
+        }
+    fleet = report.get("fleet")
+    if fleet:
+        targets["fleet_read_rtts"] = {
+            "rtts": fleet["read_rtts"],
+            "target": fleet["target_rtts"],
+            "met": fleet["met"],
+        }
+    return targets
 
 
 def router_names(repo: Path) -> list[str]:
@@ -358,21 +459,16 @@ def point_routers_at(repo: Path, sims: Mapping[str, SimulatedRouter]) -> None:
 def bench_validate(repo: Path, environ: Mapping[str, str], load_state: Callable) -> dict[str, Any]:
     """`isk validate` as a user runs it (a fresh process), with an empty parse cache and
     again with a warm one; and `load_state` in this process with the warm cache."""
-    cache = repo / ".isk-cache"
+    cache = Path(environ["XDG_CACHE_HOME"])
     figures: dict[str, Any] = {}
     shutil.rmtree(cache, ignore_errors=True)
     exit_codes = []
     for label in ("cold", "warm"):
-        done, took, _ = measured(
-            lambda: subprocess.run(
-                [sys.executable, "-m", "isk_reconcile", "--repo", str(repo), "validate"],
-                capture_output=True,
-                env=dict(environ),
-                cwd=PROJECT,
-            )
-        )
-        figures[f"{label}_s"] = took
-        exit_codes.append(done.returncode)
+        argv = [sys.executable, "-m", "isk_reconcile", "--repo", str(repo), "validate"]
+        done = run_measured(argv, environ, repo.parent)
+        figures[f"{label}_s"] = done["seconds"]
+        figures[f"{label}_rss_mb"] = done["rss_mb"]
+        exit_codes.append(done["exit"])
     figures["ok"] = exit_codes == [0, 0]
     _, took, _ = measured(lambda: load_state(repo))
     figures["load_state_warm_s"] = took
@@ -380,40 +476,110 @@ def bench_validate(repo: Path, environ: Mapping[str, str], load_state: Callable)
 
 
 def bench_commands(
-    repo: Path, environ: Mapping[str, str], as_of: date, workdir: Path
+    repo: Path, environ: Mapping[str, str], as_of: date, workdir: Path, state: Any
 ) -> dict[str, Any]:
     """The commands as a user runs them, each a fresh process (warm parse cache, routers
-    converged): wall seconds, and CPU seconds of the process (steadier on a shared machine).
-    `isk plan` here includes what the in-process figures do not: loading, billing and
-    decrypting every password."""
+    converged): wall seconds, CPU seconds (steadier on a shared machine) and peak RSS of
+    that process. `isk plan` here includes what the in-process figures do not: loading,
+    billing and decrypting every password. `pay` runs last (it changes the ledger)."""
     xlsx, html = workdir / "isp.xlsx", workdir / "site"
+    customer = sorted(state.customers)[len(state.customers) // 2]
     commands = {
         "plan_no_changes": ["plan"],
         "status": ["status"],
+        "status_no_routers": ["status", "--no-routers"],
+        "customers_suspended": ["customers", "--status", "suspended"],
+        "customer_show": ["customer", "show", customer],
         "export_xlsx": ["export", "--xlsx", str(xlsx)],
         "report_html": ["report", "--html", str(html)],
+        "pay": ["pay", customer, "150000"],
     }
     figures: dict[str, Any] = {}
     for label, arguments in commands.items():
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done, took, _ = measured(
-            lambda arguments=arguments: subprocess.run(
-                [sys.executable, "-m", "isk_reconcile", "--repo", str(repo)]
-                + ["--as-of", as_of.isoformat(), *arguments],
-                capture_output=True,
-                env=dict(environ),
-                cwd=PROJECT,
-            )
-        )
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        figures[label] = {"seconds": took, "cpu_s": round(cpu, 3), "exit": done.returncode}
+        argv = [sys.executable, "-m", "isk_reconcile", "--repo", str(repo)]
+        argv += ["--as-of", as_of.isoformat(), *arguments]
+        figures[label] = run_measured(argv, environ, workdir)
     if xlsx.is_file():
         figures["export_xlsx"]["mb"] = round(xlsx.stat().st_size / 1_048_576, 1)
     page = html / "index.html"
     if page.is_file():
         figures["report_html"]["mb"] = round(page.stat().st_size / 1_048_576, 1)
     return figures
+
+
+# Runs one command and reports its own figures. Linux carries a process's peak RSS into a
+# child it forks (and on across exec), so a child of this 400 MB benchmark would report
+# at least 400 MB: the command is started from this small launcher instead.
+_LAUNCHER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], check=False).returncode
+took = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+sys.stderr.write("\\nisk-bench " + json.dumps([code, took, usage.ru_utime + usage.ru_stime,
+                                              usage.ru_maxrss]) + "\\n")
+"""
+
+
+def run_measured(argv: list[str], environ: Mapping[str, str], workdir: Path) -> dict[str, Any]:
+    """One fresh process: wall and CPU seconds, its peak RSS, exit code."""
+    with tempfile.TemporaryFile(dir=workdir) as out, tempfile.TemporaryFile(dir=workdir) as err:
+        subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, *argv],
+            stdout=out, stderr=err, env=dict(environ), cwd=PROJECT, check=False,
+        )  # fmt: skip
+        err.seek(0)
+        last = err.read().decode(errors="replace").rstrip().splitlines()[-1]
+    code, took, cpu, rss_kb = json.loads(last.removeprefix("isk-bench "))
+    return {
+        "seconds": round(took, 3),
+        "cpu_s": round(cpu, 3),
+        "rss_mb": round(rss_kb / 1024, 1),
+        "exit": code,
+    }
+
+
+def yaml_walk_seconds(repo: Path) -> float:
+    """F: PyYAML's C parser (CSafeLoader) walking the events of every YAML file of the
+    repository once, nothing constructed. What reading the input once costs."""
+    import yaml
+
+    files = sorted([*repo.glob("state/**/*.yaml"), *repo.glob("payments/**/*.yaml")])
+    start = time.perf_counter()
+    for path in files:
+        for _ in yaml.parse(path.read_bytes(), Loader=yaml.CSafeLoader):
+            pass
+    return seconds_since(start)
+
+
+# Issue 12: each command's wall time as a multiple of F (fresh processes, warm cache).
+TARGETS = {
+    "validate_cold": 2.5,
+    "validate_warm": 0.5,
+    "plan_no_changes": 1.0,
+    "status_no_routers": 0.7,
+    "customers_suspended": 0.5,
+    "customer_show": 0.5,
+    "pay": 0.5,
+}
+
+
+def ratios(figures: Mapping[str, Any], walk: float) -> dict[str, Any]:
+    """seconds / F of every command measured, with the issue's target where it has one."""
+    seconds = {
+        "validate_cold": figures["validate"]["cold_s"],
+        "validate_warm": figures["validate"]["warm_s"],
+    }
+    for label, measured_command in figures.get("commands", {}).items():
+        seconds[label] = measured_command["seconds"]
+    result: dict[str, Any] = {}
+    for label, took in seconds.items():
+        entry: dict[str, Any] = {"ratio": round(took / walk, 2) if walk else None}
+        if label in TARGETS and walk:
+            entry["target"] = TARGETS[label]
+            entry["met"] = took / walk <= TARGETS[label]
+        result[label] = entry
+    return result
 
 
 def count_changes(plan: Any) -> int:

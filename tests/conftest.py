@@ -13,6 +13,17 @@ PROJECT = Path(__file__).resolve().parent.parent
 DEMO_IDENTITY_FILE = PROJECT / "demo" / "age-identity.txt"
 
 
+@pytest.fixture(autouse=True)
+def private_cache_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test's parse caches (and anything else under XDG_CACHE_HOME) in its own
+    directory, never the user's ~/.cache; subprocesses inherit it."""
+    home = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def demo_identity(monkeypatch: pytest.MonkeyPatch) -> Path:
     """Make the labelled demo identity the one that decrypts passwords."""

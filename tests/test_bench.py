@@ -48,7 +48,9 @@ def test_quick_bench_prints_the_figures() -> None:
         assert client[label]["round_trips"] < client[label]["writes"]
 
     pipeline = report["pipeline"]
-    assert set(pipeline["validate"]) == {"cold_s", "warm_s", "load_state_warm_s", "ok"}
+    assert set(pipeline["validate"]) == {
+        "cold_s", "warm_s", "cold_rss_mb", "warm_rss_mb", "load_state_warm_s", "ok"
+    }  # fmt: skip
     assert pipeline["validate"]["ok"] is True
     assert pipeline["data"]["customers"] == 120
     assert pipeline["initial"]["ok"] is True
@@ -61,7 +63,22 @@ def test_quick_bench_prints_the_figures() -> None:
     # The commands as fresh processes: routers converged, so plan finds nothing and
     # every command succeeds and writes its file.
     commands = pipeline["commands"]
-    assert set(commands) == {"plan_no_changes", "status", "export_xlsx", "report_html"}
+    assert set(commands) == {
+        "plan_no_changes", "status", "status_no_routers", "customers_suspended",
+        "customer_show", "export_xlsx", "report_html", "pay",
+    }  # fmt: skip
     assert all(figures["exit"] == 0 for figures in commands.values()), commands
+    assert all(figures["rss_mb"] > 0 for figures in commands.values()), commands
+    # F (the C parser walking every file) and each command's multiple of it.
+    walk = pipeline["yaml_walk"]
+    assert walk["F_s"] == min(walk["runs_s"]) and len(walk["runs_s"]) == 2
+    ratios = pipeline["ratios"]
+    assert set(ratios) == {"validate_cold", "validate_warm", *commands}
+    assert ratios["customer_show"]["target"] == 0.5 and "met" in ratios["customer_show"]
+    # The fleet: a no-change plan across many routers, router phase in round-trip times.
+    fleet = report["fleet"]
+    assert fleet["routers"] == 4 and fleet["read_failed"] == 0 and fleet["plan_changes"] == 0
+    assert fleet["read_rtts"] > 0
+    assert set(report["router_targets"]) == {"apply_vs_client", "fleet_read_rtts"}
     assert commands["export_xlsx"]["mb"] > 0 and commands["report_html"]["mb"] > 0
     assert report["memory"]["peak_rss_mb"] > 0

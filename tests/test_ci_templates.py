@@ -14,7 +14,6 @@ from isk_reconcile.cli import COMMAND_MODULES  # noqa: F401  (registers every co
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.cli.root import main as isk
 from isk_reconcile.gitops.ci_templates import MARKER, render
-from isk_reconcile.state import yamlsource
 from isk_reconcile.state.loader import load_state
 
 ROUTER_SECRETS = {
@@ -48,8 +47,9 @@ def _check_command_exists(words: list[str]) -> None:
     remaining = list(words)
     while isinstance(command, click.Group) and remaining and not remaining[0].startswith("-"):
         name = remaining.pop(0)
-        assert name in command.commands, f"isk {' '.join(words)}: no command {name!r}"
-        command = command.commands[name]
+        found = command.get_command(click.Context(command), name)
+        assert found is not None, f"isk {' '.join(words)}: no command {name!r}"
+        command = found
     known = {opt for param in command.params for opt in getattr(param, "opts", [])}
     for word in remaining:
         if word.startswith("--"):
@@ -118,7 +118,9 @@ def test_github_jobs_restore_the_parse_cache_before_validating(
     validates = [i for i, step in enumerate(steps) if "isk validate" in step.get("run", "")]
     assert len(caches) == 1 and validates and caches[0] < validates[0]
     cache = steps[caches[0]]["with"]
-    assert cache["path"] == ".isk-cache" == yamlsource.CACHE_DIR
+    # The default XDG cache directory: outside the checkout, where isk looks by default.
+    assert cache["path"] == "~/.cache/isk"
+    assert "XDG_CACHE_HOME" not in workflow.get("env", {})
     # Keyed by the hash of every file isk parses; a miss restores the newest older cache.
     assert cache["key"] == (
         "isk-cache-${{ runner.os }}-${{ hashFiles('state/**', 'payments/**') }}"
@@ -130,7 +132,9 @@ def test_github_jobs_restore_the_parse_cache_before_validating(
 def test_gitlab_jobs_share_the_parse_cache(example_repo: Path) -> None:
     pipeline = yaml.safe_load(render("gitlab", load_state(example_repo))[1])
     cache = pipeline["default"]["cache"]
-    assert cache["paths"] == [yamlsource.CACHE_DIR + "/"]
+    assert cache["paths"] == [".isk-cache/"]
+    # isk finds its cache there: XDG_CACHE_HOME is that directory, outside state/.
+    assert pipeline["variables"]["XDG_CACHE_HOME"] == "$CI_PROJECT_DIR/.isk-cache"
     assert cache["key"] == {"prefix": "isk-cache", "files": ["state/**/*", "payments/**/*"]}
     assert len(cache["key"]["files"]) <= 2  # GitLab's limit for cache:key:files
     # Every job that runs isk inherits it: none overrides or turns off the default cache.

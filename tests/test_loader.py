@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import pickle
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -12,9 +12,10 @@ import pytest
 from pydantic import ValidationError
 
 from isk_reconcile.errors import IskError, ValidationFailed
+from isk_reconcile.state import statecache
 from isk_reconcile.state.loader import ledger_warnings, load_settings, load_state
-from isk_reconcile.state.model import Settings
-from isk_reconcile.state.yamlsource import CACHE_FORMAT
+from isk_reconcile.state.model import Settings, State
+from isk_reconcile.state.parsecache import CACHE_FORMAT, cache_file
 
 BASE = Path(__file__).resolve().parent / "bad_inputs" / "_base"
 
@@ -182,32 +183,38 @@ def test_load_settings_defaults_without_a_file(tmp_path: Path) -> None:
 # --- the parse cache ------------------------------------------------------------------------
 
 
+def parse_cache_only(repo: Path) -> State:
+    """load_state served by the parse cache (the validated-state cache is dropped first)."""
+    statecache.state_cache_file(repo).unlink(missing_ok=True)
+    return load_state(repo)
+
+
 def test_cache_is_written_and_reused_by_content(repo: Path) -> None:
-    first = load_state(repo)
-    pack = repo / ".isk-cache" / "yaml.pickle"
-    assert pack.is_file()
-    assert load_state(repo) == first
-    # Prove a hit is served from the pack: plant different data under budi.yaml's digest.
-    digest = hashlib.sha256((repo / "state/customers/budi.yaml").read_bytes()).digest()
-    version, entries = pickle.loads(pack.read_bytes())
-    data, errors, lines = entries[digest]
-    entries[digest] = ({**data, "name": "From The Cache"}, errors, lines)
-    pack.write_bytes(pickle.dumps((version, entries)))
-    assert load_state(repo).customers["budi"].name == "From The Cache"
+    first = parse_cache_only(repo)
+    pack = cache_file(repo)
+    assert pack.is_file() and not pack.is_relative_to(repo.resolve())
+    assert parse_cache_only(repo) == first
+    # Prove a hit is served from the cache: plant different data under budi.yaml's digest.
+    digest = hashlib.sha256((repo / "state/customers/budi.yaml").read_bytes()).hexdigest()
+    document = json.loads(pack.read_text())
+    document["entries"][digest][0]["name"] = "From The Cache"
+    pack.write_text(json.dumps(document))
+    assert parse_cache_only(repo).customers["budi"].name == "From The Cache"
     # Changed content is a different key: the file is parsed again.
     text = (repo / "state/customers/budi.yaml").read_text()
     write(repo, "state/customers/budi.yaml", text.replace("Budi Santoso", "Budi S."))
-    assert load_state(repo).customers["budi"].name == "Budi S."
+    assert parse_cache_only(repo).customers["budi"].name == "Budi S."
 
 
 def test_corrupt_or_old_cache_is_ignored(repo: Path) -> None:
-    pack = repo / ".isk-cache" / "yaml.pickle"
-    pack.parent.mkdir()
-    pack.write_bytes(b"not a pickle")
-    assert "budi" in load_state(repo).customers
-    assert pickle.loads(pack.read_bytes())[0] == CACHE_FORMAT
-    pack.write_bytes(pickle.dumps(("isk-yaml-cache/0", {})))
-    assert "budi" in load_state(repo).customers
+    pack = cache_file(repo)
+    pack.parent.mkdir(parents=True)
+    pack.write_bytes(b"not json")
+    assert "budi" in parse_cache_only(repo).customers
+    assert json.loads(pack.read_text())["format"] == CACHE_FORMAT
+    pack.write_text(json.dumps({"format": "isk-parse-cache/0", "entries": {}}))
+    assert "budi" in parse_cache_only(repo).customers
+    assert json.loads(pack.read_text())["format"] == CACHE_FORMAT
 
 
 def test_errors_are_located_the_same_from_the_cache(repo: Path) -> None:

@@ -204,6 +204,7 @@ def test_every_command_keeps_passwords_out_of_output_logs_and_files(
     tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
+    private_cache_home: Path,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # librouteros logs every word it sends at DEBUG
     scanner = known_secrets(isp)
@@ -330,7 +331,7 @@ def test_every_command_keeps_passwords_out_of_output_logs_and_files(
     code, _, err = isk("-v", "validate")
     assert code == 1 and "plaintext password refused" in err
     assert "router passwords come from the environment" in err
-    # Fixed again: the parse cache (.isk-cache/) must not keep the planted values.
+    # Fixed again: the parse cache (under XDG_CACHE_HOME) must not keep the planted values.
     routers_file.write_text(original, encoding="utf-8")
     siti_file.write_text(siti, encoding="utf-8")
     assert isk("validate")[0] == 0
@@ -338,6 +339,9 @@ def test_every_command_keeps_passwords_out_of_output_logs_and_files(
     # Everything written: the plan files, workbook, site, the repo (new and imported
     # customers, ledger) and the git history (diffs and commit messages).
     scanner.add_file("out", out_dir)
+    for path in sorted(private_cache_home.rglob("*")):
+        if path.is_file():
+            scanner.add_file(f"cache {path.name}", path)
     for path in sorted(isp.rglob("*")):
         if path.is_file() and ".git" not in path.relative_to(isp).parts:
             scanner.add_file(str(path.relative_to(isp)), path)

@@ -75,7 +75,7 @@ def command_at(path: tuple[str, ...]) -> click.Command:
     command: click.Command = isk_group
     for name in path:
         assert isinstance(command, click.Group), path
-        found = command.commands.get(name)
+        found = command.get_command(click.Context(command), name)
         assert found is not None, f"isk {' '.join(path)}: no such command"
         command = found
     return command

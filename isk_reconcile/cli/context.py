@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -94,13 +95,16 @@ def _late_options() -> list[click.Option]:
     ]
 
 
-def add_global_options(group: click.Group) -> None:
+def add_global_options(commands: Iterable[click.Command]) -> None:
     """Accept `--repo`, `--as-of`, `--no-color`, `--wide` and `-v` after the command too (hidden
     in its help), unless the command has an option of that name itself (`sim serve --repo`)."""
-    for command in group.commands.values():
+    for command in commands:
         if isinstance(command, click.Group):
-            add_global_options(command)
+            add_global_options(command.commands.values())
             continue
+        if getattr(command, "_isk_late_options", False):
+            continue
+        command._isk_late_options = True  # type: ignore[attr-defined]
         taken = {name for param in command.params for name in getattr(param, "opts", [])}
         for option in _late_options():
             if not taken.intersection(option.opts):

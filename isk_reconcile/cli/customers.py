@@ -20,7 +20,7 @@ import click
 from isk_reconcile.billing.engine import Standing, rupiah, standing, standings
 from isk_reconcile.billing.report import category
 from isk_reconcile.cli.context import Context, pass_context
-from isk_reconcile.cli.root import main
+from isk_reconcile.cli.root import CUSTOMER_COMMANDS, LazyGroup, main
 from isk_reconcile.errors import IskError
 from isk_reconcile.render.tables import (
     FORMATS,
@@ -252,9 +252,12 @@ def customers_command(
 # --- isk customer show -------------------------------------------------------------------------
 
 
-@main.group("customer")
+@main.group("customer", cls=LazyGroup)
 def customer() -> None:
     """One customer: show, add, password."""
+
+
+customer.sources = CUSTOMER_COMMANDS
 
 
 INVOICE_COLUMNS: tuple[Column, ...] = (

@@ -159,7 +159,7 @@ def conflict_step(
 
 def show_status(ctx: Context, repo: Path) -> None:
     """`isk status` when the dashboard is installed, else a short summary."""
-    command = main.commands.get("status")
+    command = main.get_command(click.get_current_context(silent=True), "status")
     if command is not None:
         args = ["--repo", str(repo), "--as-of", ctx.as_of.isoformat()]
         if not ctx.color:

@@ -2,16 +2,84 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from datetime import date
 from pathlib import Path
 
 import click
 
 from isk_reconcile import __version__
-from isk_reconcile.cli.context import ISO_DATE, Context
+from isk_reconcile.cli.context import ISO_DATE, Context, add_global_options
+
+# Which modules of isk_reconcile.cli register each top-level command. A command's modules
+# are imported only when that command runs (or help lists them all): `isk customer show`
+# does not pay for the workbook writer, jinja2, deepdiff, git or the simulator.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "validate": ("validate",),
+    "secrets": ("secrets",),
+    "customers": ("customers",),
+    "customer": ("customers",),  # its subcommands: CUSTOMER_COMMANDS
+    "invoices": ("billing",),
+    "receivables": ("billing",),
+    "sim": ("sim",),
+    "router": ("router",),
+    "radius": ("radius",),
+    "plan": ("reconcile",),
+    "apply": ("reconcile",),
+    "demo": ("demo",),
+    "pay": ("workflow",),
+    "history": ("workflow",),
+    "import": ("workflow",),
+    "ci": ("workflow",),
+    "status": ("status",),
+    "export": ("report",),
+    "report": ("report",),
+    "init": ("init",),
+    "sessions": ("sessions",),
+    "notify": ("notify",),
+    "invoice": ("payments",),
+    "serve": ("payments",),
+    "payments": ("payments",),
+}
+CUSTOMER_COMMANDS: dict[str, tuple[str, ...]] = {
+    "show": ("customers",),
+    "password": ("secrets",),
+    "add": ("workflow",),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands' modules are imported on first use (`sources`: command name
+    -> modules of isk_reconcile.cli that register it)."""
+
+    sources: dict[str, tuple[str, ...]] = {}
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            for module in self.sources.get(cmd_name, ()):
+                importlib.import_module(f"isk_reconcile.cli.{module}")
+        if cmd_name not in self.commands and cmd_name not in self.sources:
+            self.load_all()  # a command no table names yet: still found, just not lazily
+        command = super().get_command(ctx, cmd_name)  # type: ignore[arg-type]
+        if command is not None:
+            add_global_options([command])
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_all()
+        return super().list_commands(ctx)
+
+    def load_all(self) -> None:
+        """Import every command module of this package (also one no table names)."""
+        package = Path(__file__).parent
+        for found in pkgutil.iter_modules([str(package)]):
+            if found.name not in ("context", "root", "__main__"):
+                importlib.import_module(f"isk_reconcile.cli.{found.name}")
+        add_global_options(self.commands.values())
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--repo",
     type=click.Path(file_okay=False, path_type=Path),
@@ -42,3 +110,6 @@ def main(
     ctx.obj = Context(
         repo_option=repo, as_of_option=as_of, color=not no_color, verbose=verbose, wide=wide
     )
+
+
+main.sources = COMMANDS

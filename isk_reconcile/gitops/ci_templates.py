@@ -5,9 +5,9 @@ and `isk plan --format markdown` posted as one comment that is updated in place 
 by the `<!-- isk-plan -->` marker); on a push to the main branch, `isk apply
 --auto-approve`; and a daily scheduled apply so suspensions happen on time. One run at
 a time per repository; router passwords and the age identity come from the CI's
-secret store, never from the repository. Every job restores `.isk-cache/` (the parse
-cache, see yamlsource.ParseCache) keyed by the hash of state/** and payments/**, so
-`isk validate` is not cold in each job.
+secret store, never from the repository. Every job restores the parse cache (see
+state/parsecache.py: plain JSON under $XDG_CACHE_HOME/isk, never in the repository)
+keyed by the hash of state/** and payments/**, so `isk validate` is not cold in each job.
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ MARKER = "<!-- isk-plan -->"
 # 23:00 UTC is 06:00 in Asia/Jakarta: suspensions land at the start of the day.
 DAILY_CRON = "0 23 * * *"
 INSTALL = 'pip install "${ISK_PACKAGE:-isk-reconcile}"'
-CACHE_PATH = ".isk-cache"  # yamlsource.CACHE_DIR, relative to the repository root
+# GitHub caches the default XDG location, outside the checkout. GitLab caches only paths
+# inside the project directory, so there XDG_CACHE_HOME points at an ignored directory
+# next to (never under) state/; parsecache ignores it if a commit ever tracks it.
+GITHUB_CACHE_PATH = "~/.cache/isk"
+CACHE_PATH = ".isk-cache"  # GitLab: relative to $CI_PROJECT_DIR
 CACHE_PREFIX = "isk-cache"
 # What the cache is keyed by: every file isk parses lives under these two directories.
 CACHE_GLOBS = ("state/**", "payments/**")
@@ -57,7 +61,7 @@ def write(root: Path, kind: str, state: State, force: bool = False, branch: str 
 
 
 def _github_cache_step() -> str:
-    """actions/cache for .isk-cache/: exact key on the files' hash; on a miss the newest
+    """actions/cache for the parse cache: exact key on the files' hash; on a miss the newest
     cache of the same prefix is restored (the pack is content-addressed per file, so an
     older one is never wrong, only re-parses the files that changed)."""
     globs = ", ".join(f"'{glob}'" for glob in CACHE_GLOBS)
@@ -65,7 +69,7 @@ def _github_cache_step() -> str:
       - name: Restore the parse cache
         uses: actions/cache@v4
         with:
-          path: {CACHE_PATH}
+          path: {GITHUB_CACHE_PATH}
           key: {CACHE_PREFIX}-${{{{ runner.os }}}}-${{{{ hashFiles({globs}) }}}}
           restore-keys: |
             {CACHE_PREFIX}-${{{{ runner.os }}}}-"""
@@ -195,6 +199,7 @@ default:
 
 variables:
   GIT_DEPTH: "0"
+  XDG_CACHE_HOME: "$CI_PROJECT_DIR/{CACHE_PATH}"  # the parse cache, see default: cache
 
 validate:
   stage: validate

@@ -10,19 +10,22 @@ The base commit's files are read from git (no checkout) and parsed by the same l
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterable
 from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import git
 
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
 from isk_reconcile.gitops.history import open_repo, repo_prefix
 from isk_reconcile.state.model import Customer, State
+
+if TYPE_CHECKING:
+    from isk_reconcile.state.parsecache import ParseCache
 
 BILLED_FIELDS = ("start", "profile", "price")
 APPEND_ONLY = "the ledger is append-only: add a refund or credit entry instead"
@@ -97,9 +100,8 @@ def load_base(repo: Path, base_ref: str) -> State | None:
     with tempfile.TemporaryDirectory(prefix="isk-base-") as scratch:
         with tarfile.open(fileobj=archive) as bundle:
             bundle.extractall(scratch, filter="data")
-        _share_parse_cache(repo, Path(scratch) / prefix)
         try:
-            return load_state(Path(scratch) / prefix)
+            return load_state(Path(scratch) / prefix, cache=_base_parse_cache(repo, scratch))
         except ValidationFailed as failed:
             raise InvalidBase(base_ref, failed, read_raw_ledger(Path(scratch) / prefix)) from None
 
@@ -117,15 +119,15 @@ def read_raw_ledger(repo: Path) -> dict[str, dict]:
     return entries
 
 
-def _share_parse_cache(repo: Path, scratch: Path) -> None:
-    """Start from the work tree's parse cache: it is keyed by file content, and most
-    files are the same in the base, so only the changed ones are parsed again."""
-    from isk_reconcile.state.yamlsource import CACHE_DIR
+def _base_parse_cache(repo: Path, scratch: str) -> ParseCache:
+    """The base's own parse cache next to the work tree's (the scratch path changes every
+    run), started from the work tree's when it has none yet: entries are keyed by file
+    content, and most files are the same in the base."""
+    from isk_reconcile.state.parsecache import ParseCache, cache_file
 
-    pack = repo / CACHE_DIR / "yaml.pickle"
-    if pack.is_file():
-        (scratch / CACHE_DIR).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(pack, scratch / CACHE_DIR / "yaml.pickle")
+    own = cache_file(repo)
+    base = own.with_name("base-" + own.name)
+    return ParseCache(Path(scratch), file=base, seed=own, owner=repo)
 
 
 def _has(tree: git.Tree, path: str) -> bool:

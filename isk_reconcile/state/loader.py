@@ -21,7 +21,7 @@ from pydantic import BaseModel, StrictStr, TypeAdapter, ValidationError
 
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
-from isk_reconcile.state import encryption
+from isk_reconcile.state import encryption, statecache
 from isk_reconcile.state.model import (
     Customer,
     CustomerStatus,
@@ -56,15 +56,31 @@ _LEDGER_FILE = TypeAdapter(list[LedgerEntry])
 DATED_HINT = "a plain value, or a dated list: [{from: YYYY-MM-DD, value: ...}, ...]"
 
 
-def load_state(repo: Path, *, cache: bool = True) -> State:
-    """Load and validate everything under `repo`; raise `ValidationFailed` listing all errors."""
-    loading = _Loading(Path(repo), cache)
+def load_state(repo: Path, *, cache: bool | ParseCache = True) -> State:
+    """Load and validate everything under `repo`; raise `ValidationFailed` listing all errors.
+
+    `cache`: use the repository's caches (True: the validated-state cache, else the parse
+    cache), none (False), or this parse cache."""
+    repo = Path(repo)
+    files = statecache.fingerprint(repo) if cache is True else None
     with collector_paused():
-        try:
-            state = loading.run()
-        finally:
-            if loading.cache is not None:
-                loading.cache.save()
+        if files is not None:
+            try:
+                state = statecache.load(repo, files)
+            except statecache.Miss:
+                pass
+            else:
+                freeze_if_large(len(state.customers) + len(state.ledger))
+                return state
+        loading = _Loading(repo, cache)
+        state = loading.run()
+        # The caches learn only from a repository that validated: what a refused file held
+        # (a plaintext password, anything hostile) is never written to them.
+        if loading.cache is not None:
+            loading.cache.save()
+        # Only a state read from exactly these files is remembered for them.
+        if files is not None and statecache.fingerprint(repo) == files:
+            statecache.save(repo, files, state)
         freeze_if_large(len(state.customers) + len(state.ledger))
     return state
 
@@ -104,9 +120,9 @@ class _Placed:
 
 
 class _Loading:
-    def __init__(self, repo: Path, cache: bool):
+    def __init__(self, repo: Path, cache: bool | ParseCache):
         self.repo = repo
-        self.cache = ParseCache(repo) if cache else None
+        self.cache = cache if isinstance(cache, ParseCache) else ParseCache(repo) if cache else None
         self.errors: list[ConfigError] = []
         self.warnings: list[ConfigError] = []
         self.locations: dict[tuple[str, str], Loc] = {}

@@ -7,19 +7,17 @@ lists. Every value's line and column is kept (by YAML path) for error messages, 
 problems that belong to the file itself (syntax, duplicate keys, unsupported tags,
 non-string keys) are collected as `ConfigError`s.
 
-Parsed files are cached in `<repo>/.isk-cache/yaml.pickle` keyed by the sha256 of their
-bytes, so re-loading an unchanged repository does not parse YAML again. Positions are not
-cached: they are only needed when something is wrong, and then the file is re-read.
+Parsed files are cached (see parsecache: plain JSON outside the work tree) keyed by the
+sha256 of their bytes, so re-loading an unchanged repository does not parse YAML again.
+Positions are not cached: they are only needed when something is wrong, and then the file
+is re-read.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -29,12 +27,7 @@ import yaml
 from yaml.cyaml import CParser
 
 from isk_reconcile.errors import ConfigError, Loc
-
-# The cache is only valid for the code that wrote it: the format, this module's own
-# source (construction rules, messages) and the PyYAML version.
-_CODE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-CACHE_FORMAT = f"isk-yaml-cache/3:{_CODE_DIGEST}:{yaml.__version__}"
-CACHE_DIR = ".isk-cache"
+from isk_reconcile.state.parsecache import ParseCache
 
 YamlPath = tuple[str | int, ...]
 
@@ -109,54 +102,6 @@ class SourceFile:
     def raw(self, path: YamlPath) -> str | None:
         """The source text of a scalar that YAML read as a non-string."""
         return self.positions.raw.get(path)
-
-
-class ParseCache:
-    """Parsed files by sha256 of their bytes, in one pack file under `<repo>/.isk-cache/`.
-
-    One file (not one per YAML file) because a repo has 10,000 customer files: a single
-    read and, when something changed, a single write. Only entries used by the last load
-    are written back, so the pack does not grow with history. A corrupt, foreign or
-    older-format pack is ignored. It is local (gitignored) and written only by us.
-    """
-
-    def __init__(self, repo: Path):
-        self.file = repo / CACHE_DIR / "yaml.pickle"
-        self._entries: dict[bytes, tuple] = {}
-        self._used: dict[bytes, tuple] = {}
-        self._changed = False
-        try:
-            with self.file.open("rb") as handle:
-                loaded = pickle.load(handle)
-            if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == CACHE_FORMAT:
-                self._entries = loaded[1]
-        except FileNotFoundError:
-            pass
-        except Exception:  # corrupt or foreign: start afresh
-            self._changed = True
-
-    def get(self, digest: bytes) -> tuple | None:
-        entry = self._entries.get(digest)
-        if entry is not None:
-            self._used[digest] = entry
-        return entry
-
-    def put(self, digest: bytes, entry: tuple) -> None:
-        self._used[digest] = entry
-        self._changed = True
-
-    def save(self) -> None:
-        if not self._changed and len(self._used) == len(self._entries):
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump((CACHE_FORMAT, self._used), out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.file)
-        except OSError:  # a read-only checkout still works, just without the cache
-            return
-        self._entries, self._changed = dict(self._used), False
 
 
 def read_yaml(repo: Path, relative: str, cache: ParseCache | None = None) -> SourceFile:
@@ -370,7 +315,7 @@ def _shown_tag(tag: str) -> str:
 
 # Values that repeat across files (dates, customer ids and kinds in the ledger, profile
 # names) are kept as one object each: the loaded data is smaller, and so is the parse
-# cache, since pickle writes a shared object once (a third smaller, twice as fast to read).
+# cache keeps one object per distinct date when it rebuilds them.
 _SHARED: dict[Any, Any] = {}
 
 

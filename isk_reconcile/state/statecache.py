@@ -1,0 +1,296 @@
+"""The validated-state cache: a repository whose files are byte for byte those of the last
+successful load is not validated again (issue 12).
+
+Keyed by the sha256 of every file under state/ and payments/ (and their names), and by the
+code that validated them (every module of isk_reconcile.state, errors.py, the pydantic and
+PyYAML versions). Stored next to the parse cache (see parsecache: outside the work tree,
+plain JSON, the same location rules), and as harmless as it:
+
+- the small parts (settings, routers, profiles, customers) are validated again by their
+  pydantic models on load (strict types: a hand-made cache cannot smuggle in a value the
+  loader would refuse for a type);
+- the ledger (123,000 entries for 10,000 customers) is stored as columns whose types and
+  allowed values are checked column by column, and entries are built without a pydantic
+  round each (the same field values the validated models had);
+- anything that does not check out is a miss: the repository is loaded and validated from
+  its files as usual, and the cache rewritten.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import typing
+from collections.abc import Iterator, Mapping
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pydantic
+import yaml
+
+from isk_reconcile.errors import ConfigError, Loc
+from isk_reconcile.state.model import Customer, LedgerEntry, Profile, Router, Settings, State
+from isk_reconcile.state.parsecache import INPUT_DIRS, cache_file, usable_location
+
+_STATE_DIR = Path(__file__).resolve().parent
+_CODE = hashlib.sha256()
+for _module in sorted(_STATE_DIR.glob("*.py")):
+    _CODE.update(_module.read_bytes())
+_CODE.update((_STATE_DIR.parent / "errors.py").read_bytes())
+FORMAT = f"isk-state-cache/1:{_CODE.hexdigest()[:16]}:{pydantic.VERSION}:{yaml.__version__}"
+NAME = "state-cache.json"
+
+_LEDGER_FIELDS = ("id", "customer", "amount", "date", "kind", "method", "reference", "note")
+_KINDS = frozenset(typing.get_args(LedgerEntry.model_fields["kind"].annotation))
+_METHODS = frozenset(
+    arg
+    for option in typing.get_args(LedgerEntry.model_fields["method"].annotation)
+    for arg in (typing.get_args(option) or (option,))
+)
+_ERROR_TYPES = (str, int, int, str, str, str, str)
+_STATE_FIELDS = ("settings", "routers", "profiles", "customers", "ledger", "locations", "warnings")
+# What this module knows how to store. A State or LedgerEntry that gains a field is not
+# cached (every load validates) until the encoding here learns it: slower, never wrong.
+COMPATIBLE = (
+    tuple(LedgerEntry.model_fields) == _LEDGER_FIELDS
+    and tuple(item.name for item in dataclasses.fields(State)) == _STATE_FIELDS
+)
+
+
+class Miss(Exception):
+    """The cache does not hold this repository as it is now."""
+
+
+def state_cache_file(repo: Path) -> Path:
+    return cache_file(repo).with_name(NAME)
+
+
+def fingerprint(repo: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file the loader could read (and any other file in
+    those directories: a new one can only make a miss). Symlinked directories are listed
+    by name, not walked."""
+    found: dict[str, str] = {}
+    base = os.fspath(repo)
+    for top in INPUT_DIRS:
+        directory = os.path.join(base, top)
+        for root, dirs, names in os.walk(directory):
+            dirs.sort()
+            relative_root = os.path.relpath(root, base).replace(os.sep, "/")
+            links = [name for name in dirs if os.path.islink(os.path.join(root, name))]
+            for name in sorted(names) + links:
+                try:
+                    with open(os.path.join(root, name), "rb") as handle:
+                        digest = hashlib.sha256(handle.read()).hexdigest()
+                except OSError:  # a directory symlink, a dangling link, unreadable
+                    digest = "-"
+                found[f"{relative_root}/{name}"] = digest
+    return found
+
+
+def load(repo: Path, files: dict[str, str]) -> State:
+    """The cached State of `repo` if its files are exactly `files`; else Miss."""
+    file = state_cache_file(repo)
+    if not COMPATIBLE or not usable_location(repo, file):
+        raise Miss("location")
+    try:
+        with file.open("rb") as handle:
+            document = json.loads(handle.read())
+    except (OSError, ValueError, RecursionError) as problem:
+        raise Miss("unreadable") from problem
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise Miss("format")
+    if document.get("files") != files:
+        raise Miss("changed")
+    try:
+        return _decode(document)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as problem:
+        raise Miss("malformed") from problem  # pydantic's ValidationError is a ValueError
+
+
+def save(repo: Path, files: dict[str, str], state: State) -> None:
+    """Remember `state` for exactly these files (best effort: never an error)."""
+    file = state_cache_file(repo)
+    if not COMPATIBLE or not usable_location(repo, file):
+        return
+    try:
+        document = {"format": FORMAT, "files": files, **_encode(state)}
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                # dumps, not dump: only the one-shot encoder is the C one.
+                out.write(json.dumps(document, check_circular=False))
+            os.replace(temporary, file)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except (OSError, TypeError, ValueError):
+        return
+
+
+# --- encoding -----------------------------------------------------------------------------
+
+
+def _dump(model: pydantic.BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", by_alias=True)
+
+
+def _encode(state: State) -> dict[str, Any]:
+    ledger = state.ledger
+    columns = [[getattr(entry, name) for entry in ledger] for name in _LEDGER_FIELDS]
+    columns[3] = [day.isoformat() for day in columns[3]]
+    locations = [[kind, key, loc.file, loc.line, loc.column] for (kind, key), loc in
+                 state.locations.items()]  # fmt: skip
+    return {
+        "settings": _dump(state.settings),
+        "routers": [_dump(router) for router in state.routers.values()],
+        "profiles": [_dump(profile) for profile in state.profiles.values()],
+        "customers": [_dump(customer) for customer in state.customers.values()],
+        "ledger": columns,
+        "locations": locations,
+        "warnings": [_error_fields(warning) for warning in state.warnings],
+    }
+
+
+def _error_fields(error: ConfigError) -> list[Any]:
+    return [error.loc.file, error.loc.line, error.loc.column, error.field, error.message,
+            error.hint, error.severity]  # fmt: skip
+
+
+def _decode(document: dict[str, Any]) -> State:
+    routers = [Router.model_validate(raw) for raw in _list(document["routers"])]
+    profiles = [Profile.model_validate(raw) for raw in _list(document["profiles"])]
+    customers = [Customer.model_validate(raw) for raw in _list(document["customers"])]
+    return State(
+        settings=Settings.model_validate(document["settings"]),
+        routers=MappingProxyType({router.name: router for router in routers}),
+        profiles=MappingProxyType({profile.name: profile for profile in profiles}),
+        customers=MappingProxyType({customer.id: customer for customer in customers}),
+        ledger=_ledger(document["ledger"]),
+        locations=_Locations(_list(document["locations"])),
+        warnings=tuple(_warning(raw) for raw in _list(document["warnings"])),
+    )
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError("a list was expected")
+    return value
+
+
+def _ledger(columns: Any) -> tuple[LedgerEntry, ...]:
+    """Entries from checked columns (see the module docstring)."""
+    if not (isinstance(columns, list) and len(columns) == len(_LEDGER_FIELDS)):
+        raise ValueError("ledger columns")
+    ids, customers, amounts, days, kinds, methods, references, notes = columns
+    count = len(_list(ids))
+    if any(len(_list(column)) != count for column in columns):
+        raise ValueError("ledger columns differ in length")
+    for column in (ids, customers, references, notes):
+        if not all(type(value) is str for value in column):
+            raise TypeError("text expected")
+    if not all(type(value) is int and value > 0 for value in amounts):
+        raise ValueError("amounts are positive whole numbers")
+    if not set(kinds) <= _KINDS or not set(methods) <= _METHODS | {None}:
+        raise ValueError("unknown kind or method")
+    parsed: dict[str, date] = {}
+    for text in set(days):
+        if type(text) is not str or len(text) != 10:
+            raise ValueError("a date is YYYY-MM-DD")
+        parsed[text] = date.fromisoformat(text)
+    build = _entry_builder()
+    return tuple(
+        build(fields)
+        for fields in zip(
+            ids,
+            customers,
+            amounts,
+            map(parsed.__getitem__, days),
+            kinds,
+            methods,
+            references,
+            notes,
+            strict=True,
+        )  # fmt: skip
+    )
+
+
+def _entry_builder() -> typing.Callable[[tuple[Any, ...]], LedgerEntry]:
+    """LedgerEntry from already checked field values, as LedgerEntry.model_construct makes
+    it but without its per-call overhead (123,000 entries). Checked once against
+    model_validate, so a pydantic that stores models differently falls back to it."""
+    new, setattr_ = object.__new__, object.__setattr__
+    names = _LEDGER_FIELDS
+    fields_set = set(names)
+
+    def fast(values: tuple[Any, ...]) -> LedgerEntry:
+        entry = new(LedgerEntry)
+        setattr_(entry, "__dict__", dict(zip(names, values, strict=True)))
+        setattr_(entry, "__pydantic_fields_set__", fields_set)
+        setattr_(entry, "__pydantic_extra__", None)
+        setattr_(entry, "__pydantic_private__", None)
+        return entry
+
+    def slow(values: tuple[Any, ...]) -> LedgerEntry:
+        return LedgerEntry.model_validate(dict(zip(names, values, strict=True)))
+
+    probe = ("P-1", "c", 1, date(2026, 1, 1), "payment", "cash", "", "")
+    try:
+        same = fast(probe) == slow(probe) and fast(probe).signed_amount == 1
+    except Exception:  # noqa: BLE001 - any surprise: use the public way
+        same = False
+    return fast if same else slow
+
+
+class _Locations(Mapping[tuple[str, str], Loc]):
+    """State.locations, built on first use: most commands never look one up, and 133,000
+    Loc objects cost more than the rest of the ledger."""
+
+    def __init__(self, rows: list[Any]):
+        self._rows = rows
+        self._built: dict[tuple[str, str], Loc] | None = None
+
+    def _table(self) -> dict[tuple[str, str], Loc]:
+        if self._built is None:
+            self._built = _locations(self._rows)
+            self._rows = []
+        return self._built
+
+    def __getitem__(self, key: tuple[str, str]) -> Loc:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+def _locations(rows: list[Any]) -> dict[tuple[str, str], Loc]:
+    """Rows written by _encode; a malformed row is left out (a lookup then finds nothing,
+    as for any unwritten thing: messages fall back to the file)."""
+    locations: dict[tuple[str, str], Loc] = {}
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 5):
+            continue
+        kind, key, file, line, column = row
+        texts = type(kind) is str and type(key) is str and type(file) is str
+        if texts and type(line) is int and type(column) is int:
+            locations[(kind, key)] = Loc(file, line, column)
+    return locations
+
+
+def _warning(raw: Any) -> ConfigError:
+    if not (isinstance(raw, list) and len(raw) == len(_ERROR_TYPES)):
+        raise ValueError("warning")
+    if any(type(value) is not kind for value, kind in zip(raw, _ERROR_TYPES, strict=True)):
+        raise TypeError("warning")
+    file, line, column, field, message, hint, severity = raw
+    if severity not in ("error", "warning"):
+        raise ValueError("severity")
+    return ConfigError(Loc(file, line, column), field, message, hint, severity)

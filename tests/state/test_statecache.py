@@ -1,0 +1,146 @@
+"""The validated-state cache (issue 12): a repository unchanged since its last successful
+load is not validated again, and everything computed from it is identical; a cache that
+does not match or does not check out is a miss, never an error."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import zipfile
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from isk_reconcile.billing.engine import standings
+from isk_reconcile.cli import _group
+from isk_reconcile.cli.context import run_cli
+from isk_reconcile.errors import ValidationFailed
+from isk_reconcile.reconcile.plan import make_plan
+from isk_reconcile.render.plan_json import render_json
+from isk_reconcile.routeros.types import LiveState
+from isk_reconcile.state import statecache
+from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.model import State
+
+PROJECT = Path(__file__).resolve().parents[2]
+AS_OF = date(2026, 11, 29)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated ISP: 300 customers on 3 routers, 6 months of ledger."""
+    spec = importlib.util.spec_from_file_location("bench_generate", PROJECT / "bench/generate.py")
+    assert spec and spec.loader
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    sys.modules["bench_generate"] = module  # dataclasses resolve their module through it
+    spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("generated")
+    module.generate(out, 300, 3, 6, 1, AS_OF, True)
+    return out
+
+
+def cached_state(repo: Path) -> State:
+    """The State as the validated-state cache holds it (raises Miss if it does not)."""
+    return statecache.load(repo, statecache.fingerprint(repo))
+
+
+def plan_json(state: State) -> str:
+    """The plan against empty routers: every customer's secret and every profile."""
+    live = {name: LiveState(name, (), (), ()) for name in state.routers}
+    passwords = {cid: c.pppoe.password for cid, c in state.customers.items() if c.pppoe.password}
+    wanted = standings(state, AS_OF)
+    return render_json(make_plan(state, AS_OF, wanted, live, passwords=passwords))
+
+
+def workbook(repo: Path, path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, bytes]:
+    argv = ["--repo", str(repo), "--as-of", AS_OF.isoformat(), "export", "--no-routers"]
+    assert run_cli(_group, [*argv, "--xlsx", str(path)]) == 0, capsys.readouterr().err
+    with zipfile.ZipFile(path) as book:
+        return {name: book.read(name) for name in book.namelist()}
+
+
+def test_the_cache_knows_every_field_of_the_state() -> None:
+    """A new State or LedgerEntry field turns the cache off (safe, slow): teach it."""
+    assert statecache.COMPATIBLE
+
+
+def test_standings_plan_and_workbook_are_identical_cold_and_warm(
+    generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cold = load_state(generated, cache=False)
+    with pytest.raises(statecache.Miss):
+        cached_state(generated)
+    cold_book = workbook(generated, tmp_path / "cold.xlsx", capsys)  # fills both caches
+    warm = cached_state(generated)
+    assert warm == cold
+    assert dict(warm.locations) == dict(cold.locations) and warm.warnings == cold.warnings
+    assert standings(warm, AS_OF) == standings(cold, AS_OF)
+    assert plan_json(warm) == plan_json(cold)
+    assert '"changes"' in plan_json(cold)
+    assert workbook(generated, tmp_path / "warm.xlsx", capsys) == cold_book
+    assert load_state(generated) == cold
+
+
+def test_a_changed_file_is_a_miss(generated: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "isp"
+    for top in ("state", "payments"):
+        __import__("shutil").copytree(generated / top, repo / top)
+    load_state(repo)
+    cached_state(repo)
+    customer = sorted((repo / "state/customers").glob("*.yaml"))[0]
+    customer.write_text(customer.read_text().replace("name: ", "name: Renamed ", 1))
+    with pytest.raises(statecache.Miss):
+        cached_state(repo)
+    assert load_state(repo).customers[customer.stem].name.startswith("Renamed ")
+    # A new file the loader refuses (.yml) is a change as well: its error is reported.
+    (repo / "state/customers/new.yml").write_text("name: x\n")
+    with pytest.raises(ValidationFailed, match="1 error"):
+        load_state(repo)
+
+
+def _tamper(document: dict, how: str) -> dict:
+    if how == "amount as text":
+        document["ledger"][2][0] = "100"
+    elif how == "unknown kind":
+        document["ledger"][4][0] = "gift"
+    elif how == "short column":
+        document["ledger"][1].pop()
+    elif how == "customer of the wrong type":
+        document["customers"][0]["name"] = 5
+    elif how == "bad date":
+        document["ledger"][3][0] = "2026-13-01"
+    elif how == "not a list":
+        document["routers"] = {"a": 1}
+    elif how == "bad warning":
+        document["warnings"] = [[1, 2]]
+    return document
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["amount as text", "unknown kind", "short column", "customer of the wrong type",
+     "bad date", "not a list", "bad warning", "garbage", "truncated"],
+)  # fmt: skip
+def test_a_hostile_state_cache_is_a_miss_and_is_rewritten(
+    generated: Path, tmp_path: Path, how: str
+) -> None:
+    repo = tmp_path / "isp"
+    for top in ("state", "payments"):
+        __import__("shutil").copytree(generated / top, repo / top)
+    expected = load_state(repo, cache=False)
+    load_state(repo)
+    file = statecache.state_cache_file(repo)
+    text = file.read_text()
+    if how == "garbage":
+        file.write_bytes(b"\x80garbage" * 100)
+    elif how == "truncated":
+        file.write_text(text[: len(text) // 3])
+    else:
+        file.write_text(json.dumps(_tamper(json.loads(text), how)))
+    with pytest.raises(statecache.Miss):
+        cached_state(repo)
+    assert load_state(repo) == expected  # loaded from the files, and the cache rewritten
+    assert cached_state(repo) == expected
