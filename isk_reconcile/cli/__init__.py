@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "init",
     "sessions",
     "payments",
+    "customer_ops",
 ]
 
 for _name in COMMAND_MODULES:
