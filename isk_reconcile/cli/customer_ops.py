@@ -126,6 +126,11 @@ def set_profile(
         commit,
     )
     click.echo(f"{customer_id}: {old} → {profile} from {day}")
+    if found.price is not None and found.price.at(day) is not None:
+        click.echo(
+            f"note: {customer_id} has its own price ({rupiah(found.price.at(day) or 0)} on {day}), "
+            "which still applies instead of the package's: change `price:` too if it should not"
+        )
 
 
 # --- suspend / resume ---------------------------------------------------------------------------

@@ -130,6 +130,14 @@ def test_unknown_customer_suggests_the_close_one(
     assert not git.Repo(repo).is_dirty()
 
 
+def test_set_profile_notes_an_own_price_that_still_applies(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _isk(capsys, repo, "customer", "set-profile", "ratna-sari", "home-20m")
+    assert code == 0, err
+    assert "note: ratna-sari has its own price (Rp120.000" in out
+
+
 def test_unknown_profile_suggests_the_close_one(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
