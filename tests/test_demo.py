@@ -69,6 +69,8 @@ def test_demo_runs_the_whole_loop_and_ends_empty(example_repo: Path) -> None:
     text = re.sub(r"port: 1872[89]|port: 18730", lambda _: f"port: {free_port()}", text)
     routers.write_text(text)
     environ = {k: v for k, v in os.environ.items() if not k.startswith("ISK_")}
+    files = sorted(example_repo.rglob("*.yaml"))
+    before = [path.read_bytes() for path in files]
     result = subprocess.run(
         [str(ISK), "--no-color", "--repo", str(example_repo), "--as-of", AS_OF.isoformat(), "demo"],
         capture_output=True,
@@ -106,6 +108,15 @@ def test_demo_runs_the_whole_loop_and_ends_empty(example_repo: Path) -> None:
     assert "1 write(s) applied, verified" in adopted
     assert adopted.rstrip(" ─\n").endswith("No changes: the routers match the repository.")
     assert status.strip()
+    _, sessions = status.split("6. isk sessions", 1)
+    sessions, office = sessions.split("7. everyday office work", 1)
+    assert "Sessions as of 2026-11-29:" in sessions and "suspended but online" in sessions
+    # a package change and a hold, on a scratch copy: the example itself stays as it was
+    assert "$ isk customer set-profile" in office and "+profile: [{from: " in office
+    assert "$ isk customer hold" in office and "+holds:" in office
+    assert not (set(office.split()) & {"error:", "Traceback"})
+    assert sorted(example_repo.rglob("*.yaml")) == files
+    assert [path.read_bytes() for path in files] == before
     assert "Demo finished" in out
     assert STALE_PASSWORD not in out + result.stderr
 

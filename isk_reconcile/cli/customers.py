@@ -254,7 +254,7 @@ def customers_command(
 
 @main.group("customer", cls=LazyGroup)
 def customer() -> None:
-    """One customer: show, add, password."""
+    """One customer: show, add, password, set-profile, suspend, resume, terminate, hold, edit."""
 
 
 customer.sources = CUSTOMER_COMMANDS

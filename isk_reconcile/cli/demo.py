@@ -107,13 +107,15 @@ def demo(ctx: Context) -> None:
             heading(ctx, "4. a conflict: a secret re-created by hand, then isk apply --adopt")
             adopted, final = conflict_step(ctx, state, repo, simulators, *seed.conflict)
 
-        heading(ctx, f"{5 if seed.conflict else 4}. isk status")
+        step = 5 if seed.conflict else 4
+        heading(ctx, f"{step}. isk status")
         show_status(ctx, repo)
-        heading(ctx, f"{6 if seed.conflict else 5}. isk notify plan (what would go out today)")
-        main.main(
-            args=["--repo", str(repo), "--as-of", as_of.isoformat(), "notify", "plan"],
-            standalone_mode=False,
-        )
+        heading(ctx, f"{step + 1}. isk sessions: who is online")
+        run_isk(ctx, repo, "sessions")
+        heading(ctx, f"{step + 2}. everyday office work (on a scratch copy)")
+        everyday_step(ctx, repo)
+        heading(ctx, f"{step + 3}. isk notify plan (what would go out today)")
+        run_isk(ctx, repo, "notify", "plan")
     finally:
         for simulator in simulators:
             simulator.stop()
@@ -155,6 +157,47 @@ def conflict_step(
     final = run_plan(state, ctx.as_of, environ=os.environ, commit=head_commit(repo))
     show_plan(ctx, final)
     return report, final
+
+
+def run_isk(ctx: Context, repo: Path, *args: str) -> None:
+    """One `isk` command as a user would type it (its own context), exit code checked."""
+    options = ["--repo", str(repo), "--as-of", ctx.as_of.isoformat()]
+    if not ctx.color:
+        options.append("--no-color")
+    code = main.main(args=[*options, *args], standalone_mode=False)
+    if code not in (None, 0):
+        raise IskError(f"demo: `isk {' '.join(args)}` exited with {code}")
+
+
+def everyday_step(ctx: Context, repo: Path) -> None:
+    """A package change and a hold, written by the customer commands into a scratch copy
+    of the repository (the example itself stays untouched), with the lines they changed."""
+    import difflib
+    import shutil
+    import tempfile
+
+    from isk_reconcile.reconcile.demo import everyday_edits
+
+    edits = everyday_edits(ctx.state, ctx.as_of)
+    with tempfile.TemporaryDirectory(prefix="isk-demo-") as scratch:
+        copy = Path(scratch)
+        for folder in ("state", "payments"):
+            if (repo / folder).is_dir():
+                shutil.copytree(repo / folder, copy / folder)
+        for args in (edits.upgrade, edits.hold):
+            if args is None:
+                continue
+            relpath = f"state/customers/{args[2]}.yaml"
+            before = (copy / relpath).read_text("utf-8").splitlines()
+            click.echo(f"\n$ isk {' '.join(_quoted(arg) for arg in args)}")
+            run_isk(ctx, copy, *args)
+            after = (copy / relpath).read_text("utf-8").splitlines()
+            for line in difflib.unified_diff(before, after, relpath, relpath, n=0, lineterm=""):
+                click.echo(f"  {line}")
+
+
+def _quoted(arg: str) -> str:
+    return f'"{arg}"' if " " in arg else arg
 
 
 def show_status(ctx: Context, repo: Path) -> None:

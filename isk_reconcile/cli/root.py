@@ -17,7 +17,7 @@ from isk_reconcile.cli.context import ISO_DATE, Context, add_global_options
 # does not pay for the workbook writer, jinja2, deepdiff, git or the simulator.
 COMMANDS: dict[str, tuple[str, ...]] = {
     "validate": ("validate",),
-    "secrets": ("secrets",),
+    "secrets": ("secrets", "customer_ops"),  # customer_ops adds `secrets rekey`
     "customers": ("customers",),
     "customer": ("customers",),  # its subcommands: CUSTOMER_COMMANDS
     "invoices": ("billing",),
@@ -46,6 +46,9 @@ CUSTOMER_COMMANDS: dict[str, tuple[str, ...]] = {
     "show": ("customers",),
     "password": ("secrets",),
     "add": ("workflow",),
+    **dict.fromkeys(
+        ("set-profile", "suspend", "resume", "terminate", "hold", "edit"), ("customer_ops",)
+    ),
 }
 
 

@@ -211,7 +211,7 @@ def history(ctx: Context, customer_id: str, fmt: str) -> None:
         who = ""
         if event.commit is not None:
             commit = event.commit
-            stamp = f"{commit.when:%Y-%m-%d %H:%M}"
+            stamp = f"{commit.when:%Y-%m-%d %H:%M %Z}".rstrip()
             who = f"  [{commit.short} {commit.author} {stamp} {commit.subject!r}]"
         click.echo(f"{event.day}  {event.kind:<8}  {event.summary}{who}")
         for change in event.changes:

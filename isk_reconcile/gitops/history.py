@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import git
 import yaml
@@ -152,6 +153,11 @@ class FieldChange:
 
 
 def _show(value: object) -> str:
+    """A value as YAML spells it (`true`, `null`, `2026-01-05`), for people reading history."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
     if isinstance(value, list):
         return "[" + ", ".join(_show(item) for item in value) + "]"
     if isinstance(value, dict):
@@ -169,6 +175,7 @@ class Event:
     commit: Commit | None = None
     changes: tuple[FieldChange, ...] = ()
     file: str = ""
+    entry: str = ""  # the ledger entry id of a "ledger" event
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -269,7 +276,9 @@ def _flatten(data: dict, prefix: str = "") -> dict[str, object]:
 def file_events(handle: git.Repo, prefix: str, customer_id: str) -> list[Event]:
     path = f"{prefix}state/customers/{customer_id}.yaml"
     events: list[Event] = []
-    entries = list(_log(handle, "--follow", "--name-status", "-M", "--", path))
+    # --date-order: the true order (no parent before its children), then commit time;
+    # newest first, so the events are reversed at the end.
+    entries = list(_log(handle, "--date-order", "--follow", "--name-status", "-M", "--", path))
     for commit, lines in entries:
         if not lines:  # a merge that kept one side's file: its own commits tell the story
             continue
@@ -291,7 +300,7 @@ def file_events(handle: git.Repo, prefix: str, customer_id: str) -> list[Event]:
         if kind == "created":
             changes = field_changes({}, after)
         events.append(Event(commit.when.date(), kind, summary, commit, changes, file=shown))
-    return events
+    return events[::-1]
 
 
 def _name_status(lines: list[str]) -> tuple[str, str, str]:
@@ -317,6 +326,7 @@ def entry_commits(handle: git.Repo, prefix: str, wanted: Iterable[str]) -> dict[
         return found
     output = handle.git.log(
         "--reverse",
+        "--date-order",
         f"--format={_FORMAT}",
         "-p",
         "--unified=0",
@@ -353,9 +363,8 @@ def ledger_events(handle: git.Repo, prefix: str, state: State, customer_id: str)
         summary = f"{verb} {entry.id} {rupiah(entry.amount)}{detail}{reference}"
         if committed is None:
             summary += " (not committed yet)"
-        events.append(
-            Event(entry.date, "ledger", summary, committed, file=location.file if location else "")
-        )
+        file = location.file if location else ""
+        events.append(Event(entry.date, "ledger", summary, committed, file=file, entry=entry.id))
     return events
 
 
@@ -399,20 +408,53 @@ def _transition(previous: str, current: Standing) -> str:
 _ORDER = {"created": 0, "renamed": 1, "changed": 2, "deleted": 3, "ledger": 4, "standing": 5}
 
 
-def timeline(repo: Path, state: State, customer_id: str, as_of: date) -> list[Event]:
+def timeline(
+    repo: Path, state: State, customer_id: str, as_of: date, timezone: str | None = None
+) -> list[Event]:
+    """The customer's events, oldest first. Commits keep git's true order (a commit never
+    before its parent, then by time) even when their clocks disagree; ledger entries and
+    standing changes fall in by day, ledger entries of one day in id order. Commit times
+    are in `timezone` (default: settings.timezone, the ISP's)."""
     handle = open_repo(repo)
     prefix = repo_prefix(handle, repo)
-    events = file_events(handle, prefix, customer_id)
-    if not events and customer_id not in state.customers:
+    zone = ZoneInfo(timezone or state.settings.timezone)
+    files = [_in_zone(event, zone) for event in file_events(handle, prefix, customer_id)]
+    if not files and customer_id not in state.customers:
         raise IskError(f"unknown customer {customer_id!r}: no such file now or in git history")
-    events += ledger_events(handle, prefix, state, customer_id)
-    events += standing_events(state, customer_id, as_of)
-    return sorted(events, key=_sort_key)
+    others = [_in_zone(event, zone) for event in ledger_events(handle, prefix, state, customer_id)]
+    others += standing_events(state, customer_id, as_of)
+    others.sort(key=_sort_key)
+    return _merge(files, others)
+
+
+def _in_zone(event: Event, zone: ZoneInfo) -> Event:
+    if event.commit is None:
+        return event
+    when = event.commit.when.astimezone(zone)
+    commit = replace(event.commit, when=when)
+    day = when.date() if event.kind != "ledger" else event.day
+    return replace(event, commit=commit, day=day)
+
+
+def _merge(commits: list[Event], others: list[Event]) -> list[Event]:
+    """Both lists kept in their own order, interleaved by (day, kind)."""
+    merged: list[Event] = []
+    at = 0
+    for event in commits:
+        while at < len(others) and _sort_key(others[at])[:2] < _sort_key(event)[:2]:
+            merged.append(others[at])
+            at += 1
+        merged.append(event)
+    return merged + others[at:]
 
 
 def _sort_key(event: Event) -> tuple:
-    when = event.commit.when.timestamp() if event.commit and event.kind != "ledger" else 0.0
-    return (event.day, _ORDER[event.kind], when, event.summary)
+    return (event.day, _ORDER[event.kind], _natural(event.entry), event.summary)
+
+
+def _natural(text: str) -> tuple:
+    """P-2026-11-0009 before P-2026-11-0010 whatever the number's width."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
 __all__ = [

@@ -292,3 +292,47 @@ def _drift(
             if online < 3 and standing.access == "enabled":
                 content[ACTIVE].append(session)  # paying customers online: left alone
                 online += 1
+
+
+@dataclass(frozen=True)
+class EverydayEdits:
+    """The demo's office work on a scratch copy: an upgrade and a hold (argv of `isk`)."""
+
+    upgrade: tuple[str, ...] | None
+    hold: tuple[str, ...] | None
+
+
+def everyday_edits(state: State, as_of: date) -> EverydayEdits:
+    """A paying customer moves to a dearer package on its router (from the next period);
+    another goes abroad: a two-month hold from tomorrow."""
+    now = standings(state, as_of)
+    paying = [cid for cid, found in sorted(now.items()) if found.cause == "paid"]
+    upgrade = None
+    for customer_id in paying:
+        customer = state.customers[customer_id]
+        current = customer.profile.changes[-1]
+        if current.from_ > as_of:
+            continue
+        price = state.profiles[current.value].price_on(as_of) or 0
+        dearer = sorted(
+            (package.price_on(as_of) or 0, name)
+            for name, package in state.profiles.items()
+            if package.price is not None
+            and package.on_router(customer.router)
+            and (package.price_on(as_of) or 0) > price
+        )
+        if dearer:
+            upgrade = ("customer", "set-profile", customer_id, dearer[0][1])
+            break
+    hold = None
+    for customer_id in paying:
+        if upgrade is not None and customer_id == upgrade[2]:
+            continue
+        start = as_of + timedelta(days=1)
+        until = start + timedelta(days=60)
+        hold = (
+            "customer", "hold", customer_id, "--from", start.isoformat(),
+            "--until", until.isoformat(), "--reason", "abroad for two months",
+        )  # fmt: skip
+        break
+    return EverydayEdits(upgrade, hold)
