@@ -29,7 +29,7 @@ DEMO_RECIPIENT = Path(__file__).resolve().parent.parent / "demo" / "age-recipien
 
 
 def password_variable(name: str) -> str:
-    return f"ISK_TEST_{name.upper().replace('-', '_')}_PASSWORD"
+    return f"ISK_ROUTER_TEST_{name.upper().replace('-', '_')}_PASSWORD"
 
 
 class Fleet:
