@@ -447,7 +447,8 @@ def test_apply_verifies_with_the_plans_own_standings_and_recomputes_for_another_
 ) -> None:
     """The verification re-plan reuses the billing standings the plan was made with (no
     second billing pass) when applying to the same State; a plan applied to another
-    State (a saved plan, a reloaded repo) is verified against that State's billing."""
+    State (a saved plan, a reloaded repo) is first recomputed against that State's billing,
+    and refused when it is not that plan (reconcile.verify), nothing written."""
     from isk_reconcile.billing.engine import standings
     from isk_reconcile.reconcile.apply import decrypt_passwords
     from isk_reconcile.reconcile.plan import make_plan
@@ -468,4 +469,6 @@ def test_apply_verifies_with_the_plans_own_standings_and_recomputes_for_another_
     other = load_state(tmp_path, cache=False)
     report = run_apply(early_plan(state), other, environ=fleet.environ)
     (result,) = report.routers
-    assert [change.action for change in result.residual] == ["disable"]
+    assert result.status == "refused", result
+    assert "saved plan refused" in result.errors[0]
+    assert names(fleet["r1"], SECRET) == []

@@ -17,7 +17,7 @@ from datetime import date
 
 from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.reconcile.desired import customers_by_router
+from isk_reconcile.reconcile.desired import customers_by_router, desired_state
 from isk_reconcile.reconcile.plan import (
     Change,
     Plan,
@@ -339,7 +339,9 @@ def apply_router(
             expected = make_plan(
                 state, as_of, wanted, {name: live}, adopt=saved_with_adopt, passwords=passwords
             ).routers[0]
-            problem = saved_plan_problem(router_plan, expected, live)
+            desired = desired_state(state, wanted, name, passwords)
+            comments = {key: item.attrs.get("comment", "") for key, item in desired.secrets.items()}
+            problem = saved_plan_problem(router_plan, expected, live, comments)
             if problem is not None:
                 return RouterApplyResult(
                     name,

@@ -23,7 +23,13 @@ from isk_reconcile.routeros.types import LiveState
 _COUNTED = ("create", "update", "delete", "enable", "disable", "conflict", "unmanaged")
 
 
-def _key(change: Change) -> tuple[Any, ...]:
+def _key(change: Change, comments: Mapping[str, str]) -> tuple[Any, ...]:
+    target = dict(change.target)
+    # A secret change whose session must be cut re-writes the (unchanged) comment to mark
+    # it; whether it does depends on the sessions, so the desired comment is accepted
+    # either way, and only it.
+    if "comment" not in change.fields and target.get("comment") == comments.get(change.name):
+        del target["comment"]
     return (
         change.action,
         change.kind,
@@ -31,7 +37,7 @@ def _key(change: Change) -> tuple[Any, ...]:
         change.customer,
         change.reason,
         tuple(sorted(change.fields.items())),
-        tuple(sorted(change.target.items())),
+        tuple(sorted(target.items())),
         change.password_source,
     )
 
@@ -40,22 +46,24 @@ def _describe(change: Change) -> str:
     return f"{change.action} {change.kind} {change.name!r}"
 
 
-def saved_plan_problem(saved: RouterPlan, expected: RouterPlan, live: LiveState) -> str | None:
+def saved_plan_problem(
+    saved: RouterPlan, expected: RouterPlan, live: LiveState, comments: Mapping[str, str]
+) -> str | None:
     """Why `saved` is not the plan of this router for this state and live read (one
-    line), or None when it is."""
+    line), or None when it is. `comments`: each desired secret's comment by name."""
     if saved.status != expected.status:
         return f"its status is {saved.status!r}, but the plan for this state is {expected.status!r}"
     if saved.unsafe_reason != expected.unsafe_reason:
         return "its safety verdict differs from the plan for this state"
     sessions = {item.name for item in live.active}
-    wanted = {_key(change) for change in expected.changes}
+    wanted = {_key(change, comments) for change in expected.changes}
     for change in saved.changes:
         harmless = change.kind == "session" and change.name not in sessions
-        if _key(change) not in wanted and not harmless:
+        if _key(change, comments) not in wanted and not harmless:
             return f"it holds {_describe(change)}, which the plan for this state does not"
-    held = {_key(change) for change in saved.changes}
+    held = {_key(change, comments) for change in saved.changes}
     for change in expected.changes:
-        if change.kind != "session" and _key(change) not in held:
+        if change.kind != "session" and _key(change, comments) not in held:
             return f"it lacks {_describe(change)}, which the plan for this state has"
     if _counts(saved.summary) != _counts(expected.summary):
         return "its summary counts differ from its changes"

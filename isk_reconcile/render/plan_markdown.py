@@ -19,7 +19,8 @@ LIMIT = 60_000
 # Names and field values are code spans (nothing inside one is markdown, HTML, a mention
 # or a link); prose has every markdown/HTML character backslash-escaped, and becomes a
 # code span too when it holds what GitHub would turn into a mention or a link.
-_MARKDOWN_CHARS = re.compile(r"([\\`*_{}\[\]<>()#+!|~&$^=-])")
+# (Prose never starts a line here, so the line-start marks - + = # need no escape.)
+_MARKDOWN_CHARS = re.compile(r"([\\`*_\[\]<>!|~&])")
 _LINKISH = ("@", "://", "www.")
 
 
@@ -53,7 +54,7 @@ def _table(plan: Plan) -> list[str]:
     ]
     for router in plan.routers:
         counts = " | ".join(str(router.summary.get(column, 0)) for column in columns)
-        lines.append(f"| {code(router.router, cell=True)} | {router.status} | {counts} |")
+        lines.append(f"| {prose(router.router)} | {router.status} | {counts} |")
     return lines
 
 
