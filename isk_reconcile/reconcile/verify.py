@@ -28,7 +28,8 @@ def _key(change: Change, comments: Mapping[str, str]) -> tuple[Any, ...]:
     # A secret change whose session must be cut re-writes the (unchanged) comment to mark
     # it; whether it does depends on the sessions, so the desired comment is accepted
     # either way, and only it.
-    if "comment" not in change.fields and target.get("comment") == comments.get(change.name):
+    unchanged = "comment" not in change.fields
+    if unchanged and "comment" in target and target["comment"] == comments.get(change.name):
         del target["comment"]
     return (
         change.action,

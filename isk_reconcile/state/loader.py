@@ -286,7 +286,7 @@ class _Loading:
                 continue
             raw = dict(raw)
             for key in list(raw):
-                if "password" in key.lower() and key != "password_env":
+                if "password" in key.lower() and key not in ("password_env", "read_password_env"):
                     # Never echo the value: it is a credential.
                     self.error(
                         source,
