@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from isk_reconcile.errors import IskError
+from isk_reconcile.gitops.bootstrap import GITIGNORE
 from isk_reconcile.state.model import State
 
 TARGETS = {"github": ".github/workflows/isk.yml", "gitlab": ".gitlab-ci.yml"}
@@ -44,15 +45,6 @@ CACHE_PATH = ".isk-cache"  # yamlsource.CACHE_DIR, relative to the repository ro
 CACHE_PREFIX = "isk-cache"
 # What the cache is keyed by: every file isk parses lives under these two directories.
 CACHE_GLOBS = ("state/**", "payments/**")
-GITIGNORE = """\
-# Written by isk: local files that must never be committed (a parse cache read from a
-# pull request would be untrusted input; plans and reports are outputs).
-.isk-cache/
-plan.json
-plan.md
-*.xlsx
-report/
-"""
 
 
 def write_secrets(state: State) -> list[str]:
@@ -95,8 +87,8 @@ def write(root: Path, kind: str, state: State, force: bool = False, branch: str 
 
 
 def ensure_gitignore(repo: Path) -> Path | None:
-    """Write `repo/.gitignore` (cache, outputs) when there is none; the path written, or
-    None when one exists (it is the ISP's: never changed)."""
+    """Write `repo/.gitignore` (bootstrap.GITIGNORE: cache, outputs, keys) when there is
+    none; the path written, or None when one exists (it is the ISP's: never changed)."""
     target = repo / ".gitignore"
     try:
         with target.open("x", encoding="utf-8") as handle:
