@@ -293,15 +293,16 @@ class Router(Frozen):
             )
         return value
 
-    @field_validator("read_password_env")
-    @classmethod
-    def _read_pair(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if (value is None) != (info.data.get("read_username") is None):
+    @model_validator(mode="after")
+    def _read_pair(self) -> Router:
+        if (self.read_password_env is None) != (self.read_username is None):
+            missing = "read_password_env" if self.read_password_env is None else "read_username"
             raise rule_error(
                 "read_username and read_password_env go together",
-                hint="set both (a read-only API user for plans) or neither",
+                (missing,),
+                "set both (a read-only API user for plans) or neither",
             )
-        return value
+        return self
 
     @field_validator("host")
     @classmethod
