@@ -248,13 +248,11 @@ def connect(
         raise RouterError(
             router.name, f"TLS certificate of {where} not trusted: {problem.verify_message}"
         ) from None
-    except ssl.SSLError as problem:
-        reason = problem.reason or str(problem)
-        raise RouterError(router.name, f"TLS handshake with {where} failed: {reason}") from None
-    except _HandshakeFailed as problem:
+    except (ssl.SSLError, _HandshakeFailed) as problem:
+        reason = getattr(problem, "reason", None) or str(problem)
         raise RouterError(
             router.name,
-            f"TLS handshake with {where} failed: {problem} (is it the api-ssl port? "
+            f"TLS handshake with {where} failed: {reason} (is it the api-ssl port? "
             "the plain API port does not answer TLS)",
         ) from None
     except TimeoutError:
