@@ -54,7 +54,7 @@ def test_every_connection_field_counts() -> None:
     values = {
         "host": "10.6.6.6", "port": 1, "tls": True, "tls_ca": "/x", "tls_verify": False,
         "username": "root", "password_env": "ISK_ROUTER_OTHER", "read_username": "u",
-        "read_password_env": "ISK_ROUTER_R_READ",
+        "read_password_env": "ISK_ROUTER_R_READ", "identity": "someone-else", "backend": "radius",
     }  # fmt: skip
     state_routers = {}
     for field in CONNECTION_FIELDS:
