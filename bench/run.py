@@ -51,7 +51,7 @@ from isk_reconcile.state.model import Router  # noqa: E402
 
 API_USER = "isk-api"
 API_PASSWORD = "bench-api-password"
-PASSWORD_VARIABLE = "ISK_BENCH_ROUTER_PASSWORD"
+PASSWORD_VARIABLE = "ISK_ROUTER_BENCH_PASSWORD"  # password_env names only ISK_ROUTER_ variables
 DEMO_IDENTITY = PROJECT / "demo" / "age-identity.txt"
 
 

@@ -29,7 +29,7 @@ DEMO_RECIPIENT = Path(__file__).resolve().parent.parent / "demo" / "age-recipien
 
 
 def password_variable(name: str) -> str:
-    return f"ISK_TEST_{name.upper().replace('-', '_')}_PASSWORD"
+    return f"ISK_ROUTER_TEST_{name.upper().replace('-', '_')}_PASSWORD"
 
 
 class Fleet:
@@ -449,7 +449,8 @@ def test_apply_verifies_with_the_plans_own_standings_and_recomputes_for_another_
 ) -> None:
     """The verification re-plan reuses the billing standings the plan was made with (no
     second billing pass) when applying to the same State; a plan applied to another
-    State (a saved plan, a reloaded repo) is verified against that State's billing."""
+    State (a saved plan, a reloaded repo) is first recomputed against that State's billing,
+    and refused when it is not that plan (reconcile.verify), nothing written."""
     from isk_reconcile.billing.engine import standings
     from isk_reconcile.reconcile.apply import decrypt_passwords
     from isk_reconcile.reconcile.plan import make_plan
@@ -471,4 +472,6 @@ def test_apply_verifies_with_the_plans_own_standings_and_recomputes_for_another_
     other = load_state(tmp_path, cache=False)
     report = run_apply(early_plan(state), other, environ=fleet.environ)
     (result,) = report.routers
-    assert [change.action for change in result.residual] == ["disable"]
+    assert result.status == "refused", result
+    assert "saved plan refused" in result.errors[0]
+    assert names(fleet["r1"], SECRET) == []

@@ -64,7 +64,7 @@ def test_pipeline_parses_and_names_only_real_commands(kind: str, example_repo: P
     calls = _isk_invocations(texts)
     joined = [" ".join(call) for call in calls]
     assert any(call.startswith("validate --base") for call in joined), joined
-    assert "plan --format markdown" in joined
+    assert any(call.startswith("plan --base") and "--format markdown" in call for call in joined)
     assert "apply --auto-approve" in joined
     for call in calls:
         _check_command_exists(call)
@@ -82,10 +82,18 @@ def test_github_workflow_shape(example_repo: Path) -> None:
     assert "pull_request" in triggers
     assert triggers["push"]["branches"] == ["main"]
     assert triggers["schedule"][0]["cron"] == "0 23 * * *"
-    assert workflow["concurrency"]["cancel-in-progress"] is False
-    assert "github.repository" in workflow["concurrency"]["group"]
+    jobs = workflow["jobs"]
+    # Applies never share a group with plans, and are never cancelled.
+    assert jobs["apply"]["concurrency"]["cancel-in-progress"] is False
+    assert "github.repository" in jobs["apply"]["concurrency"]["group"]
+    assert "pull_request.number" in jobs["plan"]["concurrency"]["group"]
+    assert jobs["plan"]["concurrency"]["group"] != jobs["apply"]["concurrency"]["group"]
+    assert "env" not in workflow  # secrets only on the steps that use them
+    plan_step = next(step for step in jobs["plan"]["steps"] if step.get("id") == "plan")
+    apply_step = next(step for step in jobs["apply"]["steps"] if "apply" in step.get("run", ""))
     for name in ROUTER_SECRETS | {"ISK_AGE_IDENTITY"}:
-        assert workflow["env"][name] == f"${{{{ secrets.{name} }}}}"
+        assert plan_step["env"][name] == f"${{{{ secrets.{name} }}}}"
+        assert apply_step["env"][name] == f"${{{{ secrets.{name} }}}}"
     plan_steps = workflow["jobs"]["plan"]["steps"]
     assert workflow["jobs"]["plan"]["if"] == "github.event_name == 'pull_request'"
     assert plan_steps[0]["with"]["fetch-depth"] == 0  # the base branch is needed for --base
@@ -99,7 +107,8 @@ def test_gitlab_pipeline_shape(example_repo: Path) -> None:
     relpath, text = render("gitlab", load_state(example_repo))
     assert relpath == ".gitlab-ci.yml"
     pipeline = yaml.safe_load(text)
-    assert pipeline["plan"]["resource_group"] == pipeline["apply"]["resource_group"]
+    assert pipeline["plan"]["resource_group"] != pipeline["apply"]["resource_group"]
+    assert "$CI_MERGE_REQUEST_IID" in pipeline["plan"]["resource_group"]
     sources = " ".join(rule["if"] for rule in pipeline["apply"]["rules"])
     assert '"schedule"' in sources and '"push"' in sources
     assert "merge_request_event" in pipeline["validate"]["rules"][0]["if"]

@@ -12,7 +12,7 @@ from isk_reconcile.cli import _group as isk
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.sim import SimulatedRouter
 
-PASSWORD_VARIABLE = "ISK_TEST_ROUTER_PASSWORD"
+PASSWORD_VARIABLE = "ISK_ROUTER_TEST_PASSWORD"
 API_PASSWORD = "cli-test-pw"
 
 

@@ -20,7 +20,7 @@ from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET, LiveState, Wri
 from isk_reconcile.sim import SimulatedRouter
 from isk_reconcile.state.model import Router, Settings, State
 
-PASSWORD_VARIABLE = "ISK_TEST_ROUTER_PASSWORD"
+PASSWORD_VARIABLE = "ISK_ROUTER_TEST_PASSWORD"
 API_PASSWORD = "s3cret-api-pw"
 ENV = {PASSWORD_VARIABLE: API_PASSWORD}
 

@@ -117,10 +117,10 @@ def test_serve_every_router_of_a_repo(tmp_path: Path) -> None:
     ports = free_ports(2)
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "routers.yaml").write_text(
-        f"core-kudus: {{port: {ports[0]}, username: isk-api, password_env: SIM_KUDUS_PW}}\n"
-        f"edge-jepara: {{port: {ports[1]}, username: isk-api, password_env: SIM_JEPARA_PW}}\n"
+        f"core-kudus: {{port: {ports[0]}, username: isk-api, password_env: ISK_ROUTER_K_PW}}\n"
+        f"edge-jepara: {{port: {ports[1]}, username: isk-api, password_env: ISK_ROUTER_J_PW}}\n"
     )
-    env = {"SIM_KUDUS_PW": "k", "SIM_JEPARA_PW": "j"}
+    env = {"ISK_ROUTER_K_PW": "k", "ISK_ROUTER_J_PW": "j"}
     with serving("--repo", str(tmp_path), "sim", "serve", env=env) as process:
         found = [listening(process), listening(process)]
         assert [(name, port) for name, port, _ in found] == list(

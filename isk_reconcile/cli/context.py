@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from isk_reconcile.errors import IskError, ValidationFailed
+from isk_reconcile.untrusted import visible
 
 
 @dataclass
@@ -186,13 +187,14 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
         return 1
     except ValidationFailed as failed:
         for error in failed.errors:
-            click.echo(str(error), err=True)
+            click.echo(visible(str(error)), err=True)
         click.echo(f"error: {failed}", err=True)
         return 1
     except IskError as problem:
         if verbose:
             traceback.print_exc()
-        click.echo(f"error: {problem}", err=True)
+        # A router's trap message or a file's text may hold control characters.
+        click.echo(f"error: {visible(str(problem))}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

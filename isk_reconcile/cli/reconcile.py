@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -17,15 +18,18 @@ from isk_reconcile.cli.notify import post_operator_alerts
 from isk_reconcile.cli.radius import apply_store, split_store, with_store
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
+from isk_reconcile.gitops.base import routers_at
 from isk_reconcile.gitops.history import head_commit
 from isk_reconcile.reconcile.apply import ApplyReport, run_apply, run_plan
 from isk_reconcile.reconcile.apply import Progress as ApplyProgress
 from isk_reconcile.reconcile.plan import Plan
+from isk_reconcile.reconcile.trust import for_reading, with_base_connections
 from isk_reconcile.render.plan_json import load_plan, render_json
 from isk_reconcile.render.plan_markdown import render_markdown
 from isk_reconcile.render.plan_text import render_text
 from isk_reconcile.routeros.fleet import select_routers
 from isk_reconcile.routeros.types import LiveState
+from isk_reconcile.untrusted import visible
 
 
 def console(ctx: Context, *, stderr: bool = False) -> Console:
@@ -73,17 +77,28 @@ def read_progress(
         yield report
 
 
-def make_plan_for(ctx: Context, routers: Sequence[str], adopt: bool) -> Plan:
-    total = len(select_routers(ctx.state, routers or None))
+def make_plan_for(
+    ctx: Context, routers: Sequence[str], adopt: bool, *, base: str | None = None
+) -> Plan:
+    """The plan of the working tree. With `base` (a pull request's plan) each router's
+    connection settings come from that commit, and the routers whose settings the change
+    touches are skipped; the routers log in as their read-only user where one is named."""
+    state, skipped = ctx.state, {}
+    if base is not None:
+        trusted = with_base_connections(state, routers_at(ctx.repo, base))
+        state, skipped = for_reading(trusted.state), trusted.skipped
+    names = select_routers(state, routers or None)
+    total = sum(1 for router in names if router.name not in skipped)
     with read_progress(ctx, total) as on_read:
         plan = run_plan(
-            ctx.state,
+            state,
             ctx.as_of,
             routers or None,
             adopt,
             os.environ,
             commit=head_commit(ctx.repo),
             on_read=on_read,
+            skipped=skipped,
         )
     return with_store(ctx, plan, routers, adopt)  # the RADIUS store, when routers use it
 
@@ -100,7 +115,7 @@ def show_plan(ctx: Context, plan: Plan, fmt: str = "text") -> None:
 def report_router_errors(plan: Plan) -> None:
     for router in plan.routers:
         if router.status == "error":
-            click.echo(f"error: {router.error}", err=True)
+            click.echo(f"error: {visible(router.error or '')}", err=True)
 
 
 @main.command("plan")
@@ -119,6 +134,12 @@ def report_router_errors(plan: Plan) -> None:
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @click.option("--adopt", is_flag=True, help="Take over unmanaged entries whose names collide.")
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Connection settings from this trusted commit (pull requests); routers whose "
+    "settings the change touches are skipped, not contacted.",
+)
 @pass_context
 def plan_command(
     ctx: Context,
@@ -127,9 +148,10 @@ def plan_command(
     out: Path | None,
     detailed_exitcode: bool,
     adopt: bool,
+    base: str | None,
 ) -> None:
     """Show the changes that would make the routers match the repository."""
-    plan = make_plan_for(ctx, routers, adopt)
+    plan = make_plan_for(ctx, routers, adopt, base=base)
     if out is not None:
         try:
             out.write_text(render_json(plan, saved=True), encoding="utf-8")
@@ -191,11 +213,11 @@ def show_report(report: ApplyReport) -> None:
             verdict = "verified" if result.ok else "NOT converged"
             click.echo(f"{result.router}: {result.applied} write(s) applied, {verdict}")
         for error in result.errors:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {visible(error)}", err=True)
         for change in result.residual:
             click.echo(
                 f"error: {result.router}: still differs: {change.action} {change.kind} "
-                f"{change.name}",
+                f"{visible(change.name)}",
                 err=True,
             )
 
@@ -225,10 +247,8 @@ def apply_command(
             unknown = sorted(set(routers) - {router.router for router in plan.routers})
             if unknown:
                 raise IskError(f"router {unknown[0]} is not in the plan file")
-            plan = Plan(
-                plan.as_of,
-                plan.commit,
-                tuple(router for router in plan.routers if router.router in routers),
+            plan = replace(
+                plan, routers=tuple(router for router in plan.routers if router.router in routers)
             )
     else:
         plan = make_plan_for(ctx, routers, adopt)

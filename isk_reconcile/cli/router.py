@@ -13,6 +13,8 @@ from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.routeros.client import connect
 from isk_reconcile.routeros.fleet import check_all, select_routers
 from isk_reconcile.routeros.types import SystemInfo
+from isk_reconcile.state.policy import transport_problems
+from isk_reconcile.untrusted import visible
 
 
 @main.group("router")
@@ -29,6 +31,9 @@ def check(ctx: Context, name: str | None) -> None:
     routers = select_routers(ctx.state, [name] if name else None)
     if not routers:
         raise IskError("no routers in state/routers.yaml")
+    for router in routers:
+        for problem in transport_problems(router):
+            click.echo(f"warning: {router.name}: {problem}", err=True)
     interactive = sys.stderr.isatty()
     finished = 0
 
@@ -47,14 +52,14 @@ def check(ctx: Context, name: str | None) -> None:
         where = f"{router.host}:{router.api_port}{' tls' if router.tls else ''}"
         if isinstance(outcome, RouterError):
             failed += 1
-            reason = str(outcome).removeprefix(f"{router.name}: ")
+            reason = visible(str(outcome).removeprefix(f"{router.name}: "))
             mark = click.style("FAILED", fg="red") if ctx.color else "FAILED"
             click.echo(f"{router.name:<{width}}  {mark}  {reason}")
         else:
             mark = click.style("ok", fg="green") if ctx.color else "ok"
             click.echo(
-                f"{router.name:<{width}}  {mark}      identity {outcome.identity}, "
-                f"RouterOS {outcome.version}, uptime {outcome.uptime} ({where})"
+                f"{router.name:<{width}}  {mark}      identity {visible(outcome.identity)}, "
+                f"RouterOS {visible(outcome.version)}, uptime {visible(outcome.uptime)} ({where})"
             )
     failed_baseline = check_baselines(ctx, routers)  # RADIUS routers' /radius settings
     if failed:

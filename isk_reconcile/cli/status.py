@@ -34,6 +34,7 @@ from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.render.tables import render_csv, render_rich
+from isk_reconcile.untrusted import visible
 
 SHOWN_OVERDUE = 10
 
@@ -243,14 +244,15 @@ def render_status(board: Dashboard, *, color: bool = False) -> str:
         elif status.reachable:
             state = Text("reachable", style="green")
         else:
-            state = Text(f"unreachable: {status.error}", style="red")
+            state = Text(f"unreachable: {visible(status.error or '')}", style="red")
         info = status.info
         live.add_row(
             Text(status.name),
             state,
-            Text(info.identity if info else ""),
-            Text(info.version if info else ""),
-            Text(info.uptime if info else ""),
+            # What the router says is router text: control characters made visible.
+            Text(visible(info.identity) if info else ""),
+            Text(visible(info.version) if info else ""),
+            Text(visible(info.uptime) if info else ""),
             Text(_opt(info.active_sessions if info else None)),
             Text(_opt(status.drift)),
         )

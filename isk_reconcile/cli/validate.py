@@ -10,7 +10,7 @@ import click
 
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
-from isk_reconcile.errors import ConfigError, ValidationFailed
+from isk_reconcile.errors import ConfigError, Loc, ValidationFailed
 from isk_reconcile.state.loader import ledger_warnings
 
 WARNINGS_SHOWN = 20  # a back-dated --as-of can warn about thousands of entries
@@ -55,7 +55,37 @@ def validate(ctx: Context, base_ref: str | None) -> None:
 
 
 def base_errors(ctx: Context, base_ref: str, state, as_of) -> list[ConfigError]:
-    """The git guards (isk_reconcile.gitops.guards), checked against `base_ref`."""
+    """The git guards (isk_reconcile.gitops.guards), checked against `base_ref`, and a
+    warning for each router whose connection settings the change touches."""
     from isk_reconcile.gitops import guards
 
-    return list(guards.check(ctx.repo, base_ref, state, as_of))
+    return [
+        *guards.check(ctx.repo, base_ref, state, as_of),
+        *connection_warnings(ctx, base_ref, state),
+    ]
+
+
+def connection_warnings(ctx: Context, base_ref: str, state) -> list[ConfigError]:
+    """Routers new or with other connection settings than at `base_ref`: a reviewer must
+    see that merging sends a router password somewhere new (docs/security.md)."""
+    from isk_reconcile.gitops.base import routers_at
+    from isk_reconcile.reconcile.trust import skip_note
+    from isk_reconcile.state.loader import ROUTERS_FILE
+
+    base = routers_at(ctx.repo, base_ref)
+    warnings = []
+    for name, router in state.routers.items():
+        note = skip_note(router, base.get(name))
+        if note is not None:
+            loc = state.loc("router", name) or Loc(ROUTERS_FILE)
+            message = note.replace("not contacted before merge", "`isk plan --base` skips it")
+            warnings.append(
+                ConfigError(
+                    loc,
+                    name,
+                    f"{message}; merging sends its API password where these settings say",
+                    "review host, port, tls and password_env before merging",
+                    severity="warning",
+                )
+            )
+    return warnings

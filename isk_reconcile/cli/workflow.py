@@ -354,11 +354,15 @@ def ci() -> None:
 @pass_context
 def ci_init(ctx: Context, kind: str, force: bool, branch: str) -> None:
     """Write a ready pipeline: validate + plan comment on PRs, apply on merge and daily."""
-    from isk_reconcile.gitops.ci_templates import secret_names, write
+    from isk_reconcile.gitops.ci_templates import ensure_gitignore, secret_names, write
 
     root = _git_root(ctx.repo)
     target = write(root, kind, ctx.state, force=force, branch=branch)
     click.echo(f"wrote {target}")
+    ignore = ensure_gitignore(root)
+    if ignore is not None:
+        click.echo(f"wrote {ignore} (the parse cache and outputs are never committed)")
+    click.echo("set ISK_PACKAGE (a CI variable) to a pinned source of isk: see the file's header")
     click.echo("store these in the CI's secret store: " + ", ".join(secret_names(ctx.state)))
 
 

@@ -25,6 +25,7 @@ GITIGNORE = """\
 /out/
 *.xlsx
 plan.json
+plan.md
 *identity*.txt
 .env
 """

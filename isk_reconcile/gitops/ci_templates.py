@@ -1,13 +1,25 @@
 """Pipeline files for `isk ci init github|gitlab`.
 
 Both pipelines do the same three things: on a pull/merge request, `isk validate --base`
-and `isk plan --format markdown` posted as one comment that is updated in place (found
-by the `<!-- isk-plan -->` marker); on a push to the main branch, `isk apply
---auto-approve`; and a daily scheduled apply so suspensions happen on time. One run at
-a time per repository; router passwords and the age identity come from the CI's
-secret store, never from the repository. Every job restores the parse cache (see
-state/parsecache.py: plain JSON under $XDG_CACHE_HOME/isk, never in the repository)
-keyed by the hash of state/** and payments/**, so `isk validate` is not cold in each job.
+and `isk plan --base --format markdown` posted as one comment that is updated in place
+(found by the `<!-- isk-plan -->` marker); on a push to the main branch, `isk apply
+--auto-approve`; and a daily scheduled apply so suspensions happen on time.
+
+A pull request is untrusted input (docs/security.md), so:
+- the plan takes every router's connection settings from the base branch (`--base`):
+  a PR that moves a router is planned `skipped`, its password goes nowhere new;
+- the plan job gets only the read-only API passwords (`read_password_env`) where the
+  routers name one; the write passwords reach only the apply job on the main branch;
+  secrets are set on the steps that need them, never on the install step;
+- isk is installed from a source the ISP pins (`ISK_PACKAGE`: a git URL at a full
+  commit sha, or a wheel in the repository), never an unpinned name from a public index;
+- plans of one PR share a concurrency group (a newer push cancels the older plan); applies
+  have their own, never cancelled, so a PR can never drop the apply of a merge.
+
+Every job restores the parse cache (state/parsecache.py: plain JSON under
+$XDG_CACHE_HOME/isk, never read from the repository) keyed by the hash of state/** and
+payments/**, so `isk validate` is not cold in each job. The daily apply then sends the
+due notifications and commits their outbox (docs/notifications.md).
 """
 
 from __future__ import annotations
@@ -16,13 +28,21 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from isk_reconcile.errors import IskError
+from isk_reconcile.gitops.bootstrap import GITIGNORE
 from isk_reconcile.state.model import State
 
 TARGETS = {"github": ".github/workflows/isk.yml", "gitlab": ".gitlab-ci.yml"}
 MARKER = "<!-- isk-plan -->"
 # 23:00 UTC is 06:00 in Asia/Jakarta: suspensions land at the start of the day.
 DAILY_CRON = "0 23 * * *"
-INSTALL = 'pip install "${ISK_PACKAGE:-isk-reconcile}"'
+IDENTITY = "ISK_AGE_IDENTITY"
+PIN_EXAMPLE = "git+https://github.com/YOUR-ORG/isk-reconcile@<full 40-character commit sha>"
+# The install step: only from the pinned source the ISP set (no default from an index).
+INSTALL_SCRIPT = (
+    'if [ -z "$ISK_PACKAGE" ]; then echo "ISK_PACKAGE is not set: set it to a pinned '
+    f'source, e.g. {PIN_EXAMPLE}, or a wheel committed to this repository"; exit 1; fi',
+    'python3 -m pip install --quiet "$ISK_PACKAGE"',
+)
 # GitHub caches the default XDG location, outside the checkout. GitLab caches only paths
 # inside the project directory, so there XDG_CACHE_HOME points at an ignored directory
 # next to (never under) state/; parsecache ignores it if a commit ever tracks it.
@@ -33,20 +53,42 @@ CACHE_PREFIX = "isk-cache"
 CACHE_GLOBS = ("state/**", "payments/**")
 
 
-def secret_names(state: State) -> list[str]:
-    """The secrets the pipeline needs: the age identity and every router's API password."""
+def write_secrets(state: State) -> list[str]:
+    """What the apply job needs: the age identity and every router's write password."""
     routers = sorted({router.password_variable for router in state.routers.values()})
-    channels = state.settings.notify.channels.values()  # notification gateway tokens
-    tokens = sorted({channel.token_env for channel in channels if channel.token_env})
-    return ["ISK_AGE_IDENTITY", *routers, *tokens]
+    return [IDENTITY, *routers]
+
+
+def notify_secrets(state: State) -> list[str]:
+    """What the notification step of the daily apply needs: the gateways' tokens."""
+    channels = state.settings.notify.channels.values()
+    return sorted({channel.token_env for channel in channels if channel.token_env})
+
+
+def plan_secrets(state: State) -> list[str]:
+    """What the pull-request plan job needs: the age identity and, per router, its
+    read-only password where routers.yaml names one (else its only password)."""
+    routers = sorted(
+        {router.read_password_env or router.password_variable for router in state.routers.values()}
+    )
+    return [IDENTITY, *routers]
+
+
+def secret_names(state: State) -> list[str]:
+    """Every secret the pipeline uses (for the CI's secret store)."""
+    everything = [*write_secrets(state), *notify_secrets(state), *plan_secrets(state)]
+    return list(dict.fromkeys(everything))
 
 
 def render(kind: str, state: State, branch: str = "main") -> tuple[str, str]:
     """(path relative to the git root, file text) for the `kind` pipeline."""
     if kind == "github":
-        return TARGETS[kind], github(secret_names(state), branch)
+        secrets = (plan_secrets(state), write_secrets(state), branch, notify_secrets(state))
+        return TARGETS[kind], github(*secrets)
     if kind == "gitlab":
-        return TARGETS[kind], gitlab(secret_names(state))
+        return TARGETS[kind], gitlab(
+            plan_secrets(state), write_secrets(state) + notify_secrets(state)
+        )
     raise IskError(f"unknown CI {kind!r}: choose github or gitlab")
 
 
@@ -58,6 +100,33 @@ def write(root: Path, kind: str, state: State, force: bool = False, branch: str 
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target
+
+
+def ensure_gitignore(repo: Path) -> Path | None:
+    """Write `repo/.gitignore` (bootstrap.GITIGNORE: cache, outputs, keys) when there is
+    none; the path written, or None when one exists (it is the ISP's: never changed)."""
+    target = repo / ".gitignore"
+    try:
+        with target.open("x", encoding="utf-8") as handle:
+            handle.write(GITIGNORE)
+    except FileExistsError:
+        return None
+    return target
+
+
+def _step_env(names: Iterable[str], indent: int) -> str:
+    pad = " " * indent
+    return "\n".join(f"{pad}{name}: ${{{{ secrets.{name} }}}}" for name in names)
+
+
+def _github_install() -> str:
+    script = "\n".join(f"          {line}" for line in INSTALL_SCRIPT)
+    return f"""\
+      - name: Install isk-reconcile from the pinned source
+        env:
+          ISK_PACKAGE: ${{{{ vars.ISK_PACKAGE }}}}
+        run: |
+{script}"""
 
 
 def _github_cache_step() -> str:
@@ -75,13 +144,35 @@ def _github_cache_step() -> str:
             {CACHE_PREFIX}-${{{{ runner.os }}}}-"""
 
 
-def github(secrets: Iterable[str], branch: str) -> str:
-    env = "\n".join(f"  {name}: ${{{{ secrets.{name} }}}}" for name in secrets)
-    cache = _github_cache_step()
+def github(
+    plan_secrets: Iterable[str],
+    write_secrets: Iterable[str],
+    branch: str,
+    notify_secrets: Iterable[str] = (),
+) -> str:
+    plan_env, write_env, notify_env = list(plan_secrets), list(write_secrets), list(notify_secrets)
+    notify_env_block = f"        env:\n{_step_env(notify_env, 10)}\n" if notify_env else ""
+    cache, install = _github_cache_step(), _github_install()
+    setup = f"""\
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+{install}
+{cache}"""
     return f"""\
 # isk-reconcile pipeline, written by `isk ci init github`.
-# Secrets (Settings > Secrets and variables > Actions): {", ".join(secrets)}.
-# ISK_PACKAGE (a repository variable) overrides what is installed, e.g. a git URL.
+# Secrets (Settings > Secrets and variables > Actions):
+#   pull-request plans: {", ".join(plan_env)}
+#   applies:            {", ".join(write_env)}
+#   notifications:      {", ".join(notify_env) or "(none configured)"}
+# Give plans a read-only API user (routers.yaml read_username/read_password_env, RouterOS
+# group with the read and api policies only): a pull request's job then never holds a
+# password that can change a router.
+# Variable ISK_PACKAGE (Settings > Variables): where isk is installed from, pinned, e.g.
+#   {PIN_EXAMPLE}
+# Routers on a management network: run the jobs on a self-hosted runner inside it
+# (Settings > Actions > Runners), i.e. replace `runs-on: ubuntu-latest` with
+# `runs-on: [self-hosted, isk]`, and keep "Require approval for fork pull requests" on.
 name: isk
 
 "on":
@@ -92,39 +183,38 @@ name: isk
     - cron: "{DAILY_CRON}"  # daily apply: suspensions happen on time without a merge
   workflow_dispatch:
 
-# One run at a time per repository: two applies must never race on a router.
-concurrency:
-  group: isk-${{{{ github.repository }}}}
-  cancel-in-progress: false
-
 permissions:
   contents: read
-  pull-requests: write
-
-env:
-  ISK_PACKAGE: ${{{{ vars.ISK_PACKAGE }}}}
-{env}
 
 jobs:
   plan:
     if: github.event_name == 'pull_request'
     runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      pull-requests: write
+    # One plan per pull request: a newer push replaces the older plan. Applies have their
+    # own group, so a pull request never cancels the apply of a merge.
+    concurrency:
+      group: isk-plan-${{{{ github.event.pull_request.number }}}}
+      cancel-in-progress: true
+    env:
+      BASE_REF: ${{{{ github.base_ref }}}}
     steps:
       - uses: actions/checkout@v4
         with:
           fetch-depth: 0
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - run: {INSTALL}
-{cache}
+          persist-credentials: false
+{setup}
       - name: Validate against the base branch
-        run: isk validate --base "origin/${{{{ github.base_ref }}}}"
-      - name: Plan
+        run: isk validate --base "origin/$BASE_REF"
+      - name: Plan (connection settings from the base branch)
         id: plan
+        env:
+{_step_env(plan_env, 10)}
         run: |
           set +e
-          isk plan --format markdown > plan.md
+          isk plan --base "origin/$BASE_REF" --format markdown > plan.md
           echo "exit=$?" >> "$GITHUB_OUTPUT"
       - name: Post the plan as one comment, updated in place
         uses: actions/github-script@v7
@@ -155,31 +245,61 @@ jobs:
     runs-on: ubuntu-latest
     permissions:
       contents: write  # commits the notification outbox
+    # Applies queue one after another and are never cancelled.
+    concurrency:
+      group: isk-apply-${{{{ github.repository }}}}
+      cancel-in-progress: false
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - run: {INSTALL}
-{cache}
+      - uses: actions/checkout@v4  # keeps its token: the outbox commit is pushed (main only)
+{setup}
       - run: isk validate
-      - run: isk apply --auto-approve
+      - name: Apply
+        env:
+{_step_env(write_env, 10)}
+        run: isk apply --auto-approve
       # Then notifications; the outbox (what was sent) is committed so no message goes twice.
-      - if: ${{{{ !cancelled() }}}}  # reminders go out even when a router failed
-        run: |
+      - name: Send notifications and commit the outbox
+        if: ${{{{ !cancelled() }}}}  # reminders go out even when a router failed
+{notify_env_block}        run: |
           git config user.name isk && git config user.email isk@users.noreply.github.com
           isk notify send --commit && git pull -q --rebase && git push
 """
 
 
-def gitlab(secrets: Iterable[str]) -> str:
-    names = " ".join(secrets)
+def _gitlab_check(names: Iterable[str]) -> str:
+    """A script line warning about unset variables (a block scalar: `: ` in a plain one
+    would make GitLab read the line as a mapping)."""
+    listed = " ".join(names)
+    return (
+        "    - |\n"
+        f"      for name in {listed}; do\n"
+        '        [ -n "$(printenv "$name")" ] || echo "warning - $name is not set"\n'
+        "      done"
+    )
+
+
+def _single_quoted(text: str) -> str:
+    """A YAML single-quoted scalar (a plain one could read `: ` as a mapping)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def gitlab(plan_secrets: Iterable[str], write_secrets: Iterable[str]) -> str:
+    plan_env, write_env = list(plan_secrets), list(write_secrets)
     # cache:key:files takes at most two paths; a wildcard one hashes every matching file.
     key_files = ", ".join(f'"{glob}/*"' for glob in CACHE_GLOBS)
+    install = "\n".join(f"    - {_single_quoted(line)}" for line in INSTALL_SCRIPT)
+    write_only = " ".join(name for name in write_env if name not in plan_env) or "-"
     return f"""\
 # isk-reconcile pipeline, written by `isk ci init gitlab`.
-# CI/CD variables (Settings > CI/CD > Variables, masked and protected): {names}
-# and ISK_GITLAB_TOKEN (a project access token with `api` scope, to post the plan).
+# CI/CD variables (Settings > CI/CD > Variables), all masked:
+#   pull-request plans (not protected): {" ".join(plan_env)}
+#   applies only (protected: merge-request pipelines never see them): {write_only}
+#   ISK_GITLAB_TOKEN: a project access token with `api` scope, to post the plan
+#   ISK_PACKAGE: where isk is installed from, pinned, e.g. {PIN_EXAMPLE}
+# Give plans a read-only API user (routers.yaml read_username/read_password_env, RouterOS
+# group with the read and api policies only).
+# Routers on a management network: register a runner inside it and give the jobs its
+# tag (add `tags: [isk]` to each job).
 # Daily apply: add a pipeline schedule (Build > Pipeline schedules), e.g. "{DAILY_CRON}".
 stages: [validate, plan, apply]
 
@@ -187,8 +307,7 @@ default:
   image: python:3.12-slim
   before_script:
     - apt-get update -qq && apt-get install -qq -y git > /dev/null
-    - {INSTALL}
-    - for name in {names}; do [ -n "$(printenv $name)" ] || echo "warning: $name is not set"; done
+{install}
   # The parse cache, so each job's validate is not cold. Protected branches (the apply)
   # and merge requests keep separate caches (GitLab's default, cache:unprotect false).
   cache:
@@ -213,12 +332,15 @@ plan:
   stage: plan
   rules:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
-  resource_group: isk  # one run at a time per repository
+  resource_group: isk-plan-$CI_MERGE_REQUEST_IID  # one plan at a time per merge request
   script:
-    - status=0; isk plan --format markdown > plan.md || status=$?
+{_gitlab_check(plan_env)}
+    - git fetch -q origin "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+    - status=0; isk plan --base "$BASE_REF" --format markdown > plan.md || status=$?
     - python3 -c "$ISK_COMMENT_SCRIPT" plan.md
     - exit $status
   variables:
+    BASE_REF: origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME
     ISK_COMMENT_SCRIPT: |
       import json, os, sys, urllib.request
       marker = "{MARKER}"
@@ -233,7 +355,7 @@ plan:
       def call(method, url, data=None):
           request = urllib.request.Request(url, method=method, headers=headers,
               data=None if data is None else json.dumps(data).encode())
-          with urllib.request.urlopen(request) as reply:
+          with urllib.request.urlopen(request, timeout=60) as reply:
               return json.load(reply)
       notes_url = f"{{api}}/projects/{{project}}/merge_requests/{{mr}}/notes"
       notes = call("GET", notes_url + "?per_page=100")
@@ -248,8 +370,9 @@ apply:
   rules:
     - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE == "push"
     - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE == "schedule"
-  resource_group: isk  # one run at a time per repository
+  resource_group: isk-apply  # applies one after another, never together with a plan's group
   script:
+{_gitlab_check(write_env)}
     - isk validate
     - isk apply --auto-approve
     # Then notifications; the outbox (what was sent) is committed and pushed with

@@ -17,7 +17,7 @@ from datetime import date
 
 from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.reconcile.desired import customers_by_router
+from isk_reconcile.reconcile.desired import customers_by_router, desired_state
 from isk_reconcile.reconcile.plan import (
     Change,
     Plan,
@@ -30,6 +30,7 @@ from isk_reconcile.reconcile.plan import (
     sessions_to_cut,
     without_pending,
 )
+from isk_reconcile.reconcile.verify import saved_plan_problem
 from isk_reconcile.routeros.client import ConnectionLost, connect
 from isk_reconcile.routeros.fleet import MAX_THREADS, read_all, select_routers
 from isk_reconcile.routeros.types import (
@@ -44,6 +45,7 @@ from isk_reconcile.routeros.types import (
 )
 from isk_reconcile.state.encryption import decrypt, load_identity
 from isk_reconcile.state.model import State
+from isk_reconcile.state.policy import transport_problems
 
 # progress(router, writes done, writes total)
 Progress = Callable[[str, int, int], None]
@@ -181,21 +183,36 @@ def run_plan(
     *,
     commit: str | None = None,
     on_read: Callable[[str, LiveState | RouterError], None] | None = None,
+    skipped: Mapping[str, str] | None = None,
 ) -> Plan:
     """Read the routers, decrypt the passwords they need once, make the plan (stamped with
     `commit`, the state repository's HEAD, which the caller reads from git). A router whose
     passwords do not decrypt is planned as an error that names the customer; the other
-    routers are planned as usual."""
+    routers are planned as usual. A router in `skipped` (name -> note) is never contacted:
+    its entry is `skipped` with the note (`isk plan --base`, reconcile.trust)."""
+    skipped = skipped or {}
     names = router_names(state, routers)
+    contacted = [name for name in names if name not in skipped]
     wanted = standings(state, as_of)
-    passwords, failures = decrypt_desired(state, wanted, names, environ)
-    readable = [name for name in names if name not in failures]
+    passwords, failures = decrypt_desired(state, wanted, contacted, environ)
+    readable = [name for name in contacted if name not in failures]
     read = read_all(state, readable, environ, on_result=on_read)
     live: dict[str, LiveState | RouterError] = {
-        name: read[name] if name in read else RouterError(name, failures[name]) for name in names
+        name: read[name] if name in read else RouterError(name, failures[name])
+        for name in contacted
     }
     plan = make_plan(state, as_of, wanted, live, adopt=adopt, passwords=passwords)
-    return replace(plan, commit=commit)
+    made = {router.router: router for router in plan.routers}
+    ordered = tuple(
+        made[name] if name in made else RouterPlan(name, "skipped", notes=(skipped[name],))
+        for name in names
+    )
+    warnings = tuple(
+        f"{name}: {problem}"
+        for name in contacted
+        for problem in transport_problems(state.routers[name])
+    )
+    return replace(plan, commit=commit, routers=ordered, warnings=warnings)
 
 
 # --- applying -----------------------------------------------------------------------------
@@ -248,6 +265,7 @@ def run_apply(
                 force=force,
                 environ=environ,
                 progress=progress,
+                saved_with_adopt=plan.adopt if basis is None else None,
             )
         except RouterError as problem:
             return RouterApplyResult(router_plan.router, "error", errors=(str(problem),))
@@ -284,8 +302,17 @@ def apply_router(
     force: bool,
     environ: Mapping[str, str],
     progress: Progress | None,
+    saved_with_adopt: bool | None = None,
 ) -> RouterApplyResult:
+    """Apply one router's plan. `saved_with_adopt` is set (to the plan's --adopt) when the
+    plan came from a file: it is then recomputed from the fresh read and refused unless
+    it is exactly that (reconcile.verify)."""
     name = router_plan.router
+    if router_plan.status == "skipped":
+        note = "; ".join(router_plan.notes) or "skipped"
+        return RouterApplyResult(
+            name, "refused", errors=(f"{name}: not planned ({note}); plan it again",)
+        )
     if router_plan.status == "error":
         return RouterApplyResult(
             name, "error", errors=(router_plan.error or f"{name}: unreachable",)
@@ -309,6 +336,19 @@ def apply_router(
                 "stale",
                 errors=(f"stale plan: router {name} changed since the plan was made; plan again",),
             )
+        if saved_with_adopt is not None:
+            expected = make_plan(
+                state, as_of, wanted, {name: live}, adopt=saved_with_adopt, passwords=passwords
+            ).routers[0]
+            desired = desired_state(state, wanted, name, passwords)
+            comments = {key: item.attrs.get("comment", "") for key, item in desired.secrets.items()}
+            problem = saved_plan_problem(router_plan, expected, live, comments)
+            if problem is not None:
+                return RouterApplyResult(
+                    name,
+                    "refused",
+                    errors=(f"{name}: saved plan refused: {problem}; nothing written",),
+                )
         # Sessions are not in the fingerprint: one that appeared since the plan was made
         # is cut too when its account's change needs it (SPEC §4 Sessions).
         changes = router_plan.applicable

@@ -32,7 +32,9 @@ from isk_reconcile.state.model import RESERVED_PROFILES, SafetySettings, State
 Action = Literal["create", "update", "delete", "enable", "disable", "disconnect", "conflict"]
 # group, user, nas: rows of the RADIUS store (isk_reconcile/radius/plan.py)
 Kind = Literal["pool", "profile", "secret", "session", "group", "user", "nas"]
-Status = Literal["ok", "unsafe", "error"]
+# skipped: not contacted on purpose (connection settings changed in a pull request), with
+# a note; it does not fail the exit code.
+Status = Literal["ok", "unsafe", "error", "skipped"]
 
 ACTIONS: tuple[Action, ...] = (
     "create",
@@ -159,6 +161,8 @@ class Plan:
     commit: str | None
     routers: tuple[RouterPlan, ...]
     basis: PlanBasis | None = field(default=None, repr=False, compare=False)
+    adopt: bool = False  # made with --adopt (apply of a saved plan recomputes it so)
+    warnings: tuple[str, ...] = ()  # e.g. a router whose API login crosses the network in clear
 
     def basis_for(self, state: State) -> PlanBasis | None:
         """The plan's inputs when it was made from this very `state` (else None)."""
@@ -221,7 +225,9 @@ def make_plan(
             continue
         router_plans.append(plan_router(desired, observed, state.safety_for(name), adopt=adopt))
     basis = PlanBasis(state, standings, passwords)
-    return Plan(as_of=as_of, commit=None, routers=tuple(router_plans), basis=basis)
+    return Plan(
+        as_of=as_of, commit=None, routers=tuple(router_plans), basis=basis, adopt=adopt
+    )
 
 
 def plan_router(

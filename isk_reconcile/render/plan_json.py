@@ -16,6 +16,7 @@ from typing import Any
 from isk_reconcile.errors import IskError
 from isk_reconcile.reconcile.plan import ACTIONS, Change, Plan, RouterPlan
 from isk_reconcile.state.model import State
+from isk_reconcile.untrusted import CONTROL
 
 FORMAT = "isk-plan/1"
 BOOLEAN_FIELDS = frozenset({"disabled"})
@@ -26,12 +27,25 @@ def to_document(plan: Plan, *, saved: bool = False) -> dict[str, Any]:
         "format": FORMAT,
         "as_of": plan.as_of.isoformat(),
         "commit": plan.commit,
+        "adopt": plan.adopt,
+        "warnings": list(plan.warnings),
         "routers": [_router(router, saved) for router in plan.routers],
     }
 
 
 def render_json(plan: Plan, *, saved: bool = False) -> str:
-    return json.dumps(to_document(plan, saved=saved), indent=2, ensure_ascii=False) + "\n"
+    return json_text(to_document(plan, saved=saved))
+
+
+def json_text(document: Any) -> str:
+    """Indented JSON whose text holds no control character: json escapes C0 itself; DEL,
+    C1 and bidi controls (router comments may hold them) are written as \\u escapes too."""
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # json.dumps already escaped every C0 character inside strings: a raw one is layout.
+    return CONTROL.sub(
+        lambda found: found.group() if found.group() < " " else f"\\u{ord(found.group()):04x}",
+        text,
+    )
 
 
 def _router(router: RouterPlan, saved: bool) -> dict[str, Any]:
@@ -41,6 +55,8 @@ def _router(router: RouterPlan, saved: bool) -> dict[str, Any]:
         "router": router.router,
         "status": router.status,
         "error": router.error,
+        # Why a router was not contacted (status skipped), else null.
+        "note": "; ".join(router.notes) if router.status == "skipped" else None,
         "fingerprint": router.fingerprint,
         "summary": summary,
         "unsafe_reason": router.unsafe_reason,
@@ -99,6 +115,8 @@ def load_plan(text: str, state: State) -> Plan:
             as_of=date.fromisoformat(document["as_of"]),
             commit=document.get("commit"),
             routers=tuple(_load_router(router, state) for router in document["routers"]),
+            adopt=document.get("adopt", False) is True,
+            warnings=tuple(str(warning) for warning in document.get("warnings", ())),
         )
     except (KeyError, TypeError, ValueError) as problem:
         raise IskError(f"plan file is malformed: {type(problem).__name__} {problem}") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from isk_reconcile.reconcile.plan import ACTIONS, CHANGED, HIDDEN, SET, Change, Plan, RouterPlan
+from isk_reconcile.untrusted import visible
 
 SYMBOLS = {
     "create": ("+", "green"),
@@ -27,11 +28,13 @@ def summary_line(router: RouterPlan) -> str:
 
 
 def field_text(key: str, before: str | None, after: str | None) -> str:
+    """`key: before -> after`; control characters (a router's comment may hold any) are
+    written as visible escapes."""
     if after in (CHANGED, SET) or before == HIDDEN:
-        return f"{key}: {after}"
+        return visible(f"{key}: {after}")
     if before is None:
-        return f"{key}: {after}"
-    return f"{key}: {before} -> {after if after is not None else '(unset)'}"
+        return visible(f"{key}: {after}")
+    return visible(f"{key}: {before} -> {after if after is not None else '(unset)'}")
 
 
 def verb(change: Change) -> str:
@@ -57,13 +60,13 @@ def shown_reason(change: Change, said: dict[str, str]) -> str:
 def render_change(change: Change, text: Text, said: dict[str, str] | None = None) -> None:
     symbol, style = SYMBOLS[change.action]
     text.append(f"  {symbol} {verb(change)} {change.kind} ", style=style)
-    text.append(change.name, style="bold")
+    text.append(visible(change.name), style="bold")
     if change.customer and change.customer != change.name:
-        text.append(f" (customer {change.customer})")
+        text.append(f" (customer {visible(change.customer)})")
     text.append("\n")
     if change.reason:
         reason = change.reason if said is None else shown_reason(change, said)
-        text.append(f"      why: {reason}\n", style="dim")
+        text.append(f"      why: {visible(reason)}\n", style="dim")
         if said is not None and change.kind != "session":
             said.setdefault(change.name, change.reason)
     if change.action == "delete":
@@ -73,22 +76,26 @@ def render_change(change: Change, text: Text, said: dict[str, str] | None = None
 
 
 def render_router(router: RouterPlan, text: Text) -> None:
-    text.append(router.router, style="bold cyan")
+    text.append(visible(router.router), style="bold cyan")
     if router.status == "error":
         error = (router.error or "").removeprefix(f"{router.router}: ")
-        text.append(f": ERROR {error}\n", style="bold red")
+        text.append(f": ERROR {visible(error)}\n", style="bold red")
+        return
+    if router.status == "skipped":
+        text.append(f": SKIPPED {visible('; '.join(router.notes))}\n", style="bold yellow")
         return
     text.append(f": {summary_line(router)}\n")
     if router.status == "unsafe":
+        reason = visible(router.unsafe_reason or "")
         text.append(
-            f"  UNSAFE: {router.unsafe_reason}; apply refuses this router without --force\n",
+            f"  UNSAFE: {reason}; apply refuses this router without --force\n",
             style="bold red",
         )
     said: dict[str, str] = {}
     for change in router.changes:
         render_change(change, text, said)
     for note in router.notes:
-        text.append(f"  note: {note}\n", style="dim")
+        text.append(f"  note: {visible(note)}\n", style="dim")
     if not router.changes:
         text.append("  no changes\n", style="dim")
 
@@ -97,20 +104,25 @@ def render_text(plan: Plan) -> Text:
     text = Text()
     text.append(f"Plan as of {plan.as_of.isoformat()}", style="bold")
     if plan.commit:
-        text.append(f" (commit {plan.commit[:12]})")
-    text.append("\n\n")
+        text.append(f" (commit {visible(plan.commit[:12])})")
+    text.append("\n")
+    for warning in plan.warnings:
+        text.append(f"warning: {visible(warning)}\n", style="bold yellow")
+    text.append("\n")
     for router in plan.routers:
         render_router(router, text)
         text.append("\n")
     changes = sum(len(router.applicable) for router in plan.routers)
     failed = sum(1 for router in plan.routers if router.status == "error")
+    skipped = sum(1 for router in plan.routers if router.status == "skipped")
     conflicts = conflict_count(plan)
     if changes:
-        text.append(f"{changes} change(s) on {len(plan.routers) - failed} router(s)", style="bold")
+        planned = len(plan.routers) - failed - skipped
+        text.append(f"{changes} change(s) on {planned} router(s)", style="bold")
     elif conflicts:
         text.append("No changes to apply", style="bold")
-    elif failed:
-        text.append("No changes on the routers that could be read", style="bold")
+    elif failed or skipped:
+        text.append("No changes on the routers that were read", style="bold")
     else:
         text.append("No changes: the routers match the repository", style="bold green")
     if conflicts:
@@ -120,6 +132,8 @@ def render_text(plan: Plan) -> Text:
         )
     if failed:
         text.append(f"; {failed} router(s) could not be read", style="bold red")
+    if skipped:
+        text.append(f"; {skipped} router(s) skipped (not contacted)", style="bold yellow")
     text.append(".\n")
     return text
 

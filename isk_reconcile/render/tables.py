@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from isk_reconcile.billing.engine import rupiah
+from isk_reconcile.untrusted import visible
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
 
@@ -107,10 +108,20 @@ def render_csv(rows: Iterable[Row], columns: Sequence[Column | str]) -> str:
     return out.getvalue()
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...),
+# +cmd|..., @SUM, or after a tab/CR): such text is written with a leading apostrophe, so
+# it opens as text (OWASP "CSV injection"). Numbers are numbers: -5000 stays -5000.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return plain_text(value)
+    text = plain_text(value)
+    if isinstance(value, int | float):
+        return text
+    text = visible(text)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 # Free text may wrap in a narrow terminal; every other cell (ids, dates, money, names of
@@ -197,7 +208,7 @@ def _narrowest(table: Table) -> int:
 
 
 def _cell(column: Column, value: Any, extra_style: str = "") -> Text:
-    text = (column.display or plain_text)(value) if value is not None else ""
+    text = visible((column.display or plain_text)(value)) if value is not None else ""
     style = (column.style(value) if column.style else None) or ""
     return Text(text, style=f"{style} {extra_style}".strip())  # Text: never parsed as markup
 

@@ -233,6 +233,11 @@ def connect(
     password = environ.get(variable)
     if password is None:
         raise RouterError(router.name, f"API password not set: export {variable}")
+    if is_age_identity(password):
+        # Never sent anywhere, whatever routers.yaml says (docs/security.md).
+        raise RouterError(
+            router.name, f"{variable} holds an age identity, not an API password: not sent"
+        )
     seconds = router.timeout if timeout is None else timeout
     host = f"[{router.host}]" if ":" in router.host else router.host
     where = f"{host}:{router.api_port}"
@@ -245,9 +250,13 @@ def connect(
         raise RouterError(
             router.name, f"TLS certificate of {where} not trusted: {problem.verify_message}"
         ) from None
-    except ssl.SSLError as problem:
-        reason = problem.reason or str(problem)
-        raise RouterError(router.name, f"TLS handshake with {where} failed: {reason}") from None
+    except (ssl.SSLError, _HandshakeFailed) as problem:
+        reason = getattr(problem, "reason", None) or str(problem)
+        raise RouterError(
+            router.name,
+            f"TLS handshake with {where} failed: {reason} (is it the api-ssl port? "
+            "the plain API port does not answer TLS)",
+        ) from None
     except TimeoutError:
         raise RouterError(
             router.name, f"cannot connect to {where}: timed out after {seconds:g}s"
@@ -291,10 +300,25 @@ def _open_transport(
     if wrapper is not None:
         try:
             sock = wrapper(sock)
+        except (TimeoutError, ConnectionError) as problem:
+            # Connected, but no TLS came back: a plain port waits for an API sentence
+            # (timed out) or drops the connection.
+            sock.close()
+            reason = "no answer" if isinstance(problem, TimeoutError) else "connection closed"
+            raise _HandshakeFailed(reason) from None
         except BaseException:
             sock.close()
             raise
     return SocketTransport(sock=sock)
+
+
+class _HandshakeFailed(Exception):
+    """The TCP connection was made but the TLS handshake got no TLS answer."""
+
+
+def is_age_identity(value: str) -> bool:
+    """Whether `value` is (or starts like) an age private key."""
+    return value.strip().upper().startswith("AGE-SECRET-KEY-")
 
 
 def _reason(problem: BaseException) -> str:

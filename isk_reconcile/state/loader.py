@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from pydantic import BaseModel, StrictStr, TypeAdapter, ValidationError
 
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
-from isk_reconcile.state import encryption, statecache
+from isk_reconcile.state import encryption, policy, statecache
 from isk_reconcile.state.model import (
     Customer,
     CustomerStatus,
@@ -41,6 +41,7 @@ from isk_reconcile.state.yamlsource import (
     describe_value,
     format_path,
     is_secret_path,
+    parse_yaml,
     read_yaml,
 )
 
@@ -94,6 +95,14 @@ def load_settings(repo: Path, *, cache: bool = True) -> Settings:
     return settings
 
 
+def load_routers_text(content: bytes, label: str = ROUTERS_FILE) -> Mapping[str, Router]:
+    """The routers of a routers.yaml given as bytes (e.g. read from a git commit), judged
+    by the same rules; a router that fails them is left out (it is then "unknown")."""
+    loading = _Loading(Path("."), cache=False)
+    loading.given[ROUTERS_FILE] = parse_yaml(content, label)
+    return MappingProxyType({name: item for name, (item, _) in loading.routers(Settings()).items()})
+
+
 def ledger_warnings(state: State, as_of: date) -> list[ConfigError]:
     """Warnings that depend on the as-of date: ledger entries not counted yet."""
     warnings = []
@@ -128,12 +137,20 @@ class _Loading:
         self.locations: dict[tuple[str, str], Loc] = {}
         # Customers whose file failed the model: (raw mapping, file).
         self.failed: dict[str, tuple[dict[str, Any], SourceFile]] = {}
+        self.given: dict[str, SourceFile] = {}  # files already parsed (not read from disk)
 
     # --- helpers ----------------------------------------------------------------------
 
     def read(self, relative: str) -> SourceFile:
-        source = read_yaml(self.repo, relative, self.cache)
+        source = self.given.get(relative)
+        if source is None:
+            escaped = policy.outside_repository(self.repo, relative)
+            if escaped is not None:
+                self.errors.append(escaped)
+                return SourceFile(self.repo, relative, None, (escaped,))
+            source = read_yaml(self.repo, relative, self.cache)
         self.errors.extend(source.errors)
+        self.errors.extend(policy.text_errors(source))
         return source
 
     def error(
@@ -208,7 +225,8 @@ class _Loading:
         pattern = "**/*" if recursive else "*"
         found, ignored = [], []
         for path in base.glob(pattern):
-            if not path.is_file():
+            # A link that leads nowhere is still read (and refused there), not skipped.
+            if not (path.is_file() or path.is_symlink()):
                 continue
             if path.suffix == ".yaml":
                 found.append(path.relative_to(self.repo).as_posix())
@@ -285,7 +303,7 @@ class _Loading:
                 continue
             raw = dict(raw)
             for key in list(raw):
-                if "password" in key.lower() and key != "password_env":
+                if "password" in key.lower() and key not in ("password_env", "read_password_env"):
                     # Never echo the value: it is a credential.
                     self.error(
                         source,
@@ -316,6 +334,8 @@ class _Loading:
         self.check_case_collisions(
             "router", [(name, source.loc((name,), key=True)) for name in raw_all]
         )
+        valid = {name: router for name, (router, _) in routers.items()}
+        self.warnings.extend(policy.transport_warnings(valid, source))
         return routers
 
     def profiles(self) -> dict[str, tuple[Profile, _Placed]]:

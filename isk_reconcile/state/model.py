@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from isk_reconcile.errors import Loc
 from isk_reconcile.routeros.normalize import parse_rate_limit
+from isk_reconcile.untrusted import nfkc
 
 T = TypeVar("T")
 
@@ -43,6 +44,9 @@ RESERVED_PROFILES = frozenset({"default", "default-encryption"})
 Money = Annotated[StrictInt, Field(ge=0)]
 PositiveMoney = Annotated[StrictInt, Field(gt=0)]
 Text = StrictStr
+# Free text a person reads (names, addresses, descriptions, notes): NFKC-normalised when
+# loaded (isk_reconcile.untrusted); control characters are refused in every text field.
+FreeText = Annotated[StrictStr, AfterValidator(nfkc)]
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The services a /ppp/secret accepts (ROUTEROS.md); anything else fails on the router.
@@ -69,6 +73,26 @@ READ_ONLY_PROFILE_KEYS = frozenset({"default"})  # set by RouterOS on its built-
 # Printable ASCII (RouterOS names are ASCII); inner spaces are allowed, as RouterOS allows
 # them, but not at either end (invisible in Winbox, a typo every time).
 USERNAME = re.compile(r"^[!-~](?:[ -~]{0,62}[!-~])?$")
+# A router's API password variable: a name that can only hold a router password, so a
+# pull request cannot point password_env at ISK_AGE_IDENTITY (or any other secret of the
+# job) and have it sent to a router as a "password" (docs/security.md).
+PASSWORD_ENV = re.compile(r"^ISK_ROUTER_[A-Z0-9_]+$")
+# The routers.yaml fields that decide where a credential is sent and how. `isk plan
+# --base REF` takes them from REF and skips a router whose values differ (a later field
+# joins by adding its name here; a name the model does not have yet compares as None).
+CONNECTION_FIELDS: tuple[str, ...] = (
+    "host",
+    "port",
+    "tls",
+    "tls_ca",
+    "tls_verify",
+    "username",
+    "password_env",
+    "read_username",
+    "read_password_env",
+    "identity",
+    "backend",
+)
 
 
 def rule_error(message: str, at: tuple[str | int, ...] = (), hint: str = "") -> PydanticCustomError:
@@ -360,7 +384,7 @@ class RadiusSettings(Frozen):
 
 
 class IspSettings(Frozen):
-    name: StrictStr = ""  # heads the dashboard, the workbook and customer messages
+    name: FreeText = ""  # heads the dashboard, the workbook and customer messages
     contact: StrictStr = ""  # phone or e-mail customers can reach the office at
     payment: StrictStr = ""  # how to pay (bank account, QRIS link), shown in reminders
 
@@ -464,8 +488,12 @@ class Router(Frozen):
     tls_verify: StrictBool = True
     username: StrictStr = "admin"
     password_env: StrictStr | None = None
+    # A read-only API user (RouterOS group with `read,api` only) for `isk plan`, so the
+    # pull-request job never holds a password that can write (docs/security.md).
+    read_username: StrictStr | None = None
+    read_password_env: StrictStr | None = None
     timeout: Seconds = 10
-    description: StrictStr = ""
+    description: FreeText = ""
     suspend: SuspendSettings | None = None  # overrides settings.suspend when set
     safety: SafetySettings | None = None  # overrides settings.safety when set
     pools: Mapping[StrictStr, Pool] = Field(default_factory=dict)  # managed IP pools, by name
@@ -485,6 +513,27 @@ class Router(Frozen):
     @classmethod
     def _name_pattern(cls, value: str) -> str:
         return _check_name(value, "router")
+
+    @field_validator("password_env", "read_password_env")
+    @classmethod
+    def _router_variable(cls, value: str | None) -> str | None:
+        if value is not None and not PASSWORD_ENV.match(value):
+            raise rule_error(
+                f"must name a router password variable matching {PASSWORD_ENV.pattern}",
+                hint="e.g. ISK_ROUTER_CORE_PASSWORD; other variables of the job are never sent",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _read_pair(self) -> Router:
+        if (self.read_password_env is None) != (self.read_username is None):
+            missing = "read_password_env" if self.read_password_env is None else "read_username"
+            raise rule_error(
+                "read_username and read_password_env go together",
+                (missing,),
+                "set both (a read-only API user for plans) or neither",
+            )
+        return self
 
     @field_validator("host")
     @classmethod
@@ -516,6 +565,18 @@ class Router(Frozen):
         if self.password_env:
             return self.password_env
         return "ISK_ROUTER_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper()) + "_PASSWORD"
+
+    def for_reading(self) -> Router:
+        """This router as plans connect to it: as the read-only user when one is named."""
+        if self.read_username is None or self.read_password_env is None:
+            return self
+        return self.model_copy(
+            update={"username": self.read_username, "password_env": self.read_password_env}
+        )
+
+    def connection(self) -> dict[str, Any]:
+        """The values of CONNECTION_FIELDS (None for a field this version does not have)."""
+        return {name: getattr(self, name, None) for name in CONNECTION_FIELDS}
 
 
 # --- profiles (packages) ------------------------------------------------------------------
@@ -568,7 +629,7 @@ ROUTER_LOCAL_FIELDS = (
 
 class Profile(Frozen):
     name: StrictStr
-    description: StrictStr = ""
+    description: FreeText = ""
     price: Dated[Money] | None = None  # None: not sellable (e.g. the isolate profile)
     rate_limit: StrictStr | None = None
     local_address: StrictStr | None = None
@@ -639,7 +700,7 @@ class Hold(Frozen):
 
     from_: IsoDate = Field(alias="from")
     until: IsoDate | None = None  # the last day on hold; None: until further notice
-    reason: StrictStr
+    reason: FreeText
 
     @field_validator("until")
     @classmethod
@@ -659,7 +720,7 @@ class Opening(Frozen):
     and no compensating credit pollutes the month's figures."""
 
     paid_through: IsoDate
-    note: StrictStr = ""
+    note: FreeText = ""
 
 
 class Pppoe(Frozen):
@@ -682,23 +743,23 @@ class Pppoe(Frozen):
 
 class Customer(Frozen):
     id: StrictStr
-    name: StrictStr
+    name: FreeText
     phone: StrictStr | None = None
     email: StrictStr | None = None
-    address: StrictStr = ""
+    address: FreeText = ""
     router: StrictStr
     start: IsoDate
     profile: Dated[StrictStr]
     price: Dated[Money] | None = None
     status: CustomerStatus = "active"
     end: IsoDate | None = Field(default=None, validate_default=True)
-    suspend_reason: StrictStr = ""
+    suspend_reason: FreeText = ""
     pppoe: Pppoe = Pppoe()
     protect: StrictBool = False
     adopt: StrictBool = False  # written by `isk import`: take over the live secret as it is
     opening: Opening | None = Field(default=None, validate_default=False)
     holds: tuple[Hold, ...] = ()
-    notes: StrictStr = ""
+    notes: FreeText = ""
     notify: CustomerNotify = CustomerNotify()
 
     @field_validator("id")
@@ -813,7 +874,7 @@ class LedgerEntry(Frozen):
     kind: EntryKind = "payment"
     method: PaymentMethod | None = None
     reference: StrictStr = ""
-    note: StrictStr = ""
+    note: FreeText = ""
 
     @field_validator("id")
     @classmethod

@@ -1,0 +1,113 @@
+"""Checks every state file gets because it may come from a stranger's pull request
+(docs/security.md): the file must lie inside the repository, its text must be text,
+and a router connection that sends the password readably is a warning a reviewer sees.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from isk_reconcile.errors import ConfigError, Loc
+from isk_reconcile.state.model import Router
+from isk_reconcile.state.yamlsource import SourceFile, YamlPath, format_path
+from isk_reconcile.untrusted import control_problem
+
+CONTROL_HINT = "write plain text: no tabs, line breaks, escape sequences or bidi controls"
+
+
+def outside_repository(repo: Path, relative: str) -> ConfigError | None:
+    """An error when `repo/relative` resolves (through a symlink) outside `repo`: a pull
+    request must not make isk read /etc/... or another checkout's files as state."""
+    target = repo / relative
+    try:
+        resolved = target.resolve(strict=True)
+        inside = resolved.is_relative_to(repo.resolve(strict=True))
+    except (OSError, RuntimeError):  # a dangling or looping link
+        resolved, inside = None, False
+    if inside:
+        return None
+    where = "a link that cannot be followed" if resolved is None else "outside the repository"
+    return ConfigError(
+        Loc(relative, 1, 1),
+        "",
+        f"refused: a symbolic link to {where}",
+        "state files must be regular files inside the repository",
+    )
+
+
+def text_errors(source: SourceFile) -> list[ConfigError]:
+    """Every key and text value of the file holding a control character, at its line."""
+    errors = []
+    for path, is_key, text in _strings(source.data, ()):
+        problem = control_problem(text)
+        if problem is not None:
+            field = format_path(path) or "(top level)"
+            what = "key" if is_key else "text"
+            errors.append(
+                ConfigError(source.loc(path, key=is_key), field, f"{what} {problem}", CONTROL_HINT)
+            )
+    return errors
+
+
+def _strings(value: Any, path: YamlPath) -> Iterator[tuple[YamlPath, bool, str]]:
+    if isinstance(value, str):
+        yield path, False, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield (*path, key), True, key
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def transport_problems(router: Router) -> list[str]:
+    """What makes this router's API connection readable or forgeable on the network."""
+    problems = []
+    if not router.tls and not is_loopback(router.host):
+        problems.append(
+            "tls: false: the API login sends the password in clear to "
+            f"{router.host}:{router.api_port} (enable api-ssl and set tls: true; "
+            "see docs/security.md)"
+        )
+    if router.tls and not router.tls_verify:
+        problems.append(
+            "tls_verify: false: the router's certificate is not checked, anyone on the path "
+            "can pose as the router and read the password (set tls_ca instead)"
+        )
+    return problems
+
+
+def transport_warnings(
+    routers: Mapping[str, Router], source: SourceFile | None
+) -> list[ConfigError]:
+    """`transport_problems` of every router as validation warnings at its line."""
+    warnings = []
+    for name, router in routers.items():
+        for problem in transport_problems(router):
+            key = "tls" if problem.startswith("tls:") else "tls_verify"
+            loc = source.loc((name, key), key=True) if source is not None else Loc("")
+            warnings.append(ConfigError(loc, f"{name}.{key}", problem, severity="warning"))
+    return warnings
+
+
+__all__ = [
+    "is_loopback",
+    "outside_repository",
+    "text_errors",
+    "transport_problems",
+    "transport_warnings",
+]
