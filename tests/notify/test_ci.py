@@ -26,4 +26,9 @@ def test_gateway_tokens_are_pipeline_secrets(example_repo) -> None:
     tokens = {c.token_env for c in state.settings.notify.channels.values() if c.token_env}
     assert tokens and tokens <= set(secret_names(state))
     github = yaml.safe_load(render("github", state)[1])
-    assert all(github["env"][name] == f"${{{{ secrets.{name} }}}}" for name in tokens)
+    # least privilege: the tokens are on the notification step only, not the whole workflow
+    steps = {step.get("name"): step for step in github["jobs"]["apply"]["steps"]}
+    notify = steps["Send notifications and commit the outbox"]
+    assert all(notify["env"][name] == f"${{{{ secrets.{name} }}}}" for name in tokens)
+    assert not set(tokens) & set(steps["Apply"]["env"])
+    assert "env" not in github
