@@ -17,8 +17,8 @@ from isk_reconcile.routeros.types import PROFILE, SECRET, LiveItem, LiveState
 from isk_reconcile.sim import SimulatedRouter
 from isk_reconcile.state.encryption import encrypt
 from isk_reconcile.state.loader import load_state
+from tests.helpers import PROJECT
 
-PROJECT = Path(__file__).resolve().parent.parent
 RECIPIENT = (PROJECT / "demo" / "age-recipient.txt").read_text().strip()
 AS_OF = date(2026, 11, 29)
 API_PASSWORD = "sim-pass"

@@ -11,7 +11,7 @@ import pytest
 
 from isk_reconcile.billing.engine import receivables, standings
 from isk_reconcile.state.loader import load_state
-from tests.test_customers_cli import AS_OF, isk, isk_json, person, write_repo
+from tests.helpers.textrepo import AS_OF, isk, isk_json, person, write_repo
 
 INVOICE_COLUMNS = [
     "id", "customer", "period_start", "period_end", "due", "profile", "amount", "paid",

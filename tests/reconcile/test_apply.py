@@ -15,47 +15,24 @@ import pytest
 from isk_reconcile.reconcile.apply import run_apply, run_plan
 from isk_reconcile.reconcile.plan import Plan
 from isk_reconcile.render.plan_json import load_plan, render_json
-from isk_reconcile.sim import SimulatedRouter
 from isk_reconcile.state.encryption import encrypt
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.model import State
-from tests.test_desired import AS_OF, PROFILES, customer, write_repo
-
-API_USER = "isk-api"
-PROFILE = "/ppp/profile"
-SECRET = "/ppp/secret"
-ACTIVE = "/ppp/active"
-DEMO_RECIPIENT = Path(__file__).resolve().parent.parent / "demo" / "age-recipient.txt"
-
-
-def password_variable(name: str) -> str:
-    return f"ISK_TEST_{name.upper().replace('-', '_')}_PASSWORD"
-
-
-class Fleet:
-    """Simulated routers plus the matching routers.yaml entries and environment."""
-
-    def __init__(self, stack: ExitStack, names: tuple[str, ...], version: str = "7.16.2"):
-        self.sims: dict[str, SimulatedRouter] = {}
-        self.environ: dict[str, str] = {}
-        self.routers: dict[str, dict[str, Any]] = {}
-        for name in names:
-            secret = f"pw-{name}"
-            sim = stack.enter_context(
-                SimulatedRouter(identity=name, users={API_USER: secret}, version=version)
-            )
-            self.sims[name] = sim
-            self.environ[password_variable(name)] = secret
-            self.routers[name] = {
-                "host": "127.0.0.1",
-                "port": sim.port,
-                "username": API_USER,
-                "password_env": password_variable(name),
-                "timeout": 5,
-            }
-
-    def __getitem__(self, name: str) -> SimulatedRouter:
-        return self.sims[name]
+from tests.helpers import DEMO_RECIPIENT
+from tests.helpers.isp import (
+    ACTIVE,
+    AS_OF,
+    PROFILE,
+    PROFILES,
+    SECRET,
+    Fleet,
+    by_name,
+    converge,
+    customer,
+    names,
+    plan,
+    repo,
+)
 
 
 @pytest.fixture
@@ -68,31 +45,6 @@ def fleet() -> Iterator[Fleet]:
 def fleet3() -> Iterator[Fleet]:
     with ExitStack() as stack:
         yield Fleet(stack, ("r1", "r2", "r3"))
-
-
-def repo(tmp_path: Path, fleet: Fleet, customers: dict[str, dict[str, Any]], **kw: Any) -> State:
-    routers = kw.pop("routers", None) or fleet.routers
-    write_repo(tmp_path, customers, routers=routers, **kw)
-    return load_state(tmp_path, cache=False)
-
-
-def plan(state: State, fleet: Fleet, as_of: date = AS_OF, **kw: Any) -> Plan:
-    return run_plan(state, as_of, environ=fleet.environ, **kw)
-
-
-def converge(state: State, fleet: Fleet, **kw: Any) -> Plan:
-    """Plan, apply, and return the plan made right after (must be empty)."""
-    report = run_apply(plan(state, fleet), state, environ=fleet.environ, **kw)
-    assert report.ok, report
-    return plan(state, fleet)
-
-
-def names(sim: SimulatedRouter, menu: str) -> list[str]:
-    return sorted(item["name"] for item in sim.items(menu))
-
-
-def by_name(sim: SimulatedRouter, menu: str) -> dict[str, dict[str, str]]:
-    return {item["name"]: item for item in sim.items(menu)}
 
 
 MIXED = {
@@ -377,7 +329,7 @@ def test_trap_on_one_write_is_reported_and_stops_later_groups(tmp_path: Path, fl
 
 
 def _profiles() -> Mapping[str, dict[str, Any]]:
-    from tests.test_desired import PROFILES
+    from tests.helpers.isp import PROFILES
 
     return PROFILES
 

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_apply import SECRET, Fleet, by_name
-from tests.test_desired import customer, write_repo
+from tests.helpers.isp import SECRET, Fleet, by_name, customer, write_repo
 
 ISK = Path(sys.executable).parent / "isk"
 PASSWORD = "pppoe-pass-42"

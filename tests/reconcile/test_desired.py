@@ -5,108 +5,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.errors import IskError
 from isk_reconcile.reconcile.desired import ascii_fold, customer_of_comment, desired_state
-from isk_reconcile.state.loader import load_state
-from isk_reconcile.state.model import State
-
-AS_OF = date(2026, 11, 29)
-
-PROFILES: dict[str, dict[str, Any]] = {
-    "home-10m": {
-        "description": "Paket Rumah 10 Mbps",
-        "price": 150000,
-        "rate_limit": "10000k/10M",
-        "local_address": "10.20.0.1",
-        "remote_address": "pool-home",
-        "dns_server": ["10.20.0.1", "1.1.1.1"],
-        "only_one": True,
-    },
-    "home-20m": {"description": "Paket Rumah 20 Mbps", "price": 200000, "rate_limit": "20M/20M"},
-    "isolir": {"description": "Isolir", "rate_limit": "512k/512k", "address_list": "isolir"},
-}
-
-
-def customer(
-    name: str,
-    *,
-    router: str = "r1",
-    profile: str = "home-10m",
-    status: str = "free",
-    password: str | None = "s3cret-pw",
-    **extra: Any,
-) -> dict[str, Any]:
-    """A customer document; `free` keeps billing out of the way unless a test wants it."""
-    document: dict[str, Any] = {
-        "name": name,
-        "router": router,
-        "start": "2026-01-01",
-        "profile": profile,
-        "status": status,
-    }
-    pppoe = dict(extra.pop("pppoe", {}))
-    if password is not None:
-        pppoe["password"] = password
-    if pppoe:
-        document["pppoe"] = pppoe
-    document.update(extra)
-    return document
-
-
-def write_repo(
-    root: Path,
-    customers: dict[str, dict[str, Any]],
-    *,
-    routers: dict[str, dict[str, Any]] | None = None,
-    profiles: dict[str, dict[str, Any]] | None = None,
-    settings: dict[str, Any] | None = None,
-    payments: list[dict[str, Any]] | None = None,
-) -> Path:
-    """Write a small state repository (plaintext passwords allowed) and return its path."""
-    (root / "state" / "profiles").mkdir(parents=True, exist_ok=True)
-    (root / "state" / "customers").mkdir(parents=True, exist_ok=True)
-    (root / "payments").mkdir(exist_ok=True)
-    base: dict[str, Any] = {
-        "billing": {"cycle": "monthly", "mode": "prepaid", "grace_days": 3},
-        "secrets": {"allow_plaintext": True},
-    }
-    base.update(settings or {})
-    dump = {"sort_keys": False, "allow_unicode": True}
-    (root / "state" / "settings.yaml").write_text(yaml.safe_dump(base, **dump))
-    routers = routers or {"r1": {"host": "127.0.0.1", "port": 8728}}
-    (root / "state" / "routers.yaml").write_text(yaml.safe_dump(routers, **dump))
-    for path in (root / "state" / "profiles").glob("*.yaml"):
-        path.unlink()
-    for path in (root / "state" / "customers").glob("*.yaml"):
-        path.unlink()
-    for name, document in (PROFILES if profiles is None else profiles).items():
-        (root / "state" / "profiles" / f"{name}.yaml").write_text(yaml.safe_dump(document, **dump))
-    for cid, document in customers.items():
-        (root / "state" / "customers" / f"{cid}.yaml").write_text(yaml.safe_dump(document, **dump))
-    (root / "payments" / "ledger.yaml").write_text(yaml.safe_dump(payments or [], **dump))
-    return root
-
-
-def load(root: Path) -> State:
-    return load_state(root, cache=False)
-
-
-def plaintext_passwords(state: State) -> dict[str, str]:
-    return {cid: c.pppoe.password for cid, c in state.customers.items() if c.pppoe.password}
-
-
-def desired_for(root: Path, router: str = "r1", as_of: date = AS_OF):
-    state = load(root)
-    return desired_state(state, standings(state, as_of), router, plaintext_passwords(state))
-
+from tests.helpers import DEMO_IDENTITY_FILE
+from tests.helpers.isp import AS_OF, PROFILES, customer, desired_for, load, write_repo
 
 # --- tests ------------------------------------------------------------------------------
 
@@ -245,7 +152,7 @@ def test_example_repo_desired_state(example_repo: Path) -> None:
     from isk_reconcile.reconcile.apply import decrypt_passwords
 
     state = load(example_repo)
-    passwords = decrypt_passwords(state, {"ISK_AGE_IDENTITY_FILE": str(_identity())})
+    passwords = decrypt_passwords(state, {"ISK_AGE_IDENTITY_FILE": str(DEMO_IDENTITY_FILE)})
     everything = standings(state, AS_OF)
     comments = []
     for router in state.routers:
@@ -253,7 +160,3 @@ def test_example_repo_desired_state(example_repo: Path) -> None:
         comments += [secret.attrs["comment"] for secret in desired.secrets.values()]
     assert comments
     assert all(comment.isascii() and comment.startswith("isk:") for comment in comments)
-
-
-def _identity() -> Path:
-    return Path(__file__).resolve().parent.parent / "demo" / "age-identity.txt"

@@ -16,8 +16,9 @@ import pytest
 from isk_reconcile.cli import _group
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.state import encryption
+from tests.helpers import BAD_INPUTS, PROJECT
 
-BASE = Path(__file__).resolve().parent / "bad_inputs" / "_base"
+BASE = BAD_INPUTS / "_base"
 DEMO_PASSWORD_OF_BUDI = "budi1234"  # what tests/bad_inputs/_base encrypts to the demo key
 
 
@@ -179,7 +180,7 @@ def test_validate_base_runs_the_git_guards(repo: Path, capsys: pytest.CaptureFix
 
 def test_no_secret_in_environment_dump() -> None:
     # The demo identity file is the only private key in the project (SPEC §7).
-    project = Path(__file__).resolve().parent.parent
+    project = PROJECT
     assert os.path.exists(project / "demo" / "age-identity.txt")
     text = (project / "demo" / "age-identity.txt").read_text()
     assert text.startswith("# DEMO IDENTITY for the example ISP only")

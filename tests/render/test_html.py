@@ -11,7 +11,7 @@ from isk_reconcile.billing.engine import rupiah
 from isk_reconcile.billing.report import RouterInfo, as_dict
 from isk_reconcile.errors import RouterError
 from isk_reconcile.render.html import _nice_ceiling, render_html, short_money, write_site
-from tests.test_report import build, example_state, person
+from tests.helpers.dashboard import build, example_state, person
 
 
 class Page(HTMLParser):

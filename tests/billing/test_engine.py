@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -20,74 +21,13 @@ from isk_reconcile.billing.engine import (
 from isk_reconcile.errors import IskError
 from isk_reconcile.state.model import (
     BillingSettings,
-    Change,
-    Customer,
-    Dated,
-    LedgerEntry,
-    Profile,
     Settings,
-    State,
 )
+from tests.helpers.isp import customer as customer_document
+from tests.helpers.isp import load, write_repo
+from tests.helpers.ledger import D, customer, dated, entry, make_state, profile
 
-D = date.fromisoformat
-
-
-# --- helpers to build states directly from the model (shared with the property tests) -----
-
-
-def dated(value, *later: tuple[str, object]) -> Dated:
-    """A dated value: `value` from the beginning of time, then each (ISO date, value)."""
-    changes = [Change(from_=date.min, value=value)]
-    changes += [Change(from_=D(day), value=v) for day, v in later]
-    return Dated(changes=tuple(changes))
-
-
-def profile(name: str = "home-10m", price: int | Dated | None = 150_000) -> Profile:
-    if isinstance(price, int):
-        price = dated(price)
-    return Profile(name=name, price=price, rate_limit="10M/10M")
-
-
-def customer(
-    cid: str = "budi",
-    start: str = "2026-01-15",
-    profile_changes: tuple[tuple[str, str], ...] = (),
-    package: str = "home-10m",
-    **fields,
-) -> Customer:
-    changes = [Change(from_=D(start), value=package)]
-    changes += [Change(from_=D(day), value=name) for day, name in profile_changes]
-    return Customer(
-        id=cid,
-        name=fields.pop("name", cid.title()),
-        router="core",
-        start=D(start),
-        profile=Dated(changes=tuple(changes)),
-        **fields,
-    )
-
-
-def entry(eid: str, day: str, amount: int, kind: str = "payment", cid: str = "budi") -> LedgerEntry:
-    method = None if kind == "credit" else "cash"
-    return LedgerEntry(id=eid, customer=cid, amount=amount, date=D(day), kind=kind, method=method)
-
-
-def make_state(
-    customers: list[Customer] | tuple[Customer, ...],
-    ledger: list[LedgerEntry] | tuple[LedgerEntry, ...] = (),
-    profiles: list[Profile] | tuple[Profile, ...] | None = None,
-    cycle: str = "30d",
-    mode: str = "prepaid",
-    grace_days: int = 3,
-) -> State:
-    profiles = profiles if profiles is not None else [profile(), profile("home-20m", 200_000)]
-    return State(
-        settings=Settings(billing=BillingSettings(cycle=cycle, mode=mode, grace_days=grace_days)),
-        routers={},
-        profiles={p.name: p for p in profiles},
-        customers={c.id: c for c in customers},
-        ledger=tuple(ledger),
-    )
+# --- helpers (the model builders live in tests/helpers/ledger.py) -----
 
 
 def settings(cycle: str = "30d", mode: str = "prepaid") -> Settings:
@@ -545,3 +485,34 @@ def test_rupiah_uses_dots_for_thousands():
     assert rupiah(1_650_000) == "Rp1.650.000"
     assert rupiah(-50_000) == "-Rp50.000"
     assert rupiah(0) == "Rp0"
+
+
+# --- a repository on disk: monthly clamp and the grace boundary ----------------------------
+
+
+def test_monthly_periods_clamp_and_grace_boundary(tmp_path: Path) -> None:
+    """Jan 31 → Feb 29 → Mar 31 → Apr 30 (anchored on the start day); the last grace day
+    is still enabled, the day after is suspended."""
+    payment = {
+        "id": "P1",
+        "customer": "a",
+        "amount": 450_000,
+        "date": "2024-01-31",
+        "method": "cash",
+    }
+    root = write_repo(
+        tmp_path,
+        {"a": customer_document("A", status="active", start="2024-01-31")},
+        payments=[payment],
+    )
+    state = load(root)
+    starts = [p.start for p in periods(state.customers["a"], state.settings, date(2024, 5, 1))]
+    assert starts == [date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 31), date(2024, 4, 30)]
+    last_grace_day = standing(state, "a", date(2024, 5, 3))
+    assert last_grace_day.access == "enabled"
+    assert last_grace_day.paid_through == date(2024, 4, 29)
+    after = standing(state, "a", date(2024, 5, 4))
+    assert after.access == "suspended"
+    assert after.reason == (
+        "unpaid invoice a/2024-04-30 (Rp150.000) due 2024-04-30, grace ended 2024-05-03"
+    )

@@ -10,7 +10,7 @@ import pytest
 
 from isk_reconcile.billing.report import SUMMARY_COLUMNS, Dashboard
 from isk_reconcile.render.xlsx import DATE_FORMAT, RUPIAH_FORMAT, write_workbook
-from tests.test_report import build
+from tests.helpers.dashboard import build
 
 
 def table(sheet) -> list[dict]:
@@ -133,7 +133,7 @@ def test_rows_match_the_dashboard_lists(workbook, board: Dashboard) -> None:
 def test_empty_isp_still_writes_every_sheet(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from tests.test_report import example_state
+    from tests.helpers.dashboard import example_state
 
     empty = replace(example_state(), customers={}, ledger=())
     path = tmp_path / "empty.xlsx"

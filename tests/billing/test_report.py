@@ -15,93 +15,20 @@ r2  carol   free
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 
-from isk_reconcile.billing.engine import receivables, standings
+from isk_reconcile.billing.engine import standings
 from isk_reconcile.billing.report import (
     SUMMARY_COLUMNS,
     RouterInfo,
     as_dict,
     category,
-    dashboard,
     last_months,
     summary_rows,
 )
 from isk_reconcile.errors import RouterError
-from isk_reconcile.state.model import (
-    Change,
-    Customer,
-    Dated,
-    LedgerEntry,
-    Profile,
-    Router,
-    Settings,
-    State,
-)
-
-D = date.fromisoformat
-AS_OF = D("2026-11-20")
-
-
-def plain(value) -> Dated:
-    return Dated(changes=(Change(from_=date.min, value=value),))
-
-
-def person(cid: str, router: str, start: str, **fields) -> Customer:
-    return Customer(
-        id=cid,
-        name=fields.pop("name", cid.title()),
-        router=router,
-        start=D(start),
-        profile=Dated(changes=(Change(from_=D(start), value="home"),)),
-        phone=fields.pop("phone", "+62811000" + cid),
-        **fields,
-    )
-
-
-def pay(eid: str, cid: str, day: str, amount: int, kind: str = "payment") -> LedgerEntry:
-    method = None if kind == "credit" else "transfer"
-    return LedgerEntry(id=eid, customer=cid, amount=amount, date=D(day), kind=kind, method=method)
-
-
-def example_state() -> State:
-    customers = [
-        person("alice", "r1", "2026-10-01"),
-        person("bob", "r1", "2026-11-01"),
-        person("frank", "r1", "2026-10-25"),
-        person("carol", "r2", "2026-01-01", status="free"),
-        person("dave", "r2", "2026-11-01", status="suspended", suspend_reason="cable cut"),
-        person("erin", "r2", "2026-06-01", status="terminated", end=D("2026-09-30")),
-        person("gina", "r2", "2026-12-01"),
-    ]
-    ledger = [
-        pay("P-1", "alice", "2026-10-01", 150_000),
-        pay("P-2", "alice", "2026-11-02", 160_000),
-        pay("P-3", "alice", "2026-11-03", 10_000, "refund"),
-        pay("P-4", "bob", "2026-11-05", 100_000),
-        pay("P-5", "frank", "2026-10-25", 150_000),
-        pay("P-6", "frank", "2026-11-10", 20_000, "credit"),
-        pay("P-7", "erin", "2026-06-01", 450_000),
-        pay("P-8", "alice", "2026-11-25", 150_000),  # after as_of: not counted yet
-    ]
-    return State(
-        settings=Settings(),
-        routers={
-            "r1": Router(name="r1", host="127.0.0.1", description="First"),
-            "r2": Router(name="r2", host="127.0.0.1", description="Second"),
-        },
-        profiles={"home": Profile(name="home", price=plain(150_000), rate_limit="10M/10M")},
-        customers={c.id: c for c in customers},
-        ledger=tuple(ledger),
-    )
-
-
-def build(state: State | None = None, **kwargs):
-    state = state or example_state()
-    by_customer = standings(state, AS_OF)
-    return dashboard(state, AS_OF, by_customer, receivables(state, AS_OF, by_customer), **kwargs)
+from tests.helpers.dashboard import AS_OF, D, build, example_state
 
 
 def test_customers_are_counted_by_standing_per_router_and_in_total() -> None:

@@ -19,7 +19,7 @@ from isk_reconcile.state.model import (
     Settings,
     State,
 )
-from tests.test_billing import customer, make_state
+from tests.helpers.ledger import customer, make_state
 
 EPOCH = date(2025, 1, 1)
 

@@ -2,76 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
-from isk_reconcile.billing.engine import standings
+import pytest
+
 from isk_reconcile.errors import RouterError
-from isk_reconcile.reconcile.desired import DesiredRouter, desired_state
 from isk_reconcile.reconcile.plan import (
     PENDING_MARK,
     Change,
     Plan,
-    make_plan,
     pending_mark,
     safety_verdict,
 )
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.state.model import SafetySettings
-from tests.test_desired import AS_OF, customer, load, plaintext_passwords, write_repo
-
-BUILTINS = (
-    LiveItem("*0", {"name": "default", "default": "true"}),
-    LiveItem("*FFFFFFFE", {"name": "default-encryption", "default": "true"}),
+from tests.helpers.isp import (
+    BUILTINS,
+    applied,
+    customer,
+    desired,
+    desired_for,
+    plan_for,
+    with_items,
+    write_repo,
 )
-
-
-def applied(desired: DesiredRouter, **overrides: Mapping[str, str]) -> LiveState:
-    """A router that holds exactly `desired` (empty fields absent), with per-name overrides."""
-    counter = iter(range(1, 10_000))
-
-    def item(attrs: Mapping[str, str]) -> LiveItem:
-        merged = {k: v for k, v in attrs.items() if v != ""}
-        merged.update(overrides.get(attrs["name"], {}))
-        return LiveItem(f"*{next(counter):X}", {k: v for k, v in merged.items() if v is not None})
-
-    return LiveState(
-        router=desired.router,
-        profiles=BUILTINS + tuple(item(p.attrs) for p in desired.profiles.values()),
-        secrets=tuple(item(s.attrs) for s in desired.secrets.values()),
-        active=(),
-    )
-
-
-def with_items(
-    live: LiveState,
-    *,
-    profiles: tuple[LiveItem, ...] = (),
-    secrets: tuple[LiveItem, ...] = (),
-    active: tuple[str, ...] = (),
-) -> LiveState:
-    sessions = tuple(LiveItem(f"*A{i}", {"name": name}) for i, name in enumerate(active))
-    return LiveState(
-        live.router, live.profiles + profiles, live.secrets + secrets, live.active + sessions
-    )
-
-
-def plan_for(root: Path, live: LiveState | RouterError, as_of: date = AS_OF, **kw) -> Plan:
-    state = load(root)
-    return make_plan(
-        state,
-        as_of,
-        standings(state, as_of),
-        {"r1": live},
-        passwords=plaintext_passwords(state),
-        **kw,
-    )
-
-
-def desired(root: Path, as_of: date = AS_OF) -> DesiredRouter:
-    state = load(root)
-    return desired_state(state, standings(state, as_of), "r1", plaintext_passwords(state))
 
 
 def actions(plan: Plan) -> list[tuple[str, str, str]]:
@@ -397,3 +352,28 @@ def test_deletion_says_where_the_customer_went(tmp_path: Path) -> None:
     assert only(plan_for(root, live), "delete", "a").reason == (
         "customer a is no longer in the repository"
     )
+
+
+# --- isolation and the safety limits -------------------------------------------------------
+
+
+ISOLATE = {"suspend": {"mode": "isolate", "isolate_profile": "isolir"}}
+
+
+def _ten(suspended: int) -> dict[str, dict]:
+    return {
+        f"c{i}": customer(f"C{i}", status="suspended" if i < suspended else "free")
+        for i in range(10)
+    }
+
+
+@pytest.mark.parametrize(("suspended", "status"), [(3, "ok"), (4, "unsafe")])
+def test_isolating_counts_against_max_disable_percent(
+    tmp_path: Path, suspended: int, status: str
+) -> None:
+    """Isolation is a `disable` for the safety rule: 3 of 10 is 30% (allowed), 4 is 40%."""
+    before = desired_for(write_repo(tmp_path / "before", _ten(0), settings=ISOLATE))
+    root = write_repo(tmp_path / "after", _ten(suspended), settings=ISOLATE)
+    router = plan_for(root, applied(before)).routers[0]
+    assert sum(1 for c in router.changes if c.action == "disable") == suspended
+    assert router.status == status

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from isk_reconcile.billing.engine import rupiah
-from tests.test_status_cli import LiveIsp, live_isp, run  # noqa: F401 (fixture)
+from tests.helpers import PROJECT
+from tests.helpers.live import LiveIsp, run
 
-PROJECT = Path(__file__).resolve().parent.parent
 SCREENSHOT_COPY = PROJECT / "out" / "dashboard.png"  # /out/ is gitignored
 
 

@@ -11,6 +11,7 @@ import pytest
 from isk_reconcile.errors import IskError
 from isk_reconcile.gitops.history import FieldChange, commit_files, field_changes, timeline
 from isk_reconcile.state.loader import load_state
+from tests.helpers.isp import customer, write_repo
 
 AS_OF = date(2026, 11, 29)
 
@@ -176,3 +177,23 @@ def test_pay_commit_without_identity_writes_nothing(
     assert run_cli(isk, [*args, "--commit"]) == 1
     assert "git user.name is not set" in capsys.readouterr().err
     assert ledger.read_bytes() == before
+
+
+# --- head_commit ---------------------------------------------------------------------------
+
+
+def test_head_commit_is_the_state_repos_own(tmp_path: Path) -> None:
+    import git
+
+    from isk_reconcile.gitops.history import head_commit
+
+    outer = git.Repo.init(tmp_path)
+    (tmp_path / "README").write_text("unrelated\n")
+    outer.index.add(["README"])
+    outer.index.commit("unrelated project")
+    inner = write_repo(tmp_path / "isp", {"a": customer("A")})
+    assert head_commit(inner) is None  # the parent repository does not track it
+    outer.index.add(["isp/state/routers.yaml"])
+    sha = outer.index.commit("track the ISP").hexsha
+    assert head_commit(inner) == sha
+    assert head_commit(tmp_path / "nowhere") is None

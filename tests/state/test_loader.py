@@ -15,8 +15,10 @@ from isk_reconcile.errors import IskError, ValidationFailed
 from isk_reconcile.state.loader import ledger_warnings, load_settings, load_state
 from isk_reconcile.state.model import Settings
 from isk_reconcile.state.yamlsource import CACHE_FORMAT
+from tests.helpers import BAD_INPUTS
+from tests.helpers.isp import customer, write_repo
 
-BASE = Path(__file__).resolve().parent / "bad_inputs" / "_base"
+BASE = BAD_INPUTS / "_base"
 
 
 @pytest.fixture
@@ -463,3 +465,41 @@ def test_a_name_or_id_key_is_an_error_the_file_name_wins(repo: Path) -> None:
         "state/profiles/home-10m.yaml:1:1: name: a profile's name is its file name "
         "(remove this key)",
     ]
+
+
+# --- YAML traps around passwords and caller ids --------------------------------------------
+
+
+def test_broken_yaml_around_a_password_never_echoes_it(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"ok": customer("Ok")}, settings={"secrets": {}})
+    documents = {
+        "t5": 'pppoe:\n  password: "SuperSecret99\n  username: t5\n',
+        "t6": "pppoe:\n  password: Secret: 77\n",
+        "t7": "pppoe:\n  password: [SecretList]\n",
+        "t8": "pppoe:\n  password: plainSecretText\n",
+    }
+    head = "name: T\nrouter: r1\nstart: 2026-01-01\nprofile: home-10m\n"
+    for cid, body in documents.items():
+        (root / "state" / "customers" / f"{cid}.yaml").write_text(head + body)
+    with pytest.raises(ValidationFailed) as failed:
+        load_state(root, cache=False)
+    shown = "\n".join(str(error) for error in failed.value.errors)
+    assert {e.loc.file for e in failed.value.errors} >= {
+        f"state/customers/{cid}.yaml" for cid in documents
+    }
+    for secret in ("SuperSecret99", "Secret: 77", "SecretList", "plainSecretText"):
+        assert secret not in shown
+
+
+def test_sexagesimal_caller_id_is_a_yaml_trap(tmp_path: Path) -> None:
+    """YAML 1.1 reads 10:20:30:40:50:11 as a base-60 integer."""
+    root = write_repo(
+        tmp_path, {"a": customer("A", pppoe={"caller_id": "placeholder"})}, settings={}
+    )
+    path = root / "state" / "customers" / "a.yaml"
+    path.write_text(path.read_text().replace("placeholder", "10:20:30:40:50:11"))
+    with pytest.raises(ValidationFailed) as failed:
+        load_state(root, cache=False)
+    (error,) = failed.value.errors
+    assert error.field == "pppoe.caller_id"
+    assert "quote it" in error.hint or "quote it" in error.message
