@@ -213,7 +213,7 @@ def test_one_bad_ciphertext_stops_only_its_router(tmp_path: Path, demo_identity:
     import pyrage
 
     from isk_reconcile.state.encryption import encrypt
-    from tests.helpers.isp import DEMO_RECIPIENT
+    from tests.helpers import DEMO_RECIPIENT
 
     recipient = DEMO_RECIPIENT.read_text().strip()
     stranger = str(pyrage.x25519.Identity.generate().to_public())
