@@ -247,7 +247,8 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
         notes.append("pipeline skipped: bench/generate.py not found")
         return None
     try:
-        from isk_reconcile.reconcile.apply import run_apply, run_plan
+        from isk_reconcile.reconcile.apply import run_apply
+        from isk_reconcile.reconcile.run import run_plan
         from isk_reconcile.state.loader import load_state
     except ImportError as problem:
         notes.append(f"pipeline skipped: {problem}")

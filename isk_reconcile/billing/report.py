@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from isk_reconcile.billing.engine import Invoice, Receivables, Standing
-from isk_reconcile.reconcile.plan import Plan
 from isk_reconcile.state.model import LedgerEntry, State
 
 EXPIRING_DAYS = 7
@@ -219,22 +218,6 @@ def category(standing: Standing) -> str:
     return "active"
 
 
-def drifted_entries(plan: Plan) -> dict[str, int]:
-    """Per reachable router: how many profiles and secrets differ from the desired state
-    (would be created, changed, enabled, disabled or deleted). A session disconnect
-    belongs to its secret, so an account counts once however many changes it needs."""
-    counts = {}
-    for router in plan.routers:
-        if router.status == "error":
-            continue
-        entries = {
-            ("profile" if change.kind == "profile" else "secret", change.name)
-            for change in router.applicable
-        }
-        counts[router.router] = len(entries)
-    return counts
-
-
 def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
@@ -256,7 +239,7 @@ def expiry(standing: Standing, end: date | None) -> date | None:
 
 
 @dataclass
-class _Tally:
+class _RouterTotals:
     """Mutable accumulator for one router while scanning; frozen into Figures at the end."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
@@ -268,7 +251,7 @@ class _Tally:
     )
     expiring: int = 0
 
-    def add(self, other: _Tally) -> None:
+    def add(self, other: _RouterTotals) -> None:
         for key, value in other.counts.items():
             self.counts[key] += value
         self.billed += other.billed
@@ -322,7 +305,7 @@ def dashboard(
     selected = [name for name in state.routers if only is None or name in set(only)]
     chosen = set(selected)
     router_of = {cid: c.router for cid, c in state.customers.items() if c.router in chosen}
-    tallies = {name: _Tally() for name in selected}
+    tallies = {name: _RouterTotals() for name in selected}
     month = month_key(as_of)
     months = last_months(as_of)
     billed_by_month = dict.fromkeys(months, 0)
@@ -423,7 +406,7 @@ def dashboard(
             )
         )
 
-    total = _Tally()
+    total = _RouterTotals()
     for tally in tallies.values():
         total.add(tally)
 

@@ -27,78 +27,25 @@ from isk_reconcile.billing.report import (
     RouterInfo,
     as_dict,
     dashboard,
-    drifted_entries,
     summary_rows,
 )
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
-from isk_reconcile.errors import IskError, RouterError
+from isk_reconcile.errors import RouterError
+from isk_reconcile.reconcile.status import drift_of, read_routers
 from isk_reconcile.render.tables import render_csv, render_rich
 
 SHOWN_OVERDUE = 10
-
-
-def _read_router(client) -> tuple:
-    """Everything status needs from one session: two pipelined windows."""
-    return client.system(), client.read()
 
 
 def read_live(
     ctx: Context, names: Sequence[str], environ: Mapping[str, str], by_customer: Mapping
 ) -> tuple[dict[str, RouterInfo | RouterError], dict[str, int] | None, list[str]]:
     """Per router: RouterInfo or its error; the drift counts (None when unknown); notes."""
-    from isk_reconcile.routeros.fleet import on_routers
-
-    state = ctx.state
-    routers = [state.routers[name] for name in names]
-    with reading_routers(ctx, len(routers)) as progress:
-        outcomes = on_routers(routers, _read_router, environ, on_result=progress)
-    info: dict[str, RouterInfo | RouterError] = {}
-    live = {}
-    for name, outcome in outcomes.items():
-        if isinstance(outcome, RouterError):
-            info[name] = outcome
-            live[name] = outcome
-            continue
-        system, observed = outcome
-        live[name] = observed
-        info[name] = RouterInfo(
-            identity=system.identity,
-            version=system.version,
-            uptime=system.uptime,
-            active_sessions=len(observed.active),
-        )
-    notes: list[str] = []
-    drift: dict[str, int] | None = None
-    if any(not isinstance(value, RouterError) for value in live.values()):
-        try:
-            drift = _drift(ctx, live, environ, by_customer, notes)
-        except IskError as problem:
-            notes.append(f"drift not counted: {problem}")
+    with reading_routers(ctx, len(names)) as progress:
+        info, live = read_routers(ctx.state, names, environ, on_result=progress)
+    drift, notes = drift_of(ctx.state, ctx.as_of, live, environ, by_customer)
     return info, drift, notes
-
-
-def _drift(
-    ctx: Context,
-    live: Mapping,
-    environ: Mapping[str, str],
-    by_customer: Mapping,
-    notes: list[str],
-) -> dict[str, int]:
-    from isk_reconcile.reconcile.apply import decrypt_desired
-    from isk_reconcile.reconcile.plan import make_plan
-
-    state = ctx.state
-    # Only the passwords desired on the routers read; one that does not decrypt leaves
-    # only its router's drift uncounted (with a note naming the customer).
-    passwords, failures = decrypt_desired(state, by_customer, list(live), environ)
-    notes.extend(f"drift not counted: {name}: {problem}" for name, problem in failures.items())
-    live = {
-        name: RouterError(name, failures[name]) if name in failures else outcome
-        for name, outcome in live.items()
-    }
-    plan = make_plan(state, ctx.as_of, by_customer, live, passwords=passwords)
-    return drifted_entries(plan)
 
 
 @contextmanager

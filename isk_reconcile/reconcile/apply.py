@@ -1,7 +1,6 @@
-"""Plan and apply against real routers: the shell around the pure `plan`.
+"""Apply a plan to real routers (the planning shell is `reconcile.run.run_plan`).
 
-`run_plan` reads the routers (one print per menu, routers concurrently), decrypts the
-passwords once and makes the plan. `run_apply` applies a plan: one thread and one
+`run_apply` applies a plan: one thread and one
 connection per router (a failing router never stops the others), a fresh read whose
 fingerprint must match the plan ("stale plan" otherwise), the changes in the spec's
 order as pipelined batches, then a verification read and re-plan.
@@ -10,14 +9,15 @@ order as pipelined batches, then a verification read and re-plan.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 from isk_reconcile.billing.engine import Standing, standings
-from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.reconcile.desired import customers_by_router
+from isk_reconcile.errors import RouterError
+from isk_reconcile.reconcile.comments import pending_mark, pending_of_comment, without_pending
+from isk_reconcile.reconcile.passwords import decrypt_desired, resolve_sources
 from isk_reconcile.reconcile.plan import (
     Change,
     Plan,
@@ -25,13 +25,10 @@ from isk_reconcile.reconcile.plan import (
     change_group,
     config_fingerprint,
     make_plan,
-    pending_mark,
-    pending_of_comment,
     sessions_to_cut,
-    without_pending,
 )
 from isk_reconcile.routeros.client import ConnectionLost, connect
-from isk_reconcile.routeros.fleet import MAX_THREADS, read_all, select_routers
+from isk_reconcile.routeros.fleet import MAX_THREADS
 from isk_reconcile.routeros.types import (
     ACTIVE,
     PROFILE,
@@ -41,7 +38,6 @@ from isk_reconcile.routeros.types import (
     Write,
     WriteResult,
 )
-from isk_reconcile.state.encryption import decrypt, load_identity
 from isk_reconcile.state.model import State
 
 # progress(router, writes done, writes total)
@@ -69,132 +65,6 @@ class ApplyReport:
     @property
     def ok(self) -> bool:
         return all(result.ok for result in self.routers)
-
-
-# --- planning -----------------------------------------------------------------------------
-
-
-def router_names(state: State, routers: Sequence[str] | None) -> list[str]:
-    """Router names to work on (all when none are named), in routers.yaml order."""
-    return [router.name for router in select_routers(state, routers)]
-
-
-def customer_file(customer_id: str) -> str:
-    return f"state/customers/{customer_id}.yaml"
-
-
-def decrypt_desired(
-    state: State,
-    wanted: Mapping[str, Standing],
-    routers: Iterable[str],
-    environ: Mapping[str, str],
-) -> tuple[dict[str, str], dict[str, str]]:
-    """The plaintext passwords of the secrets desired on `routers` (customer id ->
-    plaintext), and the routers whose passwords could not all be decrypted (router ->
-    error naming the customer file). Customers whose account must not exist (terminated,
-    not started) and customers on other routers are not decrypted at all, so one bad
-    ciphertext stops only its own router. A missing identity stops everything (IskError):
-    it is not one customer's problem."""
-    sources: dict[str, str] = {}
-    router_of: dict[str, str] = {}
-    for router in routers:
-        for customer_id, customer in customers_by_router(state).get(router, ()):
-            source = customer.pppoe.password
-            standing = wanted.get(customer_id)
-            if source is None or (standing is not None and standing.access == "absent"):
-                continue
-            sources[customer_id] = source
-            router_of[customer_id] = router
-    plain, problems = resolve_each(sources, environ)
-    failures: dict[str, str] = {}
-    for customer_id in sorted(problems):
-        router = router_of[customer_id]
-        failures.setdefault(
-            router,
-            f"customer {customer_id} ({customer_file(customer_id)}): {problems[customer_id]}",
-        )
-    return plain, failures
-
-
-def decrypt_passwords(
-    state: State, environ: Mapping[str, str], routers: Iterable[str] | None = None
-) -> dict[str, str]:
-    """Customer id -> plaintext PPPoE password for every customer (on `routers`) with one;
-    the first failure is an IskError naming the customer file."""
-    names = list(state.routers) if routers is None else list(routers)
-    sources = {
-        cid: customer.pppoe.password
-        for name in names
-        for cid, customer in customers_by_router(state).get(name, ())
-        if customer.pppoe.password
-    }
-    plain, problems = resolve_each(sources, environ)
-    if problems:
-        first = min(problems)
-        raise IskError(f"customer {first} ({customer_file(first)}): {problems[first]}")
-    return plain
-
-
-def resolve_each(
-    sources: Mapping[str, str], environ: Mapping[str, str]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """key -> stored password decrypted one by one: (plaintexts, key -> error). "age:..."
-    is decrypted (each distinct value once); anything else is a plaintext the loader
-    already allowed (secrets.allow_plaintext). The identity is loaded only when needed."""
-    plain: dict[str, str] = {}
-    problems: dict[str, str] = {}
-    by_value: dict[str, str | IskError] = {}
-    identity = None
-    for key, value in sources.items():
-        if not value.startswith("age:"):
-            plain[key] = value
-            continue
-        if value not in by_value:
-            if identity is None:
-                identity = load_identity(environ)
-            try:
-                by_value[value] = decrypt(value, identity)
-            except IskError as problem:
-                by_value[value] = problem
-        outcome = by_value[value]
-        if isinstance(outcome, IskError):
-            problems[key] = str(outcome)
-        else:
-            plain[key] = outcome
-    return plain, problems
-
-
-def resolve_sources(sources: Iterable[str], environ: Mapping[str, str]) -> dict[str, str]:
-    """Stored password value -> plaintext for the values that decrypt (a value that does
-    not is left out: the write that needs it fails with the customer named)."""
-    unique = {value: value for value in sources}
-    return resolve_each(unique, environ)[0]
-
-
-def run_plan(
-    state: State,
-    as_of: date,
-    routers: Sequence[str] | None = None,
-    adopt: bool = False,
-    environ: Mapping[str, str] = os.environ,
-    *,
-    commit: str | None = None,
-    on_read: Callable[[str, LiveState | RouterError], None] | None = None,
-) -> Plan:
-    """Read the routers, decrypt the passwords they need once, make the plan (stamped with
-    `commit`, the state repository's HEAD, which the caller reads from git). A router whose
-    passwords do not decrypt is planned as an error that names the customer; the other
-    routers are planned as usual."""
-    names = router_names(state, routers)
-    wanted = standings(state, as_of)
-    passwords, failures = decrypt_desired(state, wanted, names, environ)
-    readable = [name for name in names if name not in failures]
-    read = read_all(state, readable, environ, on_result=on_read)
-    live: dict[str, LiveState | RouterError] = {
-        name: read[name] if name in read else RouterError(name, failures[name]) for name in names
-    }
-    plan = make_plan(state, as_of, wanted, live, adopt=adopt, passwords=passwords)
-    return replace(plan, commit=commit)
 
 
 # --- applying -----------------------------------------------------------------------------
@@ -421,7 +291,7 @@ def describe(write: Write) -> str:
     return f"customer {write.customer}: {where}" if write.customer else where
 
 
-MENUS = {"profile": PROFILE, "secret": SECRET, "session": ACTIVE}
+MENU_OF_KIND = {"profile": PROFILE, "secret": SECRET, "session": ACTIVE}
 CLEAR_MARKS = 2.5  # the batch right after the disconnects (group 2)
 
 
@@ -441,7 +311,7 @@ def build_batches(
     cut = {change.name for change in changes if change.kind == "session"}
     groups: dict[float, list[Write]] = {}
     for change in changes:
-        menu = MENUS[change.kind]
+        menu = MENU_OF_KIND[change.kind]
         writes = groups.setdefault(change_group(change), [])
         if change.kind == "session":
             writes.extend(

@@ -9,7 +9,6 @@ ciphertext (`password_source`), which `apply` decrypts at write time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -17,13 +16,16 @@ from typing import Literal
 
 from isk_reconcile.billing.engine import Standing
 from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.reconcile.desired import (
-    DesiredRouter,
-    DesiredSecret,
+from isk_reconcile.reconcile.comments import (
+    SESSION_FIELDS,
     customer_of_comment,
-    desired_state,
+    is_managed,
     passthrough_of_comment,
+    pending_of_comment,
+    without_pending,
 )
+from isk_reconcile.reconcile.desired import DesiredRouter, DesiredSecret, desired_state
+from isk_reconcile.routeros.fields import unset_spellings
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.state.model import RESERVED_PROFILES, SafetySettings, State
 
@@ -44,49 +46,10 @@ HIDDEN = "(hidden)"
 CHANGED = "(changed)"
 SET = "(set)"
 # A managed field left empty in the YAML matches a router that prints nothing, "" or
-# the RouterOS default spelling for that field.
-# (RouterOS prints the yes/no/default profile fields as "default" once unset.)
-_DEFAULT_WORD_FIELDS = (
-    "only-one",
-    "change-tcp-mss",
-    "use-encryption",
-    "use-compression",
-    "use-mpls",
-    "use-upnp",
-)
-EMPTY_DEFAULTS = dict.fromkeys(_DEFAULT_WORD_FIELDS, "default")
-# Written at the end of a secret's comment together with a change whose session must be
-# cut, and removed once it is: if the connection drops in between, the next plan still
-# knows the session is stale (nothing else on the router tells). When the change also
-# moved a session field, the mark names it (" [disconnect pending: profile]"), so a later
-# plan can tell whether the cut is still needed (see `pending_still_needed`). Free text
-# in comments never holds square brackets (`desired.comment_text`), so the mark can only
-# have been written by isk.
-PENDING_MARK = " [disconnect pending]"
-_PENDING = re.compile(r" \[disconnect pending(?:: ([a-z,-]*))?\]$")
-# Fields whose change means the live session runs with stale settings.
-SESSION_FIELDS = frozenset({"password", "profile", "remote-address"})
+# the spelling RouterOS prints once the field is unset ("default" for the yes/no/default
+# profile fields).
+EMPTY_DEFAULTS = unset_spellings()
 PENDING_REASON = "disconnect left pending by an interrupted apply"
-
-
-def pending_mark(fields: Iterable[str] = ()) -> str:
-    """The comment suffix apply writes until a session is cut, naming the session fields
-    that changed with it."""
-    changed = sorted(SESSION_FIELDS.intersection(fields))
-    return f" [disconnect pending: {','.join(changed)}]" if changed else PENDING_MARK
-
-
-def pending_of_comment(comment: str) -> frozenset[str] | None:
-    """The session fields a pending mark names (empty: an access change only), or None
-    when the comment carries no mark."""
-    found = _PENDING.search(comment)
-    if found is None:
-        return None
-    return frozenset(key for key in (found.group(1) or "").split(",") if key)
-
-
-def without_pending(comment: str) -> str:
-    return _PENDING.sub("", comment)
 
 
 @dataclass(frozen=True)
@@ -420,10 +383,6 @@ def config_fingerprint(live: LiveState) -> str:
 
 def is_builtin(item: LiveItem) -> bool:
     return item.name in RESERVED_PROFILES or item.attrs.get("default") in ("true", "yes")
-
-
-def is_managed(item: LiveItem, prefix: str) -> bool:
-    return item.attrs.get("comment", "").startswith(prefix)
 
 
 def field_diff(

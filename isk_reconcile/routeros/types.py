@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-PROFILE = "/ppp/profile"
-SECRET = "/ppp/secret"
-ACTIVE = "/ppp/active"
-MENUS = (PROFILE, SECRET, ACTIVE)
+from isk_reconcile.routeros.fields import ACTIVE, PROFILE, SECRET
+
+__all__ = ["ACTIVE", "PROFILE", "SECRET"]  # the menu paths, re-exported for the client
 
 Command = Literal["add", "set", "remove", "unset", "enable", "disable"]
 

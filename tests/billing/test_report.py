@@ -247,33 +247,3 @@ def test_category_of_each_standing(cid: str, expected: str) -> None:
 
 def test_last_months_crosses_year_boundaries() -> None:
     assert last_months(D("2026-02-10"), 3) == ("2025-12", "2026-01", "2026-02")
-
-
-def test_drifted_entries_count_each_profile_and_account_once() -> None:
-    from isk_reconcile.billing.report import drifted_entries
-    from isk_reconcile.reconcile.plan import Change as PlanChange
-    from isk_reconcile.reconcile.plan import Plan, RouterPlan
-
-    def change(action: str, kind: str, name: str) -> PlanChange:
-        return PlanChange(action=action, kind=kind, name=name, customer=None, reason="test")
-
-    plan = Plan(
-        as_of=AS_OF,
-        commit=None,
-        routers=(
-            RouterPlan(
-                router="r1",
-                status="ok",
-                changes=(
-                    change("disable", "secret", "budi"),
-                    change("disconnect", "session", "budi"),  # same account
-                    change("update", "profile", "budi"),  # a profile may share the name
-                    change("create", "secret", "ani"),
-                    change("conflict", "secret", "hand-made"),  # never applied
-                ),
-            ),
-            RouterPlan(router="r2", status="unsafe", changes=(change("delete", "secret", "x"),)),
-            RouterPlan(router="r3", status="error", error="timed out"),
-        ),
-    )
-    assert drifted_entries(plan) == {"r1": 3, "r2": 1}

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from isk_reconcile.billing.report import SUMMARY_COLUMNS
-from isk_reconcile.reconcile.apply import run_plan
+from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.state.loader import load_state
 from tests.helpers.live import AS_OF, SESSIONS, VERSIONS, LiveIsp, Run, run
 
@@ -191,7 +191,7 @@ def test_no_secret_in_any_output(capsys, live_isp: LiveIsp, tmp_path: Path) -> N
         " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
         for sheet in book.worksheets
     ]
-    from isk_reconcile.reconcile.apply import decrypt_passwords
+    from isk_reconcile.reconcile.passwords import decrypt_passwords
 
     customer_passwords = decrypt_passwords(load_state(live_isp.repo), __import__("os").environ)
     assert customer_passwords

@@ -13,7 +13,8 @@ from isk_reconcile.cli import COMMAND_MODULES  # noqa: F401  (registers every co
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.cli.root import main as isk
 from isk_reconcile.gitops.importer import customer_id_for, import_router
-from isk_reconcile.reconcile.apply import run_apply, run_plan
+from isk_reconcile.reconcile.apply import run_apply
+from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.routeros.types import PROFILE, SECRET, LiveItem, LiveState
 from isk_reconcile.sim import SimulatedRouter
 from isk_reconcile.state.encryption import encrypt

@@ -16,9 +16,9 @@ from datetime import date
 from isk_reconcile.billing.engine import receivables, standings
 from isk_reconcile.billing.report import dashboard
 from isk_reconcile.state.model import (
-    Change,
     Customer,
     Dated,
+    DatedChange,
     LedgerEntry,
     Profile,
     Router,
@@ -33,7 +33,7 @@ AS_OF = D("2026-11-20")
 
 
 def plain(value) -> Dated:
-    return Dated(changes=(Change(from_=date.min, value=value),))
+    return Dated(changes=(DatedChange(from_=date.min, value=value),))
 
 
 def person(cid: str, router: str, start: str, **fields) -> Customer:
@@ -42,7 +42,7 @@ def person(cid: str, router: str, start: str, **fields) -> Customer:
         name=fields.pop("name", cid.title()),
         router=router,
         start=D(start),
-        profile=Dated(changes=(Change(from_=D(start), value="home"),)),
+        profile=Dated(changes=(DatedChange(from_=D(start), value="home"),)),
         phone=fields.pop("phone", "+62811000" + cid),
         **fields,
     )

@@ -13,9 +13,10 @@ import yaml
 
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.errors import RouterError
-from isk_reconcile.reconcile.apply import run_apply, run_plan
+from isk_reconcile.reconcile.apply import run_apply
 from isk_reconcile.reconcile.desired import DesiredRouter, desired_state
 from isk_reconcile.reconcile.plan import Plan, make_plan
+from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.sim import SimulatedRouter
 from isk_reconcile.state.loader import load_state

@@ -6,9 +6,9 @@ from datetime import date
 
 from isk_reconcile.state.model import (
     BillingSettings,
-    Change,
     Customer,
     Dated,
+    DatedChange,
     LedgerEntry,
     Profile,
     Settings,
@@ -20,8 +20,8 @@ D = date.fromisoformat
 
 def dated(value, *later: tuple[str, object]) -> Dated:
     """A dated value: `value` from the beginning of time, then each (ISO date, value)."""
-    changes = [Change(from_=date.min, value=value)]
-    changes += [Change(from_=D(day), value=v) for day, v in later]
+    changes = [DatedChange(from_=date.min, value=value)]
+    changes += [DatedChange(from_=D(day), value=v) for day, v in later]
     return Dated(changes=tuple(changes))
 
 
@@ -38,8 +38,8 @@ def customer(
     package: str = "home-10m",
     **fields,
 ) -> Customer:
-    changes = [Change(from_=D(start), value=package)]
-    changes += [Change(from_=D(day), value=name) for day, name in profile_changes]
+    changes = [DatedChange(from_=D(start), value=package)]
+    changes += [DatedChange(from_=D(day), value=name) for day, name in profile_changes]
     return Customer(
         id=cid,
         name=fields.pop("name", cid.title()),

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from isk_reconcile.reconcile.apply import run_apply, run_plan
+from isk_reconcile.reconcile.apply import run_apply
 from isk_reconcile.reconcile.plan import Plan
+from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.render.plan_json import load_plan, render_json
 from isk_reconcile.state.encryption import encrypt
 from isk_reconcile.state.loader import load_state
@@ -401,7 +402,7 @@ def test_apply_verifies_with_the_plans_own_standings_and_recomputes_for_another_
     second billing pass) when applying to the same State; a plan applied to another
     State (a saved plan, a reloaded repo) is verified against that State's billing."""
     from isk_reconcile.billing.engine import standings
-    from isk_reconcile.reconcile.apply import decrypt_passwords
+    from isk_reconcile.reconcile.passwords import decrypt_passwords
     from isk_reconcile.reconcile.plan import make_plan
     from isk_reconcile.routeros.fleet import read_all
 

@@ -8,8 +8,9 @@ from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
-from isk_reconcile.reconcile.apply import run_apply, run_plan
-from isk_reconcile.reconcile.plan import PENDING_MARK
+from isk_reconcile.reconcile.apply import run_apply
+from isk_reconcile.reconcile.comments import PENDING_MARK
+from isk_reconcile.reconcile.run import run_plan
 from tests.helpers.isp import (
     ACTIVE,
     SECRET,

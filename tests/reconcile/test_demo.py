@@ -10,7 +10,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from isk_reconcile.reconcile.apply import decrypt_passwords
 from isk_reconcile.reconcile.demo import (
     HAND_COMMENT,
     HAND_MADE_SECRET,
@@ -20,6 +19,7 @@ from isk_reconcile.reconcile.demo import (
     demo_seed,
     recreated_by_hand,
 )
+from isk_reconcile.reconcile.passwords import decrypt_passwords
 from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET
 from isk_reconcile.state.loader import load_state
 

@@ -11,26 +11,11 @@ import pytest
 
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.errors import IskError
-from isk_reconcile.reconcile.desired import ascii_fold, customer_of_comment, desired_state
+from isk_reconcile.reconcile.desired import desired_state
 from tests.helpers import DEMO_IDENTITY_FILE
 from tests.helpers.isp import AS_OF, PROFILES, customer, desired_for, load, write_repo
 
 # --- tests ------------------------------------------------------------------------------
-
-
-def test_ascii_fold_drops_accents_and_marks_the_rest() -> None:
-    assert ascii_fold("José Ramírez") == "Jose Ramirez"
-    assert ascii_fold("Zoë Hartono 李") == "Zoe Hartono ?"
-    assert ascii_fold("Budi") == "Budi"
-
-
-def test_customer_of_comment_reads_the_ownership_marker() -> None:
-    assert customer_of_comment("isk:", "isk:budi Budi Santoso") == "budi"
-    # Only ever asked of /ppp/secret comments (the menu tells a profile from a secret):
-    # a customer whose id starts with "profile" is a customer (it used to read as None).
-    assert customer_of_comment("isk:", "isk:profile Paket") == "profile"
-    assert customer_of_comment("isk:", "isk:profilenet-bts BTS") == "profilenet-bts"
-    assert customer_of_comment("isk:", "added by hand") is None
 
 
 def test_enabled_secret_has_every_managed_field(tmp_path: Path) -> None:
@@ -143,13 +128,15 @@ def test_password_that_cannot_be_decrypted_is_an_error(tmp_path: Path) -> None:
     state = load(root)
     with pytest.raises(IskError, match="customer a: password"):
         desired_state(state, standings(state, AS_OF), "r1", {})
-    by_stored_value = {"s3cret-pw": "s3cret-pw"}
-    desired = desired_state(state, standings(state, AS_OF), "r1", by_stored_value)
+    by_stored_value = {"s3cret-pw": "s3cret-pw"}  # passwords are keyed by customer id only
+    with pytest.raises(IskError, match="customer a: password"):
+        desired_state(state, standings(state, AS_OF), "r1", by_stored_value)
+    desired = desired_state(state, standings(state, AS_OF), "r1", {"a": "s3cret-pw"})
     assert desired.secrets["a"].attrs["password"] == "s3cret-pw"
 
 
 def test_example_repo_desired_state(example_repo: Path) -> None:
-    from isk_reconcile.reconcile.apply import decrypt_passwords
+    from isk_reconcile.reconcile.passwords import decrypt_passwords
 
     state = load(example_repo)
     passwords = decrypt_passwords(state, {"ISK_AGE_IDENTITY_FILE": str(DEMO_IDENTITY_FILE)})

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from isk_reconcile.errors import RouterError
+from isk_reconcile.reconcile.comments import PENDING_MARK, pending_mark
 from isk_reconcile.reconcile.plan import (
-    PENDING_MARK,
     Change,
     Plan,
-    pending_mark,
     safety_verdict,
 )
 from isk_reconcile.routeros.types import LiveItem, LiveState

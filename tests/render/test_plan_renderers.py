@@ -12,8 +12,7 @@ from isk_reconcile.reconcile.plan import Change, Plan, RouterPlan
 from isk_reconcile.render.plan_json import load_plan, render_json, to_document
 from isk_reconcile.render.plan_markdown import MARKER, render_markdown
 from isk_reconcile.render.plan_text import render_text
-from isk_reconcile.state.model import Change as DatedChange
-from isk_reconcile.state.model import Customer, Dated, Pppoe, Settings, State
+from isk_reconcile.state.model import Customer, Dated, DatedChange, Pppoe, Settings, State
 
 SUMMARY = {
     "create": 1,

@@ -7,7 +7,6 @@ from datetime import date, datetime
 import pytest
 from pydantic import ValidationError
 
-from isk_reconcile.routeros.normalize import parse_rate_limit
 from isk_reconcile.state.model import (
     Customer,
     Dated,
@@ -17,6 +16,7 @@ from isk_reconcile.state.model import (
     Settings,
     SuspendSettings,
 )
+from isk_reconcile.state.ratelimit import parse_rate_limit
 
 
 def dated(*pairs: tuple[str, object]) -> dict:
