@@ -22,12 +22,11 @@ from isk_reconcile.reconcile.plan import (
     Change,
     Plan,
     RouterPlan,
-    change_group,
     config_fingerprint,
     make_plan,
     sessions_to_cut,
 )
-from isk_reconcile.routeros.client import ConnectionLost, connect
+from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect
 from isk_reconcile.routeros.fleet import MAX_THREADS
 from isk_reconcile.routeros.types import (
     ACTIVE,
@@ -154,22 +153,12 @@ def apply_router(
     environ: Mapping[str, str],
     progress: Progress | None,
 ) -> RouterApplyResult:
+    """One router: refuse (error, unsafe, unknown), or read it again, refuse a stale plan,
+    write the batches and verify with a fresh read and a re-plan."""
     name = router_plan.router
-    if router_plan.status == "error":
-        return RouterApplyResult(
-            name, "error", errors=(router_plan.error or f"{name}: unreachable",)
-        )
-    if router_plan.status == "unsafe" and not force:
-        return RouterApplyResult(
-            name,
-            "refused",
-            errors=(
-                f"{name}: unsafe plan refused ({router_plan.unsafe_reason}); "
-                "review it and use --force",
-            ),
-        )
-    if name not in state.routers:
-        return RouterApplyResult(name, "error", errors=(f"{name}: not in routers.yaml",))
+    refused = _refusal(router_plan, state, force)
+    if refused is not None:
+        return refused
     with connect(state.routers[name], environ) as client:
         live = client.read()
         if config_fingerprint(live) != router_plan.fingerprint:
@@ -184,32 +173,10 @@ def apply_router(
         changes += sessions_to_cut(changes, live, state.suspend_for(name).disconnect)
         batches = build_batches(changes, live, written)
         total = sum(len(batch) for batch in batches)
-        done = 0
         results: list[WriteResult] = []
         errors: list[str] = []
-        blocker = Blocker(live)
-
-        def report(count: int) -> None:
-            if progress is not None:
-                progress(name, done + count, total)
-
         try:
-            for batch in batches:
-                ready: list[Write] = []
-                for write in batch:
-                    why = blocker.blocked(write)
-                    if why is None:
-                        ready.append(write)
-                    else:
-                        errors.append(f"{name}: {describe(write)} skipped: {why}")
-                done += len(batch) - len(ready)
-                batch_results = [settled(r) for r in client.execute([ready], progress=report)]
-                results.extend(batch_results)
-                done += len(ready)
-                for result in batch_results:
-                    if not result.ok:
-                        blocker.failed(result.write)
-                        errors.append(f"{name}: {describe(result.write)} failed: {result.error}")
+            _write_batches(client, name, batches, Blocker(live), results, errors, progress)
         except ConnectionLost as lost:
             applied = sum(1 for result in [*results, *lost.results] if result.ok)
             return RouterApplyResult(
@@ -234,6 +201,64 @@ def apply_router(
     return RouterApplyResult(
         name, "applied", applied=applied, errors=tuple(errors), residual=residual, verified=True
     )
+
+
+def _refusal(router_plan: RouterPlan, state: State, force: bool) -> RouterApplyResult | None:
+    """Why this router's plan is not applied at all (None: go ahead)."""
+    name = router_plan.router
+    if router_plan.status == "error":
+        return RouterApplyResult(
+            name, "error", errors=(router_plan.error or f"{name}: unreachable",)
+        )
+    if router_plan.status == "unsafe" and not force:
+        return RouterApplyResult(
+            name,
+            "refused",
+            errors=(
+                f"{name}: unsafe plan refused ({router_plan.unsafe_reason}); "
+                "review it and use --force",
+            ),
+        )
+    if name not in state.routers:
+        return RouterApplyResult(name, "error", errors=(f"{name}: not in routers.yaml",))
+    return None
+
+
+def _write_batches(
+    client: RouterClient,
+    name: str,
+    batches: Sequence[Sequence[Write]],
+    blocker: Blocker,
+    results: list[WriteResult],
+    errors: list[str],
+    progress: Progress | None,
+) -> None:
+    """Write the batches in order, skipping what depends on an earlier failure; results
+    and error lines are collected as they come (ConnectionLost leaves them as far as they
+    got)."""
+    total = sum(len(batch) for batch in batches)
+    done = 0
+
+    def report(count: int) -> None:
+        if progress is not None:
+            progress(name, done + count, total)
+
+    for batch in batches:
+        ready: list[Write] = []
+        for write in batch:
+            why = blocker.blocked(write)
+            if why is None:
+                ready.append(write)
+            else:
+                errors.append(f"{name}: {describe(write)} skipped: {why}")
+        done += len(batch) - len(ready)
+        batch_results = [settled(r) for r in client.execute([ready], progress=report)]
+        results.extend(batch_results)
+        done += len(ready)
+        for result in batch_results:
+            if not result.ok:
+                blocker.failed(result.write)
+                errors.append(f"{name}: {describe(result.write)} failed: {result.error}")
 
 
 def settled(result: WriteResult) -> WriteResult:
@@ -300,72 +325,33 @@ def build_batches(
 ) -> list[list[Write]]:
     """The writes for `changes`, one batch per group in the spec's order. Entries are
     found by name in the fresh read (ids do not survive reboots)."""
-    ids = {
-        PROFILE: {item.name: item.id for item in live.profiles},
-        SECRET: {item.name: item.id for item in live.secrets},
-    }
-    live_secrets: dict[str, LiveItem] = {item.name: item for item in live.secrets}
-    sessions: dict[str, list[str]] = {}
-    for item in live.active:
-        sessions.setdefault(item.name, []).append(item.id)
+    found = _Found(live)
     cut = {change.name for change in changes if change.kind == "session"}
     groups: dict[float, list[Write]] = {}
     for change in changes:
-        menu = MENU_OF_KIND[change.kind]
-        writes = groups.setdefault(change_group(change), [])
+        writes = groups.setdefault(change.group, [])
         if change.kind == "session":
             writes.extend(
                 Write(ACTIVE, "remove", {".id": sid}, change.name, change.customer)
-                for sid in sessions.get(change.name, ())
+                for sid in found.sessions.get(change.name, ())
             )
             continue
         attrs = dict(change.target)
         if change.password_source is not None:
-            plaintext = written.get(change.password_source)
-            if plaintext is None:
-                who = f"customer {change.customer}" if change.customer else change.name
-                raise RouterError(live.router, f"{who}: password could not be decrypted")
-            attrs["password"] = plaintext
+            attrs["password"] = _plaintext(change, written, live.router)
         marked = (
             change.kind == "secret"
             and change.action not in ("create", "delete")
             and change.name in cut
-            and bool(sessions.get(change.name))
+            and bool(found.sessions.get(change.name))
         )
-        plain_comment = ""
+        plain_comment = _mark_pending(change, attrs, found) if marked else ""
         if marked:
-            # Until its session is cut, the secret says so (crash safety, see PENDING_MARK),
-            # naming the session fields this change moves (and any an earlier interrupted
-            # apply left); the batch after the disconnects writes the plain comment back.
-            current = live_secrets.get(change.name)
-            old = current.attrs.get("comment", "") if current is not None else ""
-            plain_comment = attrs.get("comment") or without_pending(old)
-            earlier = pending_of_comment(old) or frozenset()
-            attrs["comment"] = plain_comment + pending_mark({*change.fields, *earlier})
             groups.setdefault(CLEAR_MARKS, [])
-        if change.action == "create":
-            writes.append(Write(menu, "add", attrs, change.name, change.customer))
-            continue
-        item_id = ids[menu].get(change.name)
-        if item_id is None:
-            raise RouterError(live.router, f"{change.kind} {change.name} not found on the router")
-        if change.action == "delete":
-            writes.append(Write(menu, "remove", {".id": item_id}, change.name, change.customer))
-            continue
-        # Unsets first: the comment (which records the passthrough keys isk manages) is
-        # written by the `set`, so a drop in between leaves the old record and the next
-        # plan still unsets what is left.
-        writes.extend(
-            Write(menu, "unset", {".id": item_id, "value-name": key}, change.name, change.customer)
-            for key, value in attrs.items()
-            if value == ""
-        )
-        values = {key: value for key, value in attrs.items() if value != ""}
-        if values:
-            writes.append(
-                Write(menu, "set", {".id": item_id, **values}, change.name, change.customer)
-            )
+        writes.extend(_entry_writes(change, attrs, found, live.router))
         if marked and plain_comment:
+            menu = MENU_OF_KIND[change.kind]
+            item_id = found.ids[menu][change.name]
             groups[CLEAR_MARKS].append(
                 Write(
                     menu,
@@ -376,3 +362,64 @@ def build_batches(
                 )
             )
     return [groups[key] for key in sorted(groups) if groups[key]]
+
+
+class _Found:
+    """The fresh read, by name: entry ids per menu, secrets, session ids."""
+
+    def __init__(self, live: LiveState) -> None:
+        self.ids = {
+            PROFILE: {item.name: item.id for item in live.profiles},
+            SECRET: {item.name: item.id for item in live.secrets},
+        }
+        self.secrets: dict[str, LiveItem] = {item.name: item for item in live.secrets}
+        self.sessions: dict[str, list[str]] = {}
+        for item in live.active:
+            self.sessions.setdefault(item.name, []).append(item.id)
+
+
+def _plaintext(change: Change, written: Mapping[str, str], router: str) -> str:
+    plaintext = written.get(change.password_source or "")
+    if plaintext is None:
+        who = f"customer {change.customer}" if change.customer else change.name
+        raise RouterError(router, f"{who}: password could not be decrypted")
+    return plaintext
+
+
+def _mark_pending(change: Change, attrs: dict[str, str], found: _Found) -> str:
+    """Until its session is cut, the secret says so (crash safety, see PENDING_MARK),
+    naming the session fields this change moves (and any an earlier interrupted apply
+    left); the batch after the disconnects writes the plain comment back. Returns that
+    plain comment."""
+    current = found.secrets.get(change.name)
+    old = current.attrs.get("comment", "") if current is not None else ""
+    plain_comment = attrs.get("comment") or without_pending(old)
+    earlier = pending_of_comment(old) or frozenset()
+    attrs["comment"] = plain_comment + pending_mark({*change.fields, *earlier})
+    return plain_comment
+
+
+def _entry_writes(
+    change: Change, attrs: Mapping[str, str], found: _Found, router: str
+) -> list[Write]:
+    """The add, remove, or unsets and set that make one profile or secret change."""
+    menu = MENU_OF_KIND[change.kind]
+    if change.action == "create":
+        return [Write(menu, "add", dict(attrs), change.name, change.customer)]
+    item_id = found.ids[menu].get(change.name)
+    if item_id is None:
+        raise RouterError(router, f"{change.kind} {change.name} not found on the router")
+    if change.action == "delete":
+        return [Write(menu, "remove", {".id": item_id}, change.name, change.customer)]
+    # Unsets first: the comment (which records the passthrough keys isk manages) is
+    # written by the `set`, so a drop in between leaves the old record and the next
+    # plan still unsets what is left.
+    writes = [
+        Write(menu, "unset", {".id": item_id, "value-name": key}, change.name, change.customer)
+        for key, value in attrs.items()
+        if value == ""
+    ]
+    values = {key: value for key, value in attrs.items() if value != ""}
+    if values:
+        writes.append(Write(menu, "set", {".id": item_id, **values}, change.name, change.customer))
+    return writes

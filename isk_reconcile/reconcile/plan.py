@@ -77,6 +77,19 @@ class Change:
         """Conflicts are shown, never applied."""
         return self.action != "conflict"
 
+    @property
+    def group(self) -> int:
+        """Apply order (SPEC §5): lower runs first; conflicts last (never applied).
+        0 profiles created or updated, 1 secrets written, 2 sessions cut, 3 secrets
+        deleted, 4 profiles deleted, 5 conflicts."""
+        if self.action == "conflict":
+            return 5
+        if self.kind == "profile":
+            return 4 if self.action == "delete" else 0
+        if self.kind == "session":
+            return 2
+        return 3 if self.action == "delete" else 1
+
 
 @dataclass(frozen=True)
 class RouterPlan:
@@ -140,17 +153,6 @@ class Plan:
         raise KeyError(name)
 
 
-# Apply order (SPEC §5): lower runs first; conflicts last (never applied).
-def change_group(change: Change) -> int:
-    if change.action == "conflict":
-        return 5
-    if change.kind == "profile":
-        return 4 if change.action == "delete" else 0
-    if change.kind == "session":
-        return 2
-    return 3 if change.action == "delete" else 1
-
-
 def make_plan(
     state: State,
     as_of: date,
@@ -181,31 +183,63 @@ def make_plan(
     return Plan(as_of=as_of, commit=None, routers=tuple(router_plans), basis=basis)
 
 
+@dataclass
+class _Draft:
+    """What plan_router collects while it walks one router's entries."""
+
+    changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unmanaged: int = 0
+    unreadable: int = 0  # desired passwords the router does not print (no `sensitive` policy)
+    final_profiles: dict[str, str] = field(default_factory=dict)  # secret -> profile after apply
+
+
 def plan_router(
     desired: DesiredRouter, live: LiveState, safety: SafetySettings, *, adopt: bool = False
 ) -> RouterPlan:
     """Changes that make `live` hold `desired`, ordered, with a safety verdict."""
-    prefix = desired.prefix
-    changes: list[Change] = []
-    notes: list[str] = []
-    unmanaged = 0
-    unreadable = 0  # desired passwords the router does not print (no `sensitive` policy)
-
+    draft = _Draft()
     live_profiles = {item.name: item for item in live.profiles}
     live_secrets = {item.name: item for item in live.secrets}
     sessions = {item.name for item in live.active}
+    # The order of these calls is the order of changes with the same group and name.
+    _plan_profiles(desired, live_profiles, adopt, draft)
+    _plan_secrets(desired, live_secrets, sessions, adopt, draft)
+    _plan_secret_removals(desired, live_secrets, sessions, draft)
+    _plan_profile_removals(desired, live_profiles, draft)
+    if draft.unreadable:
+        draft.notes.append(
+            f"passwords not readable by the API user: {draft.unreadable} password(s) cannot be "
+            "checked; give the user the sensitive policy"
+        )
+    ordered = tuple(sorted(draft.changes, key=lambda change: (change.group, change.name)))
+    managed = sum(1 for item in live.secrets if is_managed(item, desired.prefix))
+    unsafe_reason = safety_verdict(ordered, managed, safety)
+    return RouterPlan(
+        router=live.router,
+        status="unsafe" if unsafe_reason else "ok",
+        fingerprint=config_fingerprint(live),
+        summary=summarize(ordered, draft.unmanaged),
+        changes=ordered,
+        unsafe_reason=unsafe_reason,
+        notes=tuple(draft.notes),
+    )
 
-    # --- profiles: create / update / conflict -------------------------------------------
+
+def _plan_profiles(
+    desired: DesiredRouter, live_profiles: Mapping[str, LiveItem], adopt: bool, draft: _Draft
+) -> None:
+    """Profiles: create / update / conflict."""
     for name, profile in desired.profiles.items():
         current = live_profiles.get(name)
         if current is None:
-            changes.append(
+            draft.changes.append(
                 _create("profile", name, None, "package defined in the repository", profile.attrs)
             )
             continue
         if is_builtin(current):
             continue
-        owned = is_managed(current, prefix)
+        owned = is_managed(current, desired.prefix)
         wanted = profile.attrs
         if owned:  # passthrough keys isk wrote before and the YAML no longer has: unset
             dropped = passthrough_of_comment(current.attrs.get("comment", ""))
@@ -215,18 +249,25 @@ def plan_router(
             continue
         reason = f"package {name} changed" if owned else f"package {name} defined in the repository"
         if not owned and not adopt:
-            changes.append(_conflict("profile", name, None, diff))
+            draft.changes.append(_conflict("profile", name, None, diff))
             continue
         if not owned:
             reason = f"adopted with --adopt: {reason}"
-        changes.append(_update("update", "profile", name, None, reason, diff, None))
+        draft.changes.append(_update("update", "profile", name, None, reason, diff, None))
 
-    # --- secrets: create / update / enable / disable / conflict / disconnect --------------
-    final_profiles: dict[str, str] = {}  # secret name -> profile after apply
+
+def _plan_secrets(
+    desired: DesiredRouter,
+    live_secrets: Mapping[str, LiveItem],
+    sessions: set[str],
+    adopt: bool,
+    draft: _Draft,
+) -> None:
+    """Secrets: create / update / enable / disable / conflict / disconnect."""
     for name, secret in desired.secrets.items():
         current = live_secrets.get(name)
         if current is None:
-            changes.append(
+            draft.changes.append(
                 _create(
                     "secret",
                     name,
@@ -236,100 +277,123 @@ def plan_router(
                     secret.password_source,
                 )
             )
-            final_profiles[name] = secret.attrs["profile"]
+            draft.final_profiles[name] = secret.attrs["profile"]
             continue
         diff = field_diff(secret.attrs, current.attrs)
-        owned = is_managed(current, prefix)
+        owned = is_managed(current, desired.prefix)
         if not owned and not (adopt or secret.adopt):
             if diff:
-                changes.append(_conflict("secret", name, secret.customer, diff))
-            final_profiles[name] = current.attrs.get("profile", "")
+                draft.changes.append(_conflict("secret", name, secret.customer, diff))
+            draft.final_profiles[name] = current.attrs.get("profile", "")
             continue
-        final_profiles[name] = secret.attrs["profile"]
+        draft.final_profiles[name] = secret.attrs["profile"]
         if "password" in secret.attrs and "password" not in current.attrs:
-            unreadable += 1
-        action = secret_action(secret, current, diff, desired.suspend.isolate_profile)
-        why = None
-        pending = pending_of_comment(current.attrs.get("comment", ""))
-        if desired.suspend.disconnect and name in sessions:
-            why = disconnect_reason(secret, current, diff, action)
-            if why is None and pending is not None and pending_still_needed(secret, pending):
-                why = PENDING_REASON
-        if diff:
-            reason = secret.reason
-            if action == "update":  # not an access change: say what differs
-                reason = f"{', '.join(sorted(diff))} differs from the repository ({reason})"
-                if (
-                    pending is not None
-                    and not why
-                    and set(diff) == {"comment"}
-                    and without_pending(current.attrs.get("comment", "")) == secret.attrs["comment"]
-                ):
-                    reason = (
-                        "clears the disconnect mark of an interrupted apply; the session "
-                        f"may go on ({secret.reason})"
-                    )
-            if not owned:
-                reason = f"adopted: {reason}"
-            change = _update(
-                action,
-                "secret",
-                name,
-                secret.customer,
-                reason,
-                diff,
-                secret.password_source if "password" in diff else None,
-            )
-            if why:  # apply marks the comment until the session is gone (see PENDING_MARK)
-                change = replace(
-                    change, target={**change.target, "comment": secret.attrs["comment"]}
-                )
-            changes.append(change)
-        if why:
-            changes.append(Change("disconnect", "session", name, secret.customer, why))
+            draft.unreadable += 1
+        _plan_secret_change(desired, secret, current, diff, owned, name in sessions, draft)
 
-    # --- unmanaged counts, deletes ------------------------------------------------------
+
+def _plan_secret_change(
+    desired: DesiredRouter,
+    secret: DesiredSecret,
+    current: LiveItem,
+    diff: Mapping[str, tuple[str | None, str | None]],
+    owned: bool,
+    online: bool,
+    draft: _Draft,
+) -> None:
+    """The change (if any) and the session cut (if any) for a secret isk may write."""
+    action = secret_action(secret, current, diff, desired.suspend.isolate_profile)
+    why = None
+    pending = pending_of_comment(current.attrs.get("comment", ""))
+    if desired.suspend.disconnect and online:
+        why = disconnect_reason(secret, current, diff, action)
+        if why is None and pending is not None and pending_still_needed(secret, pending):
+            why = PENDING_REASON
+    if diff:
+        reason = secret.reason
+        if action == "update":  # not an access change: say what differs
+            reason = f"{', '.join(sorted(diff))} differs from the repository ({reason})"
+            if (
+                pending is not None
+                and not why
+                and set(diff) == {"comment"}
+                and without_pending(current.attrs.get("comment", "")) == secret.attrs["comment"]
+            ):
+                reason = (
+                    "clears the disconnect mark of an interrupted apply; the session "
+                    f"may go on ({secret.reason})"
+                )
+        if not owned:
+            reason = f"adopted: {reason}"
+        change = _update(
+            action,
+            "secret",
+            secret.name,
+            secret.customer,
+            reason,
+            diff,
+            secret.password_source if "password" in diff else None,
+        )
+        if why:  # apply marks the comment until the session is gone (see PENDING_MARK)
+            change = replace(change, target={**change.target, "comment": secret.attrs["comment"]})
+        draft.changes.append(change)
+    if why:
+        draft.changes.append(Change("disconnect", "session", secret.name, secret.customer, why))
+
+
+def _plan_secret_removals(
+    desired: DesiredRouter, live_secrets: Mapping[str, LiveItem], sessions: set[str], draft: _Draft
+) -> None:
+    """Unmanaged secrets counted; managed ones no longer desired deleted (sessions cut first),
+    unless their customer is protected."""
+    prefix = desired.prefix
     for name, current in live_secrets.items():
         if not is_managed(current, prefix):
-            unmanaged += 1
-            final_profiles.setdefault(name, current.attrs.get("profile", ""))
+            draft.unmanaged += 1
+            draft.final_profiles.setdefault(name, current.attrs.get("profile", ""))
             continue
         if name in desired.secrets:
             continue
         customer = customer_of_comment(prefix, current.attrs.get("comment", ""))  # a secret
         if customer in desired.protected:
-            notes.append(
+            draft.notes.append(
                 f"secret {name} kept: customer {customer} has protect: true "
                 f"({desired.absent[customer]}); remove it by hand or set protect: false"
             )
-            final_profiles.setdefault(name, current.attrs.get("profile", ""))
+            draft.final_profiles.setdefault(name, current.attrs.get("profile", ""))
             continue
         reason = deletion_reason(desired, customer)
         if desired.suspend.disconnect and name in sessions:
-            changes.append(
+            draft.changes.append(
                 Change("disconnect", "session", name, customer, f"account deleted: {reason}")
             )
-        changes.append(
+        draft.changes.append(
             Change("delete", "secret", name, customer, reason, fields=_removed(current.attrs))
         )
 
-    in_use = set(final_profiles.values())
+
+def _plan_profile_removals(
+    desired: DesiredRouter, live_profiles: Mapping[str, LiveItem], draft: _Draft
+) -> None:
+    """Unmanaged profiles counted; managed ones no longer desired deleted once no secret
+    uses them after apply (else kept with a note)."""
+    in_use = set(draft.final_profiles.values())
     for name, current in live_profiles.items():
         if is_builtin(current):
             continue
-        if not is_managed(current, prefix):
-            unmanaged += 1
+        if not is_managed(current, desired.prefix):
+            draft.unmanaged += 1
             continue
         if name in desired.profiles:
             continue
         if name in in_use:
-            users = sorted(secret for secret, used in final_profiles.items() if used == name)
+            users = sorted(s for s, used in draft.final_profiles.items() if used == name)
             shown = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
-            notes.append(
+            draft.notes.append(
                 f"profile {name} kept: no longer in the repository but still used by {shown}"
             )
             continue
-        changes.append(
+        draft.changes.append(
             Change(
                 "delete",
                 "profile",
@@ -339,24 +403,6 @@ def plan_router(
                 fields=_removed(current.attrs),
             )
         )
-
-    if unreadable:
-        notes.append(
-            f"passwords not readable by the API user: {unreadable} password(s) cannot be "
-            "checked; give the user the sensitive policy"
-        )
-    ordered = tuple(sorted(changes, key=lambda change: (change_group(change), change.name)))
-    managed = sum(1 for item in live.secrets if is_managed(item, prefix))
-    unsafe_reason = safety_verdict(ordered, managed, safety)
-    return RouterPlan(
-        router=live.router,
-        status="unsafe" if unsafe_reason else "ok",
-        fingerprint=config_fingerprint(live),
-        summary=summarize(ordered, unmanaged),
-        changes=ordered,
-        unsafe_reason=unsafe_reason,
-        notes=tuple(notes),
-    )
 
 
 def deletion_reason(desired: DesiredRouter, customer: str | None) -> str:

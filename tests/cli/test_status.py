@@ -264,21 +264,6 @@ def test_status_workbook_and_page_agree_on_every_figure(capsys, live_isp, tmp_pa
     assert compared == 6 * 4
 
 
-def test_table_never_reads_customer_text_as_markup() -> None:
-    from dataclasses import replace
-
-    from isk_reconcile.cli.status import render_status
-    from tests.helpers.dashboard import build, example_state
-
-    state = example_state()
-    dave = state.customers["dave"].model_copy(
-        update={"suspend_reason": "[bold red]cable[/] cut [link]"}
-    )
-    board = build(replace(state, customers={**state.customers, "dave": dave}))
-    text = render_status(board)
-    assert "[bold red]cable[/] cut [link]" in text
-
-
 def test_expiring_agrees_with_isk_customers_expiring_within(capsys, live_isp: LiveIsp) -> None:
     document, _ = status_json(capsys, live_isp.repo, "--no-routers")
     listed = run(capsys, live_isp.repo, "customers", "--expiring-within", "7", "--format", "json")
