@@ -1,9 +1,9 @@
 """The layout stays true: imports between packages point one way (docs/architecture.md).
 
 cli -> render -> reconcile / gitops -> billing / routeros -> state -> errors, collector;
-sim stands alone (the command line starts it). A new capability package (notify/,
-payments/, radius/, ...) sits beside reconcile: it may use everything below cli, and
-nothing below it may use it. Tests share code only through tests/helpers and conftest
+sim stands alone (the command line starts it). A capability package (gateway/, notify/,
+radius/, ...) sits just below cli: it may use everything below cli, and nothing below it
+may use it. Tests share code only through tests/helpers and conftest
 modules.
 """
 
