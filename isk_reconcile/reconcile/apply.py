@@ -30,6 +30,7 @@ from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect
 from isk_reconcile.routeros.fleet import MAX_THREADS
 from isk_reconcile.routeros.types import (
     ACTIVE,
+    POOL,
     PROFILE,
     SECRET,
     LiveItem,
@@ -316,7 +317,7 @@ def describe(write: Write) -> str:
     return f"customer {write.customer}: {where}" if write.customer else where
 
 
-MENU_OF_KIND = {"profile": PROFILE, "secret": SECRET, "session": ACTIVE}
+MENU_OF_KIND = {"pool": POOL, "profile": PROFILE, "secret": SECRET, "session": ACTIVE}
 CLEAR_MARKS = 2.5  # the batch right after the disconnects (group 2)
 
 
@@ -369,6 +370,7 @@ class _Found:
 
     def __init__(self, live: LiveState) -> None:
         self.ids = {
+            POOL: {item.name: item.id for item in live.pools},
             PROFILE: {item.name: item.id for item in live.profiles},
             SECRET: {item.name: item.id for item in live.secrets},
         }

@@ -24,6 +24,7 @@ from typing import Literal
 PROFILE = "/ppp/profile"
 SECRET = "/ppp/secret"
 ACTIVE = "/ppp/active"
+POOL = "/ip/pool"
 
 # text: kept as written; true-false: printed true/false (yes/no accepted on write);
 # yes-no: yes/no (some fields also take "default" or "required"); list: comma-separated;
@@ -83,6 +84,9 @@ SECRET_FIELDS = _table(
     }
 )
 ACTIVE_FIELDS = _table({"radius": Field("true-false", read_only=True)})
+POOL_FIELDS = _table(
+    {"name": Field(managed=True), "ranges": Field(managed=True), "comment": Field(managed=True)}
+)
 # Flags RouterOS may print on an entry of any menu.
 COMMON_FIELDS = _table(
     {
@@ -91,7 +95,7 @@ COMMON_FIELDS = _table(
     }
 )
 MENUS: Mapping[str, Mapping[str, Field]] = MappingProxyType(
-    {PROFILE: PROFILE_FIELDS, SECRET: SECRET_FIELDS, ACTIVE: ACTIVE_FIELDS}
+    {PROFILE: PROFILE_FIELDS, SECRET: SECRET_FIELDS, ACTIVE: ACTIVE_FIELDS, POOL: POOL_FIELDS}
 )
 
 

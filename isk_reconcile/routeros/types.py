@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from isk_reconcile.routeros.fields import ACTIVE, PROFILE, SECRET
+from isk_reconcile.routeros.fields import ACTIVE, POOL, PROFILE, SECRET
 
-__all__ = ["ACTIVE", "PROFILE", "SECRET"]  # the menu paths, re-exported for the client
+__all__ = ["ACTIVE", "POOL", "PROFILE", "SECRET"]  # the menu paths, re-exported
 
 Command = Literal["add", "set", "remove", "unset", "enable", "disable"]
 
@@ -47,6 +47,7 @@ class LiveState:
     profiles: tuple[LiveItem, ...]
     secrets: tuple[LiveItem, ...]
     active: tuple[LiveItem, ...]
+    pools: tuple[LiveItem, ...] = ()
 
     def fingerprint(self) -> str:
         """sha256 over names and attributes (not ids, not session counters), order-independent."""
@@ -69,6 +70,7 @@ class LiveState:
             "profiles": canon(self.profiles),
             "secrets": canon(self.secrets),
             "active": canon(self.active),
+            "pools": canon(self.pools),
         }
         encoded = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
         return hashlib.sha256(encoded).hexdigest()
@@ -79,6 +81,16 @@ class SystemInfo:
     identity: str
     version: str
     uptime: str
+
+
+@dataclass(frozen=True)
+class RadiusConfig:
+    """What a RADIUS router's baseline check reads (`/radius` entries hold the shared
+    secret: compared, never shown)."""
+
+    servers: tuple[Mapping[str, str], ...] = field(repr=False)
+    aaa: Mapping[str, str]
+    incoming: Mapping[str, str]
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,8 @@ class Fleet:
             sim = stack.enter_context(
                 SimulatedRouter(identity=name, users={API_USER: secret}, version=version)
             )
+            # the pool the test packages name, made by hand on the router (unmanaged)
+            sim.add("/ip/pool", {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"})
             self.sims[name] = sim
             self.environ[password_variable(name)] = secret
             self.routers[name] = {
@@ -192,6 +194,10 @@ BUILTINS = (
 )
 
 
+# The pool the test packages name, made by hand on every test router (unmanaged).
+HAND_MADE_POOLS = (LiveItem("*P1", {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"}),)
+
+
 def applied(desired: DesiredRouter, **overrides: Mapping[str, str]) -> LiveState:
     """A router that holds exactly `desired` (empty fields absent), with per-name overrides."""
     counter = iter(range(1, 10_000))
@@ -206,6 +212,7 @@ def applied(desired: DesiredRouter, **overrides: Mapping[str, str]) -> LiveState
         profiles=BUILTINS + tuple(item(p.attrs) for p in desired.profiles.values()),
         secrets=tuple(item(s.attrs) for s in desired.secrets.values()),
         active=(),
+        pools=HAND_MADE_POOLS,
     )
 
 
@@ -218,7 +225,11 @@ def with_items(
 ) -> LiveState:
     sessions = tuple(LiveItem(f"*A{i}", {"name": name}) for i, name in enumerate(active))
     return LiveState(
-        live.router, live.profiles + profiles, live.secrets + secrets, live.active + sessions
+        live.router,
+        live.profiles + profiles,
+        live.secrets + secrets,
+        live.active + sessions,
+        live.pools,
     )
 
 

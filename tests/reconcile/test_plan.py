@@ -37,8 +37,12 @@ def only(plan: Plan, action: str, name: str) -> Change:
     return found
 
 
+# The pool the test packages name, made by hand on every test router (unmanaged).
+HAND_MADE_POOLS = (LiveItem("*P1", {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"}),)
+
+
 def empty_router() -> LiveState:
-    return LiveState("r1", BUILTINS, (), ())
+    return LiveState("r1", BUILTINS, (), (), HAND_MADE_POOLS)
 
 
 # --- tests ------------------------------------------------------------------------------
@@ -224,7 +228,7 @@ def test_unmanaged_entries_are_counted_and_untouched(tmp_path: Path) -> None:
     )
     plan = plan_for(root, live)
     assert actions(plan) == []
-    assert plan.routers[0].summary["unmanaged"] == 2
+    assert plan.routers[0].summary["unmanaged"] == 3  # and the hand-made pool-home
 
 
 def test_collision_with_unmanaged_secret_is_a_conflict_unless_adopted(tmp_path: Path) -> None:
