@@ -36,9 +36,9 @@ from isk_reconcile.radius.plan import plan_store  # noqa: E402
 from isk_reconcile.radius.run import apply_radius  # noqa: E402
 from isk_reconcile.radius.store import read_store  # noqa: E402
 from isk_reconcile.state.model import (  # noqa: E402
-    Change,
     Customer,
     Dated,
+    DatedChange,
     Profile,
     Router,
     SecretsSettings,
@@ -76,7 +76,7 @@ def synthetic_state(customers: int, routers: int, suspended: int) -> State:
     profiles = {
         name: Profile(
             name=name,
-            price=Dated(changes=(Change(**{"from": date(2020, 1, 1), "value": 100000}),)),
+            price=Dated(changes=(DatedChange(**{"from": date(2020, 1, 1), "value": 100000}),)),
             rate_limit=f"{10 * (n + 1)}M/{10 * (n + 1)}M",
             remote_address="pool-home",
         )
@@ -95,7 +95,7 @@ def synthetic_state(customers: int, routers: int, suspended: int) -> State:
             router=f"r{n % routers}",
             start=start,
             profile=Dated(
-                changes=(Change(**{"from": start, "value": PACKAGES[n % len(PACKAGES)]}),)
+                changes=(DatedChange(**{"from": start, "value": PACKAGES[n % len(PACKAGES)]}),)
             ),
             status="suspended" if n < suspended else "free",
             pppoe=pppoe,

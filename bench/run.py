@@ -257,7 +257,8 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
         notes.append("pipeline skipped: bench/generate.py not found")
         return None
     try:
-        from isk_reconcile.reconcile.apply import run_apply, run_plan
+        from isk_reconcile.reconcile.apply import run_apply
+        from isk_reconcile.reconcile.run import run_plan
         from isk_reconcile.state.loader import load_state
     except ImportError as problem:
         notes.append(f"pipeline skipped: {problem}")
@@ -355,7 +356,8 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
 def bench_fleet(options: argparse.Namespace, notes: list[str]) -> dict[str, Any] | None:
     """A no-change plan across many routers at the injected latency: the router phase
     (connect, log in, read every menu of every router) in round-trip times."""
-    from isk_reconcile.reconcile.apply import run_apply, run_plan
+    from isk_reconcile.reconcile.apply import run_apply
+    from isk_reconcile.reconcile.run import run_plan
     from isk_reconcile.routeros.fleet import read_all
     from isk_reconcile.state.loader import load_state
 

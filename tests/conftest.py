@@ -1,4 +1,5 @@
-"""Shared fixtures: a private copy of the example ISP and the demo age identity."""
+"""Shared fixtures: a private copy of the example ISP, the demo age identity, simulated
+and the example ISP served by simulated routers."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parent.parent
-DEMO_IDENTITY_FILE = PROJECT / "demo" / "age-identity.txt"
+from tests.helpers import DEMO_IDENTITY_FILE, PROJECT
+from tests.helpers.live import LiveIsp, serve_example_isp
 
 
 @pytest.fixture(autouse=True)
@@ -92,3 +93,9 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def live_isp(example_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveIsp]:
+    """The example ISP in a git repo, each router simulated on a free port."""
+    yield from serve_example_isp(example_repo, monkeypatch)

@@ -404,7 +404,7 @@ def test_a_plaintext_repo_never_shows_a_password_in_history_or_plan_files(
 ) -> None:
     """With encryption.allow_plaintext the password is in git, but isk still never prints it,
     nor copies it into a saved plan (CI keeps those as artifacts)."""
-    from tests.test_desired import customer, write_repo
+    from tests.helpers.isp import customer, write_repo
 
     monkeypatch.delenv("ISK_REPO", raising=False)
     monkeypatch.setenv("ISK_ROUTER_R1_PASSWORD", "apiPlain-Sekret-1")

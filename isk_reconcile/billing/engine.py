@@ -528,19 +528,11 @@ def standings(state: State, as_of: date) -> Mapping[str, Standing]:
     """Standing of every customer, keyed by customer id.
 
     Linear in the ledger: the counted entries are sorted once for everyone (not once per
-    customer), and package prices are looked up once per (package, day). A State from the
-    loader is read-only, so its standings for the last as_of are kept on it: `isk apply`
-    (plan, then apply and verify) computes them once."""
-    read_only = isinstance(state.customers, MappingProxyType)
-    if read_only:
-        kept = state.__dict__.get("_standings")
-        if kept is not None and kept[0] == as_of:
-            return kept[1]
+    customer), and package prices are looked up once per (package, day). Nothing is kept:
+    callers compute them once and pass them down (a plan carries its own to apply)."""
     with collector_paused():
         result = MappingProxyType(_standings(state, as_of))
         freeze_if_large(len(state.customers) + len(state.ledger))
-    if read_only:
-        object.__setattr__(state, "_standings", (as_of, result))
     return result
 
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from isk_reconcile.billing.engine import Invoice, Receivables, Standing
-from isk_reconcile.reconcile.plan import Plan
 from isk_reconcile.state.model import LedgerEntry, State
 
 EXPIRING_DAYS = 7
@@ -224,22 +223,6 @@ def category(standing: Standing) -> str:
     return "active"
 
 
-def drifted_entries(plan: Plan) -> dict[str, int]:
-    """Per reachable router: how many profiles and secrets differ from the desired state
-    (would be created, changed, enabled, disabled or deleted). A session disconnect
-    belongs to its secret, so an account counts once however many changes it needs."""
-    counts = {}
-    for router in plan.routers:
-        if router.status == "error":
-            continue
-        entries = {
-            ("profile" if change.kind == "profile" else "secret", change.name)
-            for change in router.applicable
-        }
-        counts[router.router] = len(entries)
-    return counts
-
-
 def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
@@ -261,7 +244,7 @@ def expiry(standing: Standing, end: date | None) -> date | None:
 
 
 @dataclass
-class _Tally:
+class _RouterTotals:
     """Mutable accumulator for one router while scanning; frozen into Figures at the end."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
@@ -273,7 +256,7 @@ class _Tally:
     )
     expiring: int = 0
 
-    def add(self, other: _Tally) -> None:
+    def add(self, other: _RouterTotals) -> None:
         for key, value in other.counts.items():
             self.counts[key] += value
         self.billed += other.billed
@@ -327,54 +310,113 @@ def dashboard(
     """
     selected = [name for name in state.routers if only is None or name in set(only)]
     chosen = set(selected)
-    router_of = {cid: c.router for cid, c in state.customers.items() if c.router in chosen}
-    tallies = {name: _Tally() for name in selected}
-    month = month_key(as_of)
-    months = last_months(as_of)
-    billed_by_month = dict.fromkeys(months, 0)
-    collected_by_month = dict.fromkeys(months, 0)
-    horizon = as_of + timedelta(days=expiring_days)
+    scan = _Scan(
+        state=state,
+        as_of=as_of,
+        router_of={cid: c.router for cid, c in state.customers.items() if c.router in chosen},
+        tallies={name: _RouterTotals() for name in selected},
+        month=month_key(as_of),
+        months=last_months(as_of),
+    )
+    receivable_rows = _receivable_rows(scan, receivables)
+    customers, invoices = _customer_rows(scan, standings, as_of + timedelta(days=expiring_days))
+    payments = _payment_rows(scan)
+    statuses = _router_statuses(scan, selected, routers_info, drift)
+    total = _RouterTotals()
+    for tally in scan.tallies.values():
+        total.add(tally)
+    overdue = _overdue_rows(scan, customers)
+    customers.sort(key=lambda row: (row.router, row.id))
+    receivable_rows.sort(key=lambda row: (row.invoice.due, row.invoice.id))
+    invoices.sort(key=lambda pair: (pair[1].customer, pair[1].period.start))
+    payments.sort(key=lambda pair: (pair[1].date, pair[1].id))
+    return Dashboard(
+        as_of=as_of,
+        month=scan.month,
+        commit=commit,
+        routers=tuple(statuses),
+        total=total.freeze(),
+        monthly=tuple(
+            MonthFigures(key, scan.billed_by_month[key], scan.collected_by_month[key])
+            for key in scan.months
+        ),
+        customers=tuple(customers),
+        overdue=tuple(overdue),
+        receivables=tuple(receivable_rows),
+        invoices=tuple(invoices),
+        payments=tuple(payments),
+        notes=tuple(notes),
+    )
 
-    outstanding_of: dict[str, list] = {}  # customer -> [amount, invoices, oldest due, days]
-    receivable_rows: list[ReceivableRow] = []
+
+@dataclass
+class _Scan:
+    """What the dashboard's sections share while they walk the state once each."""
+
+    state: State
+    as_of: date
+    router_of: dict[str, str]  # customer id -> router, selected routers only
+    tallies: dict[str, _RouterTotals]
+    month: str
+    months: tuple[str, ...]
+    billed_by_month: dict[str, int] = field(default_factory=dict)
+    collected_by_month: dict[str, int] = field(default_factory=dict)
+    # customer -> [amount, invoices, oldest due, days past due]
+    outstanding_of: dict[str, list] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.billed_by_month = dict.fromkeys(self.months, 0)
+        self.collected_by_month = dict.fromkeys(self.months, 0)
+
+
+def _receivable_rows(scan: _Scan, receivables: Receivables) -> list[ReceivableRow]:
+    """Receivable rows, aging per router and what each customer owes."""
+    rows: list[ReceivableRow] = []
     for item in receivables.items:
         cid = item.invoice.customer
-        router = router_of.get(cid)
+        router = scan.router_of.get(cid)
         if router is None:
             continue
-        customer = state.customers[cid]
-        receivable_rows.append(
+        customer = scan.state.customers[cid]
+        rows.append(
             ReceivableRow(item.invoice, router, customer.name, item.days_past_due, item.bucket)
         )
-        tally = tallies[router].aging.setdefault(item.bucket, [0, 0])
+        tally = scan.tallies[router].aging.setdefault(item.bucket, [0, 0])
         tally[0] += item.invoice.outstanding
         tally[1] += 1
-        owed = outstanding_of.setdefault(cid, [0, 0, item.invoice.due, item.days_past_due])
+        owed = scan.outstanding_of.setdefault(cid, [0, 0, item.invoice.due, item.days_past_due])
         owed[0] += item.invoice.outstanding
         owed[1] += 1
         if item.invoice.due < owed[2]:
             owed[2], owed[3] = item.invoice.due, item.days_past_due
+    return rows
 
+
+def _customer_rows(
+    scan: _Scan, standings: Mapping[str, Standing], horizon: date
+) -> tuple[list[CustomerRow], list[tuple[str, Invoice]]]:
+    """One row per customer (counted by category, billed per month) and their invoices."""
     customers: list[CustomerRow] = []
     invoices: list[tuple[str, Invoice]] = []
-    for cid, router in router_of.items():
-        customer = state.customers[cid]
+    for cid, router in scan.router_of.items():
+        customer = scan.state.customers[cid]
         standing = standings.get(cid)
         if standing is None:
             continue
-        tally = tallies[router]
+        tally = scan.tallies[router]
         kind = category(standing)
         tally.counts[kind] += 1
         for invoice in standing.invoices:
             invoices.append((router, invoice))
             key = month_key(invoice.period.start)
-            if key == month:
+            if key == scan.month:
                 tally.billed += invoice.amount
-            if key in billed_by_month:
-                billed_by_month[key] += invoice.amount
+            if key in scan.billed_by_month:
+                scan.billed_by_month[key] += invoice.amount
         expires = expiry(standing, customer.end if customer.status == "terminated" else None)
         expiring = expires is not None and expires <= horizon
         tally.expiring += expiring
+        as_of = scan.as_of
         profile = standing.profile or customer.profile_on(min(as_of, customer.end or as_of))
         customers.append(
             CustomerRow(
@@ -389,57 +431,69 @@ def dashboard(
                 expires=expires,
                 expiring=expiring,
                 balance=standing.balance,
-                outstanding=outstanding_of.get(cid, [0])[0],
+                outstanding=scan.outstanding_of.get(cid, [0])[0],
                 phone=customer.phone or "",
                 start=customer.start,
                 reason=standing.reason,
             )
         )
+    return customers, invoices
 
+
+def _payment_rows(scan: _Scan) -> list[tuple[str, LedgerEntry]]:
+    """Ledger entries up to as_of; this month's collected and credits per router."""
     payments: list[tuple[str, LedgerEntry]] = []
-    for entry in state.ledger:
-        router = router_of.get(entry.customer)
-        if router is None or entry.date > as_of:
+    for entry in scan.state.ledger:
+        router = scan.router_of.get(entry.customer)
+        if router is None or entry.date > scan.as_of:
             continue
         payments.append((router, entry))
         key = month_key(entry.date)
         cash = 0 if entry.kind == "credit" else entry.signed_amount
-        if key == month:
+        if key == scan.month:
             if entry.kind == "credit":
-                tallies[router].credits += entry.amount
+                scan.tallies[router].credits += entry.amount
             else:
-                tallies[router].collected += cash
-        if key in collected_by_month:
-            collected_by_month[key] += cash
+                scan.tallies[router].collected += cash
+        if key in scan.collected_by_month:
+            scan.collected_by_month[key] += cash
+    return payments
 
+
+def _router_statuses(
+    scan: _Scan,
+    selected: Iterable[str],
+    routers_info: Mapping[str, RouterInfo | Exception | str] | None,
+    drift: Mapping[str, int] | None,
+) -> list[RouterStatus]:
     info = routers_info or {}
     statuses = []
     for name in selected:
-        router = state.routers[name]
+        router = scan.state.routers[name]
         read = info.get(name, "not read")
         statuses.append(
             RouterStatus(
                 name=name,
                 description=router.description,
-                figures=tallies[name].freeze(),
+                figures=scan.tallies[name].freeze(),
                 checked=routers_info is not None,
                 error=None if routers_info is None or isinstance(read, RouterInfo) else str(read),
                 info=read if isinstance(read, RouterInfo) else None,
                 drift=None if drift is None else drift.get(name),
             )
         )
+    return statuses
 
-    total = _Tally()
-    for tally in tallies.values():
-        total.add(tally)
 
+def _overdue_rows(scan: _Scan, customers: Iterable[CustomerRow]) -> list[OverdueRow]:
+    """Customers who owe, oldest debt first."""
     categories = {row.id: row.category for row in customers}
     reasons = {row.id: row.reason for row in customers}
     overdue = [
         OverdueRow(
             customer=cid,
-            name=state.customers[cid].name,
-            router=router_of[cid],
+            name=scan.state.customers[cid].name,
+            router=scan.router_of[cid],
             outstanding=owed[0],
             invoices=owed[1],
             oldest_due=owed[2],
@@ -447,30 +501,10 @@ def dashboard(
             category=categories.get(cid, ""),
             reason=reasons.get(cid, ""),
         )
-        for cid, owed in outstanding_of.items()
+        for cid, owed in scan.outstanding_of.items()
     ]
     overdue.sort(key=lambda row: (-row.days_past_due, -row.outstanding, row.customer))
-    customers.sort(key=lambda row: (row.router, row.id))
-    receivable_rows.sort(key=lambda row: (row.invoice.due, row.invoice.id))
-    invoices.sort(key=lambda pair: (pair[1].customer, pair[1].period.start))
-    payments.sort(key=lambda pair: (pair[1].date, pair[1].id))
-
-    return Dashboard(
-        as_of=as_of,
-        month=month,
-        commit=commit,
-        routers=tuple(statuses),
-        total=total.freeze(),
-        monthly=tuple(
-            MonthFigures(key, billed_by_month[key], collected_by_month[key]) for key in months
-        ),
-        customers=tuple(customers),
-        overdue=tuple(overdue),
-        receivables=tuple(receivable_rows),
-        invoices=tuple(invoices),
-        payments=tuple(payments),
-        notes=tuple(notes),
-    )
+    return overdue
 
 
 # --- the machine-readable form (isk status --format json; the HTML page embeds it) -------

@@ -18,9 +18,11 @@ from isk_reconcile.cli.reconcile import apply_progress, console, show_plan, show
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 from isk_reconcile.gitops.history import head_commit
-from isk_reconcile.reconcile.apply import ApplyReport, decrypt_passwords, run_apply, run_plan
+from isk_reconcile.reconcile.apply import ApplyReport, run_apply
 from isk_reconcile.reconcile.demo import HAND_COMMENT, demo_seed, recreated_by_hand
+from isk_reconcile.reconcile.passwords import decrypt_passwords
 from isk_reconcile.reconcile.plan import Plan
+from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.model import State
 

@@ -162,7 +162,8 @@ def _direct_apply(today: Callable[[], date]) -> Callable[[Recorded, str], None]:
             apply_router(done, customer_id)
 
     def apply_router(done: Recorded, customer_id: str) -> None:
-        from isk_reconcile.reconcile.apply import run_apply, run_plan
+        from isk_reconcile.reconcile.apply import run_apply
+        from isk_reconcile.reconcile.run import run_plan
 
         state = done.state
         assert state is not None

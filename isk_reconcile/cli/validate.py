@@ -70,7 +70,7 @@ def connection_warnings(ctx: Context, base_ref: str, state) -> list[ConfigError]
     see that merging sends a router password somewhere new (docs/security.md)."""
     from isk_reconcile.gitops.base import routers_at
     from isk_reconcile.reconcile.trust import skip_note
-    from isk_reconcile.state.loader import ROUTERS_FILE
+    from isk_reconcile.state.layout import ROUTERS_FILE
 
     base = routers_at(ctx.repo, base_ref)
     warnings = []

@@ -14,7 +14,8 @@ import git
 
 from isk_reconcile.errors import IskError
 from isk_reconcile.gitops.history import open_repo, repo_prefix
-from isk_reconcile.state.loader import ROUTERS_FILE, load_routers_text
+from isk_reconcile.state.layout import ROUTERS_FILE
+from isk_reconcile.state.loader import load_routers_text
 from isk_reconcile.state.model import Router
 
 

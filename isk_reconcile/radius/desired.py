@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 from isk_reconcile.billing.engine import Access, Standing
 from isk_reconcile.errors import IskError
-from isk_reconcile.reconcile.desired import customers_by_router
 from isk_reconcile.state.model import Customer, Profile, Router, State
 
 # (attribute, op, value): one row of radcheck/radreply/radgroupcheck/radgroupreply.
@@ -155,7 +154,7 @@ def desired_store(
     absent: dict[str, str] = {}
     placement: dict[str, str] = {}
     for router in routers:
-        for customer_id, customer in customers_by_router(state).get(router.name, ()):
+        for customer_id, customer in state.customers_by_router.get(router.name, ()):
             placement[customer_id] = customer.username
             standing = standings[customer_id]
             if standing.access == "absent":

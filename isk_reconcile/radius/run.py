@@ -26,7 +26,7 @@ from isk_reconcile.radius.store import (
     read_store,
     write_store,
 )
-from isk_reconcile.reconcile.apply import decrypt_passwords
+from isk_reconcile.reconcile.passwords import decrypt_passwords
 from isk_reconcile.reconcile.plan import RouterPlan
 from isk_reconcile.state.model import State
 

@@ -1,7 +1,6 @@
-"""Plan and apply against real routers: the shell around the pure `plan`.
+"""Apply a plan to real routers (the planning shell is `reconcile.run.run_plan`).
 
-`run_plan` reads the routers (one print per menu, routers concurrently), decrypts the
-passwords once and makes the plan. `run_apply` applies a plan: one thread and one
+`run_apply` applies a plan: one thread and one
 connection per router (a failing router never stops the others), a fresh read whose
 fingerprint must match the plan ("stale plan" otherwise), the changes in the spec's
 order as pipelined batches, then a verification read and re-plan.
@@ -10,29 +9,27 @@ order as pipelined batches, then a verification read and re-plan.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 from isk_reconcile.billing.engine import Standing, standings
-from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.reconcile.desired import customers_by_router, desired_state
+from isk_reconcile.errors import RouterError
+from isk_reconcile.reconcile.comments import pending_mark, pending_of_comment, without_pending
+from isk_reconcile.reconcile.desired import desired_state
+from isk_reconcile.reconcile.passwords import decrypt_desired, resolve_sources
 from isk_reconcile.reconcile.plan import (
     Change,
     Plan,
     RouterPlan,
-    change_group,
     config_fingerprint,
     make_plan,
-    pending_mark,
-    pending_of_comment,
     sessions_to_cut,
-    without_pending,
 )
 from isk_reconcile.reconcile.verify import saved_plan_problem
-from isk_reconcile.routeros.client import ConnectionLost, connect
-from isk_reconcile.routeros.fleet import MAX_THREADS, read_all, select_routers
+from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect
+from isk_reconcile.routeros.fleet import MAX_THREADS
 from isk_reconcile.routeros.types import (
     ACTIVE,
     POOL,
@@ -43,9 +40,7 @@ from isk_reconcile.routeros.types import (
     Write,
     WriteResult,
 )
-from isk_reconcile.state.encryption import decrypt, load_identity
 from isk_reconcile.state.model import State
-from isk_reconcile.state.policy import transport_problems
 
 # progress(router, writes done, writes total)
 Progress = Callable[[str, int, int], None]
@@ -72,147 +67,6 @@ class ApplyReport:
     @property
     def ok(self) -> bool:
         return all(result.ok for result in self.routers)
-
-
-# --- planning -----------------------------------------------------------------------------
-
-
-def router_names(state: State, routers: Sequence[str] | None) -> list[str]:
-    """Router names to work on (all when none are named), in routers.yaml order."""
-    return [router.name for router in select_routers(state, routers)]
-
-
-def customer_file(customer_id: str) -> str:
-    return f"state/customers/{customer_id}.yaml"
-
-
-def decrypt_desired(
-    state: State,
-    wanted: Mapping[str, Standing],
-    routers: Iterable[str],
-    environ: Mapping[str, str],
-) -> tuple[dict[str, str], dict[str, str]]:
-    """The plaintext passwords of the secrets desired on `routers` (customer id ->
-    plaintext), and the routers whose passwords could not all be decrypted (router ->
-    error naming the customer file). Customers whose account must not exist (terminated,
-    not started) and customers on other routers are not decrypted at all, so one bad
-    ciphertext stops only its own router. A missing identity stops everything (IskError):
-    it is not one customer's problem."""
-    sources: dict[str, str] = {}
-    router_of: dict[str, str] = {}
-    for router in routers:
-        for customer_id, customer in customers_by_router(state).get(router, ()):
-            source = customer.pppoe.password
-            standing = wanted.get(customer_id)
-            if source is None or (standing is not None and standing.access == "absent"):
-                continue
-            sources[customer_id] = source
-            router_of[customer_id] = router
-    plain, problems = resolve_each(sources, environ)
-    failures: dict[str, str] = {}
-    for customer_id in sorted(problems):
-        router = router_of[customer_id]
-        failures.setdefault(
-            router,
-            f"customer {customer_id} ({customer_file(customer_id)}): {problems[customer_id]}",
-        )
-    return plain, failures
-
-
-def decrypt_passwords(
-    state: State, environ: Mapping[str, str], routers: Iterable[str] | None = None
-) -> dict[str, str]:
-    """Customer id -> plaintext PPPoE password for every customer (on `routers`) with one;
-    the first failure is an IskError naming the customer file."""
-    names = list(state.routers) if routers is None else list(routers)
-    sources = {
-        cid: customer.pppoe.password
-        for name in names
-        for cid, customer in customers_by_router(state).get(name, ())
-        if customer.pppoe.password
-    }
-    plain, problems = resolve_each(sources, environ)
-    if problems:
-        first = min(problems)
-        raise IskError(f"customer {first} ({customer_file(first)}): {problems[first]}")
-    return plain
-
-
-def resolve_each(
-    sources: Mapping[str, str], environ: Mapping[str, str]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """key -> stored password decrypted one by one: (plaintexts, key -> error). "age:..."
-    is decrypted (each distinct value once); anything else is a plaintext the loader
-    already allowed (secrets.allow_plaintext). The identity is loaded only when needed."""
-    plain: dict[str, str] = {}
-    problems: dict[str, str] = {}
-    by_value: dict[str, str | IskError] = {}
-    identity = None
-    for key, value in sources.items():
-        if not value.startswith("age:"):
-            plain[key] = value
-            continue
-        if value not in by_value:
-            if identity is None:
-                identity = load_identity(environ)
-            try:
-                by_value[value] = decrypt(value, identity)
-            except IskError as problem:
-                by_value[value] = problem
-        outcome = by_value[value]
-        if isinstance(outcome, IskError):
-            problems[key] = str(outcome)
-        else:
-            plain[key] = outcome
-    return plain, problems
-
-
-def resolve_sources(sources: Iterable[str], environ: Mapping[str, str]) -> dict[str, str]:
-    """Stored password value -> plaintext for the values that decrypt (a value that does
-    not is left out: the write that needs it fails with the customer named)."""
-    unique = {value: value for value in sources}
-    return resolve_each(unique, environ)[0]
-
-
-def run_plan(
-    state: State,
-    as_of: date,
-    routers: Sequence[str] | None = None,
-    adopt: bool = False,
-    environ: Mapping[str, str] = os.environ,
-    *,
-    commit: str | None = None,
-    on_read: Callable[[str, LiveState | RouterError], None] | None = None,
-    skipped: Mapping[str, str] | None = None,
-) -> Plan:
-    """Read the routers, decrypt the passwords they need once, make the plan (stamped with
-    `commit`, the state repository's HEAD, which the caller reads from git). A router whose
-    passwords do not decrypt is planned as an error that names the customer; the other
-    routers are planned as usual. A router in `skipped` (name -> note) is never contacted:
-    its entry is `skipped` with the note (`isk plan --base`, reconcile.trust)."""
-    skipped = skipped or {}
-    names = router_names(state, routers)
-    contacted = [name for name in names if name not in skipped]
-    wanted = standings(state, as_of)
-    passwords, failures = decrypt_desired(state, wanted, contacted, environ)
-    readable = [name for name in contacted if name not in failures]
-    read = read_all(state, readable, environ, on_result=on_read)
-    live: dict[str, LiveState | RouterError] = {
-        name: read[name] if name in read else RouterError(name, failures[name])
-        for name in contacted
-    }
-    plan = make_plan(state, as_of, wanted, live, adopt=adopt, passwords=passwords)
-    made = {router.router: router for router in plan.routers}
-    ordered = tuple(
-        made[name] if name in made else RouterPlan(name, "skipped", notes=(skipped[name],))
-        for name in names
-    )
-    warnings = tuple(
-        f"{name}: {problem}"
-        for name in contacted
-        for problem in transport_problems(state.routers[name])
-    )
-    return replace(plan, commit=commit, routers=ordered, warnings=warnings)
 
 
 # --- applying -----------------------------------------------------------------------------
@@ -304,30 +158,14 @@ def apply_router(
     progress: Progress | None,
     saved_with_adopt: bool | None = None,
 ) -> RouterApplyResult:
-    """Apply one router's plan. `saved_with_adopt` is set (to the plan's --adopt) when the
-    plan came from a file: it is then recomputed from the fresh read and refused unless
-    it is exactly that (reconcile.verify)."""
+    """One router: refuse (error, unsafe, unknown), or read it again, refuse a stale plan,
+    write the batches and verify with a fresh read and a re-plan. `saved_with_adopt` is set
+    (to the plan's --adopt) when the plan came from a file: it is then recomputed from the
+    fresh read and refused unless it is exactly that (reconcile.verify)."""
     name = router_plan.router
-    if router_plan.status == "skipped":
-        note = "; ".join(router_plan.notes) or "skipped"
-        return RouterApplyResult(
-            name, "refused", errors=(f"{name}: not planned ({note}); plan it again",)
-        )
-    if router_plan.status == "error":
-        return RouterApplyResult(
-            name, "error", errors=(router_plan.error or f"{name}: unreachable",)
-        )
-    if router_plan.status == "unsafe" and not force:
-        return RouterApplyResult(
-            name,
-            "refused",
-            errors=(
-                f"{name}: unsafe plan refused ({router_plan.unsafe_reason}); "
-                "review it and use --force",
-            ),
-        )
-    if name not in state.routers:
-        return RouterApplyResult(name, "error", errors=(f"{name}: not in routers.yaml",))
+    refused = _refusal(router_plan, state, force)
+    if refused is not None:
+        return refused
     with connect(state.routers[name], environ) as client:
         live = client.read()
         if config_fingerprint(live) != router_plan.fingerprint:
@@ -337,50 +175,20 @@ def apply_router(
                 errors=(f"stale plan: router {name} changed since the plan was made; plan again",),
             )
         if saved_with_adopt is not None:
-            expected = make_plan(
-                state, as_of, wanted, {name: live}, adopt=saved_with_adopt, passwords=passwords
-            ).routers[0]
-            desired = desired_state(state, wanted, name, passwords)
-            comments = {key: item.attrs.get("comment", "") for key, item in desired.secrets.items()}
-            problem = saved_plan_problem(router_plan, expected, live, comments)
+            problem = _edited(router_plan, as_of, state, wanted, passwords, live, saved_with_adopt)
             if problem is not None:
-                return RouterApplyResult(
-                    name,
-                    "refused",
-                    errors=(f"{name}: saved plan refused: {problem}; nothing written",),
-                )
+                errors = (f"{name}: saved plan refused: {problem}; nothing written",)
+                return RouterApplyResult(name, "refused", errors=errors)
         # Sessions are not in the fingerprint: one that appeared since the plan was made
         # is cut too when its account's change needs it (SPEC §4 Sessions).
         changes = router_plan.applicable
         changes += sessions_to_cut(changes, live, state.suspend_for(name).disconnect)
         batches = build_batches(changes, live, written)
         total = sum(len(batch) for batch in batches)
-        done = 0
         results: list[WriteResult] = []
         errors: list[str] = []
-        blocker = Blocker(live)
-
-        def report(count: int) -> None:
-            if progress is not None:
-                progress(name, done + count, total)
-
         try:
-            for batch in batches:
-                ready: list[Write] = []
-                for write in batch:
-                    why = blocker.blocked(write)
-                    if why is None:
-                        ready.append(write)
-                    else:
-                        errors.append(f"{name}: {describe(write)} skipped: {why}")
-                done += len(batch) - len(ready)
-                batch_results = [settled(r) for r in client.execute([ready], progress=report)]
-                results.extend(batch_results)
-                done += len(ready)
-                for result in batch_results:
-                    if not result.ok:
-                        blocker.failed(result.write)
-                        errors.append(f"{name}: {describe(result.write)} failed: {result.error}")
+            _write_batches(client, name, batches, Blocker(live), results, errors, progress)
         except ConnectionLost as lost:
             applied = sum(1 for result in [*results, *lost.results] if result.ok)
             return RouterApplyResult(
@@ -405,6 +213,86 @@ def apply_router(
     return RouterApplyResult(
         name, "applied", applied=applied, errors=tuple(errors), residual=residual, verified=True
     )
+
+
+def _edited(
+    router_plan: RouterPlan,
+    as_of: date,
+    state: State,
+    wanted: Mapping[str, Standing],
+    passwords: Mapping[str, str],
+    live: LiveState,
+    adopt: bool,
+) -> str | None:
+    """Why a saved plan is not what the repository and this read make (None: it is)."""
+    name = router_plan.router
+    expected = make_plan(state, as_of, wanted, {name: live}, adopt=adopt, passwords=passwords)
+    desired = desired_state(state, wanted, name, passwords)
+    comments = {key: item.attrs.get("comment", "") for key, item in desired.secrets.items()}
+    return saved_plan_problem(router_plan, expected.routers[0], live, comments)
+
+
+def _refusal(router_plan: RouterPlan, state: State, force: bool) -> RouterApplyResult | None:
+    """Why this router's plan is not applied at all (None: go ahead)."""
+    name = router_plan.router
+    if router_plan.status == "skipped":
+        note = "; ".join(router_plan.notes) or "skipped"
+        return RouterApplyResult(
+            name, "refused", errors=(f"{name}: not planned ({note}); plan it again",)
+        )
+    if router_plan.status == "error":
+        return RouterApplyResult(
+            name, "error", errors=(router_plan.error or f"{name}: unreachable",)
+        )
+    if router_plan.status == "unsafe" and not force:
+        return RouterApplyResult(
+            name,
+            "refused",
+            errors=(
+                f"{name}: unsafe plan refused ({router_plan.unsafe_reason}); "
+                "review it and use --force",
+            ),
+        )
+    if name not in state.routers:
+        return RouterApplyResult(name, "error", errors=(f"{name}: not in routers.yaml",))
+    return None
+
+
+def _write_batches(
+    client: RouterClient,
+    name: str,
+    batches: Sequence[Sequence[Write]],
+    blocker: Blocker,
+    results: list[WriteResult],
+    errors: list[str],
+    progress: Progress | None,
+) -> None:
+    """Write the batches in order, skipping what depends on an earlier failure; results
+    and error lines are collected as they come (ConnectionLost leaves them as far as they
+    got)."""
+    total = sum(len(batch) for batch in batches)
+    done = 0
+
+    def report(count: int) -> None:
+        if progress is not None:
+            progress(name, done + count, total)
+
+    for batch in batches:
+        ready: list[Write] = []
+        for write in batch:
+            why = blocker.blocked(write)
+            if why is None:
+                ready.append(write)
+            else:
+                errors.append(f"{name}: {describe(write)} skipped: {why}")
+        done += len(batch) - len(ready)
+        batch_results = [settled(r) for r in client.execute([ready], progress=report)]
+        results.extend(batch_results)
+        done += len(ready)
+        for result in batch_results:
+            if not result.ok:
+                blocker.failed(result.write)
+                errors.append(f"{name}: {describe(result.write)} failed: {result.error}")
 
 
 def settled(result: WriteResult) -> WriteResult:
@@ -462,7 +350,7 @@ def describe(write: Write) -> str:
     return f"customer {write.customer}: {where}" if write.customer else where
 
 
-MENUS = {"pool": POOL, "profile": PROFILE, "secret": SECRET, "session": ACTIVE}
+MENU_OF_KIND = {"pool": POOL, "profile": PROFILE, "secret": SECRET, "session": ACTIVE}
 CLEAR_MARKS = 2.5  # the batch right after the disconnects (group 2)
 
 
@@ -471,73 +359,33 @@ def build_batches(
 ) -> list[list[Write]]:
     """The writes for `changes`, one batch per group in the spec's order. Entries are
     found by name in the fresh read (ids do not survive reboots)."""
-    ids = {
-        POOL: {item.name: item.id for item in live.pools},
-        PROFILE: {item.name: item.id for item in live.profiles},
-        SECRET: {item.name: item.id for item in live.secrets},
-    }
-    live_secrets: dict[str, LiveItem] = {item.name: item for item in live.secrets}
-    sessions: dict[str, list[str]] = {}
-    for item in live.active:
-        sessions.setdefault(item.name, []).append(item.id)
+    found = _Found(live)
     cut = {change.name for change in changes if change.kind == "session"}
     groups: dict[float, list[Write]] = {}
     for change in changes:
-        menu = MENUS[change.kind]
-        writes = groups.setdefault(change_group(change), [])
+        writes = groups.setdefault(change.group, [])
         if change.kind == "session":
             writes.extend(
                 Write(ACTIVE, "remove", {".id": sid}, change.name, change.customer)
-                for sid in sessions.get(change.name, ())
+                for sid in found.sessions.get(change.name, ())
             )
             continue
         attrs = dict(change.target)
         if change.password_source is not None:
-            plaintext = written.get(change.password_source)
-            if plaintext is None:
-                who = f"customer {change.customer}" if change.customer else change.name
-                raise RouterError(live.router, f"{who}: password could not be decrypted")
-            attrs["password"] = plaintext
+            attrs["password"] = _plaintext(change, written, live.router)
         marked = (
             change.kind == "secret"
             and change.action not in ("create", "delete")
             and change.name in cut
-            and bool(sessions.get(change.name))
+            and bool(found.sessions.get(change.name))
         )
-        plain_comment = ""
+        plain_comment = _mark_pending(change, attrs, found) if marked else ""
         if marked:
-            # Until its session is cut, the secret says so (crash safety, see PENDING_MARK),
-            # naming the session fields this change moves (and any an earlier interrupted
-            # apply left); the batch after the disconnects writes the plain comment back.
-            current = live_secrets.get(change.name)
-            old = current.attrs.get("comment", "") if current is not None else ""
-            plain_comment = attrs.get("comment") or without_pending(old)
-            earlier = pending_of_comment(old) or frozenset()
-            attrs["comment"] = plain_comment + pending_mark({*change.fields, *earlier})
             groups.setdefault(CLEAR_MARKS, [])
-        if change.action == "create":
-            writes.append(Write(menu, "add", attrs, change.name, change.customer))
-            continue
-        item_id = ids[menu].get(change.name)
-        if item_id is None:
-            raise RouterError(live.router, f"{change.kind} {change.name} not found on the router")
-        if change.action == "delete":
-            writes.append(Write(menu, "remove", {".id": item_id}, change.name, change.customer))
-            continue
-        # Unsets first: the comment (which records the passthrough keys isk manages) is
-        # written by the `set`, so a drop in between leaves the old record and the next
-        # plan still unsets what is left.
-        writes.extend(
-            Write(menu, "unset", {".id": item_id, "value-name": key}, change.name, change.customer)
-            for key, value in attrs.items()
-            if value == ""
-        )
-        values = {key: value for key, value in attrs.items() if value != ""}
-        if values:
-            writes.append(
-                Write(menu, "set", {".id": item_id, **values}, change.name, change.customer)
-            )
+        writes.extend(_entry_writes(change, attrs, found, live.router))
         if marked and plain_comment:
+            menu = MENU_OF_KIND[change.kind]
+            item_id = found.ids[menu][change.name]
             groups[CLEAR_MARKS].append(
                 Write(
                     menu,
@@ -548,3 +396,65 @@ def build_batches(
                 )
             )
     return [groups[key] for key in sorted(groups) if groups[key]]
+
+
+class _Found:
+    """The fresh read, by name: entry ids per menu, secrets, session ids."""
+
+    def __init__(self, live: LiveState) -> None:
+        self.ids = {
+            POOL: {item.name: item.id for item in live.pools},
+            PROFILE: {item.name: item.id for item in live.profiles},
+            SECRET: {item.name: item.id for item in live.secrets},
+        }
+        self.secrets: dict[str, LiveItem] = {item.name: item for item in live.secrets}
+        self.sessions: dict[str, list[str]] = {}
+        for item in live.active:
+            self.sessions.setdefault(item.name, []).append(item.id)
+
+
+def _plaintext(change: Change, written: Mapping[str, str], router: str) -> str:
+    plaintext = written.get(change.password_source or "")
+    if plaintext is None:
+        who = f"customer {change.customer}" if change.customer else change.name
+        raise RouterError(router, f"{who}: password could not be decrypted")
+    return plaintext
+
+
+def _mark_pending(change: Change, attrs: dict[str, str], found: _Found) -> str:
+    """Until its session is cut, the secret says so (crash safety, see PENDING_MARK),
+    naming the session fields this change moves (and any an earlier interrupted apply
+    left); the batch after the disconnects writes the plain comment back. Returns that
+    plain comment."""
+    current = found.secrets.get(change.name)
+    old = current.attrs.get("comment", "") if current is not None else ""
+    plain_comment = attrs.get("comment") or without_pending(old)
+    earlier = pending_of_comment(old) or frozenset()
+    attrs["comment"] = plain_comment + pending_mark({*change.fields, *earlier})
+    return plain_comment
+
+
+def _entry_writes(
+    change: Change, attrs: Mapping[str, str], found: _Found, router: str
+) -> list[Write]:
+    """The add, remove, or unsets and set that make one profile or secret change."""
+    menu = MENU_OF_KIND[change.kind]
+    if change.action == "create":
+        return [Write(menu, "add", dict(attrs), change.name, change.customer)]
+    item_id = found.ids[menu].get(change.name)
+    if item_id is None:
+        raise RouterError(router, f"{change.kind} {change.name} not found on the router")
+    if change.action == "delete":
+        return [Write(menu, "remove", {".id": item_id}, change.name, change.customer)]
+    # Unsets first: the comment (which records the passthrough keys isk manages) is
+    # written by the `set`, so a drop in between leaves the old record and the next
+    # plan still unsets what is left.
+    writes = [
+        Write(menu, "unset", {".id": item_id, "value-name": key}, change.name, change.customer)
+        for key, value in attrs.items()
+        if value == ""
+    ]
+    values = {key: value for key, value in attrs.items() if value != ""}
+    if values:
+        writes.append(Write(menu, "set", {".id": item_id, **values}, change.name, change.customer))
+    return writes

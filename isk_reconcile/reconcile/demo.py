@@ -22,7 +22,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from isk_reconcile.billing.engine import Standing, standings
-from isk_reconcile.reconcile.desired import DesiredRouter, desired_state, secret_comment
+from isk_reconcile.reconcile.comments import secret_comment
+from isk_reconcile.reconcile.desired import DesiredRouter, desired_state
 from isk_reconcile.routeros.types import ACTIVE, POOL, PROFILE, SECRET
 from isk_reconcile.state.model import State
 

@@ -8,34 +8,20 @@ prints exactly when the router holds the same setting. An empty string means
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from isk_reconcile.billing.engine import Access, Standing
 from isk_reconcile.errors import IskError
+from isk_reconcile.reconcile.comments import is_passthrough_key, profile_comment, secret_comment
 from isk_reconcile.reconcile.pools import DesiredPool, desired_pools
+from isk_reconcile.routeros.fields import PROFILE, managed_fields
 from isk_reconcile.routeros.normalize import canonical
 from isk_reconcile.state.model import Customer, Profile, State, SuspendSettings
 
 # Profile fields the YAML manages (besides name and comment); anything else is ignored,
 # except keys the profile names in its `routeros` passthrough.
-PROFILE_FIELDS = (
-    "rate-limit",
-    "local-address",
-    "remote-address",
-    "dns-server",
-    "only-one",
-    "address-list",
-    "parent-queue",
-)
-# The passthrough keys a profile manages are recorded at the end of its comment
-# ("isk:profile Paket Bisnis [routeros: change-tcp-mss,on-up]"), so that a key removed
-# from the YAML is still known to be isk's and is unset on the router. The router is the
-# only memory that survives: a key isk never wrote (a hand-made tweak) is left alone.
-PASSTHROUGH_MARK = re.compile(r" \[routeros: ([a-z0-9][a-z0-9,-]*)\]$")
-_PASSTHROUGH_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+PROFILE_FIELDS = tuple(name for name in managed_fields(PROFILE) if name not in ("name", "comment"))
 
 
 @dataclass(frozen=True)
@@ -81,27 +67,6 @@ class DesiredRouter:
     backend: str = "api"
 
 
-def comment_text(text: str) -> str:
-    """Free text (a name, a description) as it goes into an ownership comment: ASCII, and
-    square brackets turned into parentheses, so that a bracketed suffix at the end of a
-    comment (" [disconnect pending]", " [routeros: ...]") can only have been written by
-    isk, never typed into a customer's name."""
-    return ascii_fold(text).replace("[", "(").replace("]", ")")
-
-
-def ascii_fold(text: str) -> str:
-    """ASCII for RouterOS comments: accents dropped (NFKD), anything else non-ASCII → '?'."""
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    letters = (ch for ch in decomposed if not unicodedata.combining(ch))
-    return "".join(ch if ord(ch) < 128 else "?" for ch in letters)
-
-
-def secret_comment(prefix: str, customer: Customer) -> str:
-    return f"{prefix}{customer.id} {comment_text(customer.name)}".strip()
-
-
 def managed_passthrough(profile: Profile) -> tuple[str, ...]:
     """The `routeros:` keys this profile writes (core fields, name and comment win)."""
     return tuple(
@@ -110,34 +75,9 @@ def managed_passthrough(profile: Profile) -> tuple[str, ...]:
             for key in profile.routeros
             if key not in PROFILE_FIELDS
             and key not in ("name", "comment")
-            and _PASSTHROUGH_KEY.match(key)
+            and is_passthrough_key(key)
         )
     )
-
-
-def profile_comment(prefix: str, profile: Profile) -> str:
-    comment = f"{prefix}profile {comment_text(profile.description)}".strip()
-    keys = managed_passthrough(profile)
-    if keys:
-        comment += f" [routeros: {','.join(keys)}]"
-    return comment
-
-
-def passthrough_of_comment(comment: str) -> tuple[str, ...]:
-    """The passthrough keys a managed profile's comment says isk wrote ("" → none)."""
-    found = PASSTHROUGH_MARK.search(comment)
-    if found is None:
-        return ()
-    return tuple(key for key in found.group(1).split(",") if key)
-
-
-def customer_of_comment(prefix: str, comment: str) -> str | None:
-    """The customer id a /ppp/secret ownership comment names ("isk:budi Budi Santoso" →
-    "budi"). Only for secret comments: which menu an entry is in tells a profile from a
-    secret, never the text (a customer id may well start with "profile")."""
-    if not comment.startswith(prefix):
-        return None
-    return comment[len(prefix) :].split(" ", 1)[0] or None
 
 
 def profile_attrs(profile: Profile, prefix: str) -> dict[str, str]:
@@ -153,20 +93,8 @@ def profile_attrs(profile: Profile, prefix: str) -> dict[str, str]:
     }
     for key, value in profile.routeros.items():
         raw.setdefault(key, value)
-    raw["comment"] = profile_comment(prefix, profile)
+    raw["comment"] = profile_comment(prefix, profile.description, managed_passthrough(profile))
     return {key: canonical(key, value) for key, value in raw.items()}
-
-
-def customers_by_router(state: State) -> Mapping[str, tuple[tuple[str, Customer], ...]]:
-    """Customers grouped by router, sorted by id; computed once per State (it is immutable)."""
-    cached = state.__dict__.get("_customers_by_router")
-    if cached is None:
-        grouped: dict[str, list[tuple[str, Customer]]] = {}
-        for customer_id, customer in sorted(state.customers.items()):
-            grouped.setdefault(customer.router, []).append((customer_id, customer))
-        cached = {router: tuple(items) for router, items in grouped.items()}
-        object.__setattr__(state, "_customers_by_router", cached)
-    return cached
 
 
 def desired_state(
@@ -177,8 +105,7 @@ def desired_state(
 ) -> DesiredRouter:
     """Profiles and secrets `router` must hold.
 
-    `passwords` maps customer id → plaintext password (a mapping keyed by the stored
-    ciphertext, as `secrets.decrypt_all` returns, works too).
+    `passwords` maps customer id → plaintext password (reconcile.passwords builds it).
     """
     prefix = state.settings.comment_prefix + ":"
     suspend = state.suspend_for(router)
@@ -193,7 +120,7 @@ def desired_state(
     absent: dict[str, str] = {}
     protected: set[str] = set()
     radius = router in state.routers and state.routers[router].backend == "radius"
-    for customer_id, customer in () if radius else customers_by_router(state).get(router, ()):
+    for customer_id, customer in () if radius else state.customers_by_router.get(router, ()):
         standing = standings[customer_id]
         if standing.access == "absent":
             absent[customer_id] = standing.reason
@@ -210,19 +137,10 @@ def desired_state(
         secrets,
         absent,
         frozenset(protected),
-        placement(state),
+        state.placement,
         desired_pools(state.routers[router].pools, prefix) if router in state.routers else {},
         "radius" if radius else "api",
     )
-
-
-def placement(state: State) -> Mapping[str, tuple[str, str]]:
-    """Customer id -> (router, username); computed once per State (it is immutable)."""
-    cached = state.__dict__.get("_placement")
-    if cached is None:
-        cached = {cid: (c.router, c.username) for cid, c in state.customers.items()}
-        object.__setattr__(state, "_placement", cached)
-    return cached
 
 
 def _desired_secret(
@@ -252,8 +170,6 @@ def _desired_secret(
     source = customer.pppoe.password
     if source is not None:
         plaintext = passwords.get(customer.id)
-        if plaintext is None:
-            plaintext = passwords.get(source)
         if plaintext is None:
             raise IskError(
                 f"customer {customer.id}: password could not be decrypted "

@@ -9,7 +9,6 @@ ciphertext (`password_source`), which `apply` decrypts at write time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -17,15 +16,18 @@ from typing import Literal
 
 from isk_reconcile.billing.engine import Standing
 from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.reconcile.desired import (
-    DesiredRouter,
-    DesiredSecret,
+from isk_reconcile.reconcile.comments import (
+    SESSION_FIELDS,
     customer_of_comment,
-    desired_state,
+    is_managed,
     passthrough_of_comment,
+    pending_of_comment,
+    without_pending,
 )
+from isk_reconcile.reconcile.desired import DesiredRouter, DesiredSecret, desired_state
 from isk_reconcile.reconcile.pools import in_use as pools_in_use
 from isk_reconcile.reconcile.pools import missing_pools, pools_named, same_pool
+from isk_reconcile.routeros.fields import unset_spellings
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.state.model import RESERVED_PROFILES, SafetySettings, State
 
@@ -49,49 +51,10 @@ HIDDEN = "(hidden)"
 CHANGED = "(changed)"
 SET = "(set)"
 # A managed field left empty in the YAML matches a router that prints nothing, "" or
-# the RouterOS default spelling for that field.
-# (RouterOS prints the yes/no/default profile fields as "default" once unset.)
-_DEFAULT_WORD_FIELDS = (
-    "only-one",
-    "change-tcp-mss",
-    "use-encryption",
-    "use-compression",
-    "use-mpls",
-    "use-upnp",
-)
-EMPTY_DEFAULTS = dict.fromkeys(_DEFAULT_WORD_FIELDS, "default")
-# Written at the end of a secret's comment together with a change whose session must be
-# cut, and removed once it is: if the connection drops in between, the next plan still
-# knows the session is stale (nothing else on the router tells). When the change also
-# moved a session field, the mark names it (" [disconnect pending: profile]"), so a later
-# plan can tell whether the cut is still needed (see `pending_still_needed`). Free text
-# in comments never holds square brackets (`desired.comment_text`), so the mark can only
-# have been written by isk.
-PENDING_MARK = " [disconnect pending]"
-_PENDING = re.compile(r" \[disconnect pending(?:: ([a-z,-]*))?\]$")
-# Fields whose change means the live session runs with stale settings.
-SESSION_FIELDS = frozenset({"password", "profile", "remote-address"})
+# the spelling RouterOS prints once the field is unset ("default" for the yes/no/default
+# profile fields).
+EMPTY_DEFAULTS = unset_spellings()
 PENDING_REASON = "disconnect left pending by an interrupted apply"
-
-
-def pending_mark(fields: Iterable[str] = ()) -> str:
-    """The comment suffix apply writes until a session is cut, naming the session fields
-    that changed with it."""
-    changed = sorted(SESSION_FIELDS.intersection(fields))
-    return f" [disconnect pending: {','.join(changed)}]" if changed else PENDING_MARK
-
-
-def pending_of_comment(comment: str) -> frozenset[str] | None:
-    """The session fields a pending mark names (empty: an access change only), or None
-    when the comment carries no mark."""
-    found = _PENDING.search(comment)
-    if found is None:
-        return None
-    return frozenset(key for key in (found.group(1) or "").split(",") if key)
-
-
-def without_pending(comment: str) -> str:
-    return _PENDING.sub("", comment)
 
 
 @dataclass(frozen=True)
@@ -118,6 +81,22 @@ class Change:
     def applies(self) -> bool:
         """Conflicts are shown, never applied."""
         return self.action != "conflict"
+
+    @property
+    def group(self) -> float:
+        """Apply order (SPEC §5): lower runs first; conflicts last (never applied).
+        -1 pools created or updated, 0 profiles created or updated, 1 secrets written,
+        2 sessions cut, 3 secrets deleted, 4 profiles deleted, 4.5 pools deleted,
+        5 conflicts."""
+        if self.action == "conflict":
+            return 5
+        if self.kind == "pool":  # created before the profiles that name it, deleted after them
+            return 4.5 if self.action == "delete" else -1
+        if self.kind == "profile":
+            return 4 if self.action == "delete" else 0
+        if self.kind == "session":
+            return 2
+        return 3 if self.action == "delete" else 1
 
 
 @dataclass(frozen=True)
@@ -185,19 +164,6 @@ class Plan:
         raise KeyError(name)
 
 
-# Apply order (SPEC §5): lower runs first; conflicts last (never applied).
-def change_group(change: Change) -> float:
-    if change.action == "conflict":
-        return 5
-    if change.kind == "pool":  # created before the profiles that name it, deleted after them
-        return 4.5 if change.action == "delete" else -1
-    if change.kind == "profile":
-        return 4 if change.action == "delete" else 0
-    if change.kind == "session":
-        return 2
-    return 3 if change.action == "delete" else 1
-
-
 def make_plan(
     state: State,
     as_of: date,
@@ -230,192 +196,48 @@ def make_plan(
     )
 
 
+@dataclass
+class _Draft:
+    """What plan_router collects while it walks one router's entries."""
+
+    changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unmanaged: int = 0
+    unreadable: int = 0  # desired passwords the router does not print (no `sensitive` policy)
+    final_profiles: dict[str, str] = field(default_factory=dict)  # secret -> profile after apply
+
+
 def plan_router(
     desired: DesiredRouter, live: LiveState, safety: SafetySettings, *, adopt: bool = False
 ) -> RouterPlan:
     """Changes that make `live` hold `desired`, ordered, with a safety verdict."""
-    prefix = desired.prefix
-    changes: list[Change] = []
-    notes: list[str] = []
-    unmanaged = 0
-    unreadable = 0  # desired passwords the router does not print (no `sensitive` policy)
-
-    live_profiles = {item.name: item for item in live.profiles}
-    live_secrets = {item.name: item for item in live.secrets}
-    sessions = {item.name for item in live.active}
-
-    # --- IP pools: every pool something names must exist before anything is written ----
+    # IP pools: every pool something names must exist before anything is written.
     named = pools_named([*(p.attrs for p in desired.profiles.values()),
                          *(s.attrs for s in desired.secrets.values())])  # fmt: skip
     missing = missing_pools(named, desired.pools, live.pools)
     if missing:
         return RouterPlan(router=live.router, status="error",
                           error=f"{live.router}: " + "; ".join(missing))  # fmt: skip
+    draft = _Draft()
     pool_changes, pool_unmanaged, pool_notes = plan_pools(desired, live, named, adopt=adopt)
-    changes += pool_changes
-    notes += pool_notes
-    unmanaged += pool_unmanaged
-
-    # --- profiles: create / update / conflict -------------------------------------------
-    for name, profile in desired.profiles.items():
-        current = live_profiles.get(name)
-        if current is None:
-            changes.append(
-                _create("profile", name, None, "package defined in the repository", profile.attrs)
-            )
-            continue
-        if is_builtin(current):
-            continue
-        owned = is_managed(current, prefix)
-        wanted = profile.attrs
-        if owned:  # passthrough keys isk wrote before and the YAML no longer has: unset
-            dropped = passthrough_of_comment(current.attrs.get("comment", ""))
-            wanted = {**wanted, **{key: "" for key in dropped if key not in wanted}}
-        diff = field_diff(wanted, current.attrs)
-        if not diff:
-            continue
-        reason = f"package {name} changed" if owned else f"package {name} defined in the repository"
-        if not owned and not adopt:
-            changes.append(_conflict("profile", name, None, diff))
-            continue
-        if not owned:
-            reason = f"adopted with --adopt: {reason}"
-        changes.append(_update("update", "profile", name, None, reason, diff, None))
-
-    # --- secrets: create / update / enable / disable / conflict / disconnect --------------
-    final_profiles: dict[str, str] = {}  # secret name -> profile after apply
-    for name, secret in desired.secrets.items():
-        current = live_secrets.get(name)
-        if current is None:
-            changes.append(
-                _create(
-                    "secret",
-                    name,
-                    secret.customer,
-                    secret.reason,
-                    secret.attrs,
-                    secret.password_source,
-                )
-            )
-            final_profiles[name] = secret.attrs["profile"]
-            continue
-        diff = field_diff(secret.attrs, current.attrs)
-        owned = is_managed(current, prefix)
-        if not owned and not (adopt or secret.adopt):
-            if diff:
-                changes.append(_conflict("secret", name, secret.customer, diff))
-            final_profiles[name] = current.attrs.get("profile", "")
-            continue
-        final_profiles[name] = secret.attrs["profile"]
-        if "password" in secret.attrs and "password" not in current.attrs:
-            unreadable += 1
-        action = secret_action(secret, current, diff, desired.suspend.isolate_profile)
-        why = None
-        pending = pending_of_comment(current.attrs.get("comment", ""))
-        if desired.suspend.disconnect and name in sessions:
-            why = disconnect_reason(secret, current, diff, action)
-            if why is None and pending is not None and pending_still_needed(secret, pending):
-                why = PENDING_REASON
-        if diff:
-            reason = secret.reason
-            if action == "update":  # not an access change: say what differs
-                reason = f"{', '.join(sorted(diff))} differs from the repository ({reason})"
-                if (
-                    pending is not None
-                    and not why
-                    and set(diff) == {"comment"}
-                    and without_pending(current.attrs.get("comment", "")) == secret.attrs["comment"]
-                ):
-                    reason = (
-                        "clears the disconnect mark of an interrupted apply; the session "
-                        f"may go on ({secret.reason})"
-                    )
-            if not owned:
-                reason = f"adopted: {reason}"
-            change = _update(
-                action,
-                "secret",
-                name,
-                secret.customer,
-                reason,
-                diff,
-                secret.password_source if "password" in diff else None,
-            )
-            if why:  # apply marks the comment until the session is gone (see PENDING_MARK)
-                change = replace(
-                    change, target={**change.target, "comment": secret.attrs["comment"]}
-                )
-            changes.append(change)
-        if why:
-            changes.append(Change("disconnect", "session", name, secret.customer, why))
-
-    # --- unmanaged counts, deletes ------------------------------------------------------
-    for name, current in live_secrets.items():
-        if not is_managed(current, prefix):
-            unmanaged += 1
-            final_profiles.setdefault(name, current.attrs.get("profile", ""))
-            continue
-        if name in desired.secrets:
-            continue
-        customer = customer_of_comment(prefix, current.attrs.get("comment", ""))  # a secret
-        if desired.backend == "radius":
-            # Moving to RADIUS: the secret goes (a local secret would win over RADIUS) but
-            # its session stays; it re-authenticates against the store when it reconnects.
-            reason = f"router {desired.router} uses RADIUS: the account is served by the store"
-            changes.append(
-                Change("delete", "secret", name, customer, reason, fields=_removed(current.attrs))
-            )
-            continue
-        if customer in desired.protected:
-            notes.append(
-                f"secret {name} kept: customer {customer} has protect: true "
-                f"({desired.absent[customer]}); remove it by hand or set protect: false"
-            )
-            final_profiles.setdefault(name, current.attrs.get("profile", ""))
-            continue
-        reason = deletion_reason(desired, customer)
-        if desired.suspend.disconnect and name in sessions:
-            changes.append(
-                Change("disconnect", "session", name, customer, f"account deleted: {reason}")
-            )
-        changes.append(
-            Change("delete", "secret", name, customer, reason, fields=_removed(current.attrs))
-        )
-
-    in_use = set(final_profiles.values())
-    for name, current in live_profiles.items():
-        if is_builtin(current):
-            continue
-        if not is_managed(current, prefix):
-            unmanaged += 1
-            continue
-        if name in desired.profiles:
-            continue
-        if name in in_use:
-            users = sorted(secret for secret, used in final_profiles.items() if used == name)
-            shown = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
-            notes.append(
-                f"profile {name} kept: no longer in the repository but still used by {shown}"
-            )
-            continue
-        changes.append(
-            Change(
-                "delete",
-                "profile",
-                name,
-                None,
-                f"package {name} is no longer in the repository",
-                fields=_removed(current.attrs),
-            )
-        )
-
-    if unreadable:
-        notes.append(
-            f"passwords not readable by the API user: {unreadable} password(s) cannot be "
+    draft.changes += pool_changes
+    draft.notes += pool_notes
+    draft.unmanaged += pool_unmanaged
+    live_profiles = {item.name: item for item in live.profiles}
+    live_secrets = {item.name: item for item in live.secrets}
+    sessions = {item.name for item in live.active}
+    # The order of these calls is the order of changes with the same group and name.
+    _plan_profiles(desired, live_profiles, adopt, draft)
+    _plan_secrets(desired, live_secrets, sessions, adopt, draft)
+    _plan_secret_removals(desired, live_secrets, sessions, draft)
+    _plan_profile_removals(desired, live_profiles, draft)
+    if draft.unreadable:
+        draft.notes.append(
+            f"passwords not readable by the API user: {draft.unreadable} password(s) cannot be "
             "checked; give the user the sensitive policy"
         )
-    ordered = tuple(sorted(changes, key=lambda change: (change_group(change), change.name)))
-    managed = sum(1 for item in live.secrets if is_managed(item, prefix))
+    ordered = tuple(sorted(draft.changes, key=lambda change: (change.group, change.name)))
+    managed = sum(1 for item in live.secrets if is_managed(item, desired.prefix))
     # The secrets of a router moving to RADIUS all go by design; the store's own plan
     # carries the safety limits for the accounts.
     unsafe_reason = (
@@ -425,11 +247,198 @@ def plan_router(
         router=live.router,
         status="unsafe" if unsafe_reason else "ok",
         fingerprint=config_fingerprint(live),
-        summary=summarize(ordered, unmanaged),
+        summary=summarize(ordered, draft.unmanaged),
         changes=ordered,
         unsafe_reason=unsafe_reason,
-        notes=tuple(notes),
+        notes=tuple(draft.notes),
     )
+
+
+def _plan_profiles(
+    desired: DesiredRouter, live_profiles: Mapping[str, LiveItem], adopt: bool, draft: _Draft
+) -> None:
+    """Profiles: create / update / conflict."""
+    for name, profile in desired.profiles.items():
+        current = live_profiles.get(name)
+        if current is None:
+            draft.changes.append(
+                _create("profile", name, None, "package defined in the repository", profile.attrs)
+            )
+            continue
+        if is_builtin(current):
+            continue
+        owned = is_managed(current, desired.prefix)
+        wanted = profile.attrs
+        if owned:  # passthrough keys isk wrote before and the YAML no longer has: unset
+            dropped = passthrough_of_comment(current.attrs.get("comment", ""))
+            wanted = {**wanted, **{key: "" for key in dropped if key not in wanted}}
+        diff = field_diff(wanted, current.attrs)
+        if not diff:
+            continue
+        reason = f"package {name} changed" if owned else f"package {name} defined in the repository"
+        if not owned and not adopt:
+            draft.changes.append(_conflict("profile", name, None, diff))
+            continue
+        if not owned:
+            reason = f"adopted with --adopt: {reason}"
+        draft.changes.append(_update("update", "profile", name, None, reason, diff, None))
+
+
+def _plan_secrets(
+    desired: DesiredRouter,
+    live_secrets: Mapping[str, LiveItem],
+    sessions: set[str],
+    adopt: bool,
+    draft: _Draft,
+) -> None:
+    """Secrets: create / update / enable / disable / conflict / disconnect."""
+    for name, secret in desired.secrets.items():
+        current = live_secrets.get(name)
+        if current is None:
+            draft.changes.append(
+                _create(
+                    "secret",
+                    name,
+                    secret.customer,
+                    secret.reason,
+                    secret.attrs,
+                    secret.password_source,
+                )
+            )
+            draft.final_profiles[name] = secret.attrs["profile"]
+            continue
+        diff = field_diff(secret.attrs, current.attrs)
+        owned = is_managed(current, desired.prefix)
+        if not owned and not (adopt or secret.adopt):
+            if diff:
+                draft.changes.append(_conflict("secret", name, secret.customer, diff))
+            draft.final_profiles[name] = current.attrs.get("profile", "")
+            continue
+        draft.final_profiles[name] = secret.attrs["profile"]
+        if "password" in secret.attrs and "password" not in current.attrs:
+            draft.unreadable += 1
+        _plan_secret_change(desired, secret, current, diff, owned, name in sessions, draft)
+
+
+def _plan_secret_change(
+    desired: DesiredRouter,
+    secret: DesiredSecret,
+    current: LiveItem,
+    diff: Mapping[str, tuple[str | None, str | None]],
+    owned: bool,
+    online: bool,
+    draft: _Draft,
+) -> None:
+    """The change (if any) and the session cut (if any) for a secret isk may write."""
+    action = secret_action(secret, current, diff, desired.suspend.isolate_profile)
+    why = None
+    pending = pending_of_comment(current.attrs.get("comment", ""))
+    if desired.suspend.disconnect and online:
+        why = disconnect_reason(secret, current, diff, action)
+        if why is None and pending is not None and pending_still_needed(secret, pending):
+            why = PENDING_REASON
+    if diff:
+        reason = secret.reason
+        if action == "update":  # not an access change: say what differs
+            reason = f"{', '.join(sorted(diff))} differs from the repository ({reason})"
+            if (
+                pending is not None
+                and not why
+                and set(diff) == {"comment"}
+                and without_pending(current.attrs.get("comment", "")) == secret.attrs["comment"]
+            ):
+                reason = (
+                    "clears the disconnect mark of an interrupted apply; the session "
+                    f"may go on ({secret.reason})"
+                )
+        if not owned:
+            reason = f"adopted: {reason}"
+        change = _update(
+            action,
+            "secret",
+            secret.name,
+            secret.customer,
+            reason,
+            diff,
+            secret.password_source if "password" in diff else None,
+        )
+        if why:  # apply marks the comment until the session is gone (see PENDING_MARK)
+            change = replace(change, target={**change.target, "comment": secret.attrs["comment"]})
+        draft.changes.append(change)
+    if why:
+        draft.changes.append(Change("disconnect", "session", secret.name, secret.customer, why))
+
+
+def _plan_secret_removals(
+    desired: DesiredRouter, live_secrets: Mapping[str, LiveItem], sessions: set[str], draft: _Draft
+) -> None:
+    """Unmanaged secrets counted; managed ones no longer desired deleted (sessions cut first),
+    unless their customer is protected."""
+    prefix = desired.prefix
+    for name, current in live_secrets.items():
+        if not is_managed(current, prefix):
+            draft.unmanaged += 1
+            draft.final_profiles.setdefault(name, current.attrs.get("profile", ""))
+            continue
+        if name in desired.secrets:
+            continue
+        customer = customer_of_comment(prefix, current.attrs.get("comment", ""))  # a secret
+        if desired.backend == "radius":
+            # Moving to RADIUS: the secret goes (a local secret would win over RADIUS) but
+            # its session stays; it re-authenticates against the store when it reconnects.
+            reason = f"router {desired.router} uses RADIUS: the account is served by the store"
+            draft.changes.append(
+                Change("delete", "secret", name, customer, reason, fields=_removed(current.attrs))
+            )
+            continue
+        if customer in desired.protected:
+            draft.notes.append(
+                f"secret {name} kept: customer {customer} has protect: true "
+                f"({desired.absent[customer]}); remove it by hand or set protect: false"
+            )
+            draft.final_profiles.setdefault(name, current.attrs.get("profile", ""))
+            continue
+        reason = deletion_reason(desired, customer)
+        if desired.suspend.disconnect and name in sessions:
+            draft.changes.append(
+                Change("disconnect", "session", name, customer, f"account deleted: {reason}")
+            )
+        draft.changes.append(
+            Change("delete", "secret", name, customer, reason, fields=_removed(current.attrs))
+        )
+
+
+def _plan_profile_removals(
+    desired: DesiredRouter, live_profiles: Mapping[str, LiveItem], draft: _Draft
+) -> None:
+    """Unmanaged profiles counted; managed ones no longer desired deleted once no secret
+    uses them after apply (else kept with a note)."""
+    in_use = set(draft.final_profiles.values())
+    for name, current in live_profiles.items():
+        if is_builtin(current):
+            continue
+        if not is_managed(current, desired.prefix):
+            draft.unmanaged += 1
+            continue
+        if name in desired.profiles:
+            continue
+        if name in in_use:
+            users = sorted(s for s, used in draft.final_profiles.items() if used == name)
+            shown = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
+            draft.notes.append(
+                f"profile {name} kept: no longer in the repository but still used by {shown}"
+            )
+            continue
+        draft.changes.append(
+            Change(
+                "delete",
+                "profile",
+                name,
+                None,
+                f"package {name} is no longer in the repository",
+                fields=_removed(current.attrs),
+            )
+        )
 
 
 def plan_pools(
@@ -495,10 +504,6 @@ def config_fingerprint(live: LiveState) -> str:
 
 def is_builtin(item: LiveItem) -> bool:
     return item.name in RESERVED_PROFILES or item.attrs.get("default") in ("true", "yes")
-
-
-def is_managed(item: LiveItem, prefix: str) -> bool:
-    return item.attrs.get("comment", "").startswith(prefix)
 
 
 def field_diff(

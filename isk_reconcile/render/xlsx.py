@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -123,92 +123,10 @@ def write_workbook(board: Dashboard, path: Path) -> None:
             ("commit", board.commit or "not a git repository"),
         ],
     )
-    _sheet(
-        book,
-        "Customers",
-        CUSTOMER_COLUMNS,
-        (
-            [
-                r.id,
-                r.name,
-                r.router,
-                r.profile,
-                r.status,
-                r.category,
-                r.access,
-                r.start,
-                r.paid_through,
-                r.expires,
-                r.expiring,
-                r.balance,
-                r.outstanding,
-                r.phone,
-                r.reason,
-            ]
-            for r in board.customers
-        ),
-    )
-    _sheet(
-        book,
-        "Invoices",
-        INVOICE_COLUMNS,
-        (
-            [
-                i.id,
-                i.customer,
-                router,
-                i.profile,
-                i.period.start,
-                i.period.end,
-                i.due,
-                i.amount,
-                i.paid,
-                i.outstanding,
-                i.status,
-                i.paid_on,
-                i.paid_by,
-            ]
-            for router, i in board.invoices
-        ),
-    )
-    _sheet(
-        book,
-        "Payments",
-        PAYMENT_COLUMNS,
-        (
-            [
-                e.id,
-                e.customer,
-                router,
-                e.date,
-                e.kind,
-                e.method,
-                e.amount,
-                e.signed_amount,
-                e.reference,
-                e.note,
-            ]
-            for router, e in board.payments
-        ),
-    )
-    _sheet(
-        book,
-        "Receivables",
-        RECEIVABLE_COLUMNS,
-        (
-            [
-                r.invoice.id,
-                r.invoice.customer,
-                r.name,
-                r.router,
-                r.invoice.due,
-                r.days_past_due,
-                r.bucket,
-                r.amount,
-            ]
-            for r in board.receivables
-        ),
-    )
+    _sheet(book, "Customers", CUSTOMER_COLUMNS, _customer_rows(board))
+    _sheet(book, "Invoices", INVOICE_COLUMNS, _invoice_rows(board))
+    _sheet(book, "Payments", PAYMENT_COLUMNS, _payment_rows(board))
+    _sheet(book, "Receivables", RECEIVABLE_COLUMNS, _receivable_rows(board))
     _sheet(
         book,
         "Monthly",
@@ -216,6 +134,79 @@ def write_workbook(board: Dashboard, path: Path) -> None:
         ([m.month, m.billed, m.collected] for m in board.monthly),
     )
     _save(book, path)
+
+
+# One list per row, in the order of the sheet's columns.
+
+
+def _customer_rows(board: Dashboard) -> Iterator[list]:
+    for r in board.customers:
+        yield [
+            r.id,
+            r.name,
+            r.router,
+            r.profile,
+            r.status,
+            r.category,
+            r.access,
+            r.start,
+            r.paid_through,
+            r.expires,
+            r.expiring,
+            r.balance,
+            r.outstanding,
+            r.phone,
+            r.reason,
+        ]
+
+
+def _invoice_rows(board: Dashboard) -> Iterator[list]:
+    for router, i in board.invoices:
+        yield [
+            i.id,
+            i.customer,
+            router,
+            i.profile,
+            i.period.start,
+            i.period.end,
+            i.due,
+            i.amount,
+            i.paid,
+            i.outstanding,
+            i.status,
+            i.paid_on,
+            i.paid_by,
+        ]
+
+
+def _payment_rows(board: Dashboard) -> Iterator[list]:
+    for router, e in board.payments:
+        yield [
+            e.id,
+            e.customer,
+            router,
+            e.date,
+            e.kind,
+            e.method,
+            e.amount,
+            e.signed_amount,
+            e.reference,
+            e.note,
+        ]
+
+
+def _receivable_rows(board: Dashboard) -> Iterator[list]:
+    for r in board.receivables:
+        yield [
+            r.invoice.id,
+            r.invoice.customer,
+            r.name,
+            r.router,
+            r.invoice.due,
+            r.days_past_due,
+            r.bucket,
+            r.amount,
+        ]
 
 
 # --- the file: SpreadsheetML written directly ------------------------------------------

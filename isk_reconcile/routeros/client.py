@@ -55,7 +55,7 @@ DEFAULT_WINDOW = 128  # commands in flight per round trip; small enough to never
 _RECV_SIZE = 65536
 
 
-class _Tally:
+class _SharedCount:
     """A thread-safe running total (round trips of every client, for the benchmark)."""
 
     def __init__(self) -> None:
@@ -67,7 +67,7 @@ class _Tally:
             self.value += amount
 
 
-ALL_ROUND_TRIPS = _Tally()
+ALL_ROUND_TRIPS = _SharedCount()
 
 
 class ConnectionLost(RouterError):

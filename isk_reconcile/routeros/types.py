@@ -15,11 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-PROFILE = "/ppp/profile"
-SECRET = "/ppp/secret"
-ACTIVE = "/ppp/active"
-POOL = "/ip/pool"
-MENUS = (PROFILE, SECRET, ACTIVE, POOL)
+from isk_reconcile.routeros.fields import ACTIVE, POOL, PROFILE, SECRET
+
+__all__ = ["ACTIVE", "POOL", "PROFILE", "SECRET"]  # the menu paths, re-exported
 
 Command = Literal["add", "set", "remove", "unset", "enable", "disable"]
 

@@ -3,58 +3,60 @@
 Every problem is collected (never just the first) as a `ConfigError` located to
 file:line:column, and `load_state` raises `ValidationFailed` with all of them.
 Order: settings, routers, profiles, customers, ledger, then the rules that span
-files (references, uniqueness, case collisions, passwords).
+files (references, uniqueness, case collisions, passwords: state.rules). A model's
+validation errors become our messages in state.messages.
 """
 
 from __future__ import annotations
 
-import difflib
-import typing
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, StrictStr, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
 from isk_reconcile.state import encryption, policy, statecache
+from isk_reconcile.state.layout import (
+    CUSTOMERS_DIR,
+    PAYMENTS_DIR,
+    PROFILES_DIR,
+    ROUTERS_FILE,
+    SETTINGS_FILE,
+)
+from isk_reconcile.state.messages import (
+    Placed,
+    customer_id_loc,
+    field_name,
+    located_error,
+    profile_name_loc,
+    router_name_loc,
+    translate_for,
+)
 from isk_reconcile.state.model import (
     Customer,
-    CustomerStatus,
-    Dated,
     LedgerEntry,
-    Money,
     Profile,
     Router,
     Settings,
     State,
     _iso_date,
 )
+from isk_reconcile.state.rules import CrossFileRules
 from isk_reconcile.state.yamlsource import (
     ParseCache,
     SourceFile,
     YamlPath,
     describe_value,
     format_path,
-    is_secret_path,
     parse_yaml,
     read_yaml,
 )
 
-SETTINGS_FILE = "state/settings.yaml"
-ROUTERS_FILE = "state/routers.yaml"
-PROFILES_DIR = "state/profiles"
-CUSTOMERS_DIR = "state/customers"
-PAYMENTS_DIR = "payments"
-
-# Fields holding a value that may change over time (plain, or a dated list).
-DATED_FIELDS = {Profile: ("price",), Customer: ("profile", "price")}
 _LEDGER_FILE = TypeAdapter(list[LedgerEntry])
-DATED_HINT = "a plain value, or a dated list: [{from: YYYY-MM-DD, value: ...}, ...]"
 
 
 def load_state(repo: Path, *, cache: bool | ParseCache = True) -> State:
@@ -119,16 +121,7 @@ def ledger_warnings(state: State, as_of: date) -> list[ConfigError]:
     return warnings
 
 
-@dataclass(frozen=True)
-class _Placed:
-    """A validated object and where it was written."""
-
-    source: SourceFile
-    path: YamlPath  # of the object inside its file
-    label: str  # how fields of this object are named in messages ("" for whole-file objects)
-
-
-class _Loading:
+class _Loading(CrossFileRules):
     def __init__(self, repo: Path, cache: bool | ParseCache):
         self.repo = repo
         self.cache = cache if isinstance(cache, ParseCache) else ParseCache(repo) if cache else None
@@ -166,7 +159,7 @@ class _Loading:
     ) -> None:
         if field is None:
             # A labelled object (router, ledger entry) sits one step into its file.
-            field = _field_name(label, path[1:]) if label else format_path(path)
+            field = field_name(label, path[1:]) if label else format_path(path)
         self.errors.append(ConfigError(source.loc(path, key=key), field, message, hint))
 
     def written(self, kind: str, name: str) -> bool:
@@ -202,7 +195,7 @@ class _Loading:
         self,
         model: type[BaseModel],
         raw: dict[str, Any],
-        placed: _Placed,
+        placed: Placed,
         translate: Callable[[tuple], tuple[YamlPath, bool]] | None = None,
     ) -> Any:
         """model.model_validate(raw), with every failure turned into a located ConfigError."""
@@ -213,7 +206,7 @@ class _Loading:
             # its one error is the reader's, not a second "is empty".
             refused = {error.loc for error in placed.source.errors}
             for detail in failure.errors(include_url=False):
-                located = _located(detail, model, placed, translate)
+                located = located_error(detail, model, placed, translate)
                 if located.loc not in refused:
                     self.errors.append(located)
             return None
@@ -273,7 +266,7 @@ class _Loading:
         raw = source.data if source.data is not None else {}
         if not self.expect_mapping(source, (), raw, ""):
             return Settings()
-        settings = self.validate(Settings, raw, _Placed(source, (), ""))
+        settings = self.validate(Settings, raw, Placed(source, (), ""))
         if settings is None:
             # The valid keys still count (encryption.allow_plaintext, suspend, ...): judging the
             # other files against the defaults would add errors that are not there.
@@ -290,14 +283,14 @@ class _Loading:
                 )
         return settings
 
-    def routers(self, settings: Settings) -> dict[str, tuple[Router, _Placed]]:
+    def routers(self, settings: Settings) -> dict[str, tuple[Router, Placed]]:
         source = self.read(ROUTERS_FILE)
         raw_all = source.data if source.data is not None else {}
-        routers: dict[str, tuple[Router, _Placed]] = {}
+        routers: dict[str, tuple[Router, Placed]] = {}
         if not self.expect_mapping(source, (), raw_all, ""):
             return routers
         for name, raw in raw_all.items():
-            placed = _Placed(source, (name,), name)
+            placed = Placed(source, (name,), name)
             self.locations[("router", name)] = source.loc((name,), key=True)
             if not self.expect_mapping(source, (name,), raw, name):
                 continue
@@ -328,7 +321,7 @@ class _Loading:
             for section, defaults in (("suspend", settings.suspend), ("safety", settings.safety)):
                 if isinstance(raw.get(section), dict):
                     raw[section] = defaults.model_dump() | raw[section]
-            router = self.validate(Router, {**raw, "name": name}, placed, _router_translate)
+            router = self.validate(Router, {**raw, "name": name}, placed, router_name_loc)
             if router is not None:
                 routers[name] = (router, placed)
         self.check_case_collisions(
@@ -338,35 +331,35 @@ class _Loading:
         self.warnings.extend(policy.transport_warnings(valid, source))
         return routers
 
-    def profiles(self) -> dict[str, tuple[Profile, _Placed]]:
-        profiles: dict[str, tuple[Profile, _Placed]] = {}
+    def profiles(self) -> dict[str, tuple[Profile, Placed]]:
+        profiles: dict[str, tuple[Profile, Placed]] = {}
         names: list[tuple[str, Loc]] = []
         for relative in self.yaml_files(PROFILES_DIR, recursive=False):
             name = Path(relative).stem
             names.append((name, Loc(relative, 1, 1)))
             self.locations[("profile", name)] = Loc(relative, 1, 1)
             source = self.read(relative)
-            placed = _Placed(source, (), "")
+            placed = Placed(source, (), "")
             if not self.expect_mapping(source, (), source.data, ""):
                 continue
             raw = self.named_by_file(source, "name", name, "profile")
             if "price" in raw and raw["price"] is not None:
                 raw["price"] = _dated(raw["price"], date.min)
             profile = self.validate(
-                Profile, raw, placed, _translate_for(Profile, source.data, _profile_name)
+                Profile, raw, placed, translate_for(Profile, source.data, profile_name_loc)
             )
             if profile is not None:
                 profiles[name] = (profile, placed)
         self.check_case_collisions("profile", names)
         return profiles
 
-    def customers(self) -> dict[str, tuple[Customer, _Placed]]:
-        customers: dict[str, tuple[Customer, _Placed]] = {}
+    def customers(self) -> dict[str, tuple[Customer, Placed]]:
+        customers: dict[str, tuple[Customer, Placed]] = {}
         for relative in self.yaml_files(CUSTOMERS_DIR, recursive=False):
             customer_id = Path(relative).stem
             self.locations[("customer", customer_id)] = Loc(relative, 1, 1)
             source = self.read(relative)
-            placed = _Placed(source, (), "")
+            placed = Placed(source, (), "")
             if not self.expect_mapping(source, (), source.data, ""):
                 continue
             raw = self.named_by_file(source, "id", customer_id, "customer")
@@ -379,7 +372,7 @@ class _Loading:
             if raw.get("price") is not None:
                 raw["price"] = _dated(raw["price"], date.min)
             customer = self.validate(
-                Customer, raw, placed, _translate_for(Customer, source.data, _customer_id)
+                Customer, raw, placed, translate_for(Customer, source.data, customer_id_loc)
             )
             if customer is not None:
                 customers[customer_id] = (customer, placed)
@@ -388,8 +381,8 @@ class _Loading:
         # Ids are lower-case by their pattern, so two ids cannot differ only in case.
         return customers
 
-    def ledger(self) -> list[tuple[LedgerEntry, _Placed]]:
-        entries: list[tuple[LedgerEntry, _Placed]] = []
+    def ledger(self) -> list[tuple[LedgerEntry, Placed]]:
+        entries: list[tuple[LedgerEntry, Placed]] = []
         first_seen: dict[str, Loc] = {}
         for relative in self.yaml_files(PAYMENTS_DIR, recursive=True):
             source = self.read(relative)
@@ -404,11 +397,11 @@ class _Loading:
                 )
                 continue
             lines = source.item_lines
-            batch: list[tuple[dict[str, Any], _Placed]] = []
+            batch: list[tuple[dict[str, Any], Placed]] = []
             for index, raw in enumerate(source.data):
                 entry_id = raw.get("id") if isinstance(raw, dict) else None
                 label = entry_id if isinstance(entry_id, str) and entry_id else f"[{index}]"
-                placed = _Placed(source, (index,), label)
+                placed = Placed(source, (index,), label)
                 if not self.expect_mapping(source, (index,), raw, label):
                     continue
                 line = lines[index] if index < len(lines) else 1
@@ -433,8 +426,8 @@ class _Loading:
         return entries
 
     def validate_entries(
-        self, batch: list[tuple[dict[str, Any], _Placed]]
-    ) -> list[tuple[LedgerEntry, _Placed]]:
+        self, batch: list[tuple[dict[str, Any], Placed]]
+    ) -> list[tuple[LedgerEntry, Placed]]:
         """One pydantic call per file (10,000 entries); entry by entry only when one fails."""
         try:
             valid = _LEDGER_FILE.validate_python([raw for raw, _ in batch])
@@ -442,369 +435,6 @@ class _Loading:
             checked = ((self.validate(LedgerEntry, raw, placed), placed) for raw, placed in batch)
             return [(entry, placed) for entry, placed in checked if entry is not None]
         return list(zip(valid, (placed for _, placed in batch), strict=True))
-
-    # --- rules across files -----------------------------------------------------------
-
-    def check_case_collisions(self, what: str, names: Iterable[tuple[str, Loc]]) -> None:
-        seen: dict[str, tuple[str, Loc]] = {}
-        for name, loc in sorted(names, key=lambda item: item[1]):
-            folded = name.casefold()
-            if folded in seen and seen[folded][0] != name:
-                other, other_loc = seen[folded]
-                self.errors.append(
-                    ConfigError(
-                        loc,
-                        name,
-                        f"{what} name '{name}' differs from '{other}' ({other_loc}) only in case",
-                        "names must differ in more than case (case-insensitive file systems)",
-                    )
-                )
-            else:
-                seen.setdefault(folded, (name, loc))
-
-    def check_settings_references(
-        self,
-        settings: Settings,
-        routers: dict[str, tuple[Router, _Placed]],
-        profiles: dict[str, tuple[Profile, _Placed]],
-    ) -> None:
-        """Every router that isolates must have its isolate profile, pushed to it."""
-        for name, (router, placed) in routers.items():
-            suspend = router.suspend or settings.suspend
-            if suspend.mode != "isolate" or not suspend.isolate_profile:
-                continue
-            profile_name = suspend.isolate_profile
-            problem = None
-            if profile_name not in profiles and self.written("profile", profile_name):
-                continue
-            if profile_name not in profiles:
-                problem = f"isolate profile '{profile_name}' is not defined in {PROFILES_DIR}/"
-            elif not profiles[profile_name][0].on_router(name):
-                problem = f"isolate profile '{profile_name}' is not pushed to router '{name}'"
-            if problem is None:
-                continue
-            overridden = router.suspend is not None and "isolate_profile" in (
-                placed.source.data[name].get("suspend") or {}
-            )
-            if overridden or self.settings_source is None:
-                self.error(placed.source, (name, "suspend", "isolate_profile"), problem, label=name)
-            else:
-                self.error(
-                    self.settings_source,
-                    ("suspend", "isolate_profile"),
-                    f"{problem} (router '{name}' suspends by isolating)",
-                )
-
-    def check_profile_routers(
-        self,
-        profiles: dict[str, tuple[Profile, _Placed]],
-        routers: dict[str, tuple[Router, _Placed]],
-    ) -> None:
-        for profile, placed in profiles.values():
-            for index, router in enumerate(profile.routers or ()):
-                if router not in routers and not self.written("router", router):
-                    self.error(
-                        placed.source,
-                        ("routers", index),
-                        f"unknown router '{router}'",
-                        _did_you_mean(router, routers),
-                    )
-            for router in profile.per_router:
-                if router not in routers and not self.written("router", router):
-                    hint = _did_you_mean(router, routers)
-                    message = f"unknown router '{router}'"
-                elif not profile.on_router(router):
-                    hint = f"add {router} to the profile's routers, or remove this override"
-                    message = f"the profile is not pushed to router '{router}'"
-                else:
-                    continue
-                self.error(placed.source, ("per_router", router), message, hint)
-
-    def check_pools(
-        self,
-        routers: dict[str, tuple[Router, _Placed]],
-        customers: dict[str, tuple[Customer, _Placed]],
-    ) -> None:
-        from isk_reconcile.state.pools import pool_problems
-
-        known = {name: router for name, (router, _) in routers.items()}
-        for problem in pool_problems(known, (customer for customer, _ in customers.values())):
-            if problem.customer is not None:
-                source = customers[problem.customer][1].source
-                self.error(source, ("pppoe", "remote_address"), problem.message, problem.hint)
-            else:
-                placed = routers[problem.router][1]
-                path = (problem.router, *problem.path)
-                self.error(placed.source, path, problem.message, problem.hint, label=problem.router)
-
-    def check_customers(
-        self,
-        settings: Settings,
-        customers: dict[str, tuple[Customer, _Placed]],
-        routers: dict[str, tuple[Router, _Placed]],
-        profiles: dict[str, tuple[Profile, _Placed]],
-    ) -> None:
-        """References, prices, username uniqueness and passwords of every customer.
-
-        A customer whose file failed its model is checked too, on what is still readable
-        of it (`_salvage`), so one pass shows every independent error.
-        """
-        everyone = [(_facts_of(customer), placed.source) for customer, placed in customers.values()]
-        everyone += [(_salvage(cid, raw), source) for cid, (raw, source) in self.failed.items()]
-        everyone.sort(key=lambda item: item[1].path)
-        usernames: dict[tuple[str, str], tuple[_CustomerFacts, SourceFile]] = {}
-        for facts, source in everyone:
-            router = facts.router
-            if router is not None and router not in routers and not self.written("router", router):
-                self.error(
-                    source,
-                    ("router",),
-                    f"unknown router '{router}'",
-                    _did_you_mean(router, routers),
-                )
-            if facts.profile is not None:
-                self.check_customer_profiles(facts, source, routers, profiles)
-            if router is not None and facts.username is not None:
-                key = (router, facts.username)
-                if key in usernames:
-                    other, other_source = usernames[key]
-                    self.errors.append(
-                        ConfigError(
-                            _username_loc(facts, source),
-                            "pppoe.username",
-                            f"PPPoE username '{facts.username}' on router '{router}' "
-                            f"is also used by customer '{other.id}' "
-                            f"({_username_loc(other, other_source)})",
-                            "usernames must be unique per router",
-                        )
-                    )
-                else:
-                    usernames[key] = (facts, source)
-            if facts.password_known:
-                self.check_password(settings, facts.password, facts.adopt, source)
-
-    def check_customer_profiles(
-        self,
-        facts: _CustomerFacts,
-        source: SourceFile,
-        routers: dict[str, tuple[Router, _Placed]],
-        profiles: dict[str, tuple[Profile, _Placed]],
-    ) -> None:
-        """Every profile the customer ever has exists, is pushed to its router and is priced.
-
-        Priced means billing finds an amount on every day the customer uses the profile:
-        the customer's own price or the profile's, whichever starts first, must start on or
-        before the day the customer takes the profile (SPEC §3: the amount is the own price
-        if set on that day, else the profile's). A free customer is never billed; days
-        after a terminated customer's end are never billed.
-        """
-        assert facts.profile is not None
-        changes = facts.profile.changes
-        dated_list = isinstance(source.data.get("profile"), list)
-        last_day = facts.end if facts.status == "terminated" else None
-        for index, change in enumerate(changes):
-            path: YamlPath = ("profile", index, "value") if dated_list else ("profile",)
-            name = change.value
-            if name not in profiles:
-                if not self.written("profile", name):
-                    hint = _did_you_mean(name, profiles)
-                    self.error(source, path, f"unknown profile '{name}'", hint)
-                continue
-            profile = profiles[name][0]
-            if facts.router in routers and not profile.on_router(facts.router):
-                self.error(
-                    source,
-                    path,
-                    f"profile '{name}' is not pushed to router '{facts.router}'",
-                    f"add {facts.router} to the profile's routers",
-                )
-            if facts.status in (None, "free") or not facts.price_known:
-                continue  # never billed, or its status or own price already failed
-            own = facts.price.changes[0].from_ if facts.price is not None else None
-            package = profile.price.changes[0].from_ if profile.price is not None else None
-            if own is None and package is None:
-                self.error(
-                    source,
-                    path,
-                    f"profile '{name}' has no price and is not sellable",
-                    "choose a package with a price, or give the customer a price",
-                )
-                continue
-            taken = change.from_ if facts.start is None else max(change.from_, facts.start)
-            until = changes[index + 1].from_ if index + 1 < len(changes) else None
-            if last_day is not None and (until is None or until > last_day):
-                until = last_day + timedelta(days=1)
-            if facts.start is None or (until is not None and until <= taken):
-                continue  # start unknown (its own error says why), or never used
-            covered = min(day for day in (own, package) if day is not None)
-            if covered <= taken:
-                continue
-            if package is not None:
-                message = (
-                    f"no price on {taken}, when the customer takes profile '{name}': "
-                    f"the profile is priced only from {package}"
-                )
-                if own is not None:
-                    message += f" and the customer's own price from {own}"
-                hint = (
-                    f"date the first price of {PROFILES_DIR}/{name}.yaml on or before {taken}, "
-                    f"or give the customer a price from {taken}"
-                )
-            else:  # an unsellable profile: the customer's own (dated) price starts too late
-                message = (
-                    f"no price on {taken}: profile '{name}' has no price and the customer's "
-                    f"own price starts only on {own}"
-                )
-                path, hint = ("price", 0, "from"), f"make it from: {taken}"
-            self.error(source, path, message, hint)
-
-    def check_password(
-        self, settings: Settings, password: str | None, adopt: bool, source: SourceFile
-    ) -> None:
-        path: YamlPath = ("pppoe", "password")
-        if password is None:
-            if not adopt:
-                self.error(
-                    source,
-                    path,
-                    "missing PPPoE password",
-                    'add pppoe.password: "age:..." (from `isk secrets encrypt`), '
-                    "or adopt: true to keep the router's password",
-                )
-            return
-        if encryption.is_encrypted(password):
-            problem = encryption.check_ciphertext(password)
-            if problem:
-                self.error(source, path, problem, "encrypt it again with `isk secrets encrypt`")
-        elif not settings.secrets.allow_plaintext:
-            self.error(
-                source,
-                path,
-                "plaintext password refused",
-                "encrypt it with `isk secrets encrypt`, "
-                "or set encryption.allow_plaintext: true in state/settings.yaml",
-            )
-
-    def check_ledger_customers(
-        self,
-        ledger: list[tuple[LedgerEntry, _Placed]],
-        customers: dict[str, tuple[Customer, _Placed]],
-    ) -> None:
-        for entry, placed in ledger:
-            if entry.customer not in customers and not self.written("customer", entry.customer):
-                self.error(
-                    placed.source,
-                    (*placed.path, "customer"),
-                    f"unknown customer '{entry.customer}'",
-                    _did_you_mean(entry.customer, customers),
-                    label=placed.label,
-                    field=f"{placed.label}.customer",
-                )
-
-
-# --- turning pydantic errors into located ConfigErrors -------------------------------------
-
-
-def _username_loc(facts: _CustomerFacts, source: SourceFile) -> Loc:
-    # Positions are re-read from the file, so only ask for them when reporting.
-    if facts.username_written:
-        return source.loc(("pppoe", "username"))
-    return Loc(source.path, 1, 1)
-
-
-@dataclass(frozen=True)
-class _CustomerFacts:
-    """What the checks across files need from one customer: from its model, or salvaged
-    from a file that failed it (then None means unreadable: that check is skipped)."""
-
-    id: str
-    router: str | None
-    status: str | None
-    start: date | None
-    end: date | None
-    profile: Dated[str] | None
-    price: Dated[int] | None
-    price_known: bool  # False: the own price is unreadable (no price checks)
-    username: str | None
-    username_written: bool
-    password: str | None
-    password_known: bool  # False: the password or adopt is unreadable (not checked)
-    adopt: bool
-
-
-def _facts_of(customer: Customer) -> _CustomerFacts:
-    return _CustomerFacts(
-        id=customer.id,
-        router=customer.router,
-        status=customer.status,
-        start=customer.start,
-        end=customer.end,
-        profile=customer.profile,
-        price=customer.price,
-        price_known=True,
-        username=customer.username,
-        username_written=bool(customer.pppoe.username),
-        password=customer.pppoe.password,
-        password_known=True,
-        adopt=customer.adopt,
-    )
-
-
-_DATED_NAME: TypeAdapter[Dated[str]] = TypeAdapter(Dated[StrictStr])
-_DATED_MONEY: TypeAdapter[Dated[int]] = TypeAdapter(Dated[Money])
-_STATUSES = frozenset(typing.get_args(CustomerStatus))
-
-
-def _salvage(customer_id: str, raw: dict[str, Any]) -> _CustomerFacts:
-    """The readable parts of a customer mapping that failed validation (profile and price
-    already wrapped by `_dated`): each is checked alone, an unreadable one is None."""
-
-    def readable(adapter: TypeAdapter[Any], value: Any) -> tuple[Any, bool]:
-        try:
-            return adapter.validate_python(value), True
-        except ValidationError:
-            return None, False
-
-    def day(key: str) -> date | None:
-        try:
-            return _iso_date(raw[key]) if raw.get(key) is not None else None
-        except ValueError:  # PydanticCustomError: the model's own error says why
-            return None
-
-    status = raw.get("status", "active")
-    profile = readable(_DATED_NAME, raw["profile"])[0] if raw.get("profile") is not None else None
-    price, price_known = (None, True)
-    if raw.get("price") is not None:
-        price, price_known = readable(_DATED_MONEY, raw["price"])
-    pppoe = raw.get("pppoe", {})
-    username, username_written, password, password_known = None, False, None, False
-    if isinstance(pppoe, dict):
-        written = pppoe.get("username")
-        if written is None:
-            username = customer_id
-        elif isinstance(written, str):
-            username, username_written = written, True
-        password = pppoe.get("password")
-        password_known = password is None or isinstance(password, str)
-    adopt = raw.get("adopt", False)
-    if not isinstance(adopt, bool):
-        adopt, password_known = False, password_known and password is not None
-    router = raw.get("router")
-    return _CustomerFacts(
-        id=customer_id,
-        router=router if isinstance(router, str) else None,
-        status=status if isinstance(status, str) and status in _STATUSES else None,
-        start=day("start"),
-        end=day("end"),
-        profile=profile,
-        price=price,
-        price_known=price_known,
-        username=username,
-        username_written=username_written,
-        password=password if isinstance(password, str) else None,
-        password_known=password_known,
-        adopt=adopt,
-    )
 
 
 def _settings_without_errors(raw: dict[str, Any]) -> Settings:
@@ -826,185 +456,6 @@ def _dated(value: Any, default_from: date) -> dict[str, Any]:
     if isinstance(value, list):
         return {"changes": value}
     return {"changes": [{"from": default_from, "value": value}]}
-
-
-def _profile_name(loc: tuple) -> tuple[YamlPath, bool] | None:
-    # A profile's name is its file name: the error points at the file's start.
-    return (("name",), False) if loc[:1] == ("name",) else None
-
-
-def _customer_id(loc: tuple) -> tuple[YamlPath, bool] | None:
-    return (("id",), False) if loc[:1] == ("id",) else None
-
-
-def _router_translate(loc: tuple) -> tuple[YamlPath, bool]:
-    if loc[:1] == ("name",):
-        return (), True
-    return loc, False
-
-
-def _translate_for(
-    model: type[BaseModel],
-    raw: dict[str, Any],
-    special: Callable[[tuple], tuple[YamlPath, bool] | None],
-) -> Callable[[tuple], tuple[YamlPath, bool]]:
-    """Map a model loc back to the YAML path, undoing the `changes` wrapper of dated values."""
-    dated = DATED_FIELDS.get(model, ())
-
-    def translate(loc: tuple) -> tuple[YamlPath, bool]:
-        handled = special(loc)
-        if handled is not None:
-            return handled
-        if loc and loc[0] in dated and loc[1:2] == ("changes",):
-            if isinstance(raw.get(loc[0]), list):
-                return (loc[0], *loc[2:]), False
-            return (loc[0],), False
-        return loc, False
-
-    return translate
-
-
-def _located(
-    detail: Any,
-    model: type[BaseModel],
-    placed: _Placed,
-    translate: Callable[[tuple], tuple[YamlPath, bool]] | None,
-) -> ConfigError:
-    kind = detail["type"]
-    model_loc = tuple(detail["loc"])
-    context = detail.get("ctx") or {}
-    hint = ""
-    if kind == "isk_rule":
-        model_loc = model_loc + tuple(context.get("at", ()))
-        hint = context.get("hint", "")
-    key_error = model_loc[-1:] == ("[key]",)  # pydantic's loc for a bad mapping key
-    if key_error:
-        model_loc = model_loc[:-1]
-    path, at_key = translate(model_loc) if translate else (model_loc, False)
-    at_key = at_key or key_error
-    full: YamlPath = (*placed.path, *path)
-    source = placed.source
-    field = _field_name(placed.label, path)
-    value = detail.get("input")
-    secret = is_secret_path(path)
-    raw_text = source.raw(full) if _is_scalar(value) and not isinstance(value, str) else None
-    shown = "the value" if secret else (raw_text if raw_text is not None else repr(value))
-    last = str(path[-1]) if path else ""
-
-    if kind == "missing":
-        message, at_key = f"required key '{last}' is missing", False
-        loc = source.loc(full[:-1])
-    elif kind == "extra_forbidden":
-        allowed = _allowed_keys(model, model_loc[:-1])
-        message = f"unknown key '{last}'"
-        close = difflib.get_close_matches(last, allowed, n=1)
-        if close:
-            message += f" (did you mean '{close[0]}'?)"
-        hint = "allowed: " + ", ".join(allowed) if allowed and not close else ""
-        loc = source.loc(full, key=True)
-    else:
-        loc = source.loc(full, key=at_key)
-        message, hint = _describe(kind, detail, value, shown, last, secret, hint)
-    return ConfigError(loc, field, message, hint)
-
-
-def _describe(
-    kind: str, detail: Any, value: Any, shown: str, key: str, secret: bool, hint: str
-) -> tuple[str, str]:
-    read_as = describe_value(value)
-    quote_hint = "quote it" if secret else f'quote it: {key}: "{shown}"'
-    if value is None and kind.endswith("_type"):
-        return "is empty", "write a value"
-    if kind == "string_type":
-        if _is_scalar(value):
-            return f"{shown} was read as {read_as}, not text", quote_hint
-        return f"must be text, not {read_as}", hint
-    if kind in ("int_type", "int_from_float", "int_parsing"):
-        if isinstance(value, float):
-            return f"{shown} is not a whole number", "money is an integer in rupiah, no decimals"
-        if isinstance(value, bool):
-            return f"{shown} was read as a boolean, not a number", hint
-        if isinstance(value, str):
-            return f"'{value}' is text, not a number", "remove the quotes"
-        return f"must be a whole number, not {read_as}", hint
-    if kind == "bool_type":
-        if isinstance(value, str):
-            return f"'{value}' is text, not true/false", "write true or false without quotes"
-        return f"must be true or false, not {read_as}", hint
-    if kind == "literal_error":
-        expected = detail.get("ctx", {}).get("expected", "")
-        if isinstance(value, bool):
-            return f"{shown} was read as a boolean; expected {expected}", quote_hint
-        return f"{shown} is not one of {expected}", hint
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        if key in ("price", "profile") or key.isdigit():
-            return f"must be a mapping, not {read_as}", DATED_HINT
-        return f"must be a mapping of keys, not {read_as}", hint
-    if kind in ("tuple_type", "list_type"):
-        if isinstance(value, str) and not secret:
-            return f"must be a list, not {read_as}", f"write a list: [{value}]"
-        return f"must be a list, not {read_as}", hint
-    if kind in ("isk_date", "isk_datetime") and _is_scalar(value) and not secret:
-        return f"{shown}: {detail['msg']}", hint
-    message = str(detail["msg"])
-    if message.startswith("Input should be "):
-        message = "must be " + message[len("Input should be ") :]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return message, hint
-
-
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool | date)
-
-
-def _field_name(label: str, path: YamlPath) -> str:
-    inner = format_path(path)
-    if not label:
-        return inner
-    if not inner:
-        return label
-    return f"{label}{inner}" if inner.startswith("[") else f"{label}.{inner}"
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"did you mean '{close[0]}'?" if close else ""
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The keys a mapping at `loc` (a model loc under `model`) may have."""
-    current: Any = model
-    for part in loc:
-        current = _model_in(current)
-        if current is None:
-            return []
-        if isinstance(part, int):
-            continue
-        field = next(
-            (f for n, f in current.model_fields.items() if (f.alias or n) == part),
-            None,
-        )
-        if field is None:
-            return []
-        current = field.annotation
-    current = _model_in(current)
-    if current is None:
-        return []
-    # The name or id of a router, profile or customer is its key or file name.
-    hidden = {"name"} if current in (Router, Profile) else {"id"} if current is Customer else set()
-    return sorted((f.alias or n) for n, f in current.model_fields.items() if n not in hidden)
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model inside an annotation (Optional, tuple[...], Annotated)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in typing.get_args(annotation):
-        found = _model_in(argument)
-        if found is not None:
-            return found
-    return None
 
 
 __all__ = ["ledger_warnings", "load_settings", "load_state"]

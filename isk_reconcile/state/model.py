@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -32,7 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from isk_reconcile.errors import Loc
-from isk_reconcile.routeros.normalize import parse_rate_limit
+from isk_reconcile.state.ratelimit import parse_rate_limit
 from isk_reconcile.untrusted import nfkc
 
 T = TypeVar("T")
@@ -133,7 +134,7 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
-class Change(Frozen, Generic[T]):
+class DatedChange(Frozen, Generic[T]):
     """One entry of a dated list: `value` applies from `from_` on."""
 
     from_: IsoDate = Field(alias="from")
@@ -147,7 +148,7 @@ class Dated(Frozen, Generic[T]):
     (or the customer's `start`, for a customer's profile).
     """
 
-    changes: tuple[Change[T], ...]
+    changes: tuple[DatedChange[T], ...]
 
     @model_validator(mode="after")
     def _oldest_first(self) -> Dated[T]:
@@ -933,16 +934,28 @@ class State:
     def entries_for(self, customer_id: str) -> tuple[LedgerEntry, ...]:
         return self.ledger_by_customer.get(customer_id, ())
 
-    @property
+    # Views computed on first use and kept on the instance (functools.cached_property
+    # writes to the instance dict, which a frozen dataclass allows): a State is never
+    # changed after loading, and `dataclasses.replace` makes a new one without them.
+    @cached_property
     def ledger_by_customer(self) -> Mapping[str, tuple[LedgerEntry, ...]]:
-        cached = self.__dict__.get("_by_customer")
-        if cached is None:
-            grouped: dict[str, list[LedgerEntry]] = {}
-            for entry in self.ledger:
-                grouped.setdefault(entry.customer, []).append(entry)
-            cached = {k: tuple(v) for k, v in grouped.items()}
-            object.__setattr__(self, "_by_customer", cached)
-        return cached
+        grouped: dict[str, list[LedgerEntry]] = {}
+        for entry in self.ledger:
+            grouped.setdefault(entry.customer, []).append(entry)
+        return {k: tuple(v) for k, v in grouped.items()}
+
+    @cached_property
+    def customers_by_router(self) -> Mapping[str, tuple[tuple[str, Customer], ...]]:
+        """Customers grouped by router, sorted by id."""
+        grouped: dict[str, list[tuple[str, Customer]]] = {}
+        for customer_id, customer in sorted(self.customers.items()):
+            grouped.setdefault(customer.router, []).append((customer_id, customer))
+        return {router: tuple(items) for router, items in grouped.items()}
+
+    @cached_property
+    def placement(self) -> Mapping[str, tuple[str, str]]:
+        """Customer id -> (router, username)."""
+        return {cid: (c.router, c.username) for cid, c in self.customers.items()}
 
     def suspend_for(self, router: str) -> SuspendSettings:
         override = self.routers[router].suspend if router in self.routers else None

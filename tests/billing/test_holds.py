@@ -13,9 +13,9 @@ from isk_reconcile.billing.engine import Invoice, standing
 from isk_reconcile.billing.report import category
 from isk_reconcile.state.model import (
     BillingSettings,
-    Change,
     Customer,
     Dated,
+    DatedChange,
     Hold,
     LedgerEntry,
     Profile,
@@ -30,7 +30,7 @@ PRICE = 150_000
 def state_of(customer: Customer, *, prorate: bool, ledger: tuple[LedgerEntry, ...] = ()) -> State:
     prices = {"home": PRICE, "fast": 300_000}
     profiles = {
-        name: Profile(name=name, price=Dated(changes=(Change(from_=date.min, value=price),)))
+        name: Profile(name=name, price=Dated(changes=(DatedChange(from_=date.min, value=price),)))
         for name, price in prices.items()
     }
     billing = BillingSettings(cycle="30d", mode="prepaid", grace_days=3, prorate=prorate)
@@ -44,7 +44,7 @@ def state_of(customer: Customer, *, prorate: bool, ledger: tuple[LedgerEntry, ..
 
 
 def budi(*holds: Hold, start: str = "2026-01-01", **fields: object) -> Customer:
-    profile = fields.pop("profile", Dated(changes=(Change(from_=D(start), value="home"),)))
+    profile = fields.pop("profile", Dated(changes=(DatedChange(from_=D(start), value="home"),)))
     return Customer(
         id="budi", name="Budi", router="r1", start=D(start), profile=profile, holds=holds, **fields
     )
@@ -96,8 +96,8 @@ def test_termination_mid_period_prorated_only_when_asked() -> None:
 
 def test_an_upgrade_mid_period_counts_from_the_next_period_or_from_its_day() -> None:
     changes = (
-        Change(from_=D("2026-01-01"), value="home"),
-        Change(from_=D("2026-01-16"), value="fast"),
+        DatedChange(from_=D("2026-01-01"), value="home"),
+        DatedChange(from_=D("2026-01-16"), value="fast"),
     )
     upgraded = budi(profile=Dated(changes=changes))
     assert amounts(state_of(upgraded, prorate=False), "2026-02-01") == {

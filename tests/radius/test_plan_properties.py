@@ -13,9 +13,9 @@ from isk_reconcile.radius.desired import GROUP_PRIORITY, DesiredStore, desired_s
 from isk_reconcile.radius.plan import plan_store
 from isk_reconcile.radius.store import LiveStore, NasRow
 from isk_reconcile.state.model import (
-    Change,
     Customer,
     Dated,
+    DatedChange,
     Profile,
     Router,
     SecretsSettings,
@@ -29,7 +29,7 @@ START = date(2026, 1, 1)
 
 
 def dated(value: object) -> Dated:
-    return Dated(changes=(Change(**{"from": START, "value": value}),))
+    return Dated(changes=(DatedChange(**{"from": START, "value": value}),))
 
 
 def make_state(people: list[tuple[str, bool, bool, int]], mode: str) -> State:

@@ -1,0 +1,68 @@
+"""`run_plan`: the shell around the pure plan.
+
+It reads the routers (one print per menu, routers concurrently), decrypts the passwords
+they need once (reconcile.passwords) and makes the plan (reconcile.plan). Applying it is
+reconcile.apply.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+
+from isk_reconcile.billing.engine import standings
+from isk_reconcile.errors import RouterError
+from isk_reconcile.reconcile.passwords import decrypt_desired
+from isk_reconcile.reconcile.plan import Plan, RouterPlan, make_plan
+from isk_reconcile.routeros.fleet import read_all, select_routers
+from isk_reconcile.routeros.types import LiveState
+from isk_reconcile.state.model import State
+from isk_reconcile.state.policy import transport_problems
+
+
+def router_names(state: State, routers: Sequence[str] | None) -> list[str]:
+    """Router names to work on (all when none are named), in routers.yaml order."""
+    return [router.name for router in select_routers(state, routers)]
+
+
+def run_plan(
+    state: State,
+    as_of: date,
+    routers: Sequence[str] | None = None,
+    adopt: bool = False,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    commit: str | None = None,
+    on_read: Callable[[str, LiveState | RouterError], None] | None = None,
+    skipped: Mapping[str, str] | None = None,
+) -> Plan:
+    """Read the routers, decrypt the passwords they need once, make the plan (stamped with
+    `commit`, the state repository's HEAD, which the caller reads from git). A router whose
+    passwords do not decrypt is planned as an error that names the customer; the other
+    routers are planned as usual. A router in `skipped` (name -> note) is never contacted:
+    its entry is `skipped` with the note (`isk plan --base`, reconcile.trust)."""
+    skipped = skipped or {}
+    names = router_names(state, routers)
+    contacted = [name for name in names if name not in skipped]
+    wanted = standings(state, as_of)
+    passwords, failures = decrypt_desired(state, wanted, contacted, environ)
+    readable = [name for name in contacted if name not in failures]
+    read = read_all(state, readable, environ, on_result=on_read)
+    live: dict[str, LiveState | RouterError] = {
+        name: read[name] if name in read else RouterError(name, failures[name])
+        for name in contacted
+    }
+    plan = make_plan(state, as_of, wanted, live, adopt=adopt, passwords=passwords)
+    made = {router.router: router for router in plan.routers}
+    ordered = tuple(
+        made[name] if name in made else RouterPlan(name, "skipped", notes=(skipped[name],))
+        for name in names
+    )
+    warnings = tuple(
+        f"{name}: {problem}"
+        for name in contacted
+        for problem in transport_problems(state.routers[name])
+    )
+    return replace(plan, commit=commit, routers=ordered, warnings=warnings)

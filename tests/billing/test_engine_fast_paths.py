@@ -1,0 +1,130 @@
+"""The shortcuts `standings` takes for speed give the same answers as the plain definitions.
+
+`standings` sorts the ledger once for everyone, walks each customer's dated profile and
+price lists with cursors and memoises package prices by (package, day) across customers.
+These tests compare it with `price_on` (the definition of what a period is billed) and
+with `standing` for one customer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from types import MappingProxyType
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from isk_reconcile.billing.engine import price_on, standing, standings
+from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.model import BillingSettings, Settings
+from tests.helpers.ledger import customer, dated, entry, make_state, profile
+
+EPOCH = date(2025, 1, 1)
+relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60)
+offsets = st.integers(min_value=0, max_value=600)
+
+
+def iso(offset: int) -> str:
+    return (EPOCH + timedelta(days=offset)).isoformat()
+
+
+@st.composite
+def fleets(draw):
+    """Three customers sharing two packages whose prices change over time; upgrades,
+    own prices (discounts) that change, and ledger entries in shuffled order."""
+    packages = [
+        profile("home-10m", dated(150_000, *[(iso(o), v) for o, v in draw(price_steps())])),
+        profile("home-20m", dated(200_000, *[(iso(o), v) for o, v in draw(price_steps())])),
+    ]
+    people = []
+    for number in range(3):
+        start = draw(offsets)
+        moves = sorted(set(draw(st.lists(st.integers(1, 400), max_size=3))))
+        own = draw(st.none() | price_steps(min_size=1))
+        people.append(
+            customer(
+                f"c{number}",
+                start=iso(start),
+                package=draw(st.sampled_from(["home-10m", "home-20m"])),
+                profile_changes=tuple(
+                    (iso(start + move), ("home-20m", "home-10m")[k % 2])
+                    for k, move in enumerate(moves)
+                ),
+                price=None if own is None else dated(own[0][1], *[(iso(o), v) for o, v in own]),
+            )
+        )
+    ledger = [
+        entry(f"P-{n:03d}", iso(draw(offsets)), draw(st.integers(1, 900_000)), kind, f"c{who}")
+        for n, (who, kind) in enumerate(
+            draw(
+                st.lists(
+                    st.tuples(st.integers(0, 2), st.sampled_from(["payment", "credit", "refund"])),
+                    max_size=25,
+                )
+            )
+        )
+    ]
+    ledger = draw(st.permutations(ledger))
+    state = make_state(people, ledger, packages, cycle=draw(st.sampled_from(["30d", "monthly"])))
+    return state, EPOCH + timedelta(days=draw(st.integers(0, 800)))
+
+
+def price_steps(min_size: int = 0):
+    return st.lists(
+        st.tuples(st.integers(1, 700), st.integers(0, 400_000)),
+        min_size=min_size,
+        max_size=3,
+        unique_by=lambda step: step[0],
+    ).map(sorted)
+
+
+@relaxed
+@given(fleets())
+def test_every_invoice_is_billed_what_price_on_says(fleet):
+    state, as_of = fleet
+    for found in standings(state, as_of).values():
+        person = state.customers[found.customer]
+        for invoice in found.invoices:
+            assert (invoice.amount, invoice.profile) == price_on(
+                person, state, invoice.period.start
+            )
+
+
+@relaxed
+@given(fleets())
+def test_standings_of_everyone_equal_each_customer_on_their_own(fleet):
+    state, as_of = fleet
+    everyone = standings(state, as_of)
+    assert list(everyone) == sorted(state.customers)
+    for cid in state.customers:
+        assert everyone[cid] == standing(state, cid, as_of)
+
+
+def test_a_package_price_memo_is_per_day_not_per_customer():
+    # Two customers on the same package start in the same month, either side of a price
+    # rise: the shared memo must not hand one customer's price to the other's period.
+    packages = [profile("home-10m", dated(150_000, ("2026-03-15", 165_000)))]
+    early = customer("early", start="2026-03-01")
+    late = customer("late", start="2026-03-20")
+    state = replace(
+        make_state([early, late], profiles=packages),
+        settings=Settings(billing=BillingSettings(cycle="monthly")),
+    )
+    found = standings(state, date(2026, 4, 10))
+    assert [i.amount for i in found["early"].invoices] == [150_000, 165_000]
+    assert [i.amount for i in found["late"].invoices] == [165_000]
+
+
+def test_standings_are_read_only_and_depend_only_on_state_and_day(example_repo: Path):
+    state = load_state(example_repo)
+    as_of = date(2026, 11, 29)
+    first = standings(state, as_of)
+    assert isinstance(first, MappingProxyType)  # shared, so callers cannot change it
+    assert standings(state, as_of) == first
+    other_day = standings(state, as_of + timedelta(days=40))
+    assert other_day != first
+    # A State built by hand (plain dicts) gets the same answers as the loaded one.
+    by_hand = replace(state, customers=dict(state.customers))
+    assert standings(by_hand, as_of) == first

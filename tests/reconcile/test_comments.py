@@ -1,0 +1,20 @@
+"""The router-comment protocol (reconcile.comments): ownership, ASCII folding."""
+
+from __future__ import annotations
+
+from isk_reconcile.reconcile.comments import ascii_fold, customer_of_comment
+
+
+def test_ascii_fold_drops_accents_and_marks_the_rest() -> None:
+    assert ascii_fold("José Ramírez") == "Jose Ramirez"
+    assert ascii_fold("Zoë Hartono 李") == "Zoe Hartono ?"
+    assert ascii_fold("Budi") == "Budi"
+
+
+def test_customer_of_comment_reads_the_ownership_marker() -> None:
+    assert customer_of_comment("isk:", "isk:budi Budi Santoso") == "budi"
+    # Only ever asked of /ppp/secret comments (the menu tells a profile from a secret):
+    # a customer whose id starts with "profile" is a customer (it used to read as None).
+    assert customer_of_comment("isk:", "isk:profile Paket") == "profile"
+    assert customer_of_comment("isk:", "isk:profilenet-bts BTS") == "profilenet-bts"
+    assert customer_of_comment("isk:", "added by hand") is None

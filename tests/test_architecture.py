@@ -1,0 +1,110 @@
+"""The layout stays true: imports between packages point one way (docs/architecture.md).
+
+cli -> render -> reconcile / gitops -> billing / routeros -> state -> errors, collector;
+sim stands alone (the command line starts it). A capability package (gateway/, notify/,
+radius/, ...) sits just below cli: it may use everything below cli, and nothing below it
+may use it. No test module imports another (shared code lives in tests/helpers,
+conftest modules or other modules not named test_*).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+PACKAGE = PROJECT / "isk_reconcile"
+BASE = frozenset({"errors", "collector"})
+
+# package -> the packages it may import (besides itself and isk_reconcile/__init__)
+ALLOWED: dict[str, frozenset[str]] = {
+    "errors": frozenset(),
+    "collector": frozenset(),
+    "state": BASE,
+    "billing": BASE | {"state"},
+    "routeros": BASE | {"state"},
+    "reconcile": BASE | {"state", "billing", "routeros"},
+    "gitops": BASE | {"state", "billing", "routeros"},
+    "render": BASE | {"state", "billing", "reconcile"},
+    "sim": frozenset({"errors"}),
+}
+TOP = frozenset({"cli", "__main__"})
+# what a package not in ALLOWED (a new capability) may import: everything below cli
+CAPABILITY = BASE | {"state", "billing", "routeros", "reconcile", "gitops", "render"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Absolute names of the isk_reconcile modules `path` imports (relative imports resolved)."""
+    module_parts = path.relative_to(PROJECT).with_suffix("").parts
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                # a module's own name (or __init__) is the last part: level 1 drops it
+                base = module_parts[: len(module_parts) - node.level]
+                target = ".".join(base + ((node.module,) if node.module else ()))
+            else:
+                target = node.module or ""
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.split(".")[0] == "isk_reconcile"}
+
+
+def package_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] != "__init__" else None
+
+
+def sources() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_the_package_has_the_layers_the_rule_names() -> None:
+    present = {path.relative_to(PACKAGE).parts[0].removesuffix(".py") for path in sources()}
+    assert set(ALLOWED) | TOP <= present | {"__main__"}
+
+
+@pytest.mark.parametrize("path", sources(), ids=lambda p: str(p.relative_to(PROJECT)))
+def test_imports_point_down(path: Path) -> None:
+    own = path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+    if own in TOP or own == "__init__":
+        return
+    may = ALLOWED.get(own, CAPABILITY)
+    upward = sorted(
+        module
+        for module in imported_modules(path)
+        if (target := package_of(module)) is not None and target != own and target not in may
+    )
+    assert not upward, f"{path.relative_to(PROJECT)} imports upward or sideways: {upward}"
+
+
+def test_nothing_but_the_command_line_imports_the_command_line() -> None:
+    offenders = [
+        str(path.relative_to(PROJECT))
+        for path in sources()
+        if path.relative_to(PACKAGE).parts[0].removesuffix(".py") not in TOP
+        and any(package_of(m) == "cli" for m in imported_modules(path))
+    ]
+    assert not offenders
+
+
+def test_no_test_module_imports_another() -> None:
+    offenders = []
+    for path in sorted((PROJECT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            offenders += [
+                f"{path.relative_to(PROJECT)}: {name}"
+                for name in names
+                if name.startswith("tests") and name.split(".")[-1].startswith("test_")
+            ]
+    assert not offenders
