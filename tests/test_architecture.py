@@ -1,6 +1,7 @@
 """The layout stays true: imports between packages point one way (docs/architecture.md).
 
-cli -> render -> reconcile / gitops -> billing / routeros -> state -> errors, collector;
+cli -> render -> reconcile / gitops -> billing / routeros -> state -> errors, collector,
+untrusted;
 sim stands alone (the command line starts it). A capability package (gateway/, notify/,
 radius/, ...) sits just below cli: it may use everything below cli, and nothing below it
 may use it. No test module imports another (shared code lives in tests/helpers,
@@ -16,12 +17,14 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 PACKAGE = PROJECT / "isk_reconcile"
-BASE = frozenset({"errors", "collector"})
+# Leaf modules every layer may use: error types, the gc pause, the untrusted-text policy.
+BASE = frozenset({"errors", "collector", "untrusted"})
 
 # package -> the packages it may import (besides itself and isk_reconcile/__init__)
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(),
     "collector": frozenset(),
+    "untrusted": frozenset(),
     "state": BASE,
     "billing": BASE | {"state"},
     "routeros": BASE | {"state"},
