@@ -128,9 +128,7 @@ def test_appending_a_new_entry_passes(repo: Path, base: str) -> None:
 
 
 def _settled_by(state, customer: str, amount: int):
-    entry = LedgerEntry(
-        id="Z-settle", customer=customer, amount=amount, date=AS_OF, kind="credit"
-    )
+    entry = LedgerEntry(id="Z-settle", customer=customer, amount=amount, date=AS_OF, kind="credit")
     return dataclasses.replace(state, ledger=(*state.ledger, entry))
 
 
