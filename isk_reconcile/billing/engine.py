@@ -156,8 +156,8 @@ def add_months(anchor: date, months: int) -> date:
 def period_start(customer: Customer, settings: Settings, index: int) -> date:
     """Start of period `index`, always computed from the anchor (never chained)."""
     if settings.billing.cycle == "monthly":
-        return add_months(customer.start, index)
-    return customer.start + timedelta(days=30 * index)
+        return add_months(customer.billing_start, index)
+    return customer.billing_start + timedelta(days=30 * index)
 
 
 def period(customer: Customer, settings: Settings, index: int) -> Period:
@@ -172,14 +172,15 @@ def _last_billable_day(customer: Customer) -> date | None:
 
 def _period_count(customer: Customer, settings: Settings, until: date) -> int:
     """How many periods start on or before `until` (ignoring termination)."""
-    if until < customer.start:
+    anchor = customer.billing_start
+    if until < anchor:
         return 0
     if settings.billing.cycle == "monthly":
-        last = (until.year - customer.start.year) * 12 + until.month - customer.start.month
-        if add_months(customer.start, last) > until:
+        last = (until.year - anchor.year) * 12 + until.month - anchor.month
+        if add_months(anchor, last) > until:
             last -= 1
         return last + 1
-    return (until - customer.start).days // 30 + 1
+    return (until - anchor).days // 30 + 1
 
 
 def periods(customer: Customer, settings: Settings, until: date) -> tuple[Period, ...]:
@@ -352,7 +353,7 @@ def _account(
     if customer.status == "free":
         return _Account(tuple(billed), credit, None, None)
 
-    paid_through = customer.start - timedelta(days=1)
+    paid_through = customer.billing_start - timedelta(days=1)
     paid_through_entry: str | None = None
     for invoice in billed:
         if invoice.status != "paid":

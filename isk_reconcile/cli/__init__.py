@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "workflow",
     "status",
     "report",
+    "init",
 ]
 
 for _name in COMMAND_MODULES:

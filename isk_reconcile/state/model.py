@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -65,7 +65,9 @@ CORE_PROFILE_KEYS = {
     "comment": "description",
 }
 READ_ONLY_PROFILE_KEYS = frozenset({"default"})  # set by RouterOS on its built-ins
-USERNAME = re.compile(r"^[!-~]{1,64}$")  # printable ASCII, no spaces: RouterOS names are ASCII
+# Printable ASCII (RouterOS names are ASCII); inner spaces are allowed, as RouterOS allows
+# them, but not at either end (invisible in Winbox, a typo every time).
+USERNAME = re.compile(r"^[!-~](?:[ -~]{0,62}[!-~])?$")
 
 
 def rule_error(message: str, at: tuple[str | int, ...] = (), hint: str = "") -> PydanticCustomError:
@@ -179,6 +181,8 @@ class SafetySettings(Frozen):
     max_disable_percent: Annotated[StrictInt, Field(ge=0, le=100)] = 30
     max_delete_percent: Annotated[StrictInt, Field(ge=0, le=100)] = 10
     min_managed: Annotated[StrictInt, Field(ge=0)] = 10
+    # At any size (min_managed does not apply): a small router is not left unprotected.
+    max_disable_percent_any_size: Annotated[StrictInt, Field(ge=0, le=100)] = 50
 
 
 class SecretsSettings(Frozen):
@@ -186,7 +190,14 @@ class SecretsSettings(Frozen):
     allow_plaintext: StrictBool = False
 
 
+class IspSettings(Frozen):
+    name: StrictStr = ""  # heads the dashboard, the workbook and customer messages
+    contact: StrictStr = ""  # phone or e-mail customers can reach the office at
+
+
 class Settings(Frozen):
+    isp: IspSettings = IspSettings()
+    language: Literal["id", "en"] = "en"  # what operators, managers and customers read
     timezone: StrictStr = "Asia/Jakarta"
     currency: StrictStr = "IDR"
     billing: BillingSettings = BillingSettings()
@@ -290,6 +301,29 @@ def _routeros_key(value: str) -> str:
 RouterosKey = Annotated[StrictStr, AfterValidator(_routeros_key)]
 
 
+class ProfileOverride(Frozen):
+    """Router-local values of a package on one router (its own address, pool, DNS): the
+    package (price, rate limit) stays one. A field left out inherits the profile's value;
+    "" (or [] for dns_server) clears it on that router."""
+
+    local_address: StrictStr | None = None
+    remote_address: StrictStr | None = None
+    dns_server: tuple[StrictStr, ...] | None = None
+    address_list: StrictStr | None = None
+    parent_queue: StrictStr | None = None
+    routeros: Mapping[RouterosKey, StrictStr] = Field(default_factory=dict)
+
+
+# The fields an override may set: what differs between sites, never what is sold.
+ROUTER_LOCAL_FIELDS = (
+    "local_address",
+    "remote_address",
+    "dns_server",
+    "address_list",
+    "parent_queue",
+)
+
+
 class Profile(Frozen):
     name: StrictStr
     description: StrictStr = ""
@@ -303,6 +337,7 @@ class Profile(Frozen):
     parent_queue: StrictStr | None = None
     routers: tuple[StrictStr, ...] | None = None  # None: pushed to every router
     routeros: Mapping[RouterosKey, StrictStr] = Field(default_factory=dict)
+    per_router: Mapping[StrictStr, ProfileOverride] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -333,6 +368,20 @@ class Profile(Frozen):
     def on_router(self, router: str) -> bool:
         return self.routers is None or router in self.routers
 
+    def for_router(self, router: str) -> Profile:
+        """This profile as `router` holds it: its `per_router` values applied."""
+        override = self.per_router.get(router)
+        if override is None:
+            return self
+        update: dict[str, object] = {
+            key: value
+            for key in ROUTER_LOCAL_FIELDS
+            if (value := getattr(override, key)) is not None
+        }
+        if override.routeros:
+            update["routeros"] = {**self.routeros, **override.routeros}
+        return self.model_copy(update=update)
+
     def price_on(self, day: date) -> int | None:
         return None if self.price is None else self.price.at(day)
 
@@ -340,6 +389,15 @@ class Profile(Frozen):
 # --- customers ----------------------------------------------------------------------------
 
 CustomerStatus = Literal["active", "suspended", "free", "terminated"]
+
+
+class Opening(Frozen):
+    """What was settled before this repository (an adopted customer): billing starts the
+    day after `paid_through`, so years of service before adoption are not invented debt
+    and no compensating credit pollutes the month's figures."""
+
+    paid_through: IsoDate
+    note: StrictStr = ""
 
 
 class Pppoe(Frozen):
@@ -354,7 +412,8 @@ class Pppoe(Frozen):
     def _username_ascii(cls, value: str | None) -> str | None:
         if value is not None and not USERNAME.match(value):
             raise rule_error(
-                f"username '{value}' must be 1-64 printable ASCII characters without spaces"
+                f"username '{value}' must be 1-64 printable ASCII characters "
+                "(spaces only between them)"
             )
         return value
 
@@ -375,6 +434,7 @@ class Customer(Frozen):
     pppoe: Pppoe = Pppoe()
     protect: StrictBool = False
     adopt: StrictBool = False  # written by `isk import`: take over the live secret as it is
+    opening: Opening | None = Field(default=None, validate_default=False)
     notes: StrictStr = ""
 
     @field_validator("id")
@@ -426,9 +486,29 @@ class Customer(Frozen):
             raise rule_error(f"end {value} is before start {start}")
         return value
 
+    @field_validator("opening")
+    @classmethod
+    def _opening_after_start(cls, value: Opening | None, info: ValidationInfo) -> Opening | None:
+        start = info.data.get("start")
+        if value is not None and start is not None and value.paid_through < start - timedelta(1):
+            raise rule_error(
+                f"opening paid_through {value.paid_through} is before start {start}",
+                ("paid_through",),
+                "the day before start at the earliest (nothing settled yet)",
+            )
+        return value
+
     @property
     def username(self) -> str:
         return self.pppoe.username or self.id
+
+    @property
+    def billing_start(self) -> date:
+        """The first billed period starts here: `start`, or the day after an opening
+        balance's paid-through date (an adopted customer)."""
+        if self.opening is None:
+            return self.start
+        return self.opening.paid_through + timedelta(days=1)
 
     def profile_on(self, day: date) -> str | None:
         return self.profile.at(day)
