@@ -104,3 +104,29 @@ def test_ids_order_and_sessions_do_not_change_the_fingerprint() -> None:
         active=(LiveItem("*S9", {"name": "tech"}),),
     )
     assert config_fingerprint(renumbered) == config_fingerprint(live)
+
+
+def test_a_customer_hanging_up_does_not_make_a_plan_stale() -> None:
+    """RouterOS updates a secret's last-logged-out, last-caller-id and
+    last-disconnect-reason whenever its session ends: not a configuration change."""
+    hung_up = edited(
+        "secrets",
+        0,
+        {
+            "last-logged-out": "2026-11-29 10:11:12",
+            "last-caller-id": "AA:BB:CC:DD:EE:FF",
+            "last-disconnect-reason": "peer-request",
+        },
+    )
+    assert config_fingerprint(hung_up) == config_fingerprint(router())
+
+
+def test_session_counters_do_not_change_the_live_fingerprint() -> None:
+    """`LiveState.fingerprint` covers sessions by who is online, not by their counters."""
+    session = {"name": "budi", "uptime": "1h2m", "session-id": "0x81", "encoding": "MPPE128"}
+    later = {**session, "uptime": "1h3m", "session-id": "0x82", "encoding": ""}
+    first = replace(router(), active=(LiveItem("*S1", session),))
+    second = replace(router(), active=(LiveItem("*S1", later),))
+    assert first.fingerprint() == second.fingerprint()
+    other = replace(router(), active=(LiveItem("*S1", {**session, "name": "tech"}),))
+    assert other.fingerprint() != first.fingerprint()
