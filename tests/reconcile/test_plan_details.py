@@ -1,0 +1,103 @@
+"""Plan details the reconciler relies on: the disconnect-pending mark, conflicts naming
+their customer, looking routers up in a plan, and the in-memory plan basis."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from isk_reconcile.billing.engine import standings
+from isk_reconcile.reconcile.plan import (
+    PENDING_MARK,
+    PENDING_REASON,
+    make_plan,
+    pending_mark,
+    pending_of_comment,
+    without_pending,
+)
+from tests.test_desired import customer, load, write_repo
+from tests.test_plan import actions, applied, desired, only, plan_for, with_items
+
+ISOLATE = {"suspend": {"mode": "isolate", "isolate_profile": "isolir"}}
+
+
+def test_the_mark_names_the_session_fields_that_changed_in_order() -> None:
+    assert pending_mark() == PENDING_MARK == " [disconnect pending]"
+    assert pending_mark({"comment", "disabled"}) == PENDING_MARK  # no session field
+    marked = pending_mark({"remote-address", "comment", "password", "profile"})
+    assert marked == " [disconnect pending: password,profile,remote-address]"
+    assert pending_of_comment("isk:a A" + marked) == {"password", "profile", "remote-address"}
+    assert pending_of_comment("isk:a A" + PENDING_MARK) == frozenset()
+    assert pending_of_comment("isk:a A") is None
+
+
+def test_without_pending_restores_the_comment_exactly() -> None:
+    assert without_pending("isk:a Ani [disconnect pending: profile]") == "isk:a Ani"
+    assert without_pending("isk:a Ani" + PENDING_MARK) == "isk:a Ani"
+    assert without_pending("isk:a Ani") == "isk:a Ani"
+    # Only a mark at the very end is one.
+    assert without_pending("isk:a [disconnect pending] Ani") == "isk:a [disconnect pending] Ani"
+
+
+def test_a_bare_mark_on_an_account_enabled_again_is_only_cleared(tmp_path: Path) -> None:
+    """The interrupted apply suspended the account; it is paid since: the session runs
+    with the access it was set up with, so it may go on."""
+    root = write_repo(tmp_path, {"a": customer("A")})
+    live = with_items(
+        applied(desired(root), a={"comment": "isk:a A" + PENDING_MARK}), active=("a",)
+    )
+    plan = plan_for(root, live)
+    assert actions(plan) == [("update", "secret", "a")]
+    assert only(plan, "update", "a").target == {"comment": "isk:a A"}
+    assert only(plan, "update", "a").reason.startswith("clears the disconnect mark")
+
+
+def test_a_bare_mark_on_an_isolated_account_still_cuts_its_session(tmp_path: Path) -> None:
+    """The interrupted apply isolated the account and dropped before the cut: nothing on
+    the router but the mark says the session still runs on the old profile."""
+    root = write_repo(tmp_path, {"late": customer("Late", status="suspended")}, settings=ISOLATE)
+    wanted = desired(root).secrets["late"].attrs["comment"]
+    live = with_items(
+        applied(desired(root), late={"comment": wanted + PENDING_MARK}), active=("late",)
+    )
+    plan = plan_for(root, live)
+    assert actions(plan) == [("update", "secret", "late"), ("disconnect", "session", "late")]
+    assert only(plan, "disconnect", "late").reason == PENDING_REASON
+
+
+def test_a_conflict_names_the_customer_whose_account_collides(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"budi": customer("Budi", pppoe={"username": "b01"})})
+    live = applied(desired(root), b01={"comment": "made in winbox", "profile": "home-20m"})
+    conflict = only(plan_for(root, live), "conflict", "b01")
+    assert conflict.customer == "budi"
+    assert conflict.fields["profile"] == ("home-20m", "home-10m")
+
+
+def test_a_plan_finds_its_routers_by_name(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"a": customer("A")})
+    plan = plan_for(root, applied(desired(root)))
+    assert plan.router("r1") is plan.routers[0]
+    with pytest.raises(KeyError, match="nope"):
+        plan.router("nope")
+
+
+def test_the_basis_is_reused_only_for_the_very_state_it_was_made_from(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"a": customer("A", password="basis-secret-pw")})
+    state = load(root)
+    as_of = date(2026, 11, 29)
+    plan = make_plan(
+        state,
+        as_of,
+        standings(state, as_of),
+        {"r1": applied(desired(root))},
+        passwords={"a": "basis-secret-pw"},
+    )
+    assert plan.basis is not None
+    assert plan.basis_for(state) is plan.basis
+    assert plan.basis_for(load(root)) is None  # equal, but not the same object
+    assert dataclasses.replace(plan, basis=None).basis_for(state) is None
+    assert repr(plan.basis) == "PlanBasis(...)"
+    assert "basis-secret-pw" not in repr(plan)
