@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 PROJECT = Path(__file__).resolve().parent.parent
+# `make mutate` runs the property tests once per mutant: fewer examples each (the
+# tests' own @settings still win where they set max_examples).
+settings.register_profile("mutate", max_examples=25)
+if os.environ.get("ISK_HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["ISK_HYPOTHESIS_PROFILE"])
 DEMO_IDENTITY_FILE = PROJECT / "demo" / "age-identity.txt"
 
 

@@ -14,7 +14,7 @@ from isk_reconcile.state.model import LedgerEntry, State
 from tests.billing.model import isps, model_standing
 
 # No deadlines: timing is not what these tests check, and the machine is shared.
-relaxed = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @relaxed
