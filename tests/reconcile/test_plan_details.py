@@ -18,6 +18,7 @@ from isk_reconcile.reconcile.plan import (
     pending_of_comment,
     without_pending,
 )
+from isk_reconcile.routeros.types import LiveItem, LiveState
 from tests.test_desired import customer, load, write_repo
 from tests.test_plan import actions, applied, desired, only, plan_for, with_items
 
@@ -101,3 +102,100 @@ def test_the_basis_is_reused_only_for_the_very_state_it_was_made_from(tmp_path: 
     assert dataclasses.replace(plan, basis=None).basis_for(state) is None
     assert repr(plan.basis) == "PlanBasis(...)"
     assert "basis-secret-pw" not in repr(plan)
+
+
+def test_changes_follow_the_spec_order_whatever_their_names(tmp_path: Path) -> None:
+    """SPEC §5: profiles created/updated → secrets created/updated/enabled/disabled →
+    sessions disconnected → secrets deleted → profiles deleted; conflicts (never applied)
+    last. Names are chosen to sort against that order."""
+    root = write_repo(
+        tmp_path,
+        {
+            "zz-new": customer("New"),
+            "zz-late": customer("Late"),
+            "b-clash": customer("Clash"),
+        },
+    )
+    old_profile = LiveItem("*60", {"name": "a-old", "comment": "isk:profile Lama"})
+    gone = LiveItem("*61", {"name": "a-gone", "profile": "home-10m", "comment": "isk:a-gone G"})
+    before = applied(desired(root), **{"b-clash": {"comment": "by hand", "profile": "home-20m"}})
+    live = with_items(
+        LiveState(
+            "r1", before.profiles, tuple(s for s in before.secrets if s.name != "zz-new"), ()
+        ),
+        profiles=(old_profile,),
+        secrets=(gone,),
+        active=("zz-late",),
+    )
+    write_repo(
+        tmp_path,
+        {
+            "zz-new": customer("New"),
+            "zz-late": customer("Late", status="suspended"),
+            "b-clash": customer("Clash"),
+        },
+    )
+    assert actions(plan_for(root, live)) == [
+        ("disable", "secret", "zz-late"),  # within a group: by name
+        ("create", "secret", "zz-new"),
+        ("disconnect", "session", "zz-late"),
+        ("delete", "secret", "a-gone"),
+        ("delete", "profile", "a-old"),
+        ("conflict", "secret", "b-clash"),
+    ]
+
+
+def test_why_a_session_is_cut(tmp_path: Path) -> None:
+    customers = {
+        "up": customer("Up"),
+        "both": customer("Both", password="old-pw"),
+        "back": customer("Back"),
+    }
+    root = write_repo(tmp_path, customers)
+    live = with_items(
+        applied(desired(root), back={"disabled": "true"}), active=("up", "both", "back")
+    )
+    write_repo(
+        tmp_path,
+        {
+            "up": customer("Up", profile="home-20m"),
+            "both": customer("Both", profile="home-20m", password="new-pw"),
+            "back": customer("Back"),
+        },
+    )
+    plan = plan_for(root, live)
+    assert only(plan, "disconnect", "up").reason == "profile changed: the session must reconnect"
+    assert only(plan, "disconnect", "both").reason == (
+        "password, profile changed: the session must reconnect"
+    )
+    # Enabled again while a session is somehow up: enabling cuts nothing.
+    assert only(plan, "enable", "back").fields == {"disabled": ("true", "false")}
+    assert ("disconnect", "session", "back") not in actions(plan)
+
+
+def test_what_a_create_an_update_and_a_delete_carry(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"a": customer("A", password="pw-a-old")})
+    profile_gone = LiveItem(
+        "*60", {"name": "old-5m", "rate-limit": "5M/5M", "comment": "isk:profile Lama"}
+    )
+    gone = LiveItem(
+        "*61", {"name": "gone", "profile": "home-10m", "comment": "isk:gone G", "password": "x"}
+    )
+    live = with_items(applied(desired(root)), profiles=(profile_gone,), secrets=(gone,))
+    write_repo(tmp_path, {"a": customer("A", password="pw-a-new"), "n": customer("N")})
+    plan = plan_for(root, live)
+    created = only(plan, "create", "n")
+    assert "name" not in created.fields and created.target["name"] == "n"
+    assert set(created.fields) == set(created.target) - {"name"} | {"password"}
+    updated = only(plan, "update", "a")
+    assert updated.fields == {"password": ("(hidden)", "(changed)")}
+    assert updated.target == {}  # the password goes through password_source only
+    assert updated.password_source == "pw-a-new"
+    assert only(plan, "delete", "gone").fields == {
+        "profile": ("home-10m", None),
+        "comment": ("isk:gone G", None),
+    }
+    assert only(plan, "delete", "old-5m").fields == {
+        "comment": ("isk:profile Lama", None),
+        "rate-limit": ("5M/5M", None),
+    }
