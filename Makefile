@@ -13,7 +13,7 @@ $(BIN)/isk: pyproject.toml
 venv: $(BIN)/isk
 
 test: venv
-	$(BIN)/ruff check isk_reconcile tests bench
+	$(BIN)/ruff check isk_reconcile tests bench scripts
 	$(BIN)/pytest -q
 
 demo: venv

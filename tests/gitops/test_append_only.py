@@ -178,3 +178,39 @@ def test_the_balance_is_taken_on_the_as_of_date(repo: Path) -> None:
     later = dataclasses.replace(state, ledger=(*state.ledger, late))
     errors = [e for e in compare(later, _without(later, OWING), AS_OF) if e.field == OWING]
     assert len(errors) == 1
+
+
+# --- where a billed-period error points, and the date its hint suggests ---------------------
+
+
+def test_a_moved_start_points_at_the_start_line(repo: Path) -> None:
+    replace_in(repo / "state/customers/budi-santoso.yaml", "start: 2025-12-05", "start: 2026-01-05")
+    (error,) = errors_of(repo)
+    assert (str(error.loc), error.field) == ("state/customers/budi-santoso.yaml:8:1", "start")
+
+
+def test_changed_billing_settings_point_at_the_billing_line(repo: Path) -> None:
+    replace_in(repo / "state/settings.yaml", "cycle: monthly ", "cycle: 30d ")
+    errors = errors_of(repo)
+    assert [(str(e.loc), e.field) for e in errors] == [("state/settings.yaml:5:1", "billing")]
+    assert "billing settings change already-billed periods" in errors[0].message
+
+
+def test_the_hint_never_suggests_a_period_that_already_started(repo: Path) -> None:
+    """Checked on the very day budi's period starts (the 5th): the next start is a month on."""
+    replace_in(repo / "state/customers/budi-santoso.yaml", "profile: home-10m", "profile: home-20m")
+    found = check(repo, "main", load_state(repo, cache=False), date(2026, 11, 5))
+    (error,) = [e for e in found if e.severity == "error"]
+    assert "{from: 2026-12-05, value: ...}" in error.hint
+
+
+def test_the_hint_for_a_customer_ending_soon_is_the_next_day(repo: Path) -> None:
+    """No period of a terminated customer starts after the end: the hint falls back to
+    the day after the check's date."""
+    path = repo / "state/customers/budi-santoso.yaml"
+    replace_in(path, "status: active", "status: terminated\nend: 2026-11-30")
+    commit_all(repo, "budi leaves")
+    replace_in(path, "profile: home-10m", "profile: home-20m")
+    (error,) = errors_of(repo)
+    assert error.field == "profile"
+    assert "{from: 2026-11-30, value: ...}" in error.hint
