@@ -199,3 +199,18 @@ def test_what_a_create_an_update_and_a_delete_carry(tmp_path: Path) -> None:
         "comment": ("isk:profile Lama", None),
         "rate-limit": ("5M/5M", None),
     }
+
+
+def test_empty_and_default_spellings_of_an_unset_field_are_no_change(tmp_path: Path) -> None:
+    """A field the YAML leaves empty matches a router that prints nothing, "" or, for the
+    yes/no/default profile fields, "default"."""
+    root = write_repo(tmp_path, {"a": customer("A", profile="home-20m")})
+    live = applied(
+        desired(root),
+        a={"caller-id": "", "remote-address": ""},
+        **{"home-20m": {"only-one": "default", "change-tcp-mss": "default", "dns-server": ""}},
+    )
+    assert actions(plan_for(root, live)) == []
+    # The control: a set value is a change.
+    live = applied(desired(root), **{"home-20m": {"only-one": "yes"}})
+    assert only(plan_for(root, live), "update", "home-20m").fields == {"only-one": ("yes", None)}
