@@ -38,6 +38,7 @@ Cause = Literal[
     "free",  # status free: always enabled, never billed
     "protected",  # protect: true: always enabled
     "manual",  # status suspended: suspended by hand
+    "hold",  # a billing pause covers as_of: suspended, nothing billed meanwhile
     "unpaid",  # an invoice is unpaid past due + grace
     "paid",  # everything due is paid (or still within grace)
 ]
@@ -263,6 +264,39 @@ class _Tariff:
         return amount, profile_name
 
 
+def _charge(
+    customer: Customer, settings: Settings, billed: Period, tariff: _Tariff
+) -> tuple[int, str] | None:
+    """(amount, profile) of `billed`, or None when it is not billed at all (wholly on
+    hold). In full at the first day's price, unless `billing.prorate`: then by the day,
+    leaving out days on hold or after a termination's end and pricing each day by the
+    profile and price in force that day (an upgrade counts from its day)."""
+    amount, profile = tariff.on(billed.start)
+    if not customer.holds and not (settings.billing.prorate and _changes_within(customer, billed)):
+        return amount, profile
+    days = [billed.start + timedelta(days=n) for n in range((billed.end - billed.start).days + 1)]
+    last = customer.end if customer.status == "terminated" else None
+    billable = [d for d in days if customer.hold_on(d) is None and (last is None or d <= last)]
+    if not billable:
+        return None
+    if not settings.billing.prorate:
+        return amount, profile
+    # sum of each day's price over the period's length, rounded once (half up)
+    owed = 0
+    for day in billable:
+        owed += amount if day == billed.start else tariff.on(day)[0]
+    return (2 * owed + len(days)) // (2 * len(days)), profile
+
+
+def _changes_within(customer: Customer, billed: Period) -> bool:
+    """A termination, or a dated profile or price change, inside the period (not on its
+    first day, which prices the whole period anyway)."""
+    if customer.status == "terminated" and customer.end is not None and customer.end < billed.end:
+        return True
+    changes = [*customer.profile.changes, *(customer.price.changes if customer.price else ())]
+    return any(billed.start < change.from_ <= billed.end for change in changes)
+
+
 def due_date(settings: Settings, billed: Period) -> date:
     if settings.billing.mode == "postpaid":
         return billed.end + timedelta(days=1)
@@ -330,7 +364,10 @@ def _account(
     needed = 0  # what invoices 1..i need together
     allocated = 0
     for billed_period in _periods_from(customer, settings, 0, as_of):
-        amount, profile = tariff.on(billed_period.start)
+        charge = _charge(customer, settings, billed_period, tariff)
+        if charge is None:  # wholly on hold: no invoice
+            continue
+        amount, profile = charge
         paid = max(0, min(amount, total - needed))
         needed += amount
         allocated += paid
@@ -363,8 +400,12 @@ def _account(
     # Everything billed is paid: see how many future periods the credit covers.
     left = credit
     horizon = as_of + PAID_AHEAD_HORIZON
-    for future in _periods_from(customer, settings, len(billed), horizon):
-        amount, _ = tariff.on(future.start)
+    first_future = billed[-1].period.index + 1 if billed else 0
+    for future in _periods_from(customer, settings, first_future, horizon):
+        charge = _charge(customer, settings, future, tariff)
+        if charge is None:  # on hold: costs nothing, and is not "paid through" either
+            continue
+        amount = charge[0]
         if amount > left:
             break
         left -= amount
@@ -433,6 +474,12 @@ def _standing(
         why = customer.suspend_reason.strip()
         return make(
             "suspended", "manual", f"suspended by hand: {why}" if why else "suspended by hand"
+        )
+    hold = customer.hold_on(as_of)
+    if hold is not None:
+        until = f"until {hold.until.isoformat()}" if hold.until else "until further notice"
+        return make(
+            "suspended", "hold", f"on hold from {hold.from_.isoformat()} {until}: {hold.reason}"
         )
 
     grace = timedelta(days=state.settings.billing.grace_days)

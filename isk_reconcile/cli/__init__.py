@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "status",
     "report",
     "init",
+    "sessions",
+    "payments",
 ]
 
 for _name in COMMAND_MODULES:

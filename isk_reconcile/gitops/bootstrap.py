@@ -90,6 +90,14 @@ secrets:
     - {isp.recipient}
   allow_plaintext: false    # never accept a plaintext password in git
 comment_prefix: isk         # RouterOS comments starting with "isk:" mark what isk manages
+# Online payments (docs/payments.md); the keys come from ISK_MIDTRANS_SERVER_KEY,
+# ISK_XENDIT_SECRET_KEY and ISK_XENDIT_CALLBACK_TOKEN, never from this file.
+# payments:
+#   gateway: midtrans          # midtrans | xendit: the one `isk invoice link` uses
+#   link_expiry_hours: 72      # how long a payment link stays payable
+#   apply_after_payment: false # true: `isk serve` applies the paying customer's router itself
+#   midtrans: {{environment: sandbox}}   # sandbox | production
+#   xendit: {{environment: sandbox}}     # the secret key (test or live) decides the mode
 """
 
 

@@ -163,6 +163,10 @@ class BillingSettings(Frozen):
     cycle: Literal["30d", "monthly"] = "30d"
     mode: Literal["prepaid", "postpaid"] = "prepaid"
     grace_days: Annotated[StrictInt, Field(ge=0)] = 3
+    # false: a period is billed in full at its first day's price (a hold or termination
+    # inside it changes nothing, an upgrade counts from the next period); true: by the day
+    # (the days on hold or after the end are not billed, an upgrade counts from its day).
+    prorate: StrictBool = False
 
 
 class SuspendSettings(Frozen):
@@ -190,6 +194,79 @@ class SecretsSettings(Frozen):
     allow_plaintext: StrictBool = False
 
 
+# --- online payments (issue 16; docs/payments.md) ---------------------------------------
+
+# Where a gateway key may be sent: the gateway's own hosts, or loopback (tests, a local
+# proxy). The state repository is untrusted input, so a URL in it must never be able to
+# send a server key anywhere else (SPEC §10 "Trust").
+GATEWAY_HOSTS = {
+    "midtrans": (
+        "api.midtrans.com",
+        "api.sandbox.midtrans.com",
+        "app.midtrans.com",
+        "app.sandbox.midtrans.com",
+    ),
+    "xendit": ("api.xendit.co",),
+}
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def _gateway_url(gateway: str) -> AfterValidator:
+    """A base URL a `gateway` key may be sent to (its own hosts over https, or loopback)."""
+
+    def check(value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None:
+            return value
+        try:
+            parts = urlsplit(value)
+            host, scheme = parts.hostname or "", parts.scheme
+        except ValueError:
+            host, scheme = "", ""
+        if scheme not in ("https", "http") or not host:
+            raise rule_error(f"'{value}' is not an http(s) URL")
+        allowed = GATEWAY_HOSTS[gateway]
+        if host not in LOOPBACK_HOSTS and (host not in allowed or scheme != "https"):
+            raise rule_error(
+                f"'{value}' is not a {gateway} API address",
+                hint="a gateway key is only ever sent to https://"
+                + " or https://".join(allowed)
+                + " (or loopback, for tests)",
+            )
+        return value.rstrip("/")
+
+    return AfterValidator(check)
+
+
+MidtransUrl = Annotated[StrictStr | None, _gateway_url("midtrans")]
+XenditUrl = Annotated[StrictStr | None, _gateway_url("xendit")]
+
+
+class MidtransSettings(Frozen):
+    """Midtrans Snap; the server key comes from $ISK_MIDTRANS_SERVER_KEY."""
+
+    environment: Literal["sandbox", "production"] = "sandbox"
+    api_url: MidtransUrl = None  # default per environment: https://api[.sandbox].midtrans.com
+    snap_url: MidtransUrl = None  # default per environment: https://app[.sandbox].midtrans.com
+
+
+class XenditSettings(Frozen):
+    """Xendit Invoices; $ISK_XENDIT_SECRET_KEY (test or live key) and
+    $ISK_XENDIT_CALLBACK_TOKEN."""
+
+    environment: Literal["sandbox", "production"] = "sandbox"  # informative: the key decides
+    api_url: XenditUrl = None  # default https://api.xendit.co
+
+
+class PaymentSettings(Frozen):
+    gateway: Literal["midtrans", "xendit"] | None = None  # used by `isk invoice link`
+    link_expiry_hours: Annotated[StrictInt, Field(gt=0, le=24 * 30)] = 72
+    apply_after_payment: StrictBool = False  # `isk serve` applies the customer's router itself
+    midtrans: MidtransSettings = MidtransSettings()
+    xendit: XenditSettings = XenditSettings()
+
+
 class IspSettings(Frozen):
     name: StrictStr = ""  # heads the dashboard, the workbook and customer messages
     contact: StrictStr = ""  # phone or e-mail customers can reach the office at
@@ -205,6 +282,7 @@ class Settings(Frozen):
     safety: SafetySettings = SafetySettings()
     secrets: SecretsSettings = SecretsSettings()
     comment_prefix: StrictStr = "isk"
+    payments: PaymentSettings = PaymentSettings()  # online payments (issue 16)
 
     @field_validator("timezone")
     @classmethod
@@ -391,6 +469,26 @@ class Profile(Frozen):
 CustomerStatus = Literal["active", "suspended", "free", "terminated"]
 
 
+class Hold(Frozen):
+    """A billing pause (`isk customer hold`): no period wholly inside it is billed, and
+    the account is suspended (disabled or isolated, as `suspend.mode` says) meanwhile."""
+
+    from_: IsoDate = Field(alias="from")
+    until: IsoDate | None = None  # the last day on hold; None: until further notice
+    reason: StrictStr
+
+    @field_validator("until")
+    @classmethod
+    def _until_after_from(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("from_")
+        if value is not None and start is not None and value < start:
+            raise rule_error(f"until {value} is before from {start}")
+        return value
+
+    def covers(self, day: date) -> bool:
+        return self.from_ <= day and (self.until is None or day <= self.until)
+
+
 class Opening(Frozen):
     """What was settled before this repository (an adopted customer): billing starts the
     day after `paid_through`, so years of service before adoption are not invented debt
@@ -435,6 +533,7 @@ class Customer(Frozen):
     protect: StrictBool = False
     adopt: StrictBool = False  # written by `isk import`: take over the live secret as it is
     opening: Opening | None = Field(default=None, validate_default=False)
+    holds: tuple[Hold, ...] = ()
     notes: StrictStr = ""
 
     @field_validator("id")
@@ -497,6 +596,27 @@ class Customer(Frozen):
                 "the day before start at the earliest (nothing settled yet)",
             )
         return value
+
+    @field_validator("holds")
+    @classmethod
+    def _holds_in_order(cls, value: tuple[Hold, ...], info: ValidationInfo) -> tuple[Hold, ...]:
+        start = info.data.get("start")
+        for index, hold in enumerate(value):
+            if start is not None and hold.from_ < start:
+                raise rule_error(f"hold from {hold.from_} is before start {start}", (index, "from"))
+            if index == 0:
+                continue
+            before = value[index - 1]
+            if before.until is None or hold.from_ <= before.until:
+                raise rule_error(
+                    f"hold from {hold.from_} overlaps the hold from {before.from_}",
+                    (index, "from"),
+                    "holds are listed oldest first and may not overlap",
+                )
+        return value
+
+    def hold_on(self, day: date) -> Hold | None:
+        return next((hold for hold in self.holds if hold.covers(day)), None)
 
     @property
     def username(self) -> str:
