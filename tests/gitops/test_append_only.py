@@ -17,7 +17,7 @@ import pytest
 from isk_reconcile.billing.engine import standing
 from isk_reconcile.gitops.guards import check, compare
 from isk_reconcile.state.loader import load_state
-from isk_reconcile.state.model import LedgerEntry
+from isk_reconcile.state.model import LedgerEntry, Settings, State
 
 AS_OF = date(2026, 11, 29)
 LEDGER = Path("payments") / "2026-06.yaml"
@@ -214,3 +214,28 @@ def test_the_hint_for_a_customer_ending_soon_is_the_next_day(repo: Path) -> None
     (error,) = errors_of(repo)
     assert error.field == "profile"
     assert "{from: 2026-11-30, value: ...}" in error.hint
+
+
+def test_a_deletion_says_how_to_correct_instead(repo: Path, base: str) -> None:
+    replace_in(repo / LEDGER, ENTRY_TEXT, "")
+    (error,) = errors_of(repo)
+    assert error.hint == "the ledger is append-only: add a refund or credit entry instead"
+
+
+def test_an_entry_edited_in_two_fields_names_both(repo: Path, base: str) -> None:
+    edited = ENTRY_TEXT.replace("amount: 150000", "amount: 150001").replace(
+        "method: transfer", "method: cash"
+    )
+    replace_in(repo / LEDGER, ENTRY_TEXT, edited)
+    (error,) = errors_of(repo)
+    assert "amount: 150000 → 150001, method: transfer → cash" in error.message
+
+
+def test_entries_without_a_recorded_location_are_reported_at_the_payments_folder() -> None:
+    """States built in code (no files behind them) still get a location."""
+    entry = LedgerEntry(id="P-1", customer="budi", amount=1000, date=AS_OF, kind="credit")
+    empty = State(settings=Settings(), routers={}, profiles={}, customers={}, ledger=())
+    base = dataclasses.replace(empty, ledger=(entry,))
+    (error,) = compare(base, empty, AS_OF)
+    assert (error.loc.file, error.field) == ("payments", "P-1")
+    assert "append-only" in error.hint
