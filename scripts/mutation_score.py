@@ -2,7 +2,8 @@
 
 Reads mutants/**/*.py.meta (mutmut 3) and docs/mutation-equivalent.txt (one mutant name
 per line, then "#" and why it is equivalent), and prints a Markdown table: per module,
-mutants killed, survived, without a covering test, timed out, the equivalent survivors,
+mutants run (of all mutmut made), killed, survived, without a covering test, the
+equivalent survivors,
 and the score = killed (timeouts included) / (mutants checked - equivalent).
 Unexplained survivors are listed below the table; the exit status is 1 when there are
 any, so `make mutate` fails until each is killed or explained.
@@ -58,12 +59,12 @@ def main() -> int:
                 unexplained.append(name)
         scored = len(checked) - tally["equivalent"]
         score = 100 * tally["killed"] / scored if scored else 100.0
-        rows.append((module, len(checked), tally, score))
-    print("| module | mutants | killed | equivalent | survived | no test | score |")
+        rows.append((module, len(codes), len(checked), tally, score))
+    print("| module | mutants run (of) | killed | equivalent | survived | no test | score |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for module, total, tally, score in rows:
+    for module, total, run, tally, score in rows:
         print(
-            f"| `{module}` | {total} | {tally['killed']} | {tally['equivalent']} | "
+            f"| `{module}` | {run} ({total}) | {tally['killed']} | {tally['equivalent']} | "
             f"{tally['survived']} | {tally['no tests']} | {score:.1f}% |"
         )
     if unexplained:

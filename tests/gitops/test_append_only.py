@@ -104,6 +104,8 @@ def test_deleting_a_merged_entry_is_refused(repo: Path, base: str) -> None:
     errors = errors_of(repo)
     assert [(e.field, e.loc.file) for e in errors] == [(ENTRY, LEDGER.as_posix())]
     assert "deleted" in errors[0].message and "main" in errors[0].message
+    if base == "valid base":  # where the entry was written in the base
+        assert str(errors[0].loc) == "payments/2026-06.yaml:10:1"
 
 
 def test_deleting_a_whole_ledger_file_is_refused(repo: Path, base: str) -> None:

@@ -116,7 +116,7 @@ def test_changes_follow_the_spec_order_whatever_their_names(tmp_path: Path) -> N
             "b-clash": customer("Clash"),
         },
     )
-    old_profile = LiveItem("*60", {"name": "a-old", "comment": "isk:profile Lama"})
+    old_profile = LiveItem("*60", {"name": "z-old", "comment": "isk:profile Lama"})
     gone = LiveItem("*61", {"name": "a-gone", "profile": "home-10m", "comment": "isk:a-gone G"})
     before = applied(desired(root), **{"b-clash": {"comment": "by hand", "profile": "home-20m"}})
     live = with_items(
@@ -140,7 +140,7 @@ def test_changes_follow_the_spec_order_whatever_their_names(tmp_path: Path) -> N
         ("create", "secret", "zz-new"),
         ("disconnect", "session", "zz-late"),
         ("delete", "secret", "a-gone"),
-        ("delete", "profile", "a-old"),
+        ("delete", "profile", "z-old"),
         ("conflict", "secret", "b-clash"),
     ]
 

@@ -93,3 +93,16 @@ def test_one_cut_per_account_even_with_two_changes() -> None:
         secret("disable", "a", "unpaid", disabled=("false", "true")),
     ]
     assert [c[2] for c in cuts(changes, online("a"))] == ["a"]
+
+
+def test_a_change_that_cuts_nothing_does_not_stop_the_search() -> None:
+    disable = secret("disable", "b", "unpaid", disabled=("false", "true"))
+    before = [
+        secret("disable", "x", "unpaid", disabled=("false", "true")),  # offline
+        Change(
+            "conflict", "secret", "c", None, "unmanaged", {"password": ("(hidden)", "(changed)")}
+        ),
+        secret("update", "a", "comment differs", comment=("isk:a A", "isk:a A.")),
+    ]
+    for first in before:
+        assert [c[2] for c in cuts([first, disable], online("a", "b", "c"))] == ["b"]
