@@ -52,7 +52,7 @@ def test_quick_bench_prints_the_figures() -> None:
     client = report["client"]
     assert client["load"]["failed"] == 0
     assert client["read"]["secrets_read"] == 120
-    assert client["read"]["prints"] == 3
+    assert client["read"]["prints"] == 4  # profiles, secrets, sessions, pools
     # Round trips as the simulated router saw them: the reads go out as one window, 20
     # writes as one window, 120 secrets plus their profile in two batches.
     assert client["read"]["round_trips"] == 1
@@ -68,7 +68,7 @@ def test_quick_bench_prints_the_figures() -> None:
     assert pipeline["data"]["customers"] == 120
     assert pipeline["initial"]["ok"] is True
     assert pipeline["plan_no_changes"]["changes"] == 0
-    assert pipeline["plan_no_changes"]["prints"] == 3 * 2  # one print per menu per router
+    assert pipeline["plan_no_changes"]["prints"] == 4 * 2  # one print per menu per router
     assert pipeline["plan_no_changes"]["round_trips"] == 2 * 2  # per router: login, read
     for label in ("changes_0ms", "changes_20ms"):
         assert pipeline[label]["changes"] == 20
@@ -80,7 +80,7 @@ def test_quick_bench_prints_the_figures() -> None:
     commands = pipeline["commands"]
     assert set(commands) == {"plan_no_changes", "status", "export_xlsx", "report_html"}
     assert all(figures["exit"] == 0 for figures in commands.values()), commands
-    assert commands["plan_no_changes"]["prints"] == 3 * 2
+    assert commands["plan_no_changes"]["prints"] == 4 * 2
     assert commands["export_xlsx"]["mb"] > 0 and commands["report_html"]["mb"] > 0
     assert report["memory"]["peak_rss_mb"] > 0
 

@@ -167,7 +167,7 @@ def test_read_is_exactly_one_print_per_menu(sim: SimulatedRouter) -> None:
     with connect(router_for(sim.port), ENV) as client:
         sim.reset_counters()
         live = client.read()
-        assert sim.round_trips == 1  # measured at the router: the three prints in one window
+        assert sim.round_trips == 1  # measured at the router: the prints go out in one window
     assert len(live.secrets) == 50
     assert sim.counters[f"{PROFILE}/print"] == 1
     assert sim.counters[f"{SECRET}/print"] == 1

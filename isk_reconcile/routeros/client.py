@@ -38,10 +38,12 @@ from isk_reconcile.errors import RouterError
 from isk_reconcile.routeros.normalize import canonical_item, to_wire
 from isk_reconcile.routeros.types import (
     ACTIVE,
+    POOL,
     PROFILE,
     SECRET,
     LiveItem,
     LiveState,
+    RadiusConfig,
     SystemInfo,
     Write,
     WriteResult,
@@ -349,13 +351,15 @@ class RouterClient:
     # --- reads ---
 
     def read(self) -> LiveState:
-        """Profiles, secrets and sessions: one print per menu, sent as one pipelined window."""
-        profiles, secrets, active = self._query([PROFILE, SECRET, ACTIVE])
+        """Profiles, secrets, sessions and IP pools: one print per menu, sent as one
+        pipelined window."""
+        profiles, secrets, active, pools = self._query([PROFILE, SECRET, ACTIVE, POOL])
         return LiveState(
             router=self.name,
             profiles=_items(PROFILE, profiles),
             secrets=_items(SECRET, secrets),
             active=_items(ACTIVE, active),
+            pools=_items(POOL, pools),
         )
 
     def system(self) -> SystemInfo:
@@ -366,6 +370,15 @@ class RouterClient:
             identity=ident.get("name", ""),
             version=res.get("version", ""),
             uptime=res.get("uptime", ""),
+        )
+
+    def radius_config(self) -> RadiusConfig:
+        """/radius, /ppp/aaa and /radius/incoming, in one pipelined window."""
+        servers, aaa, incoming = self._query(["/radius", "/ppp/aaa", "/radius/incoming"])
+        return RadiusConfig(
+            servers=tuple(servers),
+            aaa=aaa[0] if aaa else {},
+            incoming=incoming[0] if incoming else {},
         )
 
     def _query(self, menus: Sequence[str]) -> list[list[dict[str, str]]]:
