@@ -18,7 +18,7 @@ from isk_reconcile.reconcile.plan import (
     pending_of_comment,
     without_pending,
 )
-from isk_reconcile.routeros.types import LiveItem, LiveState
+from isk_reconcile.routeros.types import LiveItem
 from tests.test_desired import customer, load, write_repo
 from tests.test_plan import actions, applied, desired, only, plan_for, with_items
 
@@ -120,9 +120,7 @@ def test_changes_follow_the_spec_order_whatever_their_names(tmp_path: Path) -> N
     gone = LiveItem("*61", {"name": "a-gone", "profile": "home-10m", "comment": "isk:a-gone G"})
     before = applied(desired(root), **{"b-clash": {"comment": "by hand", "profile": "home-20m"}})
     live = with_items(
-        LiveState(
-            "r1", before.profiles, tuple(s for s in before.secrets if s.name != "zz-new"), ()
-        ),
+        dataclasses.replace(before, secrets=tuple(s for s in before.secrets if s.name != "zz-new")),
         profiles=(old_profile,),
         secrets=(gone,),
         active=("zz-late",),

@@ -39,7 +39,8 @@ def test_comments_holding_the_prefix_elsewhere_are_unmanaged(tmp_path: Path) -> 
     )
     plan = plan_for(root, live)
     assert actions(plan) == []  # nothing deleted, nothing disconnected
-    assert plan.routers[0].summary["unmanaged"] == len(strangers) + 1
+    already = plan_for(root, applied(desired(root))).routers[0].summary["unmanaged"]
+    assert plan.routers[0].summary["unmanaged"] == already + len(strangers) + 1
 
 
 def test_a_desired_name_whose_comment_only_quotes_the_prefix_is_a_conflict(
@@ -76,9 +77,10 @@ def test_unmanaged_secrets_do_not_dilute_the_disable_limit(tmp_path: Path) -> No
     # 4 of the 10 managed secrets suspended: 40% > the default 30%.
     suspended = {name: customer(name.upper(), status="suspended") for name in names[:4]}
     write_repo(tmp_path, {**{name: customer(name.upper()) for name in names}, **suspended})
+    already = plan_for(root, before).routers[0].summary["unmanaged"]
     router = plan_for(root, live).routers[0]
     assert router.summary["disable"] == 4
-    assert router.summary["unmanaged"] == 90
+    assert router.summary["unmanaged"] == already + 90
     assert router.status == "unsafe"
     assert router.unsafe_reason == "would disable 4 of 10 managed secrets (40% > 30%)"
 
