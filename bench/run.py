@@ -59,13 +59,6 @@ API_USER = "isk-api"
 API_PASSWORD = "bench-api-password"
 PASSWORD_VARIABLE = "ISK_BENCH_ROUTER_PASSWORD"
 DEMO_IDENTITY = PROJECT / "demo" / "age-identity.txt"
-# Already on the routers (by hand, as on a real router): every pool a generated package
-# names must exist before isk writes anything.
-BENCH_POOLS = {
-    "pool-home": "10.20.0.2-10.20.255.254",
-    "pool-business": "10.30.0.2-10.30.255.254",
-    "pool-isolir": "10.99.0.2-10.99.0.254",
-}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,9 +172,6 @@ def simulators(names: list[str]) -> Iterator[dict[str, SimulatedRouter]]:
         ).start()
         for name in names
     }
-    for router in routers.values():  # the pools bench/generate.py's packages name
-        for pool, ranges in BENCH_POOLS.items():
-            router.add("/ip/pool", {"name": pool, "ranges": ranges})
     try:
         yield routers
     finally:
