@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: venv test demo lint bench clean
+.PHONY: venv test demo lint bench mutate clean
 
 $(BIN)/isk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(BIN)/isk: pyproject.toml
 venv: $(BIN)/isk
 
 test: venv
-	$(BIN)/ruff check isk_reconcile tests bench
+	$(BIN)/ruff check isk_reconcile tests bench scripts
 	$(BIN)/pytest -q
 
 demo: venv
@@ -22,5 +22,14 @@ demo: venv
 bench: venv
 	$(BIN)/python bench/run.py
 
+# Mutation testing of the safety-critical modules ([tool.mutmut] in pyproject.toml,
+# docs/mutation.md). Slow: not part of `make test`. MUTANTS narrows it to a glob of
+# mutant names, e.g. make mutate MUTANTS='isk_reconcile.gitops.guards*'.
+MUTANTS ?=
+mutate: venv
+	$(BIN)/pip install -q -e '.[test,mutate]'
+	ISK_HYPOTHESIS_PROFILE=mutate $(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/python scripts/mutation_score.py
+
 clean:
-	rm -rf $(VENV) .isk-cache .pytest_cache .hypothesis  # .isk-cache: where CI keeps XDG_CACHE_HOME
+	rm -rf $(VENV) .isk-cache .pytest_cache .hypothesis mutants  # .isk-cache: where CI keeps XDG_CACHE_HOME

@@ -14,10 +14,16 @@ Two parts:
   first plan (as within one `isk apply`); `commands` then times `isk plan`, `isk status`,
   `isk export --xlsx` and `isk report --html` as fresh processes, which pay for all of it.
 
-Round trips are counted by the client (`ALL_ROUND_TRIPS`: a pipelined window counts
-once); API commands and prints by the simulators. The simulators run in this process
-(threads), so they share the CPU and the GIL with the client: the times are an upper
-bound of what a real router on a LAN would give.
+Round trips, API commands and prints are counted by the simulators, at the router (a
+round trip is a reply sent while no further command was pending: one the client had to
+wait for), so a client that stops pipelining shows here whatever it counts itself.
+
+The run exits 1 (after printing the JSON) when any step failed: listed in `failures`
+(an exception, a write or apply that failed, a "no change" plan with changes, a command
+with a non-zero exit). Apply is never forced: a plan refused as unsafe is a failure.
+
+The simulators run in this process (threads), so they share the CPU and the GIL with
+the client: the times are an upper bound of what a real router on a LAN would give.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
-from isk_reconcile.routeros.client import ALL_ROUND_TRIPS, connect  # noqa: E402
+from isk_reconcile.routeros.client import connect  # noqa: E402
 from isk_reconcile.routeros.types import PROFILE, SECRET, Write  # noqa: E402
 from isk_reconcile.sim import SimulatedRouter  # noqa: E402
 from isk_reconcile.state.model import Router  # noqa: E402
@@ -71,16 +77,49 @@ def main(argv: list[str] | None = None) -> int:
         },
         "notes": [],
     }
-    report["client"] = bench_client(options.customers, options.changes, options.latency_ms)
+    try:
+        report["client"] = bench_client(options.customers, options.changes, options.latency_ms)
+    except Exception as problem:  # reported below, and the run fails
+        report["notes"].append(f"client failed: {type(problem).__name__}: {problem}")
     report["pipeline"] = bench_pipeline(options, report["notes"])
     if not (options.client_only or options.no_fleet):
         report["fleet"] = bench_fleet(options, report["notes"])
     report["router_targets"] = router_targets(report, options.latency_ms)
     report["memory"] = {"peak_rss_mb": round(peak_rss_mb(), 1)}
     report["total_s"] = seconds_since(started)
+    report["failures"] = failures(report)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
-    return 0
+    return 1 if report["failures"] else 0
+
+
+def failures(report: Mapping[str, Any]) -> list[str]:
+    """Every step that did not do what it measures (the run then exits 1)."""
+    found = [note for note in report["notes"] if "failed" in note or "skipped" in note]
+    client = report.get("client") or {}
+    found += [
+        f"client.{label}: {figures['failed']} write(s) failed"
+        for label, figures in client.items()
+        if isinstance(figures, Mapping) and figures.get("failed")
+    ]
+    pipeline = report.get("pipeline") or {}
+    if pipeline.get("validate", {}).get("ok") is False:
+        found.append("pipeline.validate: isk validate did not exit 0")
+    unchanged = pipeline.get("plan_no_changes")
+    if unchanged is not None and unchanged["changes"]:
+        found.append(f"pipeline.plan_no_changes: the plan has {unchanged['changes']} change(s)")
+    for label, figures in pipeline.items():
+        if not isinstance(figures, Mapping) or "applied" not in figures:
+            continue
+        if figures["ok"] is False or figures["applied"] != figures["changes"]:
+            found.append(
+                f"pipeline.{label}: {figures['applied']} of {figures['changes']} change(s) "
+                f"applied: {figures['errors']}"
+            )
+    for label, figures in (pipeline.get("commands") or {}).items():
+        if figures["exit"] != 0:
+            found.append(f"pipeline.commands.{label}: exit {figures['exit']}")
+    return found
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -165,10 +204,16 @@ def api_figures(sims: Mapping[str, SimulatedRouter]) -> dict[str, int]:
     total: Counter[str] = Counter()
     for sim in sims.values():
         total.update(sim.counters)
+    commands = {name: count for name, count in total.items() if name.startswith("/")}
     return {
-        "api_commands": sum(count for command, count in total.items() if command != "/login"),
-        "prints": sum(count for command, count in total.items() if command.endswith("/print")),
+        "api_commands": sum(count for name, count in commands.items() if name != "/login"),
+        "prints": sum(count for name, count in commands.items() if name.endswith("/print")),
     }
+
+
+def round_trips(sims: Mapping[str, SimulatedRouter]) -> int:
+    """Round trips measured at the routers (see `SimulatedRouter.round_trips`)."""
+    return sum(sim.round_trips for sim in sims.values())
 
 
 def reset_counters(sims: Mapping[str, SimulatedRouter]) -> None:
@@ -176,12 +221,14 @@ def reset_counters(sims: Mapping[str, SimulatedRouter]) -> None:
         sim.reset_counters()
 
 
-def measured(action: Callable[[], Any]) -> tuple[Any, float, int]:
-    """Run `action`; its result, wall seconds and client round trips."""
-    trips = ALL_ROUND_TRIPS.value
+def measured(
+    action: Callable[[], Any], sims: Mapping[str, SimulatedRouter] | None = None
+) -> tuple[Any, float, int]:
+    """Run `action`; its result, wall seconds and the round trips `sims` saw meanwhile."""
+    trips = round_trips(sims or {})
     start = time.perf_counter()
     result = action()
-    return result, seconds_since(start), ALL_ROUND_TRIPS.value - trips
+    return result, seconds_since(start), round_trips(sims or {}) - trips
 
 
 # --- the client alone ---------------------------------------------------------------------
@@ -211,7 +258,7 @@ def bench_client(secrets: int, writes: int, latency_ms: float) -> dict[str, Any]
                 )
                 for number in range(secrets)
             ]
-            results, took, trips = measured(lambda: client.execute([[profile], adds]))
+            results, took, trips = measured(lambda: client.execute([[profile], adds]), sims)
             figures["load"] = {
                 "writes": len(results),
                 "seconds": took,
@@ -220,7 +267,7 @@ def bench_client(secrets: int, writes: int, latency_ms: float) -> dict[str, Any]
             }
 
             reset_counters(sims)
-            live, took, trips = measured(client.read)
+            live, took, trips = measured(client.read, sims)
             figures["read"] = {
                 "seconds": took,
                 "round_trips": trips,
@@ -235,7 +282,7 @@ def bench_client(secrets: int, writes: int, latency_ms: float) -> dict[str, Any]
                     Write(SECRET, "set", {".id": ident, "comment": f"isk:bench {label} {n}"}, "x")
                     for n, ident in enumerate(ids)
                 ]
-                results, took, trips = measured(lambda sets=sets: client.execute([sets]))
+                results, took, trips = measured(lambda sets=sets: client.execute([sets]), sims)
                 figures[f"execute_{label}"] = {
                     "writes": len(results),
                     "seconds": took,
@@ -306,11 +353,11 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
                 return run_plan(state, as_of, environ=environ)
 
             def apply(the_plan: Any) -> Any:
-                return run_apply(the_plan, state, force=True, environ=environ)
+                return run_apply(the_plan, state, environ=environ)  # unsafe: refused, a failure
 
             figures["initial"] = plan_and_apply(plan, apply, sims)
             reset_counters(sims)
-            unchanged, took, trips = measured(plan)
+            unchanged, took, trips = measured(plan, sims)
             figures["plan_no_changes"] = {
                 "seconds": took,
                 "round_trips": trips,
@@ -325,7 +372,7 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
                 for sim in sims.values():
                     sim.faults.latency_ms = 0
             if not options.no_commands:
-                figures["commands"] = bench_commands(repo, environ, as_of, workdir, state)
+                figures["commands"] = bench_commands(repo, environ, as_of, workdir, state, sims)
             walks.append(yaml_walk_seconds(repo))
             figures["yaml_walk"] = {"runs_s": walks, "F_s": min(walks)}
             figures["ratios"] = ratios(figures, min(walks))
@@ -478,7 +525,12 @@ def bench_validate(repo: Path, environ: Mapping[str, str], load_state: Callable)
 
 
 def bench_commands(
-    repo: Path, environ: Mapping[str, str], as_of: date, workdir: Path, state: Any
+    repo: Path,
+    environ: Mapping[str, str],
+    as_of: date,
+    workdir: Path,
+    state: Any,
+    sims: Mapping[str, SimulatedRouter],
 ) -> dict[str, Any]:
     """The commands as a user runs them, each a fresh process (warm parse cache, routers
     converged): wall seconds, CPU seconds (steadier on a shared machine) and peak RSS of
@@ -487,7 +539,7 @@ def bench_commands(
     xlsx, html = workdir / "isp.xlsx", workdir / "site"
     customer = sorted(state.customers)[len(state.customers) // 2]
     commands = {
-        "plan_no_changes": ["plan"],
+        "plan_no_changes": ["plan", "--detailed-exitcode"],  # exit 2: it has changes
         "status": ["status"],
         "status_no_routers": ["status", "--no-routers"],
         "customers_suspended": ["customers", "--status", "suspended"],
@@ -498,9 +550,13 @@ def bench_commands(
     }
     figures: dict[str, Any] = {}
     for label, arguments in commands.items():
+        reset_counters(sims)
         argv = [sys.executable, "-m", "isk_reconcile", "--repo", str(repo)]
         argv += ["--as-of", as_of.isoformat(), *arguments]
+        before = round_trips(sims)
         figures[label] = run_measured(argv, environ, workdir)
+        # round trips as the simulated routers saw them, not as the client counts them
+        figures[label].update(round_trips=round_trips(sims) - before, **api_figures(sims))
     if xlsx.is_file():
         figures["export_xlsx"]["mb"] = round(xlsx.stat().st_size / 1_048_576, 1)
     page = html / "index.html"
@@ -592,10 +648,10 @@ def plan_and_apply(
     plan: Callable[[], Any], apply: Callable[[Any], Any], sims: Mapping[str, SimulatedRouter]
 ) -> dict[str, Any]:
     reset_counters(sims)
-    the_plan, plan_s, plan_trips = measured(plan)
+    the_plan, plan_s, plan_trips = measured(plan, sims)
     plan_api = api_figures(sims)
     reset_counters(sims)
-    report, apply_s, apply_trips = measured(lambda: apply(the_plan))
+    report, apply_s, apply_trips = measured(lambda: apply(the_plan), sims)
     errors = [error for result in report.routers for error in result.errors]
     return {
         "changes": count_changes(the_plan),

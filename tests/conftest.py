@@ -9,9 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.helpers import DEMO_IDENTITY_FILE, PROJECT
 from tests.helpers.live import LiveIsp, serve_example_isp
+
+# `make mutate` runs the property tests once per mutant: fewer examples each (the
+# tests' own @settings still win where they set max_examples).
+settings.register_profile("mutate", max_examples=25)
+if os.environ.get("ISK_HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["ISK_HYPOTHESIS_PROFILE"])
 
 
 @pytest.fixture(autouse=True)

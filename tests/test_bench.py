@@ -1,13 +1,24 @@
-"""Smoke test of the benchmark runner: a tiny run prints the documented JSON figures."""
+"""The benchmark runner: a tiny run prints the documented JSON figures, and a run in
+which a step fails says so and exits 1."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
+
+
+def bench_module():
+    spec = importlib.util.spec_from_file_location("bench_run", PROJECT / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_quick_bench_prints_the_figures() -> None:
@@ -36,16 +47,20 @@ def test_quick_bench_prints_the_figures() -> None:
     report = json.loads(done.stdout)
     assert report["format"] == "isk-bench/1"
     assert report["notes"] == []
+    assert report["failures"] == []
 
     client = report["client"]
     assert client["load"]["failed"] == 0
     assert client["read"]["secrets_read"] == 120
     assert client["read"]["prints"] == 4  # profiles, secrets, sessions, pools
+    # Round trips as the simulated router saw them: the reads go out as one window, 20
+    # writes as one window, 120 secrets plus their profile in two batches.
     assert client["read"]["round_trips"] == 1
+    assert client["load"]["round_trips"] == 2
     for label in ("execute_0ms", "execute_20ms"):
         assert client[label]["writes"] == 20
         assert client[label]["failed"] == 0
-        assert client[label]["round_trips"] < client[label]["writes"]
+        assert client[label]["round_trips"] == 1
 
     pipeline = report["pipeline"]
     assert set(pipeline["validate"]) == {
@@ -56,10 +71,12 @@ def test_quick_bench_prints_the_figures() -> None:
     assert pipeline["initial"]["ok"] is True
     assert pipeline["plan_no_changes"]["changes"] == 0
     assert pipeline["plan_no_changes"]["prints"] == 4 * 2  # one print per menu per router
+    assert pipeline["plan_no_changes"]["round_trips"] == 2 * 2  # per router: login, read
     for label in ("changes_0ms", "changes_20ms"):
         assert pipeline[label]["changes"] == 20
         assert pipeline[label]["ok"] is True
         assert pipeline[label]["applied"] == 20
+        assert pipeline[label]["apply_round_trips"] < 20
     # The commands as fresh processes: routers converged, so plan finds nothing and
     # every command succeeds and writes its file.
     commands = pipeline["commands"]
@@ -80,5 +97,73 @@ def test_quick_bench_prints_the_figures() -> None:
     assert fleet["routers"] == 4 and fleet["read_failed"] == 0 and fleet["plan_changes"] == 0
     assert fleet["read_rtts"] > 0
     assert set(report["router_targets"]) == {"apply_vs_client", "fleet_read_rtts"}
+    assert commands["plan_no_changes"]["prints"] == 4 * 2
     assert commands["export_xlsx"]["mb"] > 0 and commands["report_html"]["mb"] > 0
     assert report["memory"]["peak_rss_mb"] > 0
+
+
+def test_a_bench_whose_step_fails_exits_1_and_names_the_step(tmp_path: Path) -> None:
+    broken = tmp_path / "isp"
+    shutil.copytree(PROJECT / "state", broken / "state")
+    shutil.copytree(PROJECT / "payments", broken / "payments")
+    customer = broken / "state" / "customers" / "budi-santoso.yaml"
+    customer.write_text(customer.read_text() + "colour: blue\n")
+    done = subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "run.py"), "--repo", str(broken)]
+        + ["--customers", "20", "--changes", "5", "--latency-ms", "0", "--no-commands"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert any(
+        failure.startswith("pipeline failed: ValidationFailed") for failure in report["failures"]
+    )
+
+
+def test_failures_name_every_step_that_did_not_do_what_it_measures() -> None:
+    failures = bench_module().failures
+    healthy = {
+        "notes": [],
+        "client": {"load": {"writes": 10, "failed": 0}},
+        "pipeline": {
+            "validate": {"ok": True},
+            "initial": {"changes": 10, "applied": 10, "ok": True, "errors": []},
+            "plan_no_changes": {"changes": 0},
+            "commands": {"plan_no_changes": {"exit": 0}},
+        },
+    }
+    assert failures(healthy) == []
+    cases = {
+        "client.load: 1 write(s) failed": ("client", "load", {"writes": 10, "failed": 1}),
+        "pipeline.plan_no_changes: the plan has 3 change(s)": (
+            "pipeline",
+            "plan_no_changes",
+            {"changes": 3},
+        ),
+        "pipeline.initial: 9 of 10 change(s) applied: []": (
+            "pipeline",
+            "initial",
+            {"changes": 10, "applied": 9, "ok": True, "errors": []},
+        ),
+        "pipeline.initial: 0 of 10 change(s) applied: ['unsafe']": (
+            "pipeline",
+            "initial",
+            {"changes": 10, "applied": 0, "ok": False, "errors": ["unsafe"]},
+        ),
+        "pipeline.commands.plan_no_changes: exit 2": (
+            "pipeline",
+            "commands",
+            {"plan_no_changes": {"exit": 2}},
+        ),
+        "pipeline.validate: isk validate did not exit 0": ("pipeline", "validate", {"ok": False}),
+    }
+    for expected, (part, key, figures) in cases.items():
+        report = json.loads(json.dumps(healthy))
+        report[part][key] = figures
+        assert failures(report) == [expected]
+    assert failures({**healthy, "notes": ["pipeline failed: OSError: disk full"]}) == [
+        "pipeline failed: OSError: disk full"
+    ]

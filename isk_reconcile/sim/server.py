@@ -5,6 +5,13 @@ per connection. Commands run in arrival order as soon as they are read; each rep
 scheduled `latency_ms` after its command arrived, so the reader never waits for the
 network and K pipelined (tagged) commands cost about one latency, while K sequential
 commands cost K latencies because the client waits for each reply.
+
+Round trips are measured here, at the router, not by the client: a reply sent while no
+further command was pending (none read and unanswered, no unread bytes from the client)
+leaves the client nothing to do but wait for it and then send again. Each such reply
+counts one round trip for its connection (`SimulatedRouter.round_trips`, and the
+"round-trips" entry of `counters`), so a client that stops pipelining shows up as one
+round trip per command.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ LOG = logging.getLogger("isk_reconcile.sim")
 
 LOOPBACK_HOSTS = {"127.0.0.1": "127.0.0.1", "localhost": "127.0.0.1", "::1": "::1"}
 _ACCEPT_POLL_SECONDS = 0.2
+_RECV_SIZE = 65536
+ROUND_TRIPS = "round-trips"  # the counters entry (commands are spelled "/menu/verb")
 
 
 @dataclass
@@ -39,6 +48,39 @@ class _Reply:
     data: bytes
     tag: str | None
     close_after: bool = False
+    # No further command from the client was waiting when this reply's command was read.
+    last_of_burst: bool = False
+
+
+class _Input:
+    """The client's byte stream, buffered, able to tell whether more bytes have already
+    arrived (in the buffer or in the socket) without waiting for them."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+        self._at = 0
+
+    def read(self, count: int) -> bytes:
+        while len(self._buffer) - self._at < count:
+            chunk = self._sock.recv(_RECV_SIZE)
+            if not chunk:
+                break
+            if self._at:
+                del self._buffer[: self._at]
+                self._at = 0
+            self._buffer += chunk
+        data = bytes(self._buffer[self._at : self._at + count])
+        self._at += len(data)
+        return data
+
+    def has_more(self) -> bool:
+        if self._at < len(self._buffer):
+            return True
+        try:
+            return bool(self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except OSError:  # BlockingIOError: nothing there
+            return False
 
 
 class _Connection:
@@ -54,6 +96,7 @@ class _Connection:
         self._ready = threading.Condition()
         self._aborted = False
         self._last_due = 0.0
+        self.round_trips = 0  # replies the client had to wait for (see the module docstring)
         self._reader = threading.Thread(
             target=self._read_loop, name=f"sim-read-{peer}", daemon=True
         )
@@ -67,7 +110,7 @@ class _Connection:
 
     # ----------------------------------------------------------------- reading
     def _read_loop(self) -> None:
-        stream = self.sock.makefile("rb", buffering=65536)
+        stream = _Input(self.sock)
         reader = SentenceReader(stream)
         try:
             while True:
@@ -79,7 +122,7 @@ class _Connection:
                 request = parse_request(words)
                 LOG.debug("%s: %s %s", self.peer, request.command, sorted(request.attrs))
                 if request.command == "/cancel":
-                    self._cancel(request, due)
+                    self._cancel(request, due, last_of_burst=not stream.has_more())
                     continue
                 outcome = self._handle(request)
                 if outcome.then == "reboot":
@@ -89,7 +132,13 @@ class _Connection:
                 if outcome.then == "drop":
                     LOG.info("%s: dropping the connection (fault injection)", self.peer)
                     break
-                self._schedule(due, outcome.sentences, request.tag, outcome.then == "close")
+                self._schedule(
+                    due,
+                    outcome.sentences,
+                    request.tag,
+                    outcome.then == "close",
+                    last_of_burst=not stream.has_more(),
+                )
                 if outcome.then == "close":
                     return
         except ProtocolViolation as problem:
@@ -98,7 +147,6 @@ class _Connection:
         except (OSError, EOFError, ValueError):
             pass
         finally:
-            stream.close()
             self._schedule(time.monotonic(), [], None, close_after=True)
 
     def _handle(self, request: Request) -> Outcome:
@@ -114,12 +162,18 @@ class _Connection:
         return max(0.0, float(self.router.faults.latency_ms)) / 1000.0
 
     def _schedule(
-        self, due: float, sentences: list[list[str]], tag: str | None, close_after: bool = False
+        self,
+        due: float,
+        sentences: list[list[str]],
+        tag: str | None,
+        close_after: bool = False,
+        *,
+        last_of_burst: bool = False,
     ) -> None:
         data = b"".join(encode_sentence(words) for words in sentences)
         if close_after:
             due = max(due, self._last_due)  # close only after every reply already scheduled
-        reply = _Reply(due=due, data=data, tag=tag, close_after=close_after)
+        reply = _Reply(due, data, tag, close_after, last_of_burst and bool(data))
         with self._ready:
             if self._aborted:
                 return
@@ -129,7 +183,7 @@ class _Connection:
                 self._pending[tag] = reply
             self._ready.notify()
 
-    def _cancel(self, request: Request, due: float) -> None:
+    def _cancel(self, request: Request, due: float, *, last_of_burst: bool) -> None:
         """`/cancel =tag=x`: its reply, if not yet sent, becomes `interrupted` (no tag: all)."""
         with self.router.lock:
             self.router.counters[request.command] += 1
@@ -144,7 +198,7 @@ class _Connection:
                             trap_sentence("interrupted", 2, tag)
                         ) + encode_sentence(done_sentence(tag))
                         reply.due = min(reply.due, due)  # interrupted now, not later
-        self._schedule(due, [done_sentence(request.tag)], request.tag)
+        self._schedule(due, [done_sentence(request.tag)], request.tag, last_of_burst=last_of_burst)
 
     # ----------------------------------------------------------------- writing
     def _write_loop(self) -> None:
@@ -163,6 +217,7 @@ class _Connection:
                 now = time.monotonic()
                 batch: list[bytes] = []
                 closing = False
+                reply: _Reply | None = None
                 while self._outbox and self._outbox[0].due <= now:
                     reply = self._outbox.popleft()
                     if reply.tag is not None and self._pending.get(reply.tag) is reply:
@@ -171,6 +226,10 @@ class _Connection:
                     if reply.close_after:
                         closing = True
                         break
+                waited = reply is not None and not self._outbox and reply.last_of_burst
+            if waited:  # counted before the reply leaves: a client that read it sees it counted
+                self.round_trips += 1
+                self.router._count_round_trip()
             try:
                 if batch:
                     self.sock.sendall(b"".join(batch))
@@ -351,6 +410,22 @@ class SimulatedRouter:
         with self.lock:
             self.counters.clear()
             self.writes = 0
+
+    def _count_round_trip(self) -> None:
+        with self.lock:
+            self.counters[ROUND_TRIPS] += 1
+
+    @property
+    def round_trips(self) -> int:
+        """Round trips of every connection since the last `reset_counters`: replies the
+        client had to wait for before it could send its next command."""
+        with self.lock:
+            return self.counters[ROUND_TRIPS]
+
+    def connection_round_trips(self) -> list[int]:
+        """Round trips of each open connection (since it opened), in no set order."""
+        with self.lock:
+            return [connection.round_trips for connection in self._connections]
 
     def __repr__(self) -> str:
         where = f"{self.host}:{self.port}"

@@ -15,7 +15,7 @@ from isk_reconcile.billing.engine import standings
 from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.apply import run_apply
 from isk_reconcile.reconcile.desired import DesiredRouter, desired_state
-from isk_reconcile.reconcile.plan import Plan, make_plan
+from isk_reconcile.reconcile.plan import Change, Plan, make_plan
 from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.sim import SimulatedRouter
@@ -248,3 +248,14 @@ def plan_for(root: Path, live: LiveState | RouterError, as_of: date = AS_OF, **k
 def desired(root: Path, as_of: date = AS_OF) -> DesiredRouter:
     state = load(root)
     return desired_state(state, standings(state, as_of), "r1", plaintext_passwords(state))
+
+
+def actions(plan: Plan) -> list[tuple[str, str, str]]:
+    """(action, kind, name) of every change on the plan's only router."""
+    return [(c.action, c.kind, c.name) for c in plan.routers[0].changes]
+
+
+def only(plan: Plan, action: str, name: str) -> Change:
+    """The one change of that action on that entry."""
+    (found,) = [c for c in plan.routers[0].changes if c.action == action and c.name == name]
+    return found

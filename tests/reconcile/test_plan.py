@@ -11,34 +11,23 @@ from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.comments import PENDING_MARK, pending_mark
 from isk_reconcile.reconcile.plan import (
     Change,
-    Plan,
     safety_verdict,
 )
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.state.model import SafetySettings
 from tests.helpers.isp import (
     BUILTINS,
+    HAND_MADE_POOLS,
+    actions,
     applied,
     customer,
     desired,
     desired_for,
+    only,
     plan_for,
     with_items,
     write_repo,
 )
-
-
-def actions(plan: Plan) -> list[tuple[str, str, str]]:
-    return [(c.action, c.kind, c.name) for c in plan.routers[0].changes]
-
-
-def only(plan: Plan, action: str, name: str) -> Change:
-    (found,) = [c for c in plan.routers[0].changes if c.action == action and c.name == name]
-    return found
-
-
-# The pool the test packages name, made by hand on every test router (unmanaged).
-HAND_MADE_POOLS = (LiveItem("*P1", {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"}),)
 
 
 def empty_router() -> LiveState:

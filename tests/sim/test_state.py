@@ -242,26 +242,39 @@ def test_no_password_in_reprs(state: RouterState) -> None:
     )
 )
 def test_name_index_matches_a_simple_model(operations: list[tuple[str, str, str]]) -> None:
-    """Random add/rename/remove sequences: lookups by name agree with a plain set of names."""
+    """Random add/rename/remove sequences: lookups by name agree with a plain set of names,
+    and the model says which operations the router refuses (a duplicate name, an unknown
+    item); a refused one changes nothing."""
     state = RouterState()
     model: set[str] = set()
     seen_ids: set[str] = set()
     for operation, name, other in operations:
+        if operation == "add":
+            refused = name in model
+        elif operation == "rename":
+            refused = name not in model or (other in model and other != name)
+        else:
+            refused = name not in model
         try:
             if operation == "add":
                 new_id = state.add(SECRET, {"name": name})
                 assert new_id not in seen_ids  # ids are never reused
                 seen_ids.add(new_id)
-                model.add(name)
             elif operation == "rename":
                 state.set(SECRET, {".id": name, "name": other})
+            else:
+                state.remove(SECRET, {".id": name})
+        except Trap:
+            assert refused, (operation, name, other, model)
+        else:
+            assert not refused, (operation, name, other, model)
+            if operation == "add":
+                model.add(name)
+            elif operation == "rename":
                 model.discard(name)
                 model.add(other)
             else:
-                state.remove(SECRET, {".id": name})
                 model.discard(name)
-        except Trap:
-            pass  # refused: the model must not have changed either
         assert sorted(names(state, SECRET)) == sorted(model)
         for candidate in "abcd":
             found = state.print(SECRET, {}, (f"?name={candidate}",))
