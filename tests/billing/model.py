@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from isk_reconcile.state.model import (
     BillingSettings,
-    Change,
     Customer,
     Dated,
+    DatedChange,
     LedgerEntry,
     Profile,
     Settings,
@@ -64,7 +64,7 @@ def nth_start(anchor: date, cycle: str, index: int) -> date:
     return anchor + timedelta(days=30 * index)
 
 
-def value_on(changes: tuple[Change, ...], day: date):
+def value_on(changes: tuple[DatedChange, ...], day: date):
     found = None
     for change in changes:
         if change.from_ <= day:
@@ -141,8 +141,10 @@ def dated_prices(draw, first: date, base: date) -> Dated:
     """A price list from `first`, with up to three changes `base` + 1..700 days later (a
     rise, a cut, a free month: 0 is a price too)."""
     later = draw(st.dictionaries(st.integers(1, 700), prices, max_size=3))
-    changes = [Change(from_=first, value=draw(prices))]
-    changes += [Change(from_=base + timedelta(days=d), value=v) for d, v in sorted(later.items())]
+    changes = [DatedChange(from_=first, value=draw(prices))]
+    changes += [
+        DatedChange(from_=base + timedelta(days=d), value=v) for d, v in sorted(later.items())
+    ]
     return Dated(changes=tuple(changes))
 
 
@@ -150,9 +152,10 @@ def dated_prices(draw, first: date, base: date) -> Dated:
 def customers(draw, cid: str) -> Customer:
     start = EPOCH + timedelta(days=draw(offsets))
     switches = draw(st.dictionaries(st.integers(1, 400), st.sampled_from(PACKAGES), max_size=2))
-    profile = [Change(from_=start, value=draw(st.sampled_from(PACKAGES)))]
+    profile = [DatedChange(from_=start, value=draw(st.sampled_from(PACKAGES)))]
     profile += [
-        Change(from_=start + timedelta(days=d), value=name) for d, name in sorted(switches.items())
+        DatedChange(from_=start + timedelta(days=d), value=name)
+        for d, name in sorted(switches.items())
     ]
     status = draw(st.sampled_from(["active"] * 6 + ["suspended", "terminated", "free"]))
     end = start + timedelta(days=draw(st.integers(0, 400))) if status == "terminated" else None

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from isk_reconcile.billing.engine import periods, standing
 from isk_reconcile.state.model import (
     BillingSettings,
-    Change,
     Dated,
+    DatedChange,
     LedgerEntry,
     Profile,
     Settings,
@@ -66,9 +66,9 @@ def scenarios(draw) -> tuple[State, date]:
     price_changes = draw(st.lists(st.tuples(days, prices), max_size=3))
     price = Dated(
         changes=tuple(
-            [Change(from_=date.min, value=draw(prices))]
+            [DatedChange(from_=date.min, value=draw(prices))]
             + [
-                Change(from_=EPOCH + timedelta(days=offset), value=value)
+                DatedChange(from_=EPOCH + timedelta(days=offset), value=value)
                 for offset, value in sorted(dict(price_changes).items())
             ]
         )
@@ -81,7 +81,7 @@ def scenarios(draw) -> tuple[State, date]:
         end=end,
         price=draw(
             st.none()
-            | st.builds(lambda v: Dated(changes=(Change(from_=date.min, value=v),)), prices)
+            | st.builds(lambda v: Dated(changes=(DatedChange(from_=date.min, value=v),)), prices)
         ),
     )
     state = State(
@@ -162,7 +162,7 @@ def test_a_future_price_change_changes_no_past_invoice(scenario, ahead, new_pric
         if change_day <= as_of:
             return
     kept = [c for c in package.price.changes if c.from_ <= as_of]
-    rising = Dated(changes=(*kept, Change(from_=change_day, value=new_price), *later))
+    rising = Dated(changes=(*kept, DatedChange(from_=change_day, value=new_price), *later))
     changed = replace(state, profiles={"home-10m": package.model_copy(update={"price": rising})})
     before = standing(state, "budi", as_of)
     after = standing(changed, "budi", as_of)

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 
 from isk_reconcile.billing.engine import standings
-from isk_reconcile.reconcile.plan import (
+from isk_reconcile.reconcile.comments import (
     PENDING_MARK,
-    PENDING_REASON,
-    make_plan,
     pending_mark,
     pending_of_comment,
     without_pending,
 )
+from isk_reconcile.reconcile.plan import PENDING_REASON, make_plan
 from isk_reconcile.routeros.types import LiveItem
 from tests.helpers.isp import (
     actions,
