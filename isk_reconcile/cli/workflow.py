@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -46,6 +48,18 @@ def _check_can_commit(repo: Path) -> None:
     check_can_commit(repo)
 
 
+@contextlib.contextmanager
+def writing(ctx: Context) -> Iterator[None]:
+    """Hold the repository's write lock for the whole command (write and commit); first
+    list what an earlier, interrupted writer left behind."""
+    from isk_reconcile.state.writer import repository_lock
+
+    with repository_lock(ctx.repo) as lock:
+        for write in lock.interrupted:
+            click.echo(f"warning: unfinished earlier write: {write.describe()}", err=True)
+        yield
+
+
 # --- isk customer add -------------------------------------------------------------------
 
 
@@ -79,6 +93,40 @@ def customer_add(
     commit: bool,
 ) -> None:
     """Write a new customer file with a generated, encrypted password (shown once)."""
+
+    with writing(ctx):
+        _customer_add(
+            ctx,
+            customer_id,
+            name,
+            router,
+            profile,
+            phone,
+            email,
+            address,
+            start,
+            username,
+            price,
+            notes,
+            commit,
+        )
+
+
+def _customer_add(
+    ctx: Context,
+    customer_id: str,
+    name: str,
+    router: str,
+    profile: str,
+    phone: str | None,
+    email: str | None,
+    address: str,
+    start: date | None,
+    username: str | None,
+    price: int | None,
+    notes: str,
+    commit: bool,
+) -> None:
     from isk_reconcile.state.encryption import encrypt, generate_password
     from isk_reconcile.state.writer import NewCustomer, add_customer, customer_path
 
@@ -154,13 +202,28 @@ def pay(
     commit: bool,
 ) -> None:
     """Append a ledger entry with the next free id to payments/<YYYY-MM>.yaml."""
-    from isk_reconcile.billing.engine import rupiah, standing
-    from isk_reconcile.state.writer import NewEntry, add_entry
-
     if kind == "credit" and method:
         raise IskError("a credit is not cash: leave out --method")
     if kind != "credit" and method is None:
         method = "cash"
+    with writing(ctx):
+        _pay(ctx, customer_id, amount, day, kind, method, reference, note, commit)
+
+
+def _pay(
+    ctx: Context,
+    customer_id: str,
+    amount: int,
+    day: date | None,
+    kind: str,
+    method: str | None,
+    reference: str,
+    note: str,
+    commit: bool,
+) -> None:
+    from isk_reconcile.billing.engine import rupiah, standing
+    from isk_reconcile.state.writer import NewEntry, add_entry, append_entry, entry_fields
+
     if commit:
         _check_can_commit(ctx.repo)
     entry = NewEntry(
@@ -176,11 +239,16 @@ def pay(
     how = f" {method}" if method else ""
     click.echo(f"{relpath}: {entry_id} {kind} {customer_id} {rupiah(amount)}{how} on {entry.date}")
     if commit:
-        from isk_reconcile.gitops.history import commit_files
+        from isk_reconcile.gitops.commits import commit_contents, committed_text
 
         label = "payment" if kind == "payment" else kind
         message = f"{label}: {entry_id} {customer_id} {rupiah(amount)}{how}"
-        click.echo(f"committed {commit_files(ctx.repo, [relpath], message)}")
+        # HEAD's ledger file plus this entry only: another command's uncommitted entry in
+        # the same file stays uncommitted (and is listed by the next writer if unfinished).
+        text = append_entry(
+            committed_text(ctx.repo, relpath), entry_fields(entry_id, entry), f"{entry.date:%Y-%m}"
+        )
+        click.echo(f"committed {commit_contents(ctx.repo, {relpath: text}, message)}")
     now = standing(state, customer_id, ctx.as_of)
     through = now.paid_through.isoformat() if now.paid_through else "-"
     click.echo(
@@ -250,6 +318,11 @@ def import_command(
     ctx: Context, router_name: str, price_options: tuple[str, ...], commit: bool
 ) -> None:
     """Write state files for what a router already has, marked for adoption."""
+    with writing(ctx):
+        _import(ctx, router_name, price_options, commit)
+
+
+def _import(ctx: Context, router_name: str, price_options: tuple[str, ...], commit: bool) -> None:
     from isk_reconcile.cli.status import reading_routers
     from isk_reconcile.errors import RouterError
     from isk_reconcile.gitops.importer import import_router
@@ -284,7 +357,7 @@ def import_command(
     if not result.files:
         click.echo(f"{router_name}: nothing to import, the repository has everything")
         return
-    create_files(ctx.repo, result.files)
+    create_files(ctx.repo, result.files, "isk import")
     click.echo(
         f"{router_name}: imported {len(result.profiles)} profile(s) and "
         f"{len(result.customers)} customer(s), marked adopt: true"
