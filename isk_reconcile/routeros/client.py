@@ -24,6 +24,7 @@ import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -84,16 +85,55 @@ class ConnectionLost(RouterError):
 # --- protocol layer (librouteros subclasses) ------------------------------------------------
 
 
+class DeadlineExceeded(TimeoutError):
+    """An operation's whole budget ran out (however slowly the router was answering)."""
+
+    def __init__(self, operation: str, seconds: float):
+        super().__init__(f"{operation} did not finish within its {seconds:g}s deadline")
+        self.operation = operation
+        self.seconds = seconds
+
+
 class _BufferedTransport(SocketTransport):
-    """librouteros' transport, reading from the socket in large chunks."""
+    """librouteros' transport, reading from the socket in large chunks, every socket
+    call bounded by the current operation's deadline (a monotonic instant): a router
+    that trickles one byte at a time still fails when the operation's budget is spent,
+    not once per byte."""
 
     def __init__(self, sock: socket.socket) -> None:
         super().__init__(sock)
         self._buffer = bytearray()
+        self._deadline: float | None = None
+        self._operation = ("", 0.0)
+
+    def start(self, operation: str, budget: float, remaining: float | None = None) -> None:
+        """Begin an operation with a total budget of `budget` seconds (of which only
+        `remaining` are left, when it began earlier)."""
+        self._deadline = time.monotonic() + (budget if remaining is None else remaining)
+        self._operation = (operation, budget)
+
+    def _bound(self) -> None:
+        if self._deadline is None:
+            return
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise DeadlineExceeded(*self._operation)
+        self.sock.settimeout(remaining)
+
+    def write(self, data: bytes) -> None:
+        self._bound()
+        try:
+            self.sock.sendall(data)
+        except TimeoutError:
+            raise DeadlineExceeded(*self._operation) from None
 
     def read(self, length: int) -> bytes:
         while len(self._buffer) < length:
-            got = self.sock.recv(_RECV_SIZE)
+            self._bound()
+            try:
+                got = self.sock.recv(_RECV_SIZE)
+            except TimeoutError:
+                raise DeadlineExceeded(*self._operation) from None
             if not got:
                 raise ConnectionClosed("Connection unexpectedly closed.")
             self._buffer += got
@@ -232,6 +272,7 @@ def connect(
     if password is None:
         raise RouterError(router.name, f"API password not set: export {variable}")
     seconds = router.timeout if timeout is None else timeout
+    deadline = time.monotonic() + seconds
     host = f"[{router.host}]" if ":" in router.host else router.host
     where = f"{host}:{router.api_port}"
     wrapper = None
@@ -257,6 +298,8 @@ def connect(
         raise RouterError(router.name, f"cannot connect to {where}: {reason}") from None
 
     transport = _BufferedTransport(plain.sock)
+    # Connecting and logging in share one budget: what connect() left of it.
+    transport.start("connecting and logging in", seconds, deadline - time.monotonic())
     api = _RawApi(_RawProtocol(transport, ENCODING))
     try:
         _login(api, router.username, password)
@@ -267,14 +310,16 @@ def connect(
         ) from None
     except TimeoutError:
         transport.close()
-        raise RouterError(router.name, f"login to {where} timed out after {seconds:g}s") from None
+        raise RouterError(
+            router.name, f"login to {where} timed out: no answer within {seconds:g}s"
+        ) from None
     except (LibRouterosError, OSError) as problem:
         transport.close()
         raise RouterError(router.name, f"login to {where} failed: {_reason(problem)}") from None
     except UnicodeEncodeError:
         transport.close()
         raise RouterError(router.name, "login failed: user name or password is not text") from None
-    return RouterClient(router, api, window=window)
+    return RouterClient(router, api, window=window, read_seconds=seconds)
 
 
 def _open_transport(
@@ -296,6 +341,8 @@ def _open_transport(
 
 
 def _reason(problem: BaseException) -> str:
+    if isinstance(problem, DeadlineExceeded):
+        return str(problem)
     if isinstance(problem, TimeoutError):
         return "timed out"
     if isinstance(problem, FatalError):
@@ -313,9 +360,20 @@ def _reason(problem: BaseException) -> str:
 class RouterClient:
     """One logged-in API session. Not thread-safe: use one client per thread."""
 
-    def __init__(self, router: Router, api: _RawApi, *, window: int = DEFAULT_WINDOW):
+    def __init__(
+        self,
+        router: Router,
+        api: _RawApi,
+        *,
+        window: int = DEFAULT_WINDOW,
+        read_seconds: float | None = None,
+    ):
         self.router = router
         self._api = api
+        # Budgets: each read gets `timeout` seconds in total; all writes of one session
+        # share `apply_timeout` (the clock starts at the first write).
+        self._read_seconds = router.timeout if read_seconds is None else read_seconds
+        self._apply_deadline: float | None = None
         self._window = max(1, window)
         self._next_tag = 0
         self._closed = False
@@ -368,7 +426,13 @@ class RouterClient:
             uptime=res.get("uptime", ""),
         )
 
+    def _transport(self) -> _BufferedTransport:
+        transport = self._api.protocol.transport
+        assert isinstance(transport, _BufferedTransport)
+        return transport
+
     def _query(self, menus: Sequence[str]) -> list[list[dict[str, str]]]:
+        self._transport().start("reading", self._read_seconds)
         try:
             replies = self._exchange([(f"{menu}/print",) for menu in menus])
         except _WindowBroken as broken:
@@ -388,6 +452,10 @@ class RouterClient:
         """Run batches in order, each pipelined in windows; a trap fails only its write."""
         results: list[WriteResult] = []
         total = sum(len(batch) for batch in batches)
+        budget = self.router.apply_timeout
+        if self._apply_deadline is None:
+            self._apply_deadline = time.monotonic() + budget
+        self._transport().start("applying", budget, self._apply_deadline - time.monotonic())
         for batch in batches:
             for start in range(0, len(batch), self._window):
                 window = batch[start : start + self._window]
@@ -419,6 +487,7 @@ class RouterClient:
 
     def reboot(self) -> None:
         """Ask the router to reboot; it drops the connection without a reply, which is success."""
+        self._transport().start("rebooting", self._read_seconds)
         try:
             replies = self._exchange([("/system/reboot",)])
         except _WindowBroken:

@@ -234,7 +234,8 @@ class Router(Frozen):
     tls_verify: StrictBool = True
     username: StrictStr = "admin"
     password_env: StrictStr | None = None
-    timeout: Seconds = 10
+    timeout: Seconds = 10  # total budget to connect and log in, and again for each whole read
+    apply_timeout: Seconds = 300  # total budget for all the writes of one apply
     description: StrictStr = ""
     suspend: SuspendSettings | None = None  # overrides settings.suspend when set
     safety: SafetySettings | None = None  # overrides settings.safety when set
