@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from isk_reconcile.errors import IskError, ValidationFailed
+from isk_reconcile.errors import IskError, ValidationFailed, one_line
 
 
 @dataclass
@@ -184,7 +184,7 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
     except IskError as problem:
         if verbose:
             traceback.print_exc()
-        click.echo(f"error: {problem}", err=True)
+        click.echo(f"error: {one_line(str(problem))}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

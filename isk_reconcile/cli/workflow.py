@@ -33,7 +33,8 @@ class Rupiah(click.ParamType):
             text = text[2:]
         if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
             text = text.replace(".", "")
-        if not text.isdigit():
+        # ASCII digits only: str.isdigit() and int() also take "１５０" and "١٥٠".
+        if not re.fullmatch(r"[0-9]{1,15}", text):
             self.fail(f"{value!r} is not a whole number of rupiah (e.g. 150000)", param, ctx)
         return int(text)
 
@@ -297,7 +298,7 @@ def _prices(values: tuple[str, ...]) -> dict[str, int]:
     prices: dict[str, int] = {}
     for value in values:
         name, _, amount = value.partition("=")
-        if not name or not amount.isdigit():
+        if not name or not re.fullmatch(r"[0-9]{1,15}", amount):
             raise IskError(f"--price {value!r}: write it as PROFILE=AMOUNT, e.g. home-10m=150000")
         prices[name] = int(amount)
     return prices

@@ -216,6 +216,7 @@ class _Loading:
         self.check_profile_routers(profiles, routers)
         self.check_customers(settings, customers, routers, profiles)
         self.check_ledger_customers(ledger, customers)
+        self.check_amounts(settings.billing.max_amount, profiles, customers, ledger)
         if self.errors:
             raise ValidationFailed(self.errors)
         # Read-only views: a State is a value that every command shares.
@@ -370,7 +371,9 @@ class _Loading:
             batch: list[tuple[dict[str, Any], _Placed]] = []
             for index, raw in enumerate(source.data):
                 entry_id = raw.get("id") if isinstance(raw, dict) else None
-                label = entry_id if isinstance(entry_id, str) and entry_id else f"[{index}]"
+                # A non-ASCII id (a look-alike) is named by position: its message spells it out.
+                readable = isinstance(entry_id, str) and entry_id and entry_id.isascii()
+                label = entry_id if readable else f"[{index}]"
                 placed = _Placed(source, (index,), label)
                 if not self.expect_mapping(source, (index,), raw, label):
                     continue
@@ -636,6 +639,38 @@ class _Loading:
                     label=placed.label,
                     field=f"{placed.label}.customer",
                 )
+
+    def check_amounts(
+        self,
+        most: int,
+        profiles: dict[str, tuple[Profile, _Placed]],
+        customers: dict[str, tuple[Customer, _Placed]],
+        ledger: list[tuple[LedgerEntry, _Placed]],
+    ) -> None:
+        """Every amount and price at most settings billing.max_amount."""
+        hint = "a typo? (the limit is billing.max_amount in state/settings.yaml)"
+        for entry, placed in ledger:
+            if entry.amount > most:
+                self.error(
+                    placed.source,
+                    (*placed.path, "amount"),
+                    f"amount {entry.amount} is more than the maximum {most}",
+                    hint,
+                    label=placed.label,
+                )
+        priced = [(profile.price, placed) for profile, placed in profiles.values()]
+        priced += [(customer.price, placed) for customer, placed in customers.values()]
+        for price, placed in priced:
+            for index, change in enumerate(price.changes if price is not None else ()):
+                if change.value > most:
+                    path = ("price", index, "value") if len(price.changes) > 1 else ("price",)
+                    self.error(
+                        placed.source,
+                        (*placed.path, *path),
+                        f"price {change.value} is more than the maximum {most}",
+                        hint,
+                        label=placed.label,
+                    )
 
 
 # --- turning pydantic errors into located ConfigErrors -------------------------------------

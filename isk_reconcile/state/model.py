@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from isk_reconcile.errors import Loc
 from isk_reconcile.routeros.normalize import parse_rate_limit
+from isk_reconcile.state import addresses
 
 T = TypeVar("T")
 
@@ -99,6 +100,17 @@ def _seconds(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _unless_empty(check: Any) -> AfterValidator:
+    """`check`, except for "" (an optional field written empty means not set)."""
+    return AfterValidator(lambda value: check(value) if value else value)
+
+
+IpAddress = Annotated[StrictStr, _unless_empty(addresses.ip_address)]
+IpOrPool = Annotated[StrictStr, _unless_empty(addresses.ip_or_pool)]
+CallerId = Annotated[StrictStr, _unless_empty(addresses.caller_id)]
+Host = Annotated[StrictStr, AfterValidator(addresses.host)]
 Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
 
 
@@ -161,6 +173,9 @@ class BillingSettings(Frozen):
     cycle: Literal["30d", "monthly"] = "30d"
     mode: Literal["prepaid", "postpaid"] = "prepaid"
     grace_days: Annotated[StrictInt, Field(ge=0)] = 3
+    # The largest amount (ledger entry or price) the repository may hold, in rupiah: a
+    # typo of extra zeros, or 10^25, is an error instead of a debt no one can pay.
+    max_amount: Annotated[StrictInt, Field(gt=0)] = 1_000_000_000
 
 
 class SuspendSettings(Frozen):
@@ -227,7 +242,7 @@ class Settings(Frozen):
 
 class Router(Frozen):
     name: StrictStr
-    host: StrictStr
+    host: Host
     port: Annotated[StrictInt, Field(gt=0, lt=65536)] | None = None  # None: 8728, or 8729 with tls
     tls: StrictBool = False
     tls_ca: StrictStr | None = None
@@ -244,13 +259,6 @@ class Router(Frozen):
     @classmethod
     def _name_pattern(cls, value: str) -> str:
         return _check_name(value, "router")
-
-    @field_validator("host")
-    @classmethod
-    def _host_given(cls, value: str) -> str:
-        if not value.strip():
-            raise rule_error("host must not be empty")
-        return value
 
     @property
     def api_port(self) -> int:
@@ -296,9 +304,9 @@ class Profile(Frozen):
     description: StrictStr = ""
     price: Dated[Money] | None = None  # None: not sellable (e.g. the isolate profile)
     rate_limit: StrictStr | None = None
-    local_address: StrictStr | None = None
-    remote_address: StrictStr | None = None
-    dns_server: tuple[StrictStr, ...] = ()
+    local_address: IpOrPool | None = None
+    remote_address: IpOrPool | None = None
+    dns_server: tuple[IpAddress, ...] = ()
     only_one: StrictBool | None = None
     address_list: StrictStr | None = None
     parent_queue: StrictStr | None = None
@@ -347,8 +355,8 @@ class Pppoe(Frozen):
     username: StrictStr | None = None  # None: the customer id
     password: StrictStr | None = None  # "age:<base64>" (or plaintext when allowed)
     service: PppService = "pppoe"
-    remote_address: StrictStr | None = None
-    caller_id: StrictStr | None = None
+    remote_address: IpAddress | None = None
+    caller_id: CallerId | None = None
 
     @field_validator("username")
     @classmethod
@@ -456,7 +464,7 @@ class LedgerEntry(Frozen):
     def _id_given(cls, value: str) -> str:
         if not value.strip() or value != value.strip():
             raise rule_error(f"ledger id '{value}' must be non-empty without surrounding spaces")
-        return value
+        return addresses.ledger_id(value)
 
     @model_validator(mode="after")
     def _method_matches_kind(self) -> LedgerEntry:

@@ -29,7 +29,7 @@ from isk_reconcile.state.model import CUSTOMER_ID, State
 __all__ = ["UnfinishedWrite", "WriteLock", "repository_lock"]  # re-exported for writers
 
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9 ._/@+-]*$")
-LEDGER_ID = re.compile(r"^P-(\d{4})-(\d{2})-(\d{4,})$")
+LEDGER_ID = re.compile(r"^P-([0-9]{4})-([0-9]{2})-([0-9]{4,})$")
 
 
 def yaml_scalar(value: object) -> str:
@@ -176,7 +176,13 @@ def next_entry_id(existing_ids: Iterable[str], day: date) -> str:
     highest, width = 0, 4
     for entry_id in existing_ids:
         match = LEDGER_ID.match(entry_id)
-        if match and int(match[1]) == day.year and int(match[2]) == day.month:
+        # An over-long number (refused by validation) must not make every later id longer.
+        if (
+            match
+            and int(match[1]) == day.year
+            and int(match[2]) == day.month
+            and len(match[3]) <= 6
+        ):
             highest = max(highest, int(match[3]))
             width = max(width, len(match[3]))
     return f"P-{day:%Y-%m}-{highest + 1:0{width}d}"
@@ -319,9 +325,7 @@ def add_customer(repo: Path, state: State, new: NewCustomer) -> State:
     with repository_lock(repo):
         # Again as the repository is now, under the lock (`state` may be outdated).
         check_new_customer(_load(repo), new)
-        return create_file(
-            repo, customer_path(new.id), customer_document(new), "isk customer add"
-        )
+        return create_file(repo, customer_path(new.id), customer_document(new), "isk customer add")
 
 
 def add_entry(
@@ -339,6 +343,12 @@ def add_entry(
         current = _load(repo)
         if entry.customer not in current.customers:
             raise IskError(f"unknown customer {entry.customer!r}")
+        most = current.settings.billing.max_amount
+        if entry.amount > most:
+            raise IskError(
+                f"the amount {entry.amount} is more than the maximum {most} "
+                "(billing.max_amount in state/settings.yaml)"
+            )
         entry_id = next_entry_id((known.id for known in current.ledger), entry.date)
         relpath = ledger_path(entry.date)
         target = repo / relpath
