@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from isk_reconcile.billing.engine import Invoice, Receivables, Standing
 from isk_reconcile.reconcile.plan import Plan
-from isk_reconcile.state.model import LedgerEntry, State
+from isk_reconcile.state.model import NON_CASH, LedgerEntry, State
 
 EXPIRING_DAYS = 7
 MONTHS = 12
@@ -96,6 +96,7 @@ class Figures:
     billed: int  # this month
     collected: int  # this month, payments minus refunds
     credits: int  # this month, non-cash credits
+    written_off: int  # this month, writeoff entries (bad debt, a decision on record)
     outstanding: int  # receivables total on as_of
     aging: tuple[Bucket, ...]  # the four buckets, in order
     expiring: int  # customers expiring within EXPIRING_DAYS
@@ -263,6 +264,7 @@ class _Tally:
     billed: int = 0
     collected: int = 0
     credits: int = 0
+    written_off: int = 0
     aging: dict[str, list[int]] = field(
         default_factory=lambda: {label: [0, 0] for label in AGING_LABELS}
     )
@@ -274,6 +276,7 @@ class _Tally:
         self.billed += other.billed
         self.collected += other.collected
         self.credits += other.credits
+        self.written_off += other.written_off
         for label, (amount, count) in other.aging.items():
             self.aging[label][0] += amount
             self.aging[label][1] += count
@@ -294,6 +297,7 @@ class _Tally:
             billed=self.billed,
             collected=self.collected,
             credits=self.credits,
+            written_off=self.written_off,
             outstanding=sum(bucket.amount for bucket in aging),
             aging=aging,
             expiring=self.expiring,
@@ -397,10 +401,12 @@ def dashboard(
             continue
         payments.append((router, entry))
         key = month_key(entry.date)
-        cash = 0 if entry.kind == "credit" else entry.signed_amount
+        cash = 0 if entry.kind in NON_CASH else entry.signed_amount
         if key == month:
             if entry.kind == "credit":
                 tallies[router].credits += entry.amount
+            elif entry.kind == "writeoff":
+                tallies[router].written_off += entry.amount
             else:
                 tallies[router].collected += cash
         if key in collected_by_month:
@@ -476,6 +482,7 @@ def _figures_dict(figures: Figures) -> dict:
         "billed": figures.billed,
         "collected": figures.collected,
         "credits": figures.credits,
+        "written_off": figures.written_off,
         "outstanding": figures.outstanding,
         "aging": {bucket.label: bucket.amount for bucket in figures.aging},
         "aging_invoices": {bucket.label: bucket.invoices for bucket in figures.aging},
@@ -584,6 +591,7 @@ SUMMARY_COLUMNS: Sequence[str] = (
     "billed",
     "collected",
     "credits",
+    "written_off",
     "outstanding",
     *(f"aging_{label}" for label in AGING_LABELS),
 )
@@ -606,6 +614,7 @@ def _flat_row(name: str, figures: Figures, live: Mapping) -> dict:
         "billed": figures.billed,
         "collected": figures.collected,
         "credits": figures.credits,
+        "written_off": figures.written_off,
         "outstanding": figures.outstanding,
     }
     for bucket in figures.aging:

@@ -266,7 +266,14 @@ def render_status(board: Dashboard, *, color: bool = False) -> str:
     parts.append(live)
 
     money_columns = ["router", "customers", "active", "suspended", "free", "terminated"]
-    money_columns += ["expiring", f"billed {board.month}", "collected", "credits", "receivables"]
+    money_columns += [
+        "expiring",
+        f"billed {board.month}",
+        "collected",
+        "credits",
+        "written off",
+        "receivables",
+    ]
     money = _table("Customers and money", money_columns, right=money_columns[1:])
     rows = [(status.name, status.figures) for status in board.routers]
     for index, (name, figures) in enumerate([*rows, ("total", board.total)]):
@@ -284,6 +291,7 @@ def render_status(board: Dashboard, *, color: bool = False) -> str:
             rupiah(figures.billed),
             rupiah(figures.collected),
             rupiah(figures.credits),
+            rupiah(figures.written_off),
             rupiah(figures.outstanding),
         ]
         money.add_row(*(Text(cell) for cell in cells))

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,9 @@ from isk_reconcile.cli.context import ISO_DATE, Context, pass_context
 from isk_reconcile.cli.customers import customer
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
+
+if TYPE_CHECKING:
+    from isk_reconcile.state.writer import NewEntry
 
 
 class Rupiah(click.ParamType):
@@ -178,7 +182,7 @@ def _customer_add(
 @click.option("--date", "day", type=ISO_DATE, help="Date of the payment (default: as-of date).")
 @click.option(
     "--kind",
-    type=click.Choice(["payment", "credit", "refund"]),
+    type=click.Choice(["payment", "credit", "refund", "writeoff"]),
     default="payment",
     show_default=True,
 )
@@ -189,6 +193,7 @@ def _customer_add(
 )
 @click.option("--reference", default="", help="Bank reference, receipt number, ...")
 @click.option("--note", default="")
+@click.option("--reason", default="", help="Why the debt is written off (--kind writeoff).")
 @click.option("--commit", "commit", is_flag=True, help="Commit the ledger file with git.")
 @pass_context
 def pay(
@@ -200,42 +205,45 @@ def pay(
     method: str | None,
     reference: str,
     note: str,
+    reason: str,
     commit: bool,
 ) -> None:
-    """Append a ledger entry with the next free id to payments/<YYYY-MM>.yaml."""
-    if kind == "credit" and method:
-        raise IskError("a credit is not cash: leave out --method")
-    if kind != "credit" and method is None:
+    """Append a ledger entry with the next free id to payments/<YYYY-MM>.yaml.
+
+    `--kind writeoff --reason "..."` writes off bad debt: it settles invoices like a
+    credit and is reported apart, as a decision on record."""
+    from isk_reconcile.state.model import NON_CASH
+    from isk_reconcile.state.writer import NewEntry
+
+    if kind in NON_CASH and method:
+        raise IskError(f"a {kind} is not cash: leave out --method")
+    if kind not in NON_CASH and method is None:
         method = "cash"
+    if kind == "writeoff" and not reason.strip():
+        raise IskError('a writeoff needs --reason "why the debt is written off"')
+    if kind != "writeoff" and reason:
+        raise IskError("--reason is only for --kind writeoff (use --note)")
     with writing(ctx):
-        _pay(ctx, customer_id, amount, day, kind, method, reference, note, commit)
+        entry = NewEntry(
+            customer=customer_id,
+            amount=amount,
+            date=day or ctx.as_of,
+            kind=kind,
+            method=method,
+            reference=reference,
+            note=note,
+            reason=reason,
+        )
+        _pay(ctx, entry, commit)
 
 
-def _pay(
-    ctx: Context,
-    customer_id: str,
-    amount: int,
-    day: date | None,
-    kind: str,
-    method: str | None,
-    reference: str,
-    note: str,
-    commit: bool,
-) -> None:
+def _pay(ctx: Context, entry: NewEntry, commit: bool) -> None:
     from isk_reconcile.billing.engine import rupiah, standing
-    from isk_reconcile.state.writer import NewEntry, add_entry, append_entry, entry_fields
+    from isk_reconcile.state.writer import add_entry, append_entry, entry_fields
 
+    customer_id, amount, kind, method = entry.customer, entry.amount, entry.kind, entry.method
     if commit:
         _check_can_commit(ctx.repo)
-    entry = NewEntry(
-        customer=customer_id,
-        amount=amount,
-        date=day or ctx.as_of,
-        kind=kind,
-        method=method,
-        reference=reference,
-        note=note,
-    )
     entry_id, relpath, state = add_entry(ctx.repo, ctx.state, entry)
     how = f" {method}" if method else ""
     click.echo(f"{relpath}: {entry_id} {kind} {customer_id} {rupiah(amount)}{how} on {entry.date}")

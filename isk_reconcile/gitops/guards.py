@@ -2,7 +2,9 @@
 
 - the ledger is append-only: an entry merged on the base is never edited or deleted;
 - a price, profile or start change must not rewrite an invoice whose period already started;
-- a customer file is not deleted while the customer still owes money.
+- no edit erases money still owed for billed periods: a status or end change, a deleted
+  customer file or a billing-settings change is refused until the debt is settled or
+  written off (`debt_guard.py`).
 
 The base commit's files are read from git (no checkout) and parsed by the same loader.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 import git
 
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
+from isk_reconcile.gitops.debt_guard import debt_errors
 from isk_reconcile.gitops.history import open_repo, repo_prefix
 from isk_reconcile.state.model import Customer, State
 
@@ -66,7 +69,14 @@ class InvalidBase(Exception):
 
 def _at_field_line(repo: Path, error: ConfigError) -> ConfigError:
     """Point a whole-file location at the top-level line of the field it is about."""
-    if error.loc.line > 1 or error.field not in ("profile", "price", "start", "billing"):
+    if error.loc.line > 1 or error.field not in (
+        "profile",
+        "price",
+        "start",
+        "billing",
+        "status",
+        "end",
+    ):
         return error
     try:
         lines = (repo / error.loc.file).read_text(encoding="utf-8").splitlines()
@@ -141,7 +151,7 @@ def compare(base: State, head: State, as_of: date, base_ref: str = "base") -> li
     return [
         *ledger_errors(base, head, base_ref),
         *billed_period_errors(base, head, as_of),
-        *deleted_customer_errors(base, head, as_of, base_ref),
+        *debt_errors(base, head, as_of, base_ref),
     ]
 
 
@@ -291,26 +301,3 @@ def _next_period_start(customer: Customer, state: State, as_of: date) -> date:
         if period.start > as_of:
             return period.start
     return as_of + timedelta(days=1)
-
-
-# --- deleted customers ----------------------------------------------------------------
-
-
-def deleted_customer_errors(
-    base: State, head: State, as_of: date, base_ref: str
-) -> Iterable[ConfigError]:
-    from isk_reconcile.billing.engine import rupiah, standing
-
-    for customer_id in sorted(base.customers.keys() - head.customers.keys()):
-        owed = standing(base, customer_id, as_of).balance
-        if owed >= 0:
-            continue
-        where = base.loc("customer", customer_id) or Loc(f"state/customers/{customer_id}.yaml")
-        yield ConfigError(
-            Loc(where.file),
-            customer_id,
-            f"customer file deleted while {customer_id} still owes {rupiah(-owed)} "
-            f"(balance in {base_ref} on {as_of})",
-            "keep the file: set status: terminated with an end date, and record the "
-            "settlement (payment or credit) first",
-        )

@@ -329,7 +329,9 @@ def ledger_events(handle: git.Repo, prefix: str, state: State, customer_id: str)
     commits = entry_commits(handle, prefix, (entry.id for entry in entries))
     events = []
     for entry in entries:
-        verb = {"payment": "payment", "credit": "credit", "refund": "refund"}[entry.kind]
+        verb = entry.kind  # payment | credit | refund | writeoff
+        if entry.kind == "writeoff":
+            verb += f" ({entry.reason})"
         detail = f" {entry.method}" if entry.method else ""
         reference = f" ({entry.reference})" if entry.reference else ""
         location = state.loc("ledger", entry.id)

@@ -445,7 +445,10 @@ class Customer(Frozen):
 
 # --- ledger -------------------------------------------------------------------------------
 
-EntryKind = Literal["payment", "credit", "refund"]
+# writeoff: bad debt written off by decision (settles invoices like a credit, with a
+# required reason, and is reported apart from credits as bad debt).
+EntryKind = Literal["payment", "credit", "refund", "writeoff"]
+NON_CASH = frozenset({"credit", "writeoff"})
 PaymentMethod = Literal["cash", "transfer", "qris", "ewallet", "other"]
 
 
@@ -458,6 +461,7 @@ class LedgerEntry(Frozen):
     method: PaymentMethod | None = None
     reference: StrictStr = ""
     note: StrictStr = ""
+    reason: StrictStr = ""  # why the debt is written off (writeoff only, required there)
 
     @field_validator("id")
     @classmethod
@@ -468,12 +472,20 @@ class LedgerEntry(Frozen):
 
     @model_validator(mode="after")
     def _method_matches_kind(self) -> LedgerEntry:
-        # Cash moved (payment, refund) must say how; a credit moves no cash.
-        if self.kind == "credit" and self.method is not None:
+        # Cash moved (payment, refund) must say how; a credit or writeoff moves no cash.
+        if self.kind in NON_CASH and self.method is not None:
             raise rule_error(
-                "a credit moves no cash and takes no method", ("method",), "remove method"
+                f"a {self.kind} moves no cash and takes no method", ("method",), "remove method"
             )
-        if self.kind != "credit" and self.method is None:
+        if self.kind == "writeoff" and not self.reason.strip():
+            raise rule_error(
+                "a writeoff needs a reason",
+                ("reason",),
+                "say why the debt is written off, e.g. reason: moved away, unreachable",
+            )
+        if self.kind != "writeoff" and self.reason:
+            raise rule_error("reason is only for writeoff entries", ("reason",), "use note instead")
+        if self.kind not in NON_CASH and self.method is None:
             raise rule_error(
                 f"a {self.kind} needs a method",
                 ("method",),

@@ -162,6 +162,7 @@ class NewEntry:
     method: str | None = None
     reference: str = ""
     note: str = ""
+    reason: str = ""  # writeoff only
 
 
 def ledger_path(day: date) -> str:
@@ -202,6 +203,8 @@ def entry_fields(entry_id: str, entry: NewEntry) -> dict[str, object]:
         fields["reference"] = entry.reference
     if entry.note:
         fields["note"] = entry.note
+    if entry.reason:
+        fields["reason"] = entry.reason
     return fields
 
 
@@ -337,8 +340,8 @@ def add_entry(
     another writer may have outdated meanwhile)."""
     if entry.amount <= 0:
         raise IskError("the amount must be a positive number of rupiah")
-    if entry.kind == "credit" and entry.method:
-        raise IskError("a credit is not cash: leave out --method")
+    if entry.kind in ("credit", "writeoff") and entry.method:
+        raise IskError(f"a {entry.kind} is not cash: leave out --method")
     with repository_lock(repo) as lock:
         current = _load(repo)
         if entry.customer not in current.customers:
