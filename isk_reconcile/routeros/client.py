@@ -50,6 +50,7 @@ from isk_reconcile.routeros.types import (
 from isk_reconcile.state.model import Router
 
 ENCODING = "utf-8"
+IDENTITY = "/system/identity"
 DEFAULT_WINDOW = 128  # commands in flight per round trip; small enough to never fill TCP buffers
 _RECV_SIZE = 65536
 
@@ -407,8 +408,10 @@ class RouterClient:
     # --- reads ---
 
     def read(self) -> LiveState:
-        """Profiles, secrets and sessions: one print per menu, sent as one pipelined window."""
-        profiles, secrets, active = self._query([PROFILE, SECRET, ACTIVE])
+        """Profiles, secrets and sessions: one print per menu, sent as one pipelined window
+        (with /system/identity: a router that is not the one expected is an error)."""
+        profiles, secrets, active, identity = self._query([PROFILE, SECRET, ACTIVE, IDENTITY])
+        self._check_identity(identity[0].get("name", "") if identity else "")
         return LiveState(
             router=self.name,
             profiles=_items(PROFILE, profiles),
@@ -417,14 +420,26 @@ class RouterClient:
         )
 
     def system(self) -> SystemInfo:
-        identity, resource = self._query(["/system/identity", "/system/resource"])
+        identity, resource = self._query([IDENTITY, "/system/resource"])
         ident = identity[0] if identity else {}
         res = resource[0] if resource else {}
+        self._check_identity(ident.get("name", ""))
         return SystemInfo(
             identity=ident.get("name", ""),
             version=res.get("version", ""),
             uptime=res.get("uptime", ""),
         )
+
+    def _check_identity(self, found: str) -> None:
+        expected = self.router.expected_identity
+        if found != expected:
+            self.close()
+            raise RouterError(
+                self.name,
+                f"wrong router: {self.router.host}:{self.router.api_port} has identity "
+                f"{found!r}, routers.yaml expects {expected!r} (swapped address or port? "
+                "else set identity:); nothing read or written",
+            )
 
     def _transport(self) -> _BufferedTransport:
         transport = self._api.protocol.transport

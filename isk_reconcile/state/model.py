@@ -251,6 +251,9 @@ class Router(Frozen):
     password_env: StrictStr | None = None
     timeout: Seconds = 10  # total budget to connect and log in, and again for each whole read
     apply_timeout: Seconds = 300  # total budget for all the writes of one apply
+    # The router's /system/identity; a router answering with another one (swapped ports,
+    # a re-used address) is an error before anything is read or written. Default: name.
+    identity: StrictStr | None = None
     description: StrictStr = ""
     suspend: SuspendSettings | None = None  # overrides settings.suspend when set
     safety: SafetySettings | None = None  # overrides settings.safety when set
@@ -265,6 +268,10 @@ class Router(Frozen):
         if self.port is not None:
             return self.port
         return 8729 if self.tls else 8728
+
+    @property
+    def expected_identity(self) -> str:
+        return self.identity if self.identity is not None else self.name
 
     @property
     def password_variable(self) -> str:
