@@ -34,6 +34,16 @@ from tests.test_desired import customer, write_repo
 ISK = Path(sys.executable).parent / "isk"
 AS_OF = "2026-11-29"
 
+
+def for_the_fixed_day(args: tuple[str, ...]) -> tuple[str, ...]:
+    """`isk apply` for AS_OF (not today) needs --force; a test that passes its own
+    --as-of (today) checks the refusals itself."""
+    command = [arg for arg in args if not arg.startswith("-")][:1]
+    if command == ["apply"] and "--force" not in args and "--as-of" not in args:
+        return (*args, "--force")
+    return args
+
+
 # --- names and flags ------------------------------------------------------------------------
 
 # command path -> (positional arguments as (count, required), options as spelled in SPEC §6)
@@ -314,7 +324,7 @@ def isp(tmp_path: Path, fleet: Fleet, customers: dict[str, Any], *, down: bool =
 
 
 def run(repo: Path, fleet: Fleet, *args: str) -> subprocess.CompletedProcess[str]:
-    return isk("--repo", str(repo), "--as-of", AS_OF, *args, env=fleet.environ)
+    return isk("--repo", str(repo), "--as-of", AS_OF, *for_the_fixed_day(args), env=fleet.environ)
 
 
 def git_commit(repo: Path) -> str:

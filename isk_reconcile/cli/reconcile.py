@@ -6,13 +6,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, pass_context, today_in
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.gitops.history import head_commit
@@ -197,13 +198,28 @@ def show_report(report: ApplyReport) -> None:
             )
 
 
+def _check_day(day: date, timezone: str, force: bool, what: str) -> None:
+    """The routers are set as they must be on `day`: on any other day than today that
+    suspends or enables the wrong customers (a future date suspends paid ones)."""
+    today = today_in(timezone)
+    if day != today and not force:
+        raise IskError(
+            f"refusing to apply: {what} for {day.isoformat()}, today is {today.isoformat()} "
+            "(customers would be enabled or suspended as on that day); use --force if meant"
+        )
+
+
 @main.command("apply")
 @click.argument(
     "planfile", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--router", "routers", multiple=True, help="Only this router (repeatable).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
-@click.option("--force", is_flag=True, help="Apply routers whose plan is unsafe too.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply routers whose plan is unsafe too, and a plan for a date other than today.",
+)
 @click.option("--adopt", is_flag=True, help="Take over unmanaged entries whose names collide.")
 @pass_context
 def apply_command(
@@ -218,6 +234,7 @@ def apply_command(
     state = ctx.state
     if planfile is not None:
         plan = load_plan(planfile.read_text(encoding="utf-8"), state)
+        _check_day(plan.as_of, state.settings.timezone, force, "the saved plan is")
         if routers:
             unknown = sorted(set(routers) - {router.router for router in plan.routers})
             if unknown:
@@ -228,6 +245,7 @@ def apply_command(
                 tuple(router for router in plan.routers if router.router in routers),
             )
     else:
+        _check_day(ctx.as_of, state.settings.timezone, force, "--as-of is")
         plan = make_plan_for(ctx, routers, adopt)
     show_plan(ctx, plan)
     if not plan.has_changes:

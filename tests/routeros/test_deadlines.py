@@ -138,16 +138,7 @@ def _isk(repo: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], floa
     environ = {**os.environ, "ISK_ROUTER_FAST": "pw", "ISK_ROUTER_SLOW": "pw", "NO_COLOR": "1"}
     started = time.monotonic()
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "isk_reconcile",
-            "--repo",
-            str(repo),
-            "--as-of",
-            "2026-11-29",
-            *args,
-        ],
+        [sys.executable, "-m", "isk_reconcile", "--repo", str(repo), *args],
         capture_output=True,
         text=True,
         env=environ,
