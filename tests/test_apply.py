@@ -190,12 +190,12 @@ def test_isolate_mode_with_static_ip_round_trip(tmp_path: Path, fleet: Fleet) ->
         "r1": {**fleet.routers["r1"], "suspend": {"mode": "isolate", "isolate_profile": "isolir"}}
     }
     static = {"remote_address": "10.20.0.9"}
-    state = repo(tmp_path, fleet, {"c": customer("C", pppoe=static)}, routers=routers)
+    # a one-account router: the any-size safety floor (tested in test_plan) is lifted
+    kw = {"routers": routers, "settings": {"safety": {"max_disable_percent_any_size": 100}}}
+    state = repo(tmp_path, fleet, {"c": customer("C", pppoe=static)}, **kw)
     converge(state, fleet)
     sim.add_session("c")
-    state = repo(
-        tmp_path, fleet, {"c": customer("C", status="suspended", pppoe=static)}, routers=routers
-    )
+    state = repo(tmp_path, fleet, {"c": customer("C", status="suspended", pppoe=static)}, **kw)
     isolated = plan(state, fleet)
     assert [c.action for c in isolated.routers[0].changes] == ["disable", "disconnect"]
     assert not converge(state, fleet).has_changes
@@ -204,7 +204,7 @@ def test_isolate_mode_with_static_ip_round_trip(tmp_path: Path, fleet: Fleet) ->
     assert secret["disabled"] == "false"
     assert names(sim, ACTIVE) == []
     sim.add_session("c")  # the customer reconnects into the walled garden
-    state = repo(tmp_path, fleet, {"c": customer("C", pppoe=static)}, routers=routers)
+    state = repo(tmp_path, fleet, {"c": customer("C", pppoe=static)}, **kw)
     assert [c.action for c in plan(state, fleet).routers[0].changes] == ["enable", "disconnect"]
     assert not converge(state, fleet).has_changes
     assert by_name(sim, SECRET)["c"]["remote-address"] == "10.20.0.9"

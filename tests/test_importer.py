@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from isk_reconcile.billing.engine import standings
 from isk_reconcile.cli import COMMAND_MODULES  # noqa: F401  (registers every command)
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.cli.root import main as isk
@@ -128,10 +129,16 @@ def test_import_round_trip(router, capsys: pytest.CaptureFixture[str]) -> None:
     by_username = {c.username: c for c in imported}
     assert by_username["0002"].id == "0002" and by_username["User.001"].id == "user.001"
     assert by_username["User.001"].notes == "Pelanggan 1 - ODP 1"
-    assert by_username["User.001"].name == "Pelanggan 1 - ODP 1"
+    assert by_username["User.001"].name == "Pelanggan 1"  # split from the comment
     assert by_username["user012"].pppoe.remote_address == "10.20.0.14"
     assert by_username["user012"].pppoe.caller_id == "AA:BB:CC:00:00:0C"
-    assert by_username["User.013"].status == "suspended"
+    # disabled without a reason in its comment: unpaid since import, so it stays disabled
+    assert by_username["User.013"].status == "active"
+    assert standings(state, AS_OF)[by_username["User.013"].id].access == "suspended"
+    # enabled: paid through the end of the period that starts on import day
+    assert by_username["user012"].opening.paid_through == date(2026, 12, 28)
+    assert standings(state, AS_OF)[by_username["user012"].id].access == "enabled"
+    assert standings(state, AS_OF)["user012"].invoices == ()  # no invented debt
     assert by_username["user000"].pppoe.service == "any"
     assert by_username["0002"].status == "free"  # biz has no price yet
     assert all(c.pppoe.password.startswith("age:") for c in imported)

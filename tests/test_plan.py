@@ -345,11 +345,28 @@ def test_safety_limits() -> None:
     )
     assert safety_verdict(_changes("delete", 1), 10, limits) is None
     assert "would delete 2 of 10" in (safety_verdict(_changes("delete", 2), 10, limits) or "")
-    assert safety_verdict(_changes("disable", 9), 9, limits) is None  # below min_managed
+    # below min_managed only the any-size floor (default 50%) applies
+    assert safety_verdict(_changes("disable", 4), 9, limits) is None  # 44%
+    assert safety_verdict(_changes("disable", 5), 9, limits) == (
+        "would disable 5 of 9 managed secrets (55% > 50%)"
+    )
+    assert safety_verdict(_changes("delete", 8), 9, limits) is None  # below min_managed
     assert (
         safety_verdict(_changes("delete", 9), 9, limits) == "would delete every managed secret (9)"
     )
     assert safety_verdict([], 0, limits) is None
+
+
+def test_small_router_floor_is_configurable() -> None:
+    # A new ISP's first site: 2 of 3 accounts disabled by one bad edit is refused at any size.
+    floor = SafetySettings(min_managed=10)
+    assert safety_verdict(_changes("disable", 2), 3, floor) == (
+        "would disable 2 of 3 managed secrets (66% > 50%)"
+    )
+    assert safety_verdict(_changes("disable", 1), 2, floor) is None  # exactly half is allowed
+    assert safety_verdict(_changes("disable", 1), 1, floor) is not None
+    relaxed = SafetySettings(min_managed=10, max_disable_percent_any_size=100)
+    assert safety_verdict(_changes("disable", 3), 3, relaxed) is None
 
 
 def test_router_safety_override_applies(tmp_path: Path) -> None:

@@ -171,12 +171,17 @@ def _suspended_pair(tmp_path: Path, fleet: Fleet, online: tuple[str, ...]) -> di
     return customers
 
 
+# Every account of these tiny routers is suspended on purpose: the any-size safety floor
+# (tested in test_plan) is lifted.
+NO_FLOOR = {"safety": {"max_disable_percent_any_size": 100}}
+
+
 def test_one_failed_write_does_not_keep_other_suspended_customers_online(tmp_path: Path) -> None:
     with ExitStack() as stack:
         fleet = Fleet(stack, ("r1",))
         sim = fleet["r1"]
         customers = _suspended_pair(tmp_path, fleet, ("a", "b"))
-        state = repo(tmp_path, fleet, customers)
+        state = repo(tmp_path, fleet, customers, settings=NO_FLOOR)
         sim.faults.trap_on = {"/ppp/secret/set b": "failure: out of memory"}
         report = run_apply(plan(state, fleet), state, environ=fleet.environ)
         (result,) = report.routers
@@ -201,7 +206,7 @@ def test_session_that_ends_before_its_removal_is_not_an_error(tmp_path: Path) ->
         fleet = Fleet(stack, ("r1",))
         sim = fleet["r1"]
         customers = _suspended_pair(tmp_path, fleet, ("a",))
-        state = repo(tmp_path, fleet, customers)
+        state = repo(tmp_path, fleet, customers, settings=NO_FLOOR)
         made = plan(state, fleet)
         assert [c.name for c in made.routers[0].changes if c.kind == "session"] == ["a"]
 

@@ -344,12 +344,14 @@ def git_commit(repo: Path) -> str:
 
 
 def test_plan_json_is_the_documented_isk_plan_1_shape(tmp_path: Path, fleet: Fleet) -> None:
-    repo = isp(tmp_path, fleet, {"budi": customer("Budi"), "siti": customer("Siti", router="r2")})
+    # Andi keeps r1 from losing half its accounts (the any-size safety floor).
+    andi, siti = customer("Andi"), customer("Siti", router="r2")
+    repo = isp(tmp_path, fleet, {"andi": andi, "budi": customer("Budi"), "siti": siti})
     assert run(repo, fleet, "apply", "--auto-approve").returncode == 0
     # Budi stops being free and never paid: disabled, and his live session dropped.
     write_repo(
         repo,
-        {"budi": customer("Budi", status="active"), "siti": customer("Siti", router="r2")},
+        {"andi": andi, "budi": customer("Budi", status="active"), "siti": siti},
         routers={
             **fleet.routers,
             "r3": {**fleet.routers["r2"], "port": closed_port(), "timeout": 2},

@@ -55,11 +55,20 @@ safety:
   max_disable_percent: 30   # a plan disabling/isolating > 30% of a router's accounts is unsafe
   max_delete_percent: 10    # ... or deleting > 10% of them
   min_managed: 10           # routers with fewer managed accounts are exempt from both limits
+  max_disable_percent_any_size: 50   # ... but disabling > 50% is unsafe on a router of any size
 secrets:
   recipients:               # PPPoE passwords are age-encrypted to these public keys
     - {recipient}  # DEMO key: demo/age-identity.txt decrypts it
   allow_plaintext: false    # never accept a plaintext password in git
 comment_prefix: isk         # RouterOS comments starting with "isk:" mark what this tool manages
+# Online payments (docs/payments.md); the keys come from ISK_MIDTRANS_SERVER_KEY,
+# ISK_XENDIT_SECRET_KEY and ISK_XENDIT_CALLBACK_TOKEN, never from this file.
+# payments:
+#   gateway: midtrans          # midtrans | xendit: the one `isk invoice link` uses
+#   link_expiry_hours: 72      # how long a payment link stays payable
+#   apply_after_payment: false # true: `isk serve` applies the paying customer's router itself
+#   midtrans: {{environment: sandbox}}   # sandbox | production
+#   xendit: {{environment: sandbox}}     # the secret key (test or live) decides the mode
 """
 
 ROUTERS = """\
@@ -107,6 +116,11 @@ local_address: 10.20.0.1       # the router's side of every PPPoE link
 remote_address: pool-home      # customers get an address from this IP pool
 dns_server: [10.20.0.1, 1.1.1.1]
 only_one: true                 # one session per account
+per_router:                    # rw09-bae is its own site: its own gateway, pool and DNS
+  rw09-bae:
+    local_address: 10.40.0.1
+    remote_address: pool-bae
+    dns_server: [10.40.0.1, 1.1.1.1]
 """,
     "home-20m": """\
 # Paket Rumah 20 Mbps, with burst. The price rises on 2027-01-01 (announced in November);

@@ -38,6 +38,7 @@ Cause = Literal[
     "free",  # status free: always enabled, never billed
     "protected",  # protect: true: always enabled
     "manual",  # status suspended: suspended by hand
+    "hold",  # a billing pause covers as_of: suspended, nothing billed meanwhile
     "unpaid",  # an invoice is unpaid past due + grace
     "paid",  # everything due is paid (or still within grace)
 ]
@@ -156,8 +157,8 @@ def add_months(anchor: date, months: int) -> date:
 def period_start(customer: Customer, settings: Settings, index: int) -> date:
     """Start of period `index`, always computed from the anchor (never chained)."""
     if settings.billing.cycle == "monthly":
-        return add_months(customer.start, index)
-    return customer.start + timedelta(days=30 * index)
+        return add_months(customer.billing_start, index)
+    return customer.billing_start + timedelta(days=30 * index)
 
 
 def period(customer: Customer, settings: Settings, index: int) -> Period:
@@ -172,14 +173,15 @@ def _last_billable_day(customer: Customer) -> date | None:
 
 def _period_count(customer: Customer, settings: Settings, until: date) -> int:
     """How many periods start on or before `until` (ignoring termination)."""
-    if until < customer.start:
+    anchor = customer.billing_start
+    if until < anchor:
         return 0
     if settings.billing.cycle == "monthly":
-        last = (until.year - customer.start.year) * 12 + until.month - customer.start.month
-        if add_months(customer.start, last) > until:
+        last = (until.year - anchor.year) * 12 + until.month - anchor.month
+        if add_months(anchor, last) > until:
             last -= 1
         return last + 1
-    return (until - customer.start).days // 30 + 1
+    return (until - anchor).days // 30 + 1
 
 
 def periods(customer: Customer, settings: Settings, until: date) -> tuple[Period, ...]:
@@ -262,6 +264,39 @@ class _Tariff:
         return amount, profile_name
 
 
+def _charge(
+    customer: Customer, settings: Settings, billed: Period, tariff: _Tariff
+) -> tuple[int, str] | None:
+    """(amount, profile) of `billed`, or None when it is not billed at all (wholly on
+    hold). In full at the first day's price, unless `billing.prorate`: then by the day,
+    leaving out days on hold or after a termination's end and pricing each day by the
+    profile and price in force that day (an upgrade counts from its day)."""
+    amount, profile = tariff.on(billed.start)
+    if not customer.holds and not (settings.billing.prorate and _changes_within(customer, billed)):
+        return amount, profile
+    days = [billed.start + timedelta(days=n) for n in range((billed.end - billed.start).days + 1)]
+    last = customer.end if customer.status == "terminated" else None
+    billable = [d for d in days if customer.hold_on(d) is None and (last is None or d <= last)]
+    if not billable:
+        return None
+    if not settings.billing.prorate:
+        return amount, profile
+    # sum of each day's price over the period's length, rounded once (half up)
+    owed = 0
+    for day in billable:
+        owed += amount if day == billed.start else tariff.on(day)[0]
+    return (2 * owed + len(days)) // (2 * len(days)), profile
+
+
+def _changes_within(customer: Customer, billed: Period) -> bool:
+    """A termination, or a dated profile or price change, inside the period (not on its
+    first day, which prices the whole period anyway)."""
+    if customer.status == "terminated" and customer.end is not None and customer.end < billed.end:
+        return True
+    changes = [*customer.profile.changes, *(customer.price.changes if customer.price else ())]
+    return any(billed.start < change.from_ <= billed.end for change in changes)
+
+
 def due_date(settings: Settings, billed: Period) -> date:
     if settings.billing.mode == "postpaid":
         return billed.end + timedelta(days=1)
@@ -329,7 +364,10 @@ def _account(
     needed = 0  # what invoices 1..i need together
     allocated = 0
     for billed_period in _periods_from(customer, settings, 0, as_of):
-        amount, profile = tariff.on(billed_period.start)
+        charge = _charge(customer, settings, billed_period, tariff)
+        if charge is None:  # wholly on hold: no invoice
+            continue
+        amount, profile = charge
         paid = max(0, min(amount, total - needed))
         needed += amount
         allocated += paid
@@ -352,7 +390,7 @@ def _account(
     if customer.status == "free":
         return _Account(tuple(billed), credit, None, None)
 
-    paid_through = customer.start - timedelta(days=1)
+    paid_through = customer.billing_start - timedelta(days=1)
     paid_through_entry: str | None = None
     for invoice in billed:
         if invoice.status != "paid":
@@ -362,8 +400,12 @@ def _account(
     # Everything billed is paid: see how many future periods the credit covers.
     left = credit
     horizon = as_of + PAID_AHEAD_HORIZON
-    for future in _periods_from(customer, settings, len(billed), horizon):
-        amount, _ = tariff.on(future.start)
+    first_future = billed[-1].period.index + 1 if billed else 0
+    for future in _periods_from(customer, settings, first_future, horizon):
+        charge = _charge(customer, settings, future, tariff)
+        if charge is None:  # on hold: costs nothing, and is not "paid through" either
+            continue
+        amount = charge[0]
         if amount > left:
             break
         left -= amount
@@ -432,6 +474,12 @@ def _standing(
         why = customer.suspend_reason.strip()
         return make(
             "suspended", "manual", f"suspended by hand: {why}" if why else "suspended by hand"
+        )
+    hold = customer.hold_on(as_of)
+    if hold is not None:
+        until = f"until {hold.until.isoformat()}" if hold.until else "until further notice"
+        return make(
+            "suspended", "hold", f"on hold from {hold.from_.isoformat()} {until}: {hold.reason}"
         )
 
     grace = timedelta(days=state.settings.billing.grace_days)

@@ -35,6 +35,7 @@ CATEGORIES = (
     "active",  # enabled and billed (paid up, in grace, or protected)
     "suspended-unpaid",  # suspended for an unpaid invoice past grace
     "suspended-manual",  # suspended by hand (status: suspended)
+    "on-hold",  # a billing pause (holds:): suspended, not billed meanwhile
     "free",  # never billed, always on
     "terminated",  # past its end date: no account on the router
     "not-started",  # before its start date: no account yet
@@ -56,13 +57,14 @@ class CustomerCounts:
     active: int = 0
     suspended_unpaid: int = 0
     suspended_manual: int = 0
+    on_hold: int = 0
     free: int = 0
     terminated: int = 0
     not_started: int = 0
 
     @property
     def suspended(self) -> int:
-        return self.suspended_unpaid + self.suspended_manual
+        return self.suspended_unpaid + self.suspended_manual + self.on_hold
 
     @property
     def total(self) -> int:
@@ -75,6 +77,7 @@ class CustomerCounts:
             "suspended": self.suspended,
             "suspended_unpaid": self.suspended_unpaid,
             "suspended_manual": self.suspended_manual,
+            "on_hold": self.on_hold,
             "free": self.free,
             "terminated": self.terminated,
             "not_started": self.not_started,
@@ -215,6 +218,8 @@ def category(standing: Standing) -> str:
         return "free"
     if standing.cause == "manual":
         return "suspended-manual"
+    if standing.cause == "hold":
+        return "on-hold"
     if standing.access == "suspended":
         return "suspended-unpaid"
     return "active"
@@ -287,6 +292,7 @@ class _Tally:
             active=self.counts["active"],
             suspended_unpaid=self.counts["suspended-unpaid"],
             suspended_manual=self.counts["suspended-manual"],
+            on_hold=self.counts["on-hold"],
             free=self.counts["free"],
             terminated=self.counts["terminated"],
             not_started=self.counts["not-started"],
@@ -584,6 +590,7 @@ SUMMARY_COLUMNS: Sequence[str] = (
     "suspended",
     "suspended_unpaid",
     "suspended_manual",
+    "on_hold",
     "free",
     "terminated",
     "not_started",

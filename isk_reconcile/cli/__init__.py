@@ -27,6 +27,9 @@ COMMAND_MODULES = [
     "workflow",
     "status",
     "report",
+    "init",
+    "sessions",
+    "payments",
 ]
 
 for _name in COMMAND_MODULES:

@@ -89,24 +89,25 @@ BUCKET_COLUMN_NAMES = {
 RECEIVABLE_COLUMNS: tuple[Column, ...] = (
     Column("customer"),
     Column("name"),
-    Column("router"),
+    Column("router", give_way=5),
     Column("standing", style=standing_style),
-    Column("access", style=access_style),
-    Column("invoices", justify="right"),
+    Column("access", style=access_style, give_way=4),
+    Column("invoices", justify="right", give_way=3),
     Column("oldest_due", "oldest due"),
-    *(money(BUCKET_COLUMN_NAMES[label], f"{label} days") for label, _ in AGING_BUCKETS),
+    # the aging buckets give way before the total in a narrow terminal
+    *(money(BUCKET_COLUMN_NAMES[label], f"{label} days", give_way=1) for label, _ in AGING_BUCKETS),
     money("total"),
 )
 
 RECEIVABLE_DETAIL_COLUMNS: tuple[Column, ...] = (
     Column("invoice"),
-    Column("customer"),
+    Column("customer", give_way=4),
     Column("name"),
     Column("due"),
     money("amount"),
     money("outstanding"),
-    Column("days_past_due", "days past due", justify="right"),
-    Column("bucket"),
+    Column("days_past_due", "days past due", justify="right", give_way=2),
+    Column("bucket", give_way=3),
 )
 
 

@@ -23,6 +23,7 @@ class Context:
     as_of_option: date | None = None
     color: bool = True
     verbose: bool = False
+    wide: bool = False  # tables as wide as their content, never fitted to the terminal
     _state: object | None = field(default=None, repr=False)
 
     @property
@@ -76,6 +77,8 @@ def _late_global(ctx: click.Context, param: click.Parameter, value: object) -> N
         obj.color = False
     elif param.name == "late_verbose":
         obj.verbose = True
+    elif param.name == "late_wide":
+        obj.wide = True
 
 
 def _late_options() -> list[click.Option]:
@@ -87,11 +90,12 @@ def _late_options() -> list[click.Option]:
         click.Option(["--as-of", "late_as_of"], type=ISO_DATE, **common),
         click.Option(["--no-color", "late_no_color"], is_flag=True, default=False, **common),
         click.Option(["-v", "--verbose", "late_verbose"], is_flag=True, default=False, **common),
+        click.Option(["--wide", "late_wide"], is_flag=True, default=False, **common),
     ]
 
 
 def add_global_options(group: click.Group) -> None:
-    """Accept `--repo`, `--as-of`, `--no-color` and `-v` after the command as well (hidden
+    """Accept `--repo`, `--as-of`, `--no-color`, `--wide` and `-v` after the command too (hidden
     in its help), unless the command has an option of that name itself (`sim serve --repo`)."""
     for command in group.commands.values():
         if isinstance(command, click.Group):

@@ -8,6 +8,7 @@ Subcommands of `customer` live in the modules that own them (`show` here,
 from __future__ import annotations
 
 import difflib
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -48,9 +49,12 @@ def format_option(choices: Sequence[str] = FORMATS) -> Callable[[Callable], Call
 
 
 def terminal_style(ctx: Context) -> dict[str, Any]:
-    """Colour and width for tables: colour only on a terminal and without --no-color."""
+    """Colour and width for tables: colour only on a terminal and without --no-color;
+    fitted to the terminal's width (free text wraps, nothing else) unless --wide."""
     on_terminal = sys.stdout.isatty()
-    width = shutil.get_terminal_size().columns if on_terminal else None
+    asked = os.environ.get("COLUMNS", "").isdigit()  # a width a script asks for explicitly
+    fitted = (on_terminal or asked) and not ctx.wide
+    width = shutil.get_terminal_size().columns if fitted else None
     return {"color": ctx.color and on_terminal, "width": width}
 
 
@@ -95,15 +99,15 @@ def standing_style(value: Any) -> str | None:
 CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("id"),
     Column("name"),
-    Column("router"),
-    Column("profile"),
-    Column("status"),
-    Column("standing", style=standing_style),
-    Column("access", style=access_style),
+    Column("router", give_way=3),
+    Column("profile", give_way=2),
+    Column("status", give_way=5),
+    Column("standing", style=standing_style, give_way=4),
+    Column("access", style=access_style, give_way=1),
     Column("reason"),
     Column("paid_through", "paid through"),
     money("balance"),
-    Column("phone"),
+    Column("phone", give_way=6),
 )
 
 
@@ -255,28 +259,28 @@ def customer() -> None:
 
 INVOICE_COLUMNS: tuple[Column, ...] = (
     Column("id"),
-    Column("customer"),
-    Column("period_start", "start"),
-    Column("period_end", "end"),
+    Column("customer", give_way=7),
+    Column("period_start", "start", give_way=8),  # the invoice id ends with it
+    Column("period_end", "end", give_way=6),
     Column("due"),
-    Column("profile"),
+    Column("profile", give_way=4),
     money("amount"),
-    money("paid"),
+    money("paid", give_way=2),
     money("outstanding"),
     Column("status", style=lambda v: {"unpaid": "red", "partial": "yellow"}.get(v)),
-    Column("paid_on", "paid on"),
-    Column("paid_by", "paid by"),
+    Column("paid_on", "paid on", give_way=3),
+    Column("paid_by", "paid by", give_way=5),
 )
 
 LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("id"),
     Column("date"),
     Column("kind"),
-    Column("method"),
+    Column("method", give_way=2),
     money("amount"),
     Column("reference"),
     Column("note"),
-    Column("counted"),
+    Column("counted", give_way=3),
 )
 
 

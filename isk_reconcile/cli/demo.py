@@ -28,16 +28,31 @@ if TYPE_CHECKING:
     from isk_reconcile.sim import SimulatedRouter
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
-DEMO_IDENTITY = PROJECT / "demo" / "age-identity.txt"
 
 
 def demo_repo(ctx: Context) -> Path:
-    """--repo (or $ISK_REPO) when given, else the example ISP shipped with the project."""
+    """--repo (or $ISK_REPO) when given; else the example ISP of the clone this runs from;
+    else the copy shipped inside the package (an installation from a wheel or git URL)."""
+    from isk_reconcile.gitops.bootstrap import example_repository
+
     if ctx.repo_option is not None:
         return ctx.repo_option.resolve()
-    if (PROJECT / "state" / "routers.yaml").is_file():
-        return PROJECT
+    for candidate in (PROJECT, example_repository()):
+        if (candidate / "state" / "routers.yaml").is_file():
+            return candidate
     raise IskError("no example repository next to the package: pass --repo DIR")
+
+
+def demo_identity_file(repo: Path) -> Path | None:
+    """The labelled demo identity: the repo's own (a copy made by `isk init --example`),
+    else the one shipped with the example ISP (it decrypts the example's passwords only)."""
+    from isk_reconcile.gitops.bootstrap import example_repository
+
+    for folder in (repo, example_repository()):
+        candidate = folder / "demo" / "age-identity.txt"
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def heading(ctx: Context, text: str) -> None:
@@ -51,8 +66,9 @@ def demo(ctx: Context) -> None:
     repo = demo_repo(ctx)
     ctx.repo_option = repo
     # The demo's own process environment: the labelled demo identity and demo API passwords.
-    if DEMO_IDENTITY.is_file() and not os.environ.get("ISK_AGE_IDENTITY"):
-        os.environ.setdefault("ISK_AGE_IDENTITY_FILE", str(DEMO_IDENTITY))
+    demo_identity = demo_identity_file(repo)
+    if demo_identity is not None and not os.environ.get("ISK_AGE_IDENTITY"):
+        os.environ.setdefault("ISK_AGE_IDENTITY_FILE", str(demo_identity))
     state = load_state(repo)
     ctx._state = state
     for name, router in state.routers.items():

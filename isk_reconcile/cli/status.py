@@ -208,7 +208,8 @@ def _suspended(counts: CustomerCounts) -> str:
     if not counts.suspended:
         return "0"
     return (
-        f"{counts.suspended} ({counts.suspended_unpaid} unpaid, {counts.suspended_manual} manual)"
+        f"{counts.suspended} ({counts.suspended_unpaid} unpaid, {counts.suspended_manual} manual"
+        + (f", {counts.on_hold} on hold)" if counts.on_hold else ")")
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,13 +16,14 @@ from isk_reconcile.cli.context import ISO_DATE, Context, pass_context
 from isk_reconcile.cli.customers import customer
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
+from isk_reconcile.state.money import parse_rupiah
 
 if TYPE_CHECKING:
     from isk_reconcile.state.writer import NewEntry
 
 
 class Rupiah(click.ParamType):
-    """An amount in whole rupiah: 150000, 150.000 or Rp150.000."""
+    """An amount in whole rupiah, spelled as `state.money.parse_rupiah` accepts."""
 
     name = "amount"
 
@@ -32,15 +32,10 @@ class Rupiah(click.ParamType):
     ) -> int:
         if isinstance(value, int):
             return value
-        text = str(value).strip()
-        if text.lower().startswith("rp"):
-            text = text[2:]
-        if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
-            text = text.replace(".", "")
-        # ASCII digits only: str.isdigit() and int() also take "１５０" and "١٥٠".
-        if not re.fullmatch(r"[0-9]{1,15}", text):
-            self.fail(f"{value!r} is not a whole number of rupiah (e.g. 150000)", param, ctx)
-        return int(text)
+        try:
+            return parse_rupiah(str(value))
+        except ValueError as problem:
+            self.fail(str(problem), param, ctx)
 
 
 RUPIAH = Rupiah()
@@ -306,9 +301,15 @@ def _prices(values: tuple[str, ...]) -> dict[str, int]:
     prices: dict[str, int] = {}
     for value in values:
         name, _, amount = value.partition("=")
-        if not name or not re.fullmatch(r"[0-9]{1,15}", amount):
-            raise IskError(f"--price {value!r}: write it as PROFILE=AMOUNT, e.g. home-10m=150000")
-        prices[name] = int(amount)
+        try:
+            prices[name] = parse_rupiah(amount)
+        except ValueError:
+            name = ""
+        if not name:
+            raise IskError(
+                f"--price {value!r}: write it as PROFILE=AMOUNT, e.g. home-10m=150000 "
+                "(or 150.000, Rp150.000, 150rb)"
+            )
     return prices
 
 
@@ -321,23 +322,39 @@ def _prices(values: tuple[str, ...]) -> dict[str, int]:
     metavar="PROFILE=AMOUNT",
     help="Monthly price of an imported package (repeatable).",
 )
+@click.option(
+    "--paid-through",
+    "paid_through",
+    type=ISO_DATE,
+    help="What enabled accounts have paid up to (default: end of the period starting today).",
+)
 @click.option("--commit", "commit", is_flag=True, help="Commit the new files with git.")
 @pass_context
 def import_command(
-    ctx: Context, router_name: str, price_options: tuple[str, ...], commit: bool
+    ctx: Context,
+    router_name: str,
+    price_options: tuple[str, ...],
+    paid_through: date | None,
+    commit: bool,
 ) -> None:
     """Write state files for what a router already has, marked for adoption."""
     with writing(ctx):
-        _import(ctx, router_name, price_options, commit)
+        _import(ctx, router_name, price_options, paid_through, commit)
 
 
-def _import(ctx: Context, router_name: str, price_options: tuple[str, ...], commit: bool) -> None:
+def _import(
+    ctx: Context,
+    router_name: str,
+    price_options: tuple[str, ...],
+    paid_through: date | None,
+    commit: bool,
+) -> None:
     from isk_reconcile.cli.status import reading_routers
     from isk_reconcile.errors import RouterError
-    from isk_reconcile.gitops.importer import import_router
+    from isk_reconcile.gitops.importer import import_router, write_importable
     from isk_reconcile.routeros.client import connect
     from isk_reconcile.state.encryption import encrypt
-    from isk_reconcile.state.writer import create_files
+    from isk_reconcile.state.writer import write_files
 
     state = ctx.state
     router = state.routers.get(router_name)
@@ -360,17 +377,37 @@ def _import(ctx: Context, router_name: str, price_options: tuple[str, ...], comm
             progress(router_name, problem)
             raise
         progress(router_name, live)
-    result = import_router(state, live, ctx.as_of, protect, _prices(price_options))
+    prices = _prices(price_options)
+
+    def profile_text(name: str) -> str | None:
+        path = ctx.repo / "state" / "profiles" / f"{name}.yaml"
+        return path.read_text("utf-8") if path.is_file() else None
+
+    result = import_router(
+        state, live, ctx.as_of, protect, prices, paid_through, profile_text=profile_text
+    )
     for reason in result.skipped:
         click.echo(f"skipped {reason}", err=True)
     if not result.files:
         click.echo(f"{router_name}: nothing to import, the repository has everything")
         return
-    create_files(ctx.repo, result.files, "isk import")
-    click.echo(
-        f"{router_name}: imported {len(result.profiles)} profile(s) and "
-        f"{len(result.customers)} customer(s), marked adopt: true"
+    written, refused = write_importable(result.files, lambda files: write_files(ctx.repo, files))
+    for note in refused:
+        click.echo(f"skipped {note}", err=True)
+    profiles = [name for name in result.profiles if f"state/profiles/{name}.yaml" in written]
+    extended = sorted(
+        path
+        for path in written
+        if path.startswith("state/profiles/")
+        and path not in {f"state/profiles/{name}.yaml" for name in result.profiles}
     )
+    customers = [cid for cid in result.customers if f"state/customers/{cid}.yaml" in written]
+    click.echo(
+        f"{router_name}: imported {len(profiles)} profile(s) and "
+        f"{len(customers)} customer(s), marked adopt: true"
+    )
+    for path in extended:
+        click.echo(f"extended {path} to {router_name} (check its per_router values)")
     for name in result.unpriced:
         click.echo(f"TODO: set the price in state/profiles/{name}.yaml")
     if result.free_customers:
@@ -378,15 +415,15 @@ def _import(ctx: Context, router_name: str, price_options: tuple[str, ...], comm
             f"TODO: {len(result.free_customers)} customer(s) imported as status: free "
             "until their package has a price"
         )
-    click.echo("next: check start dates and record payments, then `isk plan --adopt`")
+    click.echo(
+        "next: check names, phones and each `opening: paid_through` (what was paid before "
+        "isk), then `isk plan --adopt`"
+    )
     if commit:
         from isk_reconcile.gitops.history import commit_files
 
-        message = (
-            f"import: {len(result.customers)} customers, {len(result.profiles)} profiles "
-            f"from {router_name}"
-        )
-        click.echo(f"committed {commit_files(ctx.repo, sorted(result.files), message)}")
+        message = f"import: {len(customers)} customers, {len(profiles)} profiles from {router_name}"
+        click.echo(f"committed {commit_files(ctx.repo, sorted(written), message)}")
 
 
 # --- isk ci init --------------------------------------------------------------------------

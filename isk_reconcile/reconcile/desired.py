@@ -178,7 +178,9 @@ def desired_state(
     prefix = state.settings.comment_prefix + ":"
     suspend = state.suspend_for(router)
     profiles = {
-        name: DesiredProfile(name, profile_attrs(profile, prefix), profile.description)
+        name: DesiredProfile(
+            name, profile_attrs(profile.for_router(router), prefix), profile.description
+        )
         for name, profile in sorted(state.profiles.items())
         if profile.on_router(router)
     }

@@ -548,19 +548,21 @@ def safety_verdict(changes: Iterable[Change], managed: int, safety: SafetySettin
     deletes = sum(1 for change in secret_changes if change.action == "delete")
     if managed and deletes >= managed:
         return f"would delete every managed secret ({managed})"
+    if managed and disables * 100 > safety.max_disable_percent_any_size * managed:
+        return _too_many("disable", disables, managed, safety.max_disable_percent_any_size)
     if managed < safety.min_managed:
         return None
     if disables * 100 > safety.max_disable_percent * managed:
-        return (
-            f"would disable {disables} of {managed} managed secrets "
-            f"({disables * 100 // managed}% > {safety.max_disable_percent}%)"
-        )
+        return _too_many("disable", disables, managed, safety.max_disable_percent)
     if deletes * 100 > safety.max_delete_percent * managed:
-        return (
-            f"would delete {deletes} of {managed} managed secrets "
-            f"({deletes * 100 // managed}% > {safety.max_delete_percent}%)"
-        )
+        return _too_many("delete", deletes, managed, safety.max_delete_percent)
     return None
+
+
+def _too_many(verb: str, count: int, managed: int, limit: int) -> str:
+    return (
+        f"would {verb} {count} of {managed} managed secrets ({count * 100 // managed}% > {limit}%)"
+    )
 
 
 def summarize(changes: Iterable[Change], unmanaged: int) -> dict[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -37,15 +38,24 @@ class Column:
     justify: Literal["left", "right", "center"] = "left"
     display: Callable[[Any], str] | None = None  # table text for a value (default: plain_text)
     style: Callable[[Any], str | None] | None = None  # rich style for a value, table only
+    # In a terminal too narrow for the whole table, columns with give_way > 0 are left out,
+    # highest first (a note says which); 0: always shown. Never in CSV or JSON.
+    give_way: int = 0
 
     @property
     def header(self) -> str:
         return self.title if self.title is not None else self.name
 
 
-def money(name: str, title: str | None = None) -> Column:
+def money(name: str, title: str | None = None, *, give_way: int = 0) -> Column:
     """A money column: an integer in CSV/JSON, rupiah in the table."""
-    return Column(name, title, justify="right", display=lambda v: "" if v is None else rupiah(v))
+    return Column(
+        name,
+        title,
+        justify="right",
+        display=lambda v: "" if v is None else rupiah(v),
+        give_way=give_way,
+    )
 
 
 def plain_text(value: Any) -> str:
@@ -103,6 +113,19 @@ def _csv_cell(value: Any) -> str:
     return plain_text(value)
 
 
+# Free text may wrap in a narrow terminal; every other cell (ids, dates, money, names of
+# routers and packages, counts) is kept whole, so "2026-11-15" or "Rp1.250.000" is never
+# split across lines.
+FREE_TEXT = frozenset(
+    {"name", "reason", "address", "note", "notes", "description", "summary", "title", "message",
+     "reference"}
+)  # fmt: skip
+# Long sentences are cut with "…" rather than wrapped (a reason wrapped into a narrow
+# column fills twenty lines); `isk customer show` and --wide have them whole.
+TRUNCATED = frozenset({"reason", "note", "notes", "description", "summary", "message"})
+FREE_TEXT_MIN = 8  # a free-text column keeps at least this many characters a line
+
+
 def render_table(
     rows: Iterable[Row],
     columns: Sequence[Column | str],
@@ -112,17 +135,65 @@ def render_table(
     color: bool = False,
     width: int | None = None,
 ) -> str:
-    """A rich table as text; `footer` is an extra, emphasised row (e.g. totals)."""
+    """A rich table as text; `footer` is an extra, emphasised row (e.g. totals).
+
+    With a `width` (the terminal's), only free-text columns wrap to fit it; when that is
+    not enough, columns that `give_way` are left out (a note says which); a cell is never
+    split or cut."""
     cols = _columns(columns)
+    rows = list(rows)
+    table = _table(rows, cols, title, footer)
+    left_out: list[str] = []
+    if width:
+        for name in [c.name for c in sorted(cols, key=lambda c: -c.give_way) if c.give_way]:
+            if _narrowest(table) <= width:
+                break
+            cols = tuple(c for c in cols if c.name != name)
+            left_out.append(name)
+            table = _table(rows, cols, title, footer)
+    text = render_rich(table, color=color, width=max(width, _narrowest(table)) if width else None)
+    if left_out:
+        note = f"(left out to fit {width} columns: {', '.join(left_out)}; --wide shows all)"
+        text += "\n".join(textwrap.wrap(note, width, break_on_hyphens=False)) + "\n"
+    return text
+
+
+def _table(
+    rows: Sequence[Row], cols: Sequence[Column], title: str | None, footer: Row | None
+) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
     for column in cols:
-        table.add_column(column.header, justify=column.justify, overflow="fold")
+        if column.name in FREE_TEXT:
+            overflow = "ellipsis" if column.name in TRUNCATED else "fold"
+            table.add_column(
+                column.header, justify=column.justify, overflow=overflow, min_width=FREE_TEXT_MIN
+            )
+        else:
+            table.add_column(column.header, justify=column.justify, no_wrap=True)
     for row in rows:
         table.add_row(*(_cell(column, row.get(column.name)) for column in cols))
     if footer is not None:
         table.add_section()
         table.add_row(*(_cell(column, footer.get(column.name), "bold") for column in cols))
-    return render_rich(table, color=color, width=width)
+    for column in table.columns:
+        if column.overflow == "ellipsis":  # one line per row: the sentence is cut, not wrapped
+            for cell in column.cells:
+                if isinstance(cell, Text):
+                    cell.no_wrap, cell.overflow = True, "ellipsis"
+    return table
+
+
+def _narrowest(table: Table) -> int:
+    """The width below which a fixed cell would be cut: every fixed column at its longest
+    cell, each free-text column at FREE_TEXT_MIN (or its longest cell when shorter), plus
+    each column's two characters of padding and the one of the box's column separator
+    (one less in all: no padding at the table's two edges, which are one space each)."""
+    total = -1
+    for column in table.columns:
+        cells = [cell.plain for cell in column.cells if isinstance(cell, Text)]
+        longest = max([len(str(column.header)), *(len(cell) for cell in cells)])
+        total += (longest if column.no_wrap else min(longest, FREE_TEXT_MIN)) + 3
+    return total
 
 
 def _cell(column: Column, value: Any, extra_style: str = "") -> Text:

@@ -475,6 +475,16 @@ class _Loading:
                         f"unknown router '{router}'",
                         _did_you_mean(router, routers),
                     )
+            for router in profile.per_router:
+                if router not in routers and not self.written("router", router):
+                    hint = _did_you_mean(router, routers)
+                    message = f"unknown router '{router}'"
+                elif not profile.on_router(router):
+                    hint = f"add {router} to the profile's routers, or remove this override"
+                    message = f"the profile is not pushed to router '{router}'"
+                else:
+                    continue
+                self.error(placed.source, ("per_router", router), message, hint)
 
     def check_customers(
         self,

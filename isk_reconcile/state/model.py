@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -66,7 +66,9 @@ CORE_PROFILE_KEYS = {
     "comment": "description",
 }
 READ_ONLY_PROFILE_KEYS = frozenset({"default"})  # set by RouterOS on its built-ins
-USERNAME = re.compile(r"^[!-~]{1,64}$")  # printable ASCII, no spaces: RouterOS names are ASCII
+# Printable ASCII (RouterOS names are ASCII); inner spaces are allowed, as RouterOS allows
+# them, but not at either end (invisible in Winbox, a typo every time).
+USERNAME = re.compile(r"^[!-~](?:[ -~]{0,62}[!-~])?$")
 
 
 def rule_error(message: str, at: tuple[str | int, ...] = (), hint: str = "") -> PydanticCustomError:
@@ -176,6 +178,10 @@ class BillingSettings(Frozen):
     # The largest amount (ledger entry or price) the repository may hold, in rupiah: a
     # typo of extra zeros, or 10^25, is an error instead of a debt no one can pay.
     max_amount: Annotated[StrictInt, Field(gt=0)] = 1_000_000_000
+    # false: a period is billed in full at its first day's price (a hold or termination
+    # inside it changes nothing, an upgrade counts from the next period); true: by the day
+    # (the days on hold or after the end are not billed, an upgrade counts from its day).
+    prorate: StrictBool = False
 
 
 class SuspendSettings(Frozen):
@@ -194,6 +200,8 @@ class SafetySettings(Frozen):
     max_disable_percent: Annotated[StrictInt, Field(ge=0, le=100)] = 30
     max_delete_percent: Annotated[StrictInt, Field(ge=0, le=100)] = 10
     min_managed: Annotated[StrictInt, Field(ge=0)] = 10
+    # At any size (min_managed does not apply): a small router is not left unprotected.
+    max_disable_percent_any_size: Annotated[StrictInt, Field(ge=0, le=100)] = 50
 
 
 class SecretsSettings(Frozen):
@@ -201,7 +209,87 @@ class SecretsSettings(Frozen):
     allow_plaintext: StrictBool = False
 
 
+# --- online payments (issue 16; docs/payments.md) ---------------------------------------
+
+# Where a gateway key may be sent: the gateway's own hosts, or loopback (tests, a local
+# proxy). The state repository is untrusted input, so a URL in it must never be able to
+# send a server key anywhere else (SPEC §10 "Trust").
+GATEWAY_HOSTS = {
+    "midtrans": (
+        "api.midtrans.com",
+        "api.sandbox.midtrans.com",
+        "app.midtrans.com",
+        "app.sandbox.midtrans.com",
+    ),
+    "xendit": ("api.xendit.co",),
+}
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def _gateway_url(gateway: str) -> AfterValidator:
+    """A base URL a `gateway` key may be sent to (its own hosts over https, or loopback)."""
+
+    def check(value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None:
+            return value
+        try:
+            parts = urlsplit(value)
+            host, scheme = parts.hostname or "", parts.scheme
+        except ValueError:
+            host, scheme = "", ""
+        if scheme not in ("https", "http") or not host:
+            raise rule_error(f"'{value}' is not an http(s) URL")
+        allowed = GATEWAY_HOSTS[gateway]
+        if host not in LOOPBACK_HOSTS and (host not in allowed or scheme != "https"):
+            raise rule_error(
+                f"'{value}' is not a {gateway} API address",
+                hint="a gateway key is only ever sent to https://"
+                + " or https://".join(allowed)
+                + " (or loopback, for tests)",
+            )
+        return value.rstrip("/")
+
+    return AfterValidator(check)
+
+
+MidtransUrl = Annotated[StrictStr | None, _gateway_url("midtrans")]
+XenditUrl = Annotated[StrictStr | None, _gateway_url("xendit")]
+
+
+class MidtransSettings(Frozen):
+    """Midtrans Snap; the server key comes from $ISK_MIDTRANS_SERVER_KEY."""
+
+    environment: Literal["sandbox", "production"] = "sandbox"
+    api_url: MidtransUrl = None  # default per environment: https://api[.sandbox].midtrans.com
+    snap_url: MidtransUrl = None  # default per environment: https://app[.sandbox].midtrans.com
+
+
+class XenditSettings(Frozen):
+    """Xendit Invoices; $ISK_XENDIT_SECRET_KEY (test or live key) and
+    $ISK_XENDIT_CALLBACK_TOKEN."""
+
+    environment: Literal["sandbox", "production"] = "sandbox"  # informative: the key decides
+    api_url: XenditUrl = None  # default https://api.xendit.co
+
+
+class PaymentSettings(Frozen):
+    gateway: Literal["midtrans", "xendit"] | None = None  # used by `isk invoice link`
+    link_expiry_hours: Annotated[StrictInt, Field(gt=0, le=24 * 30)] = 72
+    apply_after_payment: StrictBool = False  # `isk serve` applies the customer's router itself
+    midtrans: MidtransSettings = MidtransSettings()
+    xendit: XenditSettings = XenditSettings()
+
+
+class IspSettings(Frozen):
+    name: StrictStr = ""  # heads the dashboard, the workbook and customer messages
+    contact: StrictStr = ""  # phone or e-mail customers can reach the office at
+
+
 class Settings(Frozen):
+    isp: IspSettings = IspSettings()
+    language: Literal["id", "en"] = "en"  # what operators, managers and customers read
     timezone: StrictStr = "Asia/Jakarta"
     currency: StrictStr = "IDR"
     billing: BillingSettings = BillingSettings()
@@ -209,6 +297,7 @@ class Settings(Frozen):
     safety: SafetySettings = SafetySettings()
     secrets: SecretsSettings = SecretsSettings()
     comment_prefix: StrictStr = "isk"
+    payments: PaymentSettings = PaymentSettings()  # online payments (issue 16)
 
     @field_validator("timezone")
     @classmethod
@@ -306,6 +395,29 @@ def _routeros_key(value: str) -> str:
 RouterosKey = Annotated[StrictStr, AfterValidator(_routeros_key)]
 
 
+class ProfileOverride(Frozen):
+    """Router-local values of a package on one router (its own address, pool, DNS): the
+    package (price, rate limit) stays one. A field left out inherits the profile's value;
+    "" (or [] for dns_server) clears it on that router."""
+
+    local_address: StrictStr | None = None
+    remote_address: StrictStr | None = None
+    dns_server: tuple[StrictStr, ...] | None = None
+    address_list: StrictStr | None = None
+    parent_queue: StrictStr | None = None
+    routeros: Mapping[RouterosKey, StrictStr] = Field(default_factory=dict)
+
+
+# The fields an override may set: what differs between sites, never what is sold.
+ROUTER_LOCAL_FIELDS = (
+    "local_address",
+    "remote_address",
+    "dns_server",
+    "address_list",
+    "parent_queue",
+)
+
+
 class Profile(Frozen):
     name: StrictStr
     description: StrictStr = ""
@@ -319,6 +431,7 @@ class Profile(Frozen):
     parent_queue: StrictStr | None = None
     routers: tuple[StrictStr, ...] | None = None  # None: pushed to every router
     routeros: Mapping[RouterosKey, StrictStr] = Field(default_factory=dict)
+    per_router: Mapping[StrictStr, ProfileOverride] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -349,6 +462,20 @@ class Profile(Frozen):
     def on_router(self, router: str) -> bool:
         return self.routers is None or router in self.routers
 
+    def for_router(self, router: str) -> Profile:
+        """This profile as `router` holds it: its `per_router` values applied."""
+        override = self.per_router.get(router)
+        if override is None:
+            return self
+        update: dict[str, object] = {
+            key: value
+            for key in ROUTER_LOCAL_FIELDS
+            if (value := getattr(override, key)) is not None
+        }
+        if override.routeros:
+            update["routeros"] = {**self.routeros, **override.routeros}
+        return self.model_copy(update=update)
+
     def price_on(self, day: date) -> int | None:
         return None if self.price is None else self.price.at(day)
 
@@ -356,6 +483,35 @@ class Profile(Frozen):
 # --- customers ----------------------------------------------------------------------------
 
 CustomerStatus = Literal["active", "suspended", "free", "terminated"]
+
+
+class Hold(Frozen):
+    """A billing pause (`isk customer hold`): no period wholly inside it is billed, and
+    the account is suspended (disabled or isolated, as `suspend.mode` says) meanwhile."""
+
+    from_: IsoDate = Field(alias="from")
+    until: IsoDate | None = None  # the last day on hold; None: until further notice
+    reason: StrictStr
+
+    @field_validator("until")
+    @classmethod
+    def _until_after_from(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("from_")
+        if value is not None and start is not None and value < start:
+            raise rule_error(f"until {value} is before from {start}")
+        return value
+
+    def covers(self, day: date) -> bool:
+        return self.from_ <= day and (self.until is None or day <= self.until)
+
+
+class Opening(Frozen):
+    """What was settled before this repository (an adopted customer): billing starts the
+    day after `paid_through`, so years of service before adoption are not invented debt
+    and no compensating credit pollutes the month's figures."""
+
+    paid_through: IsoDate
+    note: StrictStr = ""
 
 
 class Pppoe(Frozen):
@@ -370,7 +526,8 @@ class Pppoe(Frozen):
     def _username_ascii(cls, value: str | None) -> str | None:
         if value is not None and not USERNAME.match(value):
             raise rule_error(
-                f"username '{value}' must be 1-64 printable ASCII characters without spaces"
+                f"username '{value}' must be 1-64 printable ASCII characters "
+                "(spaces only between them)"
             )
         return value
 
@@ -391,6 +548,8 @@ class Customer(Frozen):
     pppoe: Pppoe = Pppoe()
     protect: StrictBool = False
     adopt: StrictBool = False  # written by `isk import`: take over the live secret as it is
+    opening: Opening | None = Field(default=None, validate_default=False)
+    holds: tuple[Hold, ...] = ()
     notes: StrictStr = ""
 
     @field_validator("id")
@@ -442,9 +601,50 @@ class Customer(Frozen):
             raise rule_error(f"end {value} is before start {start}")
         return value
 
+    @field_validator("opening")
+    @classmethod
+    def _opening_after_start(cls, value: Opening | None, info: ValidationInfo) -> Opening | None:
+        start = info.data.get("start")
+        if value is not None and start is not None and value.paid_through < start - timedelta(1):
+            raise rule_error(
+                f"opening paid_through {value.paid_through} is before start {start}",
+                ("paid_through",),
+                "the day before start at the earliest (nothing settled yet)",
+            )
+        return value
+
+    @field_validator("holds")
+    @classmethod
+    def _holds_in_order(cls, value: tuple[Hold, ...], info: ValidationInfo) -> tuple[Hold, ...]:
+        start = info.data.get("start")
+        for index, hold in enumerate(value):
+            if start is not None and hold.from_ < start:
+                raise rule_error(f"hold from {hold.from_} is before start {start}", (index, "from"))
+            if index == 0:
+                continue
+            before = value[index - 1]
+            if before.until is None or hold.from_ <= before.until:
+                raise rule_error(
+                    f"hold from {hold.from_} overlaps the hold from {before.from_}",
+                    (index, "from"),
+                    "holds are listed oldest first and may not overlap",
+                )
+        return value
+
+    def hold_on(self, day: date) -> Hold | None:
+        return next((hold for hold in self.holds if hold.covers(day)), None)
+
     @property
     def username(self) -> str:
         return self.pppoe.username or self.id
+
+    @property
+    def billing_start(self) -> date:
+        """The first billed period starts here: `start`, or the day after an opening
+        balance's paid-through date (an adopted customer)."""
+        if self.opening is None:
+            return self.start
+        return self.opening.paid_through + timedelta(days=1)
 
     def profile_on(self, day: date) -> str | None:
         return self.profile.at(day)

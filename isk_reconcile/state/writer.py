@@ -315,6 +315,32 @@ def replace_file(repo: Path, relpath: str, text: str) -> State:
             raise
 
 
+def write_files(repo: Path, files: Mapping[str, str], command: str = "isk import") -> State:
+    """Create the new and replace the existing of `files` together, validate once; on
+    failure remove what was created and restore what was replaced, byte for byte."""
+    with repository_lock(repo) as lock:
+        originals = {
+            relpath: (repo / relpath).read_bytes() for relpath in files if (repo / relpath).exists()
+        }
+        touched: list[str] = []
+        try:
+            for relpath, text in files.items():
+                lock.record(relpath, command=command)
+                if relpath in originals:
+                    _write_atomic(repo / relpath, text.encode("utf-8"))
+                else:
+                    _create_atomic(repo / relpath, relpath, text)
+                touched.append(relpath)  # only once written: never remove what appeared
+            return _load(repo)
+        except BaseException:
+            for relpath in touched:
+                if relpath in originals:
+                    _write_atomic(repo / relpath, originals[relpath])
+                else:
+                    (repo / relpath).unlink(missing_ok=True)
+            raise
+
+
 def _write_atomic(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")

@@ -96,12 +96,24 @@ def test_pay_above_the_maximum_writes_nothing(example_repo: Path) -> None:
     assert (example_repo / "payments" / "2026-11.yaml").read_bytes() == before
 
 
-@pytest.mark.parametrize("amount", ["１５０００", "١٥٠٠٠", "1" + "0" * 25, "15e3"])
-def test_pay_amount_must_be_ascii_digits(example_repo: Path, amount: str, capsys) -> None:
+@pytest.mark.parametrize(
+    ("amount", "says"),
+    [
+        ("１５０００", "ASCII digits"),
+        ("١٥٠٠٠", "ASCII digits"),
+        ("1" + "0" * 25, "more than the maximum"),
+        ("15e3", "not a whole number of rupiah"),
+    ],
+)
+def test_pay_amount_must_be_ascii_digits_within_the_maximum(
+    example_repo: Path, amount: str, says: str, capsys
+) -> None:
     import isk_reconcile.cli  # noqa: F401  (registers the commands)
     from isk_reconcile.cli.context import run_cli
     from isk_reconcile.cli.root import main as isk
 
+    before = (example_repo / "payments" / "2026-11.yaml").read_bytes()
     code = run_cli(isk, ["--repo", str(example_repo), "pay", "agus-prasetyo", amount])
     assert code == 1
-    assert "is not a whole number of rupiah" in capsys.readouterr().err
+    assert says in capsys.readouterr().err
+    assert (example_repo / "payments" / "2026-11.yaml").read_bytes() == before
