@@ -174,6 +174,8 @@ def test_start_moved_is_caught(repo: Path) -> None:
         ("start", "state/customers/budi-santoso.yaml")
     ]
     assert "budi-santoso/2025-12-05 (removed, was Rp150.000)" in errors[0].message
+    assert "add a dated entry" not in errors[0].hint  # start has no dated form
+    assert errors[0].hint.startswith("start is not a dated value")
 
 
 def test_status_change_is_not_a_price_rewrite(repo: Path) -> None:

@@ -266,7 +266,7 @@ def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[Conf
             field,
             f"changes already-billed period {differences[0]}"
             + (f" and {len(differences) - 1} more" if len(differences) > 1 else ""),
-            f"add a dated entry {{from: {next_start}, value: ...}} to {field} instead",
+            _billed_hint(field, next_start),
         )
     for name, examples in sorted(profile_reports.items()):
         count = f"{len(examples)} customer(s), e.g. {examples[0]}"
@@ -284,6 +284,16 @@ def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[Conf
             f"changes already-billed periods of {count}",
             f"add a dated entry {{from: {as_of + timedelta(days=1)}, value: ...}} to price instead",
         )
+
+
+def _billed_hint(field: str, next_start: date) -> str:
+    """What to do instead, true for the field at hand: `start` has no dated form."""
+    if field == "start":
+        return (
+            "start is not a dated value: keep it (a late start is a credit entry), or "
+            "terminate this customer and add a new one"
+        )
+    return f"add a dated entry {{from: {next_start}, value: ...}} to {field} instead"
 
 
 def _changed_field(before: Customer, now: Customer) -> str:
