@@ -84,8 +84,8 @@ def debt_errors(base: State, head: State, as_of: date, base_ref: str) -> Iterabl
             Loc("state/settings.yaml"),
             "billing",
             f"the billing settings change erases billed, unpaid invoices of "
-            f"{len(by_settings)} customer(s), e.g. {by_settings[0].words()}; receivables {rupiah(before_total)} → "
-            f"{rupiah(after_total)}",
+            f"{len(by_settings)} customer(s), e.g. {by_settings[0].words()}; "
+            f"receivables {rupiah(before_total)} → {rupiah(after_total)}",
             "settle or write off (kind: writeoff) those invoices first, or keep the settings",
         )
 
