@@ -44,6 +44,8 @@ class Fleet:
             sim = stack.enter_context(
                 SimulatedRouter(identity=name, users={API_USER: secret}, version=version)
             )
+            # the pool the test packages name, made by hand on the router (unmanaged)
+            sim.add("/ip/pool", {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"})
             self.sims[name] = sim
             self.environ[password_variable(name)] = secret
             self.routers[name] = {
@@ -167,7 +169,7 @@ def test_every_verb_against_a_drifted_router(tmp_path: Path, fleet: Fleet) -> No
     assert got == Counter({"update": 2, "disable": 1, "enable": 1, "disconnect": 3, "delete": 2}), (
         drifted.routers[0].changes
     )
-    assert drifted.routers[0].summary["unmanaged"] == 2
+    assert drifted.routers[0].summary["unmanaged"] == 3  # and the hand-made pool-home
     assert len(drifted.routers[0].applicable) == 9
 
     report = run_apply(drifted, state, environ=fleet.environ)
@@ -464,7 +466,8 @@ def test_apply_verifies_with_the_plans_own_standings_and_recomputes_for_another_
     same = run_apply(early_plan(state), state, environ=fleet.environ)
     assert same.ok, same  # verified against the plan's standings: enabled
     assert by_name(fleet["r1"], SECRET)["p"]["disabled"] == "false"
-    fleet["r1"].load({"menus": {}})
+    hand_made = {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"}
+    fleet["r1"].load({"menus": {"/ip/pool": [hand_made]}})  # everything else wiped
     other = load_state(tmp_path, cache=False)
     report = run_apply(early_plan(state), other, environ=fleet.environ)
     (result,) = report.routers

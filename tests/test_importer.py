@@ -50,6 +50,7 @@ def _write_repo(root: Path, port: int) -> Path:
 
 
 def _seed(sim: SimulatedRouter) -> None:
+    sim.add("/ip/pool", {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"})
     sim.add(PROFILE, {"name": "home-10m", "rate-limit": "10M/10M", "remote-address": "pool-home"})
     sim.add(
         PROFILE,

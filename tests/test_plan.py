@@ -41,6 +41,7 @@ def applied(desired: DesiredRouter, **overrides: Mapping[str, str]) -> LiveState
         profiles=BUILTINS + tuple(item(p.attrs) for p in desired.profiles.values()),
         secrets=tuple(item(s.attrs) for s in desired.secrets.values()),
         active=(),
+        pools=HAND_MADE_POOLS,
     )
 
 
@@ -53,7 +54,11 @@ def with_items(
 ) -> LiveState:
     sessions = tuple(LiveItem(f"*A{i}", {"name": name}) for i, name in enumerate(active))
     return LiveState(
-        live.router, live.profiles + profiles, live.secrets + secrets, live.active + sessions
+        live.router,
+        live.profiles + profiles,
+        live.secrets + secrets,
+        live.active + sessions,
+        live.pools,
     )
 
 
@@ -83,8 +88,12 @@ def only(plan: Plan, action: str, name: str) -> Change:
     return found
 
 
+# The pool the test packages name, made by hand on every test router (unmanaged).
+HAND_MADE_POOLS = (LiveItem("*P1", {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"}),)
+
+
 def empty_router() -> LiveState:
-    return LiveState("r1", BUILTINS, (), ())
+    return LiveState("r1", BUILTINS, (), (), HAND_MADE_POOLS)
 
 
 # --- tests ------------------------------------------------------------------------------
@@ -270,7 +279,7 @@ def test_unmanaged_entries_are_counted_and_untouched(tmp_path: Path) -> None:
     )
     plan = plan_for(root, live)
     assert actions(plan) == []
-    assert plan.routers[0].summary["unmanaged"] == 2
+    assert plan.routers[0].summary["unmanaged"] == 3  # and the hand-made pool-home
 
 
 def test_collision_with_unmanaged_secret_is_a_conflict_unless_adopted(tmp_path: Path) -> None:

@@ -85,6 +85,10 @@ core-kudus:
   password_env: ISK_ROUTER_CORE_KUDUS_PASSWORD
   timeout: 10                                      # seconds
   description: Core router, NOC Jl. Sunan Muria, Kudus
+  pools:                                           # IP pools isk keeps on this router
+    pool-home: {ranges: [10.20.0.100-10.20.3.254]}
+    pool-business: {ranges: [10.30.0.100-10.30.0.254]}   # static IPs (toko-berkah) below it
+    pool-isolir: {ranges: [10.99.0.10-10.99.0.254]}
 
 rw05-jati:
   host: 127.0.0.1
@@ -95,6 +99,9 @@ rw05-jati:
   timeout: 10
   description: RW 05 Jati Wetan access router
   suspend: {mode: isolate, isolate_profile: isolir}   # overdue: walled garden, not disabled
+  pools:
+    pool-home: {ranges: [10.20.0.100-10.20.3.254]}
+    pool-isolir: {ranges: [10.99.0.10-10.99.0.254]}
 
 rw09-bae:
   host: 127.0.0.1
@@ -104,6 +111,11 @@ rw09-bae:
   password_env: ISK_ROUTER_RW09_BAE_PASSWORD
   timeout: 10
   description: RW 09 Bae access router (fed by the BTS Bae backhaul)
+  pools:
+    pool-home: {ranges: [10.20.0.100-10.20.3.254]}
+    pool-bae: {ranges: [10.40.0.10-10.40.0.254], comment: RW 09 Bae own range}
+    pool-business: {ranges: [10.30.0.100-10.30.0.254]}
+    pool-isolir: {ranges: [10.99.0.10-10.99.0.254]}
 """
 
 PROFILES = {

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "billing",
     "sim",
     "router",
+    "radius",
     "reconcile",
     "demo",
     "workflow",

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from isk_reconcile.cli.context import Context, pass_context, today_in
+from isk_reconcile.cli.radius import apply_store, split_store, with_store
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.gitops.history import head_commit
@@ -75,7 +76,7 @@ def read_progress(
 def make_plan_for(ctx: Context, routers: Sequence[str], adopt: bool) -> Plan:
     total = len(select_routers(ctx.state, routers or None))
     with read_progress(ctx, total) as on_read:
-        return run_plan(
+        plan = run_plan(
             ctx.state,
             ctx.as_of,
             routers or None,
@@ -84,6 +85,7 @@ def make_plan_for(ctx: Context, routers: Sequence[str], adopt: bool) -> Plan:
             commit=head_commit(ctx.repo),
             on_read=on_read,
         )
+    return with_store(ctx, plan, routers, adopt)  # the RADIUS store, when routers use it
 
 
 def show_plan(ctx: Context, plan: Plan, fmt: str = "text") -> None:
@@ -248,8 +250,14 @@ def apply_command(
         _check_day(ctx.as_of, state.settings.timezone, force, "--as-of is")
         plan = make_plan_for(ctx, routers, adopt)
     show_plan(ctx, plan)
-    if not plan.has_changes:
-        if plan.has_errors:
+    plan, store = split_store(plan)  # the RADIUS store is applied on its own, after routers
+    store_failed = store is not None and store.status == "error"
+    if store is not None and (store_failed or not any(c.applies for c in store.changes)):
+        if store_failed:
+            click.echo(f"error: {store.router}: {store.error}", err=True)
+        store = None
+    if not plan.has_changes and store is None:
+        if plan.has_errors or store_failed:
             report_router_errors(plan)
             raise click.exceptions.Exit(1)
         return
@@ -263,6 +271,9 @@ def apply_command(
     with apply_progress(ctx) as progress:
         report = run_apply(plan, state, force=force, environ=os.environ, progress=progress)
     show_report(report)
+    store_ok = store is None or apply_store(
+        ctx, store, force=force, adopt=adopt, saved=planfile is not None
+    )
     for router in plan.routers:
         conflicts = sum(1 for change in router.changes if change.action == "conflict")
         if conflicts:
@@ -271,5 +282,5 @@ def apply_command(
                 "(unmanaged entries with the same name; review them, then --adopt)",
                 err=True,
             )
-    if not report.ok:
+    if not report.ok or not store_ok or store_failed:
         raise click.exceptions.Exit(1)

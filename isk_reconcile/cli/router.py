@@ -7,6 +7,7 @@ import sys
 import click
 
 from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.radius import check_baselines
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.routeros.client import connect
@@ -55,10 +56,13 @@ def check(ctx: Context, name: str | None) -> None:
                 f"{router.name:<{width}}  {mark}      identity {outcome.identity}, "
                 f"RouterOS {outcome.version}, uptime {outcome.uptime} ({where})"
             )
+    failed_baseline = check_baselines(ctx, routers)  # RADIUS routers' /radius settings
     if failed:
         raise IskError(
             f"{failed} of {len(routers)} router{'s' if len(routers) != 1 else ''} failed"
         )
+    if failed_baseline:
+        raise IskError(f"{failed_baseline} RADIUS router(s) miss baseline settings")
 
 
 @router_group.command("reboot")

@@ -34,6 +34,7 @@ from isk_reconcile.routeros.client import ConnectionLost, connect
 from isk_reconcile.routeros.fleet import MAX_THREADS, read_all, select_routers
 from isk_reconcile.routeros.types import (
     ACTIVE,
+    POOL,
     PROFILE,
     SECRET,
     LiveItem,
@@ -421,7 +422,7 @@ def describe(write: Write) -> str:
     return f"customer {write.customer}: {where}" if write.customer else where
 
 
-MENUS = {"profile": PROFILE, "secret": SECRET, "session": ACTIVE}
+MENUS = {"pool": POOL, "profile": PROFILE, "secret": SECRET, "session": ACTIVE}
 CLEAR_MARKS = 2.5  # the batch right after the disconnects (group 2)
 
 
@@ -431,6 +432,7 @@ def build_batches(
     """The writes for `changes`, one batch per group in the spec's order. Entries are
     found by name in the fresh read (ids do not survive reboots)."""
     ids = {
+        POOL: {item.name: item.id for item in live.pools},
         PROFILE: {item.name: item.id for item in live.profiles},
         SECRET: {item.name: item.id for item in live.secrets},
     }

@@ -23,7 +23,7 @@ from typing import Any
 
 from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.reconcile.desired import DesiredRouter, desired_state, secret_comment
-from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET
+from isk_reconcile.routeros.types import ACTIVE, POOL, PROFILE, SECRET
 from isk_reconcile.state.model import State
 
 HAND_MADE_SECRET = "teknisi-test"
@@ -65,6 +65,7 @@ def demo_seed(state: State, as_of: date, passwords: Mapping[str, str]) -> DemoSe
             PROFILE: [_present(profile.attrs) for profile in wanted.profiles.values()],
             SECRET: list(secrets.values()),
             ACTIVE: [],
+            POOL: [_present(pool.attrs) for pool in wanted.pools.values()],
         }
     if newest is not None:
         seed.drift.append(f"customer {newest} is new: not on its router yet")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from isk_reconcile.billing.engine import Access, Standing
 from isk_reconcile.errors import IskError
+from isk_reconcile.reconcile.pools import DesiredPool, desired_pools
 from isk_reconcile.routeros.normalize import canonical
 from isk_reconcile.state.model import Customer, Profile, State, SuspendSettings
 
@@ -74,6 +75,10 @@ class DesiredRouter:
     # Every customer of the repo -> (router, username): a deletion names a customer's move
     # to another router or a new username instead of "not on this router".
     placement: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    pools: Mapping[str, DesiredPool] = field(default_factory=dict)  # managed IP pools
+    # "radius": the router asks the RADIUS store (isk_reconcile/radius/), so it holds no
+    # secrets; its profiles (and pools) still come from here.
+    backend: str = "api"
 
 
 def comment_text(text: str) -> str:
@@ -187,7 +192,8 @@ def desired_state(
     secrets: dict[str, DesiredSecret] = {}
     absent: dict[str, str] = {}
     protected: set[str] = set()
-    for customer_id, customer in customers_by_router(state).get(router, ()):
+    radius = router in state.routers and state.routers[router].backend == "radius"
+    for customer_id, customer in () if radius else customers_by_router(state).get(router, ()):
         standing = standings[customer_id]
         if standing.access == "absent":
             absent[customer_id] = standing.reason
@@ -205,6 +211,8 @@ def desired_state(
         absent,
         frozenset(protected),
         placement(state),
+        desired_pools(state.routers[router].pools, prefix) if router in state.routers else {},
+        "radius" if radius else "api",
     )
 
 

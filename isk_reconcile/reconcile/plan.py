@@ -24,11 +24,14 @@ from isk_reconcile.reconcile.desired import (
     desired_state,
     passthrough_of_comment,
 )
+from isk_reconcile.reconcile.pools import in_use as pools_in_use
+from isk_reconcile.reconcile.pools import missing_pools, pools_named, same_pool
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.state.model import RESERVED_PROFILES, SafetySettings, State
 
 Action = Literal["create", "update", "delete", "enable", "disable", "disconnect", "conflict"]
-Kind = Literal["profile", "secret", "session"]
+# group, user, nas: rows of the RADIUS store (isk_reconcile/radius/plan.py)
+Kind = Literal["pool", "profile", "secret", "session", "group", "user", "nas"]
 Status = Literal["ok", "unsafe", "error"]
 
 ACTIONS: tuple[Action, ...] = (
@@ -125,6 +128,7 @@ class RouterPlan:
     changes: tuple[Change, ...] = ()
     unsafe_reason: str | None = None
     notes: tuple[str, ...] = ()  # e.g. a managed profile kept because a secret still uses it
+    target: str = "router"  # "radius": the FreeRADIUS store (isk_reconcile/radius/)
 
     @property
     def applicable(self) -> tuple[Change, ...]:
@@ -178,9 +182,11 @@ class Plan:
 
 
 # Apply order (SPEC §5): lower runs first; conflicts last (never applied).
-def change_group(change: Change) -> int:
+def change_group(change: Change) -> float:
     if change.action == "conflict":
         return 5
+    if change.kind == "pool":  # created before the profiles that name it, deleted after them
+        return 4.5 if change.action == "delete" else -1
     if change.kind == "profile":
         return 4 if change.action == "delete" else 0
     if change.kind == "session":
@@ -231,6 +237,18 @@ def plan_router(
     live_profiles = {item.name: item for item in live.profiles}
     live_secrets = {item.name: item for item in live.secrets}
     sessions = {item.name for item in live.active}
+
+    # --- IP pools: every pool something names must exist before anything is written ----
+    named = pools_named([*(p.attrs for p in desired.profiles.values()),
+                         *(s.attrs for s in desired.secrets.values())])  # fmt: skip
+    missing = missing_pools(named, desired.pools, live.pools)
+    if missing:
+        return RouterPlan(router=live.router, status="error",
+                          error=f"{live.router}: " + "; ".join(missing))  # fmt: skip
+    pool_changes, pool_unmanaged, pool_notes = plan_pools(desired, live, named, adopt=adopt)
+    changes += pool_changes
+    notes += pool_notes
+    unmanaged += pool_unmanaged
 
     # --- profiles: create / update / conflict -------------------------------------------
     for name, profile in desired.profiles.items():
@@ -334,6 +352,14 @@ def plan_router(
         if name in desired.secrets:
             continue
         customer = customer_of_comment(prefix, current.attrs.get("comment", ""))  # a secret
+        if desired.backend == "radius":
+            # Moving to RADIUS: the secret goes (a local secret would win over RADIUS) but
+            # its session stays; it re-authenticates against the store when it reconnects.
+            reason = f"router {desired.router} uses RADIUS: the account is served by the store"
+            changes.append(
+                Change("delete", "secret", name, customer, reason, fields=_removed(current.attrs))
+            )
+            continue
         if customer in desired.protected:
             notes.append(
                 f"secret {name} kept: customer {customer} has protect: true "
@@ -384,7 +410,11 @@ def plan_router(
         )
     ordered = tuple(sorted(changes, key=lambda change: (change_group(change), change.name)))
     managed = sum(1 for item in live.secrets if is_managed(item, prefix))
-    unsafe_reason = safety_verdict(ordered, managed, safety)
+    # The secrets of a router moving to RADIUS all go by design; the store's own plan
+    # carries the safety limits for the accounts.
+    unsafe_reason = (
+        None if desired.backend == "radius" else safety_verdict(ordered, managed, safety)
+    )
     return RouterPlan(
         router=live.router,
         status="unsafe" if unsafe_reason else "ok",
@@ -394,6 +424,45 @@ def plan_router(
         unsafe_reason=unsafe_reason,
         notes=tuple(notes),
     )
+
+
+def plan_pools(
+    desired: DesiredRouter, live: LiveState, named: Mapping[str, str], *, adopt: bool
+) -> tuple[list[Change], int, list[str]]:
+    """Create / update / conflict for the declared pools, delete for managed pools no longer
+    declared (unless still used); returns (changes, unmanaged count, notes)."""
+    prefix = desired.prefix
+    changes: list[Change] = []
+    live_pools = {item.name: item for item in live.pools}
+    for name, pool in desired.pools.items():
+        current = live_pools.get(name)
+        if current is None:
+            reason = "IP pool declared in routers.yaml"
+            changes.append(_create("pool", name, None, reason, pool.attrs))
+            continue
+        diff = same_pool(pool.attrs, current.attrs)
+        if not diff:
+            continue
+        owned = is_managed(current, prefix)
+        if not owned and not adopt:
+            changes.append(_conflict("pool", name, None, diff))
+            continue
+        reason = "IP pool changed in routers.yaml" if owned else "adopted with --adopt"
+        changes.append(_update("update", "pool", name, None, reason, diff, None))
+    used = pools_in_use(named, live.profiles, live.pools)
+    notes: list[str] = []
+    unmanaged = 0
+    for name, current in live_pools.items():
+        if not is_managed(current, prefix):
+            unmanaged += 1
+        elif name not in desired.pools and name in used:
+            notes.append(f"IP pool {name} kept: no longer in routers.yaml but still in use")
+        elif name not in desired.pools:
+            reason = f"IP pool {name} is no longer in routers.yaml"
+            changes.append(
+                Change("delete", "pool", name, None, reason, fields=_removed(current.attrs))
+            )
+    return changes, unmanaged, notes
 
 
 def deletion_reason(
@@ -420,7 +489,7 @@ def deletion_reason(
 
 
 def config_fingerprint(live: LiveState) -> str:
-    """The fingerprint a saved plan is checked against: profiles and secrets only.
+    """The fingerprint a saved plan is checked against: pools, profiles and secrets.
 
     Sessions come and go all day on a busy router; a plan stays valid while they do
     (a disconnect is resolved by name at apply time and skipped if the session is gone).
@@ -632,5 +701,7 @@ def _conflict(
 
 
 def _removed(attrs: Mapping[str, str]) -> dict[str, tuple[str | None, str | None]]:
-    shown = {key: attrs[key] for key in ("profile", "comment", "rate-limit") if key in attrs}
+    shown = {
+        key: attrs[key] for key in ("profile", "comment", "rate-limit", "ranges") if key in attrs
+    }
     return {key: (value, None) for key, value in shown.items()}

@@ -37,7 +37,7 @@ def render_json(plan: Plan, *, saved: bool = False) -> str:
 def _router(router: RouterPlan, saved: bool) -> dict[str, Any]:
     summary = dict.fromkeys((*ACTIONS, "unmanaged"), 0)
     summary.update(router.summary)
-    return {
+    document = {
         "router": router.router,
         "status": router.status,
         "error": router.error,
@@ -47,6 +47,9 @@ def _router(router: RouterPlan, saved: bool) -> dict[str, Any]:
         "notes": list(router.notes),
         "changes": [_change(change, saved) for change in router.changes],
     }
+    if router.target != "router":  # the RADIUS store; routers keep the original shape
+        document["target"] = router.target
+    return document
 
 
 def _change(change: Change, saved: bool) -> dict[str, Any]:
@@ -111,6 +114,7 @@ def _load_router(document: Mapping[str, Any], state: State) -> RouterPlan:
         changes=tuple(_load_change(change, state) for change in document["changes"]),
         unsafe_reason=document.get("unsafe_reason"),
         notes=tuple(document.get("notes", ())),
+        target=str(document.get("target", "router")),
     )
 
 

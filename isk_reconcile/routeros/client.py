@@ -39,10 +39,12 @@ from isk_reconcile.errors import RouterError
 from isk_reconcile.routeros.normalize import canonical_item, to_wire
 from isk_reconcile.routeros.types import (
     ACTIVE,
+    POOL,
     PROFILE,
     SECRET,
     LiveItem,
     LiveState,
+    RadiusConfig,
     SystemInfo,
     Write,
     WriteResult,
@@ -408,15 +410,19 @@ class RouterClient:
     # --- reads ---
 
     def read(self) -> LiveState:
-        """Profiles, secrets and sessions: one print per menu, sent as one pipelined window
-        (with /system/identity: a router that is not the one expected is an error)."""
-        profiles, secrets, active, identity = self._query([PROFILE, SECRET, ACTIVE, IDENTITY])
+        """Profiles, secrets, sessions and IP pools: one print per menu, sent as one
+        pipelined window (with /system/identity: a router that is not the one expected is
+        an error before anything is planned or written)."""
+        profiles, secrets, active, pools, identity = self._query(
+            [PROFILE, SECRET, ACTIVE, POOL, IDENTITY]
+        )
         self._check_identity(identity[0].get("name", "") if identity else "")
         return LiveState(
             router=self.name,
             profiles=_items(PROFILE, profiles),
             secrets=_items(SECRET, secrets),
             active=_items(ACTIVE, active),
+            pools=_items(POOL, pools),
         )
 
     def system(self) -> SystemInfo:
@@ -428,6 +434,15 @@ class RouterClient:
             identity=ident.get("name", ""),
             version=res.get("version", ""),
             uptime=res.get("uptime", ""),
+        )
+
+    def radius_config(self) -> RadiusConfig:
+        """/radius, /ppp/aaa and /radius/incoming, in one pipelined window."""
+        servers, aaa, incoming = self._query(["/radius", "/ppp/aaa", "/radius/incoming"])
+        return RadiusConfig(
+            servers=tuple(servers),
+            aaa=aaa[0] if aaa else {},
+            incoming=incoming[0] if incoming else {},
         )
 
     def _check_identity(self, found: str) -> None:

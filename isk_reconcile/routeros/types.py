@@ -18,7 +18,8 @@ from typing import Literal
 PROFILE = "/ppp/profile"
 SECRET = "/ppp/secret"
 ACTIVE = "/ppp/active"
-MENUS = (PROFILE, SECRET, ACTIVE)
+POOL = "/ip/pool"
+MENUS = (PROFILE, SECRET, ACTIVE, POOL)
 
 Command = Literal["add", "set", "remove", "unset", "enable", "disable"]
 
@@ -48,6 +49,7 @@ class LiveState:
     profiles: tuple[LiveItem, ...]
     secrets: tuple[LiveItem, ...]
     active: tuple[LiveItem, ...]
+    pools: tuple[LiveItem, ...] = ()
 
     def fingerprint(self) -> str:
         """sha256 over names and attributes (not ids, not session counters), order-independent."""
@@ -70,6 +72,7 @@ class LiveState:
             "profiles": canon(self.profiles),
             "secrets": canon(self.secrets),
             "active": canon(self.active),
+            "pools": canon(self.pools),
         }
         encoded = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
         return hashlib.sha256(encoded).hexdigest()
@@ -80,6 +83,16 @@ class SystemInfo:
     identity: str
     version: str
     uptime: str
+
+
+@dataclass(frozen=True)
+class RadiusConfig:
+    """What a RADIUS router's baseline check reads (`/radius` entries hold the shared
+    secret: compared, never shown)."""
+
+    servers: tuple[Mapping[str, str], ...] = field(repr=False)
+    aaa: Mapping[str, str]
+    incoming: Mapping[str, str]
 
 
 @dataclass(frozen=True)

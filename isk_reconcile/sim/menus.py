@@ -15,8 +15,22 @@ ACTIVE = "/ppp/active"
 POOL = "/ip/pool"
 IDENTITY = "/system/identity"
 RESOURCE = "/system/resource"
+RADIUS = "/radius"
+AAA = "/ppp/aaa"
+INCOMING = "/radius/incoming"
 
-TABLE_MENUS = (PROFILE, SECRET, ACTIVE, POOL)
+TABLE_MENUS = (PROFILE, SECRET, ACTIVE, POOL, RADIUS)
+# Settings menus: one item, no id; print and set only. Fields as RouterOS 7 prints them
+# (defaults of a fresh router).
+SINGLETON_DEFAULTS: dict[str, dict[str, str]] = {
+    AAA: {
+        "use-radius": "false",
+        "accounting": "true",
+        "interim-update": "0s",
+        "use-circuit-id-in-nas-port-id": "false",
+    },
+    INCOMING: {"accept": "false", "port": "3799", "vrf": "main"},
+}
 
 BUILTIN_PROFILES = {0x0: "default", 0xFFFFFFFE: "default-encryption"}
 
@@ -151,8 +165,38 @@ POOL_SPEC = MenuSpec(
     writable=frozenset({"name", "ranges", "next-pool", "comment"}),
 )
 
+RADIUS_SPEC = MenuSpec(
+    path=RADIUS,
+    noun="radius server",
+    writable=frozenset(
+        {
+            "service",
+            "address",
+            "secret",
+            "authentication-port",
+            "accounting-port",
+            "timeout",
+            "src-address",
+            "protocol",
+            "realm",
+            "comment",
+            "disabled",
+        }
+    ),
+    booleans=frozenset({"disabled"}),
+    defaults={
+        "authentication-port": "1812",
+        "accounting-port": "1813",
+        "timeout": "300ms",
+        "protocol": "udp",
+        "disabled": "false",
+    },
+    has_disabled=True,
+    unique_names=False,
+)
+
 SPECS: dict[str, MenuSpec] = {
-    spec.path: spec for spec in (SECRET_SPEC, PROFILE_SPEC, ACTIVE_SPEC, POOL_SPEC)
+    spec.path: spec for spec in (SECRET_SPEC, PROFILE_SPEC, ACTIVE_SPEC, POOL_SPEC, RADIUS_SPEC)
 }
 
 # Attributes of the built-in profiles as RouterOS prints them.

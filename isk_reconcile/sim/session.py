@@ -122,7 +122,7 @@ class ApiSession:
             sentences.append(done_sentence(tag))
             return Outcome(sentences)
         ret: str | None = None
-        if menu in (IDENTITY, RESOURCE) and verb != "set":
+        if (menu in (IDENTITY, RESOURCE) or menu in state.singletons) and verb != "set":
             raise Trap("no such command", 0)
         if verb == "add":
             ret = state.add(menu, request.attrs)

@@ -23,6 +23,7 @@ from isk_reconcile.sim.menus import (
     PROFILE,
     RESOURCE,
     SECRET,
+    SINGLETON_DEFAULTS,
     SPECS,
     TABLE_MENUS,
     MenuSpec,
@@ -114,6 +115,7 @@ class RouterState:
         self.booted = time.monotonic()
         self.tables: dict[str, Table] = {menu: Table(SPECS[menu]) for menu in TABLE_MENUS}
         self._session_serial = 0x81500000
+        self.singletons = {menu: dict(values) for menu, values in SINGLETON_DEFAULTS.items()}
         self._add_builtin_profiles()
 
     # ----------------------------------------------------------------- helpers
@@ -196,9 +198,11 @@ class RouterState:
             rows = [{"name": self.identity}]
         elif menu == RESOURCE:
             rows = [self.resource()]
+        elif menu in self.singletons:
+            rows = [dict(self.singletons[menu])]
         else:
             rows = self._print_table(self.table(menu), queries)
-        if menu in (IDENTITY, RESOURCE) and queries:
+        if (menu in (IDENTITY, RESOURCE) or menu in self.singletons) and queries:
             steps = compile_query(queries)
             rows = [row for row in rows if matches(steps, row)]
         proplist = attrs.get(".proplist")
@@ -272,6 +276,9 @@ class RouterState:
         if menu == IDENTITY:
             self._set_identity(attrs)
             return
+        if menu in self.singletons:
+            self._set_singleton(menu, attrs)
+            return
         table = self.table(menu)
         if not table.spec.api_add:
             raise Trap(NO_SUCH_COMMAND, 0)
@@ -281,6 +288,14 @@ class RouterState:
             self._check_rename(table, numbers, clean["name"])
         for number in numbers:
             self._store(table, number, clean)
+
+    def _set_singleton(self, menu: str, attrs: Mapping[str, str]) -> None:
+        values = self.singletons[menu]
+        for name in attrs:
+            if name not in values:
+                raise Trap(f"unknown parameter {name}", 1)
+        for name, value in attrs.items():
+            values[name] = {"yes": "true", "no": "false"}.get(value, value)
 
     def _set_identity(self, attrs: Mapping[str, str]) -> None:
         for name in attrs:

@@ -215,6 +215,7 @@ class _Loading:
         self.check_settings_references(settings, routers, profiles)
         self.check_profile_routers(profiles, routers)
         self.check_customers(settings, customers, routers, profiles)
+        self.check_pools(routers, customers)
         self.check_ledger_customers(ledger, customers)
         self.check_amounts(settings.billing.max_amount, profiles, customers, ledger)
         if self.errors:
@@ -485,6 +486,23 @@ class _Loading:
                 else:
                     continue
                 self.error(placed.source, ("per_router", router), message, hint)
+
+    def check_pools(
+        self,
+        routers: dict[str, tuple[Router, _Placed]],
+        customers: dict[str, tuple[Customer, _Placed]],
+    ) -> None:
+        from isk_reconcile.state.pools import pool_problems
+
+        known = {name: router for name, (router, _) in routers.items()}
+        for problem in pool_problems(known, (customer for customer, _ in customers.values())):
+            if problem.customer is not None:
+                source = customers[problem.customer][1].source
+                self.error(source, ("pppoe", "remote_address"), problem.message, problem.hint)
+            else:
+                placed = routers[problem.router][1]
+                path = (problem.router, *problem.path)
+                self.error(placed.source, path, problem.message, problem.hint, label=problem.router)
 
     def check_customers(
         self,

@@ -8,6 +8,7 @@ are lax (a YAML list becomes a tuple).
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -282,6 +283,18 @@ class PaymentSettings(Frozen):
     xendit: XenditSettings = XenditSettings()
 
 
+class RadiusSettings(Frozen):
+    """The FreeRADIUS store (docs/radius.md). The connection string comes from the
+    environment only: a repository must not choose where the reconciler logs in."""
+
+    dsn_env: StrictStr = "ISK_RADIUS_DSN"
+    # The RADIUS servers' addresses as the routers reach them (`isk router check` wants a
+    # /radius entry for each: two for HA).
+    servers: tuple[StrictStr, ...] = ()
+    simultaneous_use: Annotated[StrictInt, Field(ge=0)] = 1  # 0: no limit written
+    coa_timeout: Seconds = 3
+
+
 class IspSettings(Frozen):
     name: StrictStr = ""  # heads the dashboard, the workbook and customer messages
     contact: StrictStr = ""  # phone or e-mail customers can reach the office at
@@ -296,6 +309,7 @@ class Settings(Frozen):
     suspend: SuspendSettings = SuspendSettings()
     safety: SafetySettings = SafetySettings()
     secrets: SecretsSettings = SecretsSettings()
+    radius: RadiusSettings = RadiusSettings()
     comment_prefix: StrictStr = "isk"
     payments: PaymentSettings = PaymentSettings()  # online payments (issue 16)
 
@@ -329,6 +343,52 @@ class Settings(Frozen):
 # --- routers ----------------------------------------------------------------------------
 
 
+def parse_ip_range(text: str) -> tuple[int, int, int]:
+    """(IP version, first, last) of a RouterOS pool range: `10.0.0.10-10.0.0.250`,
+    `10.0.0.0/24` or one address. ValueError with a hint otherwise."""
+    try:
+        if "-" in text:
+            first_text, last_text = text.split("-", 1)
+            first, last = ipaddress.ip_address(first_text), ipaddress.ip_address(last_text)
+        elif "/" in text:
+            network = ipaddress.ip_network(text, strict=False)
+            first, last = network[0], network[-1]
+        else:
+            first = last = ipaddress.ip_address(text)
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is not an address range (e.g. 10.20.0.10-10.20.0.250 or 10.20.0.0/24)"
+        ) from None
+    if first.version != last.version or int(first) > int(last):
+        raise ValueError(f"'{text}' ends before it starts")
+    return first.version, int(first), int(last)
+
+
+class Pool(Frozen):
+    """An IP pool isk manages on one router (`pools:` in routers.yaml)."""
+
+    ranges: tuple[StrictStr, ...]
+    next_pool: StrictStr | None = None
+    comment: StrictStr = ""
+
+    @field_validator("ranges")
+    @classmethod
+    def _ranges_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise rule_error(
+                "a pool needs at least one range", hint="e.g. [10.20.0.10-10.20.0.250]"
+            )
+        for index, text in enumerate(value):
+            try:
+                parse_ip_range(text)
+            except ValueError as problem:
+                raise rule_error(str(problem), (index,)) from None
+        return value
+
+    def spans(self) -> list[tuple[int, int, int]]:
+        return [parse_ip_range(text) for text in self.ranges]
+
+
 class Router(Frozen):
     name: StrictStr
     host: Host
@@ -346,6 +406,17 @@ class Router(Frozen):
     description: StrictStr = ""
     suspend: SuspendSettings | None = None  # overrides settings.suspend when set
     safety: SafetySettings | None = None  # overrides settings.safety when set
+    pools: Mapping[StrictStr, Pool] = Field(default_factory=dict)  # managed IP pools, by name
+
+    # api: secrets are pushed to the router; radius: the router asks the RADIUS store
+    # (docs/radius.md), profiles and pools still go through the API.
+    backend: Literal["api", "radius"] = "api"
+    # RADIUS only: the address the router sends RADIUS from (the store's `nas` row and
+    # where Disconnect-Requests go; default: host), its RFC 5176 port, and the variable
+    # holding the shared secret (never in git).
+    nas_address: StrictStr | None = None
+    coa_port: Annotated[StrictInt, Field(gt=0, lt=65536)] = 3799
+    radius_secret_env: StrictStr | None = None
 
     @field_validator("name")
     @classmethod
@@ -361,6 +432,17 @@ class Router(Frozen):
     @property
     def expected_identity(self) -> str:
         return self.identity if self.identity is not None else self.name
+
+    @property
+    def radius_address(self) -> str:
+        return self.nas_address or self.host
+
+    @property
+    def radius_secret_variable(self) -> str:
+        """Environment variable holding the RADIUS shared secret (default from the name)."""
+        if self.radius_secret_env:
+            return self.radius_secret_env
+        return "ISK_ROUTER_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper()) + "_RADIUS_SECRET"
 
     @property
     def password_variable(self) -> str:
