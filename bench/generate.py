@@ -247,6 +247,10 @@ def routers_yaml(routers: list[str], base_port: int) -> str:
             f"  password_env: {variable}\n"
             "  timeout: 10\n"
             f"  description: Synthetic router {index + 1}\n"
+            "  pools:  # every pool the packages name exists before anything is written\n"
+            "    pool-home: {ranges: [10.64.0.10-10.95.255.250]}\n"
+            "    pool-business: {ranges: [10.96.0.10-10.96.255.250]}\n"
+            "    pool-isolir: {ranges: [10.99.0.10-10.99.255.250]}\n"
         )
     return out
 

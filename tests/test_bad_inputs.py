@@ -95,6 +95,7 @@ def base_routers():
     }
     for sim in routers.values():
         sim.start()
+        sim.add("/ip/pool", {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"})
     yield routers
     for sim in routers.values():
         sim.stop()

@@ -417,6 +417,7 @@ def test_a_plaintext_repo_never_shows_a_password_in_history_or_plan_files(
     monkeypatch.delenv("ISK_REPO", raising=False)
     monkeypatch.setenv("ISK_TEST_R1_PASSWORD", "apiPlain-Sekret-1")
     router = SimulatedRouter(identity="r1", users={API_USER: "apiPlain-Sekret-1"}).start()
+    router.add("/ip/pool", {"name": "pool-home", "ranges": "10.20.0.10-10.20.0.250"})
     routers = {
         "r1": {"host": "127.0.0.1", "port": router.port, "username": API_USER,
                "password_env": "ISK_TEST_R1_PASSWORD"},
