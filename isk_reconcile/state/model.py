@@ -46,6 +46,7 @@ PositiveMoney = Annotated[StrictInt, Field(gt=0)]
 Text = StrictStr
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2199, 12, 31)
 # The services a /ppp/secret accepts (ROUTEROS.md); anything else fails on the router.
 PppService = Literal["any", "async", "l2tp", "ovpn", "pppoe", "pptp", "sstp"]
 # The ownership marker opens every managed comment as "<prefix>:"; a ':' or a space inside
@@ -83,15 +84,23 @@ def _iso_date(value: Any) -> date:
         raise PydanticCustomError(
             "isk_datetime", "a date and time where a date is needed; write just YYYY-MM-DD"
         )
-    if isinstance(value, date):
-        return value
     if isinstance(value, str) and ISO_DATE.match(value):
         try:
-            return date.fromisoformat(value)
+            value = date.fromisoformat(value)
         except ValueError:
             raise PydanticCustomError(
                 "isk_date", "not a real date: {value}", {"value": value}
             ) from None
+    if isinstance(value, date):
+        # Billing counts days and periods from these: far outside any ISP's life, the
+        # arithmetic would leave the calendar (year 1 or 9999) instead of failing here.
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise PydanticCustomError(
+                "isk_date",
+                "{value} is out of range: dates are from {first} to {last}",
+                {"value": value.isoformat(), "first": EARLIEST_DATE, "last": LATEST_DATE},
+            )
+        return value
     raise PydanticCustomError("isk_date", "must be a date written YYYY-MM-DD")
 
 
@@ -103,6 +112,14 @@ def _seconds(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _change_date(value: Any) -> date:
+    # date.min is the loader's "since always" for a plain (undated) value.
+    return value if value == date.min and type(value) is date else _iso_date(value)
+
+
+ChangeDate = Annotated[date, BeforeValidator(_change_date)]
 
 
 def _unless_empty(check: Any) -> AfterValidator:
@@ -124,7 +141,7 @@ class Frozen(BaseModel):
 class Change(Frozen, Generic[T]):
     """One entry of a dated list: `value` applies from `from_` on."""
 
-    from_: IsoDate = Field(alias="from")
+    from_: ChangeDate = Field(alias="from")
     value: T
 
 
@@ -175,7 +192,7 @@ class Dated(Frozen, Generic[T]):
 class BillingSettings(Frozen):
     cycle: Literal["30d", "monthly"] = "30d"
     mode: Literal["prepaid", "postpaid"] = "prepaid"
-    grace_days: Annotated[StrictInt, Field(ge=0)] = 3
+    grace_days: Annotated[StrictInt, Field(ge=0, le=366)] = 3  # a year at most: dates stay real
     # The largest amount (ledger entry or price) the repository may hold, in rupiah: a
     # typo of extra zeros, or 10^25, is an error instead of a debt no one can pay.
     max_amount: Annotated[StrictInt, Field(gt=0)] = 1_000_000_000
@@ -571,7 +588,7 @@ class Hold(Frozen):
     """A billing pause (`isk customer hold`): no period wholly inside it is billed, and
     the account is suspended (disabled or isolated, as `suspend.mode` says) meanwhile."""
 
-    from_: IsoDate = Field(alias="from")
+    from_: ChangeDate = Field(alias="from")
     until: IsoDate | None = None  # the last day on hold; None: until further notice
     reason: StrictStr
 
