@@ -40,7 +40,7 @@ def test_quick_bench_prints_the_figures() -> None:
     client = report["client"]
     assert client["load"]["failed"] == 0
     assert client["read"]["secrets_read"] == 120
-    assert client["read"]["prints"] == 4  # profiles, secrets, sessions, pools
+    assert client["read"]["prints"] == 5  # profiles, secrets, sessions, pools, identity
     assert client["read"]["round_trips"] == 1
     for label in ("execute_0ms", "execute_20ms"):
         assert client[label]["writes"] == 20
@@ -53,7 +53,7 @@ def test_quick_bench_prints_the_figures() -> None:
     assert pipeline["data"]["customers"] == 120
     assert pipeline["initial"]["ok"] is True
     assert pipeline["plan_no_changes"]["changes"] == 0
-    assert pipeline["plan_no_changes"]["prints"] == 4 * 2  # one print per menu per router
+    assert pipeline["plan_no_changes"]["prints"] == 5 * 2  # 4 menus + identity, per router
     for label in ("changes_0ms", "changes_20ms"):
         assert pipeline[label]["changes"] == 20
         assert pipeline[label]["ok"] is True
