@@ -147,7 +147,9 @@ def test_valid_base_does_reach_the_routers(
     monkeypatch.setenv(
         "ISK_AGE_IDENTITY_FILE", str(CORPUS.parent.parent / "demo" / "age-identity.txt")
     )
-    code = run_cli(isk, ["--repo", str(repo), "--as-of", "2026-11-29", "apply", "--auto-approve"])
+    code = run_cli(
+        isk, ["--repo", str(repo), "--as-of", "2026-11-29", "apply", "--auto-approve", "--force"]
+    )
     output = capsys.readouterr()
     assert code == 0, output.err
     assert all(sim.counters["/login"] >= 1 for sim in base_routers.values())

@@ -52,7 +52,7 @@ def test_quick_bench_prints_the_figures() -> None:
     client = report["client"]
     assert client["load"]["failed"] == 0
     assert client["read"]["secrets_read"] == 120
-    assert client["read"]["prints"] == 4  # profiles, secrets, sessions, pools
+    assert client["read"]["prints"] == 5  # profiles, secrets, sessions, pools, identity
     # Round trips as the simulated router saw them: the reads go out as one window, 20
     # writes as one window, 120 secrets plus their profile in two batches.
     assert client["read"]["round_trips"] == 1
@@ -70,7 +70,7 @@ def test_quick_bench_prints_the_figures() -> None:
     assert pipeline["data"]["customers"] == 120
     assert pipeline["initial"]["ok"] is True
     assert pipeline["plan_no_changes"]["changes"] == 0
-    assert pipeline["plan_no_changes"]["prints"] == 4 * 2  # one print per menu per router
+    assert pipeline["plan_no_changes"]["prints"] == 5 * 2  # 4 menus + identity, per router
     assert pipeline["plan_no_changes"]["round_trips"] == 2 * 2  # per router: login, read
     for label in ("changes_0ms", "changes_20ms"):
         assert pipeline[label]["changes"] == 20

@@ -35,11 +35,16 @@ from isk_reconcile.cli.root import main as isk_group
 from isk_reconcile.routeros.types import PROFILE, SECRET
 from isk_reconcile.sim import SimulatedRouter
 from isk_reconcile.state import encryption
+from tests.helpers.process import for_the_fixed_day
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEMO_IDENTITY_FILE = PROJECT / "demo" / "age-identity.txt"
 ISK = Path(sys.executable).parent / "isk"
 AS_OF = "2026-11-29"
+
+
+
+
 API_USER = "isk-api"
 API_PASSWORDS = {
     "core-kudus": "apiCore-Sekret-4711",
@@ -135,7 +140,8 @@ class Isk:
                     patch.delenv(name, raising=False)
                 else:
                     patch.setenv(name, value)
-            code = run_cli(isk_group, ["--repo", str(self.repo), "--as-of", AS_OF, *args])
+            command = ["--repo", str(self.repo), "--as-of", AS_OF, *for_the_fixed_day(args)]
+            code = run_cli(isk_group, command)
         out, err = self.capfd.readouterr()
         if scan:
             label = "isk " + " ".join(args)

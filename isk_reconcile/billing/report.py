@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from isk_reconcile.billing.engine import Invoice, Receivables, Standing
-from isk_reconcile.state.model import LedgerEntry, State
+from isk_reconcile.state.model import NON_CASH, LedgerEntry, State
 
 EXPIRING_DAYS = 7
 MONTHS = 12
@@ -98,6 +98,7 @@ class Figures:
     billed: int  # this month
     collected: int  # this month, payments minus refunds
     credits: int  # this month, non-cash credits
+    written_off: int  # this month, writeoff entries (bad debt, a decision on record)
     outstanding: int  # receivables total on as_of
     aging: tuple[Bucket, ...]  # the four buckets, in order
     expiring: int  # customers expiring within EXPIRING_DAYS
@@ -251,6 +252,7 @@ class _RouterTotals:
     billed: int = 0
     collected: int = 0
     credits: int = 0
+    written_off: int = 0
     aging: dict[str, list[int]] = field(
         default_factory=lambda: {label: [0, 0] for label in AGING_LABELS}
     )
@@ -262,6 +264,7 @@ class _RouterTotals:
         self.billed += other.billed
         self.collected += other.collected
         self.credits += other.credits
+        self.written_off += other.written_off
         for label, (amount, count) in other.aging.items():
             self.aging[label][0] += amount
             self.aging[label][1] += count
@@ -283,6 +286,7 @@ class _RouterTotals:
             billed=self.billed,
             collected=self.collected,
             credits=self.credits,
+            written_off=self.written_off,
             outstanding=sum(bucket.amount for bucket in aging),
             aging=aging,
             expiring=self.expiring,
@@ -449,10 +453,12 @@ def _payment_rows(scan: _Scan) -> list[tuple[str, LedgerEntry]]:
             continue
         payments.append((router, entry))
         key = month_key(entry.date)
-        cash = 0 if entry.kind == "credit" else entry.signed_amount
+        cash = 0 if entry.kind in NON_CASH else entry.signed_amount
         if key == scan.month:
             if entry.kind == "credit":
                 scan.tallies[router].credits += entry.amount
+            elif entry.kind == "writeoff":
+                scan.tallies[router].written_off += entry.amount
             else:
                 scan.tallies[router].collected += cash
         if key in scan.collected_by_month:
@@ -516,6 +522,7 @@ def _figures_dict(figures: Figures) -> dict:
         "billed": figures.billed,
         "collected": figures.collected,
         "credits": figures.credits,
+        "written_off": figures.written_off,
         "outstanding": figures.outstanding,
         "aging": {bucket.label: bucket.amount for bucket in figures.aging},
         "aging_invoices": {bucket.label: bucket.invoices for bucket in figures.aging},
@@ -625,6 +632,7 @@ SUMMARY_COLUMNS: Sequence[str] = (
     "billed",
     "collected",
     "credits",
+    "written_off",
     "outstanding",
     *(f"aging_{label}" for label in AGING_LABELS),
 )
@@ -647,6 +655,7 @@ def _flat_row(name: str, figures: Figures, live: Mapping) -> dict:
         "billed": figures.billed,
         "collected": figures.collected,
         "credits": figures.credits,
+        "written_off": figures.written_off,
         "outstanding": figures.outstanding,
     }
     for bucket in figures.aging:

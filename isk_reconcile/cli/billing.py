@@ -122,6 +122,9 @@ def receivables_command(ctx: Context, detail: bool, fmt: str) -> None:
     owed = receivables(state, as_of, by_customer=every)
     summary = ", ".join(f"{b.label}: {rupiah(b.amount)}" for b in owed.buckets)
     title = f"Receivables on {as_of.isoformat()}: {rupiah(owed.total)} ({summary})"
+    written_off = sum(e.amount for e in state.ledger if e.kind == "writeoff" and e.date <= as_of)
+    if written_off:
+        title += f"; written off (bad debt) to date: {rupiah(written_off)}"
     if detail:
         rows = [
             {

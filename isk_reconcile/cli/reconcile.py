@@ -7,13 +7,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, pass_context, today_in
 from isk_reconcile.cli.notify import post_operator_alerts
 from isk_reconcile.cli.radius import apply_store, split_store, with_store
 from isk_reconcile.cli.root import main
@@ -223,13 +224,28 @@ def show_report(report: ApplyReport) -> None:
             )
 
 
+def _check_day(day: date, timezone: str, force: bool, what: str) -> None:
+    """The routers are set as they must be on `day`: on any other day than today that
+    suspends or enables the wrong customers (a future date suspends paid ones)."""
+    today = today_in(timezone)
+    if day != today and not force:
+        raise IskError(
+            f"refusing to apply: {what} for {day.isoformat()}, today is {today.isoformat()} "
+            "(customers would be enabled or suspended as on that day); use --force if meant"
+        )
+
+
 @main.command("apply")
 @click.argument(
     "planfile", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--router", "routers", multiple=True, help="Only this router (repeatable).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
-@click.option("--force", is_flag=True, help="Apply routers whose plan is unsafe too.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply routers whose plan is unsafe too, and a plan for a date other than today.",
+)
 @click.option("--adopt", is_flag=True, help="Take over unmanaged entries whose names collide.")
 @pass_context
 def apply_command(
@@ -244,6 +260,7 @@ def apply_command(
     state = ctx.state
     if planfile is not None:
         plan = load_plan(planfile.read_text(encoding="utf-8"), state)
+        _check_day(plan.as_of, state.settings.timezone, force, "the saved plan is")
         if routers:
             unknown = sorted(set(routers) - {router.router for router in plan.routers})
             if unknown:
@@ -252,6 +269,7 @@ def apply_command(
                 plan, routers=tuple(router for router in plan.routers if router.router in routers)
             )
     else:
+        _check_day(ctx.as_of, state.settings.timezone, force, "--as-of is")
         plan = make_plan_for(ctx, routers, adopt)
     show_plan(ctx, plan)
     plan, store = split_store(plan)  # the RADIUS store is applied on its own, after routers

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +17,9 @@ from isk_reconcile.cli.customers import customer
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 from isk_reconcile.state.money import parse_rupiah
+
+if TYPE_CHECKING:
+    from isk_reconcile.state.writer import NewEntry
 
 
 class Rupiah(click.ParamType):
@@ -40,6 +46,18 @@ def _check_can_commit(repo: Path) -> None:
     from isk_reconcile.gitops.history import check_can_commit
 
     check_can_commit(repo)
+
+
+@contextlib.contextmanager
+def writing(ctx: Context) -> Iterator[None]:
+    """Hold the repository's write lock for the whole command (write and commit); first
+    list what an earlier, interrupted writer left behind."""
+    from isk_reconcile.state.writer import repository_lock
+
+    with repository_lock(ctx.repo) as lock:
+        for write in lock.interrupted:
+            click.echo(f"warning: unfinished earlier write: {write.describe()}", err=True)
+        yield
 
 
 # --- isk customer add -------------------------------------------------------------------
@@ -75,6 +93,40 @@ def customer_add(
     commit: bool,
 ) -> None:
     """Write a new customer file with a generated, encrypted password (shown once)."""
+
+    with writing(ctx):
+        _customer_add(
+            ctx,
+            customer_id,
+            name,
+            router,
+            profile,
+            phone,
+            email,
+            address,
+            start,
+            username,
+            price,
+            notes,
+            commit,
+        )
+
+
+def _customer_add(
+    ctx: Context,
+    customer_id: str,
+    name: str,
+    router: str,
+    profile: str,
+    phone: str | None,
+    email: str | None,
+    address: str,
+    start: date | None,
+    username: str | None,
+    price: int | None,
+    notes: str,
+    commit: bool,
+) -> None:
     from isk_reconcile.state.encryption import encrypt, generate_password
     from isk_reconcile.state.writer import NewCustomer, add_customer, customer_path
 
@@ -125,7 +177,7 @@ def customer_add(
 @click.option("--date", "day", type=ISO_DATE, help="Date of the payment (default: as-of date).")
 @click.option(
     "--kind",
-    type=click.Choice(["payment", "credit", "refund"]),
+    type=click.Choice(["payment", "credit", "refund", "writeoff"]),
     default="payment",
     show_default=True,
 )
@@ -136,6 +188,7 @@ def customer_add(
 )
 @click.option("--reference", default="", help="Bank reference, receipt number, ...")
 @click.option("--note", default="")
+@click.option("--reason", default="", help="Why the debt is written off (--kind writeoff).")
 @click.option("--commit", "commit", is_flag=True, help="Commit the ledger file with git.")
 @pass_context
 def pay(
@@ -147,36 +200,59 @@ def pay(
     method: str | None,
     reference: str,
     note: str,
+    reason: str,
     commit: bool,
 ) -> None:
-    """Append a ledger entry with the next free id to payments/<YYYY-MM>.yaml."""
-    from isk_reconcile.billing.engine import rupiah, standing
-    from isk_reconcile.state.writer import NewEntry, add_entry
+    """Append a ledger entry with the next free id to payments/<YYYY-MM>.yaml.
 
-    if kind == "credit" and method:
-        raise IskError("a credit is not cash: leave out --method")
-    if kind != "credit" and method is None:
+    `--kind writeoff --reason "..."` writes off bad debt: it settles invoices like a
+    credit and is reported apart, as a decision on record."""
+    from isk_reconcile.state.model import NON_CASH
+    from isk_reconcile.state.writer import NewEntry
+
+    if kind in NON_CASH and method:
+        raise IskError(f"a {kind} is not cash: leave out --method")
+    if kind not in NON_CASH and method is None:
         method = "cash"
+    if kind == "writeoff" and not reason.strip():
+        raise IskError('a writeoff needs --reason "why the debt is written off"')
+    if kind != "writeoff" and reason:
+        raise IskError("--reason is only for --kind writeoff (use --note)")
+    with writing(ctx):
+        entry = NewEntry(
+            customer=customer_id,
+            amount=amount,
+            date=day or ctx.as_of,
+            kind=kind,
+            method=method,
+            reference=reference,
+            note=note,
+            reason=reason,
+        )
+        _pay(ctx, entry, commit)
+
+
+def _pay(ctx: Context, entry: NewEntry, commit: bool) -> None:
+    from isk_reconcile.billing.engine import rupiah, standing
+    from isk_reconcile.state.writer import add_entry, append_entry, entry_fields
+
+    customer_id, amount, kind, method = entry.customer, entry.amount, entry.kind, entry.method
     if commit:
         _check_can_commit(ctx.repo)
-    entry = NewEntry(
-        customer=customer_id,
-        amount=amount,
-        date=day or ctx.as_of,
-        kind=kind,
-        method=method,
-        reference=reference,
-        note=note,
-    )
     entry_id, relpath, state = add_entry(ctx.repo, ctx.state, entry)
     how = f" {method}" if method else ""
     click.echo(f"{relpath}: {entry_id} {kind} {customer_id} {rupiah(amount)}{how} on {entry.date}")
     if commit:
-        from isk_reconcile.gitops.history import commit_files
+        from isk_reconcile.gitops.commits import commit_contents, committed_text
 
         label = "payment" if kind == "payment" else kind
         message = f"{label}: {entry_id} {customer_id} {rupiah(amount)}{how}"
-        click.echo(f"committed {commit_files(ctx.repo, [relpath], message)}")
+        # HEAD's ledger file plus this entry only: another command's uncommitted entry in
+        # the same file stays uncommitted (and is listed by the next writer if unfinished).
+        text = append_entry(
+            committed_text(ctx.repo, relpath), entry_fields(entry_id, entry), f"{entry.date:%Y-%m}"
+        )
+        click.echo(f"committed {commit_contents(ctx.repo, {relpath: text}, message)}")
     now = standing(state, customer_id, ctx.as_of)
     through = now.paid_through.isoformat() if now.paid_through else "-"
     click.echo(
@@ -262,6 +338,17 @@ def import_command(
     commit: bool,
 ) -> None:
     """Write state files for what a router already has, marked for adoption."""
+    with writing(ctx):
+        _import(ctx, router_name, price_options, paid_through, commit)
+
+
+def _import(
+    ctx: Context,
+    router_name: str,
+    price_options: tuple[str, ...],
+    paid_through: date | None,
+    commit: bool,
+) -> None:
     from isk_reconcile.cli.status import reading_routers
     from isk_reconcile.errors import RouterError
     from isk_reconcile.gitops.importer import import_router, write_importable

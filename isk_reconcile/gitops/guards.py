@@ -2,7 +2,9 @@
 
 - the ledger is append-only: an entry merged on the base is never edited or deleted;
 - a price, profile or start change must not rewrite an invoice whose period already started;
-- a customer file is not deleted while the customer still owes money.
+- no edit erases money still owed for billed periods: a status or end change, a deleted
+  customer file or a billing-settings change is refused until the debt is settled or
+  written off (`debt_guard.py`).
 
 The base commit's files are read from git (no checkout) and parsed by the same loader.
 """
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 import git
 
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
+from isk_reconcile.gitops.debt_guard import debt_errors
 from isk_reconcile.gitops.history import open_repo, repo_prefix
 from isk_reconcile.state.model import Customer, State
 
@@ -69,7 +72,14 @@ class InvalidBase(Exception):
 
 def _at_field_line(repo: Path, error: ConfigError) -> ConfigError:
     """Point a whole-file location at the top-level line of the field it is about."""
-    if error.loc.line > 1 or error.field not in ("profile", "price", "start", "billing"):
+    if error.loc.line > 1 or error.field not in (
+        "profile",
+        "price",
+        "start",
+        "billing",
+        "status",
+        "end",
+    ):
         return error
     try:
         lines = (repo / error.loc.file).read_text(encoding="utf-8").splitlines()
@@ -143,7 +153,7 @@ def compare(base: State, head: State, as_of: date, base_ref: str = "base") -> li
     return [
         *ledger_errors(base, head, base_ref),
         *billed_period_errors(base, head, as_of),
-        *deleted_customer_errors(base, head, as_of, base_ref),
+        *debt_errors(base, head, as_of, base_ref),
     ]
 
 
@@ -258,7 +268,7 @@ def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[Conf
             field,
             f"changes already-billed period {differences[0]}"
             + (f" and {len(differences) - 1} more" if len(differences) > 1 else ""),
-            f"add a dated entry {{from: {next_start}, value: ...}} to {field} instead",
+            _billed_hint(field, next_start),
         )
     for name, examples in sorted(profile_reports.items()):
         count = f"{len(examples)} customer(s), e.g. {examples[0]}"
@@ -278,6 +288,16 @@ def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[Conf
         )
 
 
+def _billed_hint(field: str, next_start: date) -> str:
+    """What to do instead, true for the field at hand: `start` has no dated form."""
+    if field == "start":
+        return (
+            "start is not a dated value: keep it (a late start is a credit entry), or "
+            "terminate this customer and add a new one"
+        )
+    return f"add a dated entry {{from: {next_start}, value: ...}} to {field} instead"
+
+
 def _changed_field(before: Customer, now: Customer) -> str:
     for name in BILLED_FIELDS:
         if getattr(before, name) != getattr(now, name):
@@ -293,26 +313,3 @@ def _next_period_start(customer: Customer, state: State, as_of: date) -> date:
         if period.start > as_of:
             return period.start
     return as_of + timedelta(days=1)
-
-
-# --- deleted customers ----------------------------------------------------------------
-
-
-def deleted_customer_errors(
-    base: State, head: State, as_of: date, base_ref: str
-) -> Iterable[ConfigError]:
-    from isk_reconcile.billing.engine import rupiah, standing
-
-    for customer_id in sorted(base.customers.keys() - head.customers.keys()):
-        owed = standing(base, customer_id, as_of).balance
-        if owed >= 0:
-            continue
-        where = base.loc("customer", customer_id) or Loc(f"state/customers/{customer_id}.yaml")
-        yield ConfigError(
-            Loc(where.file),
-            customer_id,
-            f"customer file deleted while {customer_id} still owes {rupiah(-owed)} "
-            f"(balance in {base_ref} on {as_of})",
-            "keep the file: set status: terminated with an end date, and record the "
-            "settlement (payment or credit) first",
-        )

@@ -65,22 +65,15 @@ def head_commit(repo: Path | None) -> str | None:
 
 
 def commit_files(repo: Path, paths: Iterable[str], message: str) -> str:
-    """Commit exactly `paths` (relative to the state repo); returns the short sha.
+    """Commit exactly `paths` (relative to the state repo) as they are in the work tree;
+    returns the short sha. Nothing else, staged or not, goes into the commit.
 
     Author and committer come from git's own configuration (or GIT_AUTHOR_* variables).
     """
-    handle = open_repo(repo)
-    _require_identity(handle)
-    prefix = repo_prefix(handle, repo)
-    inside = [prefix + path for path in paths]
-    try:
-        handle.git.add("--", *inside)
-        # `--only` semantics: whatever else is staged stays staged and uncommitted.
-        handle.git.commit("-q", "-m", message, "--", *inside)
-    except git.GitCommandError as problem:
-        detail = (problem.stderr or "").strip().splitlines()
-        raise IskError(f"git commit failed: {detail[-1] if detail else problem}") from None
-    return handle.head.commit.hexsha[:7]
+    from isk_reconcile.gitops.commits import commit_contents
+
+    contents = {path: (repo / path).read_text(encoding="utf-8") for path in paths}
+    return commit_contents(repo, contents, message)
 
 
 def changed_files(repo: Path, folder: str) -> list[str]:
@@ -94,10 +87,10 @@ def changed_files(repo: Path, folder: str) -> list[str]:
 
 def check_can_commit(repo: Path) -> None:
     """Refuse early (before anything is written) when a commit would fail."""
-    _require_identity(open_repo(repo))
+    require_identity(open_repo(repo))
 
 
-def _require_identity(handle: git.Repo) -> None:
+def require_identity(handle: git.Repo) -> None:
     reader = handle.config_reader()
     for key, variable in (("name", "GIT_AUTHOR_NAME"), ("email", "GIT_AUTHOR_EMAIL")):
         if os.environ.get(variable):
@@ -355,7 +348,9 @@ def ledger_events(handle: git.Repo, prefix: str, state: State, customer_id: str)
     commits = entry_commits(handle, prefix, (entry.id for entry in entries))
     events = []
     for entry in entries:
-        verb = {"payment": "payment", "credit": "credit", "refund": "refund"}[entry.kind]
+        verb = entry.kind  # payment | credit | refund | writeoff
+        if entry.kind == "writeoff":
+            verb += f" ({entry.reason})"
         detail = f" {entry.method}" if entry.method else ""
         reference = f" ({entry.reference})" if entry.reference else ""
         location = state.loc("ledger", entry.id)

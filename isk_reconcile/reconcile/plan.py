@@ -9,7 +9,7 @@ ciphertext (`password_source`), which `apply` decrypts at write time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
@@ -398,7 +398,7 @@ def _plan_secret_removals(
             )
             draft.final_profiles.setdefault(name, current.attrs.get("profile", ""))
             continue
-        reason = deletion_reason(desired, customer)
+        reason = deletion_reason(desired, customer, live_secrets)
         if desired.suspend.disconnect and name in sessions:
             draft.changes.append(
                 Change("disconnect", "session", name, customer, f"account deleted: {reason}")
@@ -480,16 +480,26 @@ def plan_pools(
     return changes, unmanaged, notes
 
 
-def deletion_reason(desired: DesiredRouter, customer: str | None) -> str:
-    """Why a managed secret goes: the billing reason, or where its customer went."""
+def deletion_reason(
+    desired: DesiredRouter, customer: str | None, live_names: Container[str] = ()
+) -> str:
+    """Why a managed secret goes: the billing reason, or where its customer went (in
+    words that say what happened: a copy beside the customer's own secret is a copy)."""
+    if customer is None:
+        return "its ownership comment names no customer"
     if customer in desired.absent:
         return desired.absent[customer]
-    where = desired.placement.get(customer or "")
+    where = desired.placement.get(customer)
     if where is None:
         return f"customer {customer} is no longer in the repository"
     router, username = where
     if router != desired.router:
         return f"customer {customer} moved to router {router}"
+    if username in live_names:
+        return (
+            f"a copy of customer {customer}'s secret {username} (it carries the same "
+            "ownership comment, e.g. copied in Winbox)"
+        )
     return f"customer {customer}'s username changed to {username}"
 
 

@@ -71,7 +71,8 @@ def _routers_table(board: Dashboard) -> Table:
 
 def _money_table(board: Dashboard) -> Table:
     money_columns = ["router", "customers", "active", "suspended", "free", "terminated"]
-    money_columns += ["expiring", f"billed {board.month}", "collected", "credits", "receivables"]
+    money_columns += ["expiring", f"billed {board.month}", "collected", "credits"]
+    money_columns += ["written off", "receivables"]
     money = _table("Customers and money", money_columns, right=money_columns[1:])
     rows = [(status.name, status.figures) for status in board.routers]
     for index, (name, figures) in enumerate([*rows, ("total", board.total)]):
@@ -89,6 +90,7 @@ def _money_table(board: Dashboard) -> Table:
             rupiah(figures.billed),
             rupiah(figures.collected),
             rupiah(figures.credits),
+            rupiah(figures.written_off),
             rupiah(figures.outstanding),
         ]
         money.add_row(*(Text(cell) for cell in cells))

@@ -33,7 +33,7 @@ class Column:
     kind: str = "text"  # text | int | money | date | bool
 
 
-SUMMARY_MONEY = {"billed", "collected", "credits", "outstanding"} | {
+SUMMARY_MONEY = {"billed", "collected", "credits", "written_off", "outstanding"} | {
     c for c in SUMMARY_COLUMNS if c.startswith("aging_")
 }
 SUMMARY_TEXT = {"router", "error", "identity", "version", "uptime"}

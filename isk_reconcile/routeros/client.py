@@ -24,6 +24,7 @@ import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -51,6 +52,7 @@ from isk_reconcile.routeros.types import (
 from isk_reconcile.state.model import Router
 
 ENCODING = "utf-8"
+IDENTITY = "/system/identity"
 DEFAULT_WINDOW = 128  # commands in flight per round trip; small enough to never fill TCP buffers
 _RECV_SIZE = 65536
 
@@ -86,16 +88,55 @@ class ConnectionLost(RouterError):
 # --- protocol layer (librouteros subclasses) ------------------------------------------------
 
 
+class DeadlineExceeded(TimeoutError):
+    """An operation's whole budget ran out (however slowly the router was answering)."""
+
+    def __init__(self, operation: str, seconds: float):
+        super().__init__(f"{operation} did not finish within its {seconds:g}s deadline")
+        self.operation = operation
+        self.seconds = seconds
+
+
 class _BufferedTransport(SocketTransport):
-    """librouteros' transport, reading from the socket in large chunks."""
+    """librouteros' transport, reading from the socket in large chunks, every socket
+    call bounded by the current operation's deadline (a monotonic instant): a router
+    that trickles one byte at a time still fails when the operation's budget is spent,
+    not once per byte."""
 
     def __init__(self, sock: socket.socket) -> None:
         super().__init__(sock)
         self._buffer = bytearray()
+        self._deadline: float | None = None
+        self._operation = ("", 0.0)
+
+    def start(self, operation: str, budget: float, remaining: float | None = None) -> None:
+        """Begin an operation with a total budget of `budget` seconds (of which only
+        `remaining` are left, when it began earlier)."""
+        self._deadline = time.monotonic() + (budget if remaining is None else remaining)
+        self._operation = (operation, budget)
+
+    def _bound(self) -> None:
+        if self._deadline is None:
+            return
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise DeadlineExceeded(*self._operation)
+        self.sock.settimeout(remaining)
+
+    def write(self, data: bytes) -> None:
+        self._bound()
+        try:
+            self.sock.sendall(data)
+        except TimeoutError:
+            raise DeadlineExceeded(*self._operation) from None
 
     def read(self, length: int) -> bytes:
         while len(self._buffer) < length:
-            got = self.sock.recv(_RECV_SIZE)
+            self._bound()
+            try:
+                got = self.sock.recv(_RECV_SIZE)
+            except TimeoutError:
+                raise DeadlineExceeded(*self._operation) from None
             if not got:
                 raise ConnectionClosed("Connection unexpectedly closed.")
             self._buffer += got
@@ -239,6 +280,7 @@ def connect(
             router.name, f"{variable} holds an age identity, not an API password: not sent"
         )
     seconds = router.timeout if timeout is None else timeout
+    deadline = time.monotonic() + seconds
     host = f"[{router.host}]" if ":" in router.host else router.host
     where = f"{host}:{router.api_port}"
     wrapper = None
@@ -268,6 +310,8 @@ def connect(
         raise RouterError(router.name, f"cannot connect to {where}: {reason}") from None
 
     transport = _BufferedTransport(plain.sock)
+    # Connecting and logging in share one budget: what connect() left of it.
+    transport.start("connecting and logging in", seconds, deadline - time.monotonic())
     api = _RawApi(_RawProtocol(transport, ENCODING))
     try:
         _login(api, router.username, password)
@@ -278,14 +322,16 @@ def connect(
         ) from None
     except TimeoutError:
         transport.close()
-        raise RouterError(router.name, f"login to {where} timed out after {seconds:g}s") from None
+        raise RouterError(
+            router.name, f"login to {where} timed out: no answer within {seconds:g}s"
+        ) from None
     except (LibRouterosError, OSError) as problem:
         transport.close()
         raise RouterError(router.name, f"login to {where} failed: {_reason(problem)}") from None
     except UnicodeEncodeError:
         transport.close()
         raise RouterError(router.name, "login failed: user name or password is not text") from None
-    return RouterClient(router, api, window=window)
+    return RouterClient(router, api, window=window, read_seconds=seconds)
 
 
 def _open_transport(
@@ -322,6 +368,8 @@ def is_age_identity(value: str) -> bool:
 
 
 def _reason(problem: BaseException) -> str:
+    if isinstance(problem, DeadlineExceeded):
+        return str(problem)
     if isinstance(problem, TimeoutError):
         return "timed out"
     if isinstance(problem, FatalError):
@@ -339,9 +387,20 @@ def _reason(problem: BaseException) -> str:
 class RouterClient:
     """One logged-in API session. Not thread-safe: use one client per thread."""
 
-    def __init__(self, router: Router, api: _RawApi, *, window: int = DEFAULT_WINDOW):
+    def __init__(
+        self,
+        router: Router,
+        api: _RawApi,
+        *,
+        window: int = DEFAULT_WINDOW,
+        read_seconds: float | None = None,
+    ):
         self.router = router
         self._api = api
+        # Budgets: each read gets `timeout` seconds in total; all writes of one session
+        # share `apply_timeout` (the clock starts at the first write).
+        self._read_seconds = router.timeout if read_seconds is None else read_seconds
+        self._apply_deadline: float | None = None
         self._window = max(1, window)
         self._next_tag = 0
         self._closed = False
@@ -376,8 +435,12 @@ class RouterClient:
 
     def read(self) -> LiveState:
         """Profiles, secrets, sessions and IP pools: one print per menu, sent as one
-        pipelined window."""
-        profiles, secrets, active, pools = self._query([PROFILE, SECRET, ACTIVE, POOL])
+        pipelined window (with /system/identity: a router that is not the one expected is
+        an error before anything is planned or written)."""
+        profiles, secrets, active, pools, identity = self._query(
+            [PROFILE, SECRET, ACTIVE, POOL, IDENTITY]
+        )
+        self._check_identity(identity[0].get("name", "") if identity else "")
         return LiveState(
             router=self.name,
             profiles=_items(PROFILE, profiles),
@@ -387,9 +450,10 @@ class RouterClient:
         )
 
     def system(self) -> SystemInfo:
-        identity, resource = self._query(["/system/identity", "/system/resource"])
+        identity, resource = self._query([IDENTITY, "/system/resource"])
         ident = identity[0] if identity else {}
         res = resource[0] if resource else {}
+        self._check_identity(ident.get("name", ""))
         return SystemInfo(
             identity=ident.get("name", ""),
             version=res.get("version", ""),
@@ -405,7 +469,24 @@ class RouterClient:
             incoming=incoming[0] if incoming else {},
         )
 
+    def _check_identity(self, found: str) -> None:
+        expected = self.router.expected_identity
+        if found != expected:
+            self.close()
+            raise RouterError(
+                self.name,
+                f"wrong router: {self.router.host}:{self.router.api_port} has identity "
+                f"{found!r}, routers.yaml expects {expected!r} (swapped address or port? "
+                "else set identity:); nothing read or written",
+            )
+
+    def _transport(self) -> _BufferedTransport:
+        transport = self._api.protocol.transport
+        assert isinstance(transport, _BufferedTransport)
+        return transport
+
     def _query(self, menus: Sequence[str]) -> list[list[dict[str, str]]]:
+        self._transport().start("reading", self._read_seconds)
         try:
             replies = self._exchange([(f"{menu}/print",) for menu in menus])
         except _WindowBroken as broken:
@@ -425,6 +506,10 @@ class RouterClient:
         """Run batches in order, each pipelined in windows; a trap fails only its write."""
         results: list[WriteResult] = []
         total = sum(len(batch) for batch in batches)
+        budget = self.router.apply_timeout
+        if self._apply_deadline is None:
+            self._apply_deadline = time.monotonic() + budget
+        self._transport().start("applying", budget, self._apply_deadline - time.monotonic())
         for batch in batches:
             for start in range(0, len(batch), self._window):
                 window = batch[start : start + self._window]
@@ -456,6 +541,7 @@ class RouterClient:
 
     def reboot(self) -> None:
         """Ask the router to reboot; it drops the connection without a reply, which is success."""
+        self._transport().start("rebooting", self._read_seconds)
         try:
             replies = self._exchange([("/system/reboot",)])
         except _WindowBroken:

@@ -85,12 +85,15 @@ def serve_repo(
                 "simulated routers share 127.0.0.1, give each its own port"
             )
         used_ports[port] = name
-        plans.append((name, port, _router_user(name, settings, users_from_env)))
+        # The identity isk expects of it (routers.yaml `identity:`, default the name).
+        identity = settings.get("identity")
+        identity = identity if isinstance(identity, str) and identity else name
+        plans.append((identity, port, _router_user(name, settings, users_from_env)))
     started: list[SimulatedRouter] = []
     try:
-        for name, port, users in plans:
+        for identity, port, users in plans:
             simulator = SimulatedRouter(
-                identity=name, users=users, version=version, port=port, latency_ms=latency_ms
+                identity=identity, users=users, version=version, port=port, latency_ms=latency_ms
             )
             started.append(simulator.start())
     except BaseException:

@@ -244,6 +244,7 @@ class _Loading(CrossFileRules):
         self.check_customers(settings, customers, routers, profiles)
         self.check_pools(routers, customers)
         self.check_ledger_customers(ledger, customers)
+        self.check_amounts(settings.billing.max_amount, profiles, customers, ledger)
         if self.errors:
             raise ValidationFailed(self.errors)
         # Read-only views: a State is a value that every command shares.
@@ -400,7 +401,9 @@ class _Loading(CrossFileRules):
             batch: list[tuple[dict[str, Any], Placed]] = []
             for index, raw in enumerate(source.data):
                 entry_id = raw.get("id") if isinstance(raw, dict) else None
-                label = entry_id if isinstance(entry_id, str) and entry_id else f"[{index}]"
+                # A non-ASCII id (a look-alike) is named by position: its message spells it out.
+                readable = isinstance(entry_id, str) and entry_id and entry_id.isascii()
+                label = entry_id if readable else f"[{index}]"
                 placed = Placed(source, (index,), label)
                 if not self.expect_mapping(source, (index,), raw, label):
                     continue

@@ -33,6 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from isk_reconcile.errors import Loc
+from isk_reconcile.state import addresses
 from isk_reconcile.state.ratelimit import parse_rate_limit
 from isk_reconcile.untrusted import nfkc
 
@@ -50,6 +51,7 @@ Text = StrictStr
 FreeText = Annotated[StrictStr, AfterValidator(nfkc)]
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2199, 12, 31)
 # The services a /ppp/secret accepts (ROUTEROS.md); anything else fails on the router.
 PppService = Literal["any", "async", "l2tp", "ovpn", "pppoe", "pptp", "sstp"]
 # The ownership marker opens every managed comment as "<prefix>:"; a ':' or a space inside
@@ -93,6 +95,10 @@ CONNECTION_FIELDS: tuple[str, ...] = (
     "read_password_env",
     "identity",
     "backend",
+    # RADIUS routers: where Disconnect-Requests and the shared secret go
+    "nas_address",
+    "coa_port",
+    "radius_secret_env",
 )
 
 
@@ -107,15 +113,23 @@ def _iso_date(value: Any) -> date:
         raise PydanticCustomError(
             "isk_datetime", "a date and time where a date is needed; write just YYYY-MM-DD"
         )
-    if isinstance(value, date):
-        return value
     if isinstance(value, str) and ISO_DATE.match(value):
         try:
-            return date.fromisoformat(value)
+            value = date.fromisoformat(value)
         except ValueError:
             raise PydanticCustomError(
                 "isk_date", "not a real date: {value}", {"value": value}
             ) from None
+    if isinstance(value, date):
+        # Billing counts days and periods from these: far outside any ISP's life, the
+        # arithmetic would leave the calendar (year 1 or 9999) instead of failing here.
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise PydanticCustomError(
+                "isk_date",
+                "{value} is out of range: dates are from {first} to {last}",
+                {"value": value.isoformat(), "first": EARLIEST_DATE, "last": LATEST_DATE},
+            )
+        return value
     raise PydanticCustomError("isk_date", "must be a date written YYYY-MM-DD")
 
 
@@ -127,6 +141,25 @@ def _seconds(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _change_date(value: Any) -> date:
+    # date.min is the loader's "since always" for a plain (undated) value.
+    return value if value == date.min and type(value) is date else _iso_date(value)
+
+
+ChangeDate = Annotated[date, BeforeValidator(_change_date)]
+
+
+def _unless_empty(check: Any) -> AfterValidator:
+    """`check`, except for "" (an optional field written empty means not set)."""
+    return AfterValidator(lambda value: check(value) if value else value)
+
+
+IpAddress = Annotated[StrictStr, _unless_empty(addresses.ip_address)]
+IpOrPool = Annotated[StrictStr, _unless_empty(addresses.ip_or_pool)]
+CallerId = Annotated[StrictStr, _unless_empty(addresses.caller_id)]
+Host = Annotated[StrictStr, AfterValidator(addresses.host)]
 Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
 
 
@@ -137,7 +170,7 @@ class Frozen(BaseModel):
 class DatedChange(Frozen, Generic[T]):
     """One entry of a dated list: `value` applies from `from_` on."""
 
-    from_: IsoDate = Field(alias="from")
+    from_: ChangeDate = Field(alias="from")
     value: T
 
 
@@ -267,7 +300,10 @@ class CustomerNotify(Frozen):
 class BillingSettings(Frozen):
     cycle: Literal["30d", "monthly"] = "30d"
     mode: Literal["prepaid", "postpaid"] = "prepaid"
-    grace_days: Annotated[StrictInt, Field(ge=0)] = 3
+    grace_days: Annotated[StrictInt, Field(ge=0, le=366)] = 3  # a year at most: dates stay real
+    # The largest amount (ledger entry or price) the repository may hold, in rupiah: a
+    # typo of extra zeros, or 10^25, is an error instead of a debt no one can pay.
+    max_amount: Annotated[StrictInt, Field(gt=0)] = 1_000_000_000
     # false: a period is billed in full at its first day's price (a hold or termination
     # inside it changes nothing, an upgrade counts from the next period); true: by the day
     # (the days on hold or after the end are not billed, an upgrade counts from its day).
@@ -482,7 +518,7 @@ class Pool(Frozen):
 
 class Router(Frozen):
     name: StrictStr
-    host: StrictStr
+    host: Host
     port: Annotated[StrictInt, Field(gt=0, lt=65536)] | None = None  # None: 8728, or 8729 with tls
     tls: StrictBool = False
     tls_ca: StrictStr | None = None
@@ -493,12 +529,15 @@ class Router(Frozen):
     # pull-request job never holds a password that can write (docs/security.md).
     read_username: StrictStr | None = None
     read_password_env: StrictStr | None = None
-    timeout: Seconds = 10
+    timeout: Seconds = 10  # total budget to connect and log in, and again for each whole read
+    apply_timeout: Seconds = 300  # total budget for all the writes of one apply
+    # The router's /system/identity; a router answering with another one (swapped ports,
+    # a re-used address) is an error before anything is read or written. Default: name.
+    identity: StrictStr | None = None
     description: FreeText = ""
     suspend: SuspendSettings | None = None  # overrides settings.suspend when set
     safety: SafetySettings | None = None  # overrides settings.safety when set
     pools: Mapping[StrictStr, Pool] = Field(default_factory=dict)  # managed IP pools, by name
-
 
     # api: secrets are pushed to the router; radius: the router asks the RADIUS store
     # (docs/radius.md), profiles and pools still go through the API.
@@ -536,18 +575,15 @@ class Router(Frozen):
             )
         return self
 
-    @field_validator("host")
-    @classmethod
-    def _host_given(cls, value: str) -> str:
-        if not value.strip():
-            raise rule_error("host must not be empty")
-        return value
-
     @property
     def api_port(self) -> int:
         if self.port is not None:
             return self.port
         return 8729 if self.tls else 8728
+
+    @property
+    def expected_identity(self) -> str:
+        return self.identity if self.identity is not None else self.name
 
     @property
     def radius_address(self) -> str:
@@ -633,9 +669,9 @@ class Profile(Frozen):
     description: FreeText = ""
     price: Dated[Money] | None = None  # None: not sellable (e.g. the isolate profile)
     rate_limit: StrictStr | None = None
-    local_address: StrictStr | None = None
-    remote_address: StrictStr | None = None
-    dns_server: tuple[StrictStr, ...] = ()
+    local_address: IpOrPool | None = None
+    remote_address: IpOrPool | None = None
+    dns_server: tuple[IpAddress, ...] = ()
     only_one: StrictBool | None = None
     address_list: StrictStr | None = None
     parent_queue: StrictStr | None = None
@@ -699,7 +735,7 @@ class Hold(Frozen):
     """A billing pause (`isk customer hold`): no period wholly inside it is billed, and
     the account is suspended (disabled or isolated, as `suspend.mode` says) meanwhile."""
 
-    from_: IsoDate = Field(alias="from")
+    from_: ChangeDate = Field(alias="from")
     until: IsoDate | None = None  # the last day on hold; None: until further notice
     reason: FreeText
 
@@ -728,8 +764,8 @@ class Pppoe(Frozen):
     username: StrictStr | None = None  # None: the customer id
     password: StrictStr | None = None  # "age:<base64>" (or plaintext when allowed)
     service: PppService = "pppoe"
-    remote_address: StrictStr | None = None
-    caller_id: StrictStr | None = None
+    remote_address: IpAddress | None = None
+    caller_id: CallerId | None = None
 
     @field_validator("username")
     @classmethod
@@ -863,7 +899,10 @@ class Customer(Frozen):
 
 # --- ledger -------------------------------------------------------------------------------
 
-EntryKind = Literal["payment", "credit", "refund"]
+# writeoff: bad debt written off by decision (settles invoices like a credit, with a
+# required reason, and is reported apart from credits as bad debt).
+EntryKind = Literal["payment", "credit", "refund", "writeoff"]
+NON_CASH = frozenset({"credit", "writeoff"})
 PaymentMethod = Literal["cash", "transfer", "qris", "ewallet", "other"]
 
 
@@ -876,22 +915,31 @@ class LedgerEntry(Frozen):
     method: PaymentMethod | None = None
     reference: StrictStr = ""
     note: FreeText = ""
+    reason: FreeText = ""  # why the debt is written off (writeoff only, required there)
 
     @field_validator("id")
     @classmethod
     def _id_given(cls, value: str) -> str:
         if not value.strip() or value != value.strip():
             raise rule_error(f"ledger id '{value}' must be non-empty without surrounding spaces")
-        return value
+        return addresses.ledger_id(value)
 
     @model_validator(mode="after")
     def _method_matches_kind(self) -> LedgerEntry:
-        # Cash moved (payment, refund) must say how; a credit moves no cash.
-        if self.kind == "credit" and self.method is not None:
+        # Cash moved (payment, refund) must say how; a credit or writeoff moves no cash.
+        if self.kind in NON_CASH and self.method is not None:
             raise rule_error(
-                "a credit moves no cash and takes no method", ("method",), "remove method"
+                f"a {self.kind} moves no cash and takes no method", ("method",), "remove method"
             )
-        if self.kind != "credit" and self.method is None:
+        if self.kind == "writeoff" and not self.reason.strip():
+            raise rule_error(
+                "a writeoff needs a reason",
+                ("reason",),
+                "say why the debt is written off, e.g. reason: moved away, unreachable",
+            )
+        if self.kind != "writeoff" and self.reason:
+            raise rule_error("reason is only for writeoff entries", ("reason",), "use note instead")
+        if self.kind not in NON_CASH and self.method is None:
             raise rule_error(
                 f"a {self.kind} needs a method",
                 ("method",),

@@ -33,9 +33,13 @@ def pool_problems(
         for name, pool in router.pools.items():
             if pool.next_pool is not None and pool.next_pool not in router.pools:
                 problems.append(
-                    PoolProblem(router.name, name, ("pools", name, "next_pool"),
-                                f"next_pool '{pool.next_pool}' is not a pool of this router",
-                                "name one of this router's pools")  # fmt: skip
+                    PoolProblem(
+                        router.name,
+                        name,
+                        ("pools", name, "next_pool"),
+                        f"next_pool '{pool.next_pool}' is not a pool of this router",
+                        "name one of this router's pools",
+                    )  # fmt: skip
                 )
     for customer in customers:
         problems += _static_inside(routers.get(customer.router), customer)
@@ -54,10 +58,14 @@ def _overlaps(router: Router) -> list[PoolProblem]:
         if before[0] == after[0] and after[1] <= before[2]:
             name, index = after[3], after[4]
             problems.append(
-                PoolProblem(router.name, name, ("pools", name, "ranges", index),
-                            f"range {router.pools[name].ranges[index]} overlaps "
-                            f"{router.pools[before[3]].ranges[before[4]]} of pool '{before[3]}'",
-                            "pools of one router may not share addresses")  # fmt: skip
+                PoolProblem(
+                    router.name,
+                    name,
+                    ("pools", name, "ranges", index),
+                    f"range {router.pools[name].ranges[index]} overlaps "
+                    f"{router.pools[before[3]].ranges[before[4]]} of pool '{before[3]}'",
+                    "pools of one router may not share addresses",
+                )  # fmt: skip
             )
     return problems
 
@@ -75,9 +83,14 @@ def _static_inside(router: Router | None, customer: Customer) -> list[PoolProble
             _, first, last = parse_ip_range(text)
             if first <= value <= last:
                 return [
-                    PoolProblem(router.name, name, (), f"static address {address} is inside "
-                                f"pool '{name}' ({text}) of router '{router.name}'",
-                                "pick an address outside every pool, or shrink the pool",
-                                customer=customer.id)  # fmt: skip
+                    PoolProblem(
+                        router.name,
+                        name,
+                        (),
+                        f"static address {address} is inside "
+                        f"pool '{name}' ({text}) of router '{router.name}'",
+                        "pick an address outside every pool, or shrink the pool",
+                        customer=customer.id,
+                    )  # fmt: skip
                 ]
     return []

@@ -4,6 +4,10 @@ Text in, text out: the documents are rendered as text (with comments), an existi
 ledger file is only ever appended to, so its bytes (comments, layout) stay as they are.
 Every write is validated by loading the whole repository afterwards; when that fails
 the write is undone, so the repository is left valid or unchanged.
+
+Every public writing function holds `repository_lock` (re-entrant: a command holding it
+already, to commit under it too, is not blocked) and records its write in the lock's
+journal first, so concurrent writers serialise and an interrupted one is reported.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from pathlib import Path
 import yaml
 
 from isk_reconcile.errors import IskError
+from isk_reconcile.state.lock import UnfinishedWrite, WriteLock, repository_lock
 from isk_reconcile.state.model import CUSTOMER_ID, State
 
+__all__ = ["UnfinishedWrite", "WriteLock", "repository_lock"]  # re-exported for writers
+
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9 ._/@+-]*$")
-LEDGER_ID = re.compile(r"^P-(\d{4})-(\d{2})-(\d{4,})$")
+LEDGER_ID = re.compile(r"^P-([0-9]{4})-([0-9]{2})-([0-9]{4,})$")
 
 
 def yaml_scalar(value: object) -> str:
@@ -155,6 +162,7 @@ class NewEntry:
     method: str | None = None
     reference: str = ""
     note: str = ""
+    reason: str = ""  # writeoff only
 
 
 def ledger_path(day: date) -> str:
@@ -169,7 +177,13 @@ def next_entry_id(existing_ids: Iterable[str], day: date) -> str:
     highest, width = 0, 4
     for entry_id in existing_ids:
         match = LEDGER_ID.match(entry_id)
-        if match and int(match[1]) == day.year and int(match[2]) == day.month:
+        # An over-long number (refused by validation) must not make every later id longer.
+        if (
+            match
+            and int(match[1]) == day.year
+            and int(match[2]) == day.month
+            and len(match[3]) <= 6
+        ):
             highest = max(highest, int(match[3]))
             width = max(width, len(match[3]))
     return f"P-{day:%Y-%m}-{highest + 1:0{width}d}"
@@ -189,6 +203,8 @@ def entry_fields(entry_id: str, entry: NewEntry) -> dict[str, object]:
         fields["reference"] = entry.reference
     if entry.note:
         fields["note"] = entry.note
+    if entry.reason:
+        fields["reason"] = entry.reason
     return fields
 
 
@@ -245,27 +261,29 @@ def _load(repo: Path) -> State:
     return load_state(repo)
 
 
-def create_file(repo: Path, relpath: str, text: str) -> State:
+def create_file(repo: Path, relpath: str, text: str, command: str = "isk") -> State:
     """Create a new file (never overwriting), then validate the repo; on failure remove it."""
-    return create_files(repo, {relpath: text})
+    return create_files(repo, {relpath: text}, command)
 
 
-def create_files(repo: Path, files: Mapping[str, str]) -> State:
+def create_files(repo: Path, files: Mapping[str, str], command: str = "isk") -> State:
     """Create several new files (none may exist), validate; on failure remove them all."""
-    existing = [relpath for relpath in files if (repo / relpath).exists()]
-    if existing:
-        raise IskError(f"{existing[0]} already exists: refusing to overwrite it")
-    written: list[Path] = []
-    try:
-        for relpath, text in files.items():
-            target = repo / relpath
-            _create_atomic(target, relpath, text)
-            written.append(target)
-        return _load(repo)
-    except BaseException:
-        for target in written:
-            target.unlink(missing_ok=True)
-        raise
+    with repository_lock(repo) as lock:
+        existing = [relpath for relpath in files if (repo / relpath).exists()]
+        if existing:
+            raise IskError(f"{existing[0]} already exists: refusing to overwrite it")
+        written: list[Path] = []
+        try:
+            for relpath, text in files.items():
+                lock.record(relpath, command=command)
+                target = repo / relpath
+                _create_atomic(target, relpath, text)
+                written.append(target)
+            return _load(repo)
+        except BaseException:
+            for target in written:
+                target.unlink(missing_ok=True)
+            raise
 
 
 def _create_atomic(target: Path, relpath: str, text: str) -> None:
@@ -283,41 +301,44 @@ def _create_atomic(target: Path, relpath: str, text: str) -> None:
 
 def replace_file(repo: Path, relpath: str, text: str) -> State:
     """Write `text` over `relpath` (atomically), validate; on failure restore the old bytes."""
-    target = repo / relpath
-    original = target.read_bytes() if target.exists() else None
-    _write_atomic(target, text.encode("utf-8"))
-    try:
-        return _load(repo)
-    except BaseException:
-        if original is None:
-            target.unlink(missing_ok=True)
-        else:
-            _write_atomic(target, original)
-        raise
+    with repository_lock(repo):
+        target = repo / relpath
+        original = target.read_bytes() if target.exists() else None
+        _write_atomic(target, text.encode("utf-8"))
+        try:
+            return _load(repo)
+        except BaseException:
+            if original is None:
+                target.unlink(missing_ok=True)
+            else:
+                _write_atomic(target, original)
+            raise
 
 
-def write_files(repo: Path, files: Mapping[str, str]) -> State:
+def write_files(repo: Path, files: Mapping[str, str], command: str = "isk import") -> State:
     """Create the new and replace the existing of `files` together, validate once; on
     failure remove what was created and restore what was replaced, byte for byte."""
-    originals = {
-        relpath: (repo / relpath).read_bytes() for relpath in files if (repo / relpath).exists()
-    }
-    touched: list[str] = []
-    try:
-        for relpath, text in files.items():
-            if relpath in originals:
-                _write_atomic(repo / relpath, text.encode("utf-8"))
-            else:
-                _create_atomic(repo / relpath, relpath, text)
-            touched.append(relpath)  # only once written: never remove what appeared meanwhile
-        return _load(repo)
-    except BaseException:
-        for relpath in touched:
-            if relpath in originals:
-                _write_atomic(repo / relpath, originals[relpath])
-            else:
-                (repo / relpath).unlink(missing_ok=True)
-        raise
+    with repository_lock(repo) as lock:
+        originals = {
+            relpath: (repo / relpath).read_bytes() for relpath in files if (repo / relpath).exists()
+        }
+        touched: list[str] = []
+        try:
+            for relpath, text in files.items():
+                lock.record(relpath, command=command)
+                if relpath in originals:
+                    _write_atomic(repo / relpath, text.encode("utf-8"))
+                else:
+                    _create_atomic(repo / relpath, relpath, text)
+                touched.append(relpath)  # only once written: never remove what appeared
+            return _load(repo)
+        except BaseException:
+            for relpath in touched:
+                if relpath in originals:
+                    _write_atomic(repo / relpath, originals[relpath])
+                else:
+                    (repo / relpath).unlink(missing_ok=True)
+            raise
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
@@ -330,20 +351,37 @@ def _write_atomic(target: Path, data: bytes) -> None:
 def add_customer(repo: Path, state: State, new: NewCustomer) -> State:
     """Write the new customer's file; returns the validated state that includes it."""
     check_new_customer(state, new)
-    return create_file(repo, customer_path(new.id), customer_document(new))
+    with repository_lock(repo):
+        # Again as the repository is now, under the lock (`state` may be outdated).
+        check_new_customer(_load(repo), new)
+        return create_file(repo, customer_path(new.id), customer_document(new), "isk customer add")
 
 
-def add_entry(repo: Path, state: State, entry: NewEntry) -> tuple[str, str, State]:
-    """Append the entry to its month's ledger file; returns (entry id, file, new state)."""
-    if entry.customer not in state.customers:
-        raise IskError(f"unknown customer {entry.customer!r}")
+def add_entry(
+    repo: Path, state: State, entry: NewEntry, command: str = "isk pay"
+) -> tuple[str, str, State]:
+    """Append the entry to its month's ledger file; returns (entry id, file, new state).
+
+    The id is allocated from the ledger as it is under the lock (not from `state`, which
+    another writer may have outdated meanwhile)."""
     if entry.amount <= 0:
         raise IskError("the amount must be a positive number of rupiah")
-    if entry.kind == "credit" and entry.method:
-        raise IskError("a credit is not cash: leave out --method")
-    entry_id = next_entry_id((known.id for known in state.ledger), entry.date)
-    relpath = ledger_path(entry.date)
-    target = repo / relpath
-    original = target.read_bytes().decode("utf-8") if target.exists() else None
-    text = append_entry(original, entry_fields(entry_id, entry), f"{entry.date:%Y-%m}")
-    return entry_id, relpath, replace_file(repo, relpath, text)
+    if entry.kind in ("credit", "writeoff") and entry.method:
+        raise IskError(f"a {entry.kind} is not cash: leave out --method")
+    with repository_lock(repo) as lock:
+        current = _load(repo)
+        if entry.customer not in current.customers:
+            raise IskError(f"unknown customer {entry.customer!r}")
+        most = current.settings.billing.max_amount
+        if entry.amount > most:
+            raise IskError(
+                f"the amount {entry.amount} is more than the maximum {most} "
+                "(billing.max_amount in state/settings.yaml)"
+            )
+        entry_id = next_entry_id((known.id for known in current.ledger), entry.date)
+        relpath = ledger_path(entry.date)
+        target = repo / relpath
+        original = target.read_bytes().decode("utf-8") if target.exists() else None
+        text = append_entry(original, entry_fields(entry_id, entry), f"{entry.date:%Y-%m}")
+        lock.record(relpath, entry_id, command)
+        return entry_id, relpath, replace_file(repo, relpath, text)

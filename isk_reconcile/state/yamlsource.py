@@ -289,16 +289,8 @@ class _Builder:
                 )
             return _shared(node.value)
         self.raw[path] = node.value
-        if tag == _INT:
-            return _SCALARS.construct_yaml_int(node)
-        if tag == _BOOL:
-            return _SCALARS.construct_yaml_bool(node)
-        if tag == _NULL:
-            return None
-        if tag == _FLOAT:
-            return _SCALARS.construct_yaml_float(node)
-        if tag == _TIMESTAMP:
-            return _shared(_SCALARS.construct_yaml_timestamp(node))
+        if tag in _TYPED:
+            return self._typed(node, path, position)
         self.error(
             path,
             f"unsupported YAML tag {_shown_tag(tag)}",
@@ -306,6 +298,37 @@ class _Builder:
             position=position,
         )
         return None
+
+    def _typed(self, node: yaml.ScalarNode, path: YamlPath, position: tuple[int, int]) -> Any:
+        """A plain number, boolean, null or date, built by PyYAML's constructors; a value
+        they cannot build (2026-02-30, 2026-13-01, an int of 5,000 digits) is an error
+        at its line, whatever field it is in, never an exception."""
+        try:
+            value = _TYPED[node.tag](node)
+        except (ValueError, OverflowError, TypeError):
+            shown = "(hidden)" if is_secret_path(path) else node.value[:40]
+            kind = "date" if node.tag == _TIMESTAMP else describe_tag(node.tag).split()[-1]
+            self.error(
+                path,
+                f"{shown} is not a real {kind}",
+                "correct it, or quote it if it is text" if not is_secret_path(path) else "",
+                position=position,
+            )
+            return None
+        return _shared(value) if node.tag == _TIMESTAMP else value
+
+
+def _null(node: yaml.ScalarNode) -> None:
+    return None
+
+
+_TYPED = {
+    _INT: _SCALARS.construct_yaml_int,
+    _BOOL: _SCALARS.construct_yaml_bool,
+    _NULL: _null,
+    _FLOAT: _SCALARS.construct_yaml_float,
+    _TIMESTAMP: _SCALARS.construct_yaml_timestamp,
+}
 
 
 def _shown_tag(tag: str) -> str:

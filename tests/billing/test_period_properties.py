@@ -128,7 +128,7 @@ def test_paying_every_invoice_never_leaves_the_account_suspended(scenario):
     topped_up = state.ledger
     if owed > 0:
         payment = LedgerEntry(
-            id="Z-final", customer="budi", amount=owed, date=as_of, kind="payment", method="cash"
+            id="Z-FINAL", customer="budi", amount=owed, date=as_of, kind="payment", method="cash"
         )
         topped_up = (*state.ledger, payment)
     found = standing(replace(state, ledger=topped_up), "budi", as_of)

@@ -23,7 +23,7 @@ import pytest
 import isk_reconcile.cli  # noqa: F401  (registers every command on the group)
 from isk_reconcile.routeros.types import SECRET
 from tests.helpers.isp import Fleet, customer, write_repo
-from tests.helpers.process import ISK, isk
+from tests.helpers.process import ISK, for_the_fixed_day, isk
 
 AS_OF = "2026-11-29"
 
@@ -48,7 +48,7 @@ def isp(tmp_path: Path, fleet: Fleet, customers: dict[str, Any], *, down: bool =
 
 
 def run(repo: Path, fleet: Fleet, *args: str) -> subprocess.CompletedProcess[str]:
-    return isk("--repo", str(repo), "--as-of", AS_OF, *args, env=fleet.environ)
+    return isk("--repo", str(repo), "--as-of", AS_OF, *for_the_fixed_day(args), env=fleet.environ)
 
 
 def git_commit(repo: Path) -> str:

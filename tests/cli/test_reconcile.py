@@ -14,11 +14,16 @@ from typing import Any
 
 import pytest
 
+from isk_reconcile.cli.context import today_in
 from tests.helpers.isp import SECRET, Fleet, by_name, customer, write_repo
+from tests.helpers.process import for_the_fixed_day
 
 ISK = Path(sys.executable).parent / "isk"
 PASSWORD = "pppoe-pass-42"
 AS_OF = "2026-11-29"
+TODAY = today_in("Asia/Jakarta")
+
+
 
 
 @pytest.fixture
@@ -28,6 +33,7 @@ def fleet2() -> Iterator[Fleet]:
 
 
 def isk(repo: Path, fleet: Fleet, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+    args = for_the_fixed_day(args)
     environ = {**os.environ, **fleet.environ, "NO_COLOR": "1"}
     environ.pop("ISK_REPO", None)
     result = subprocess.run(
@@ -127,7 +133,8 @@ def test_unsafe_router_refused_without_force(tmp_path: Path, fleet2: Fleet) -> N
         path.unlink()  # every customer gone: the router would lose every managed secret
     planned = isk(repo, fleet2, "plan")
     assert "UNSAFE: would delete every managed secret (3)" in planned.stdout
-    refused = isk(repo, fleet2, "apply", "--auto-approve")
+    # Free customers: the same plan on any day, so today's apply needs no --force for it.
+    refused = isk(repo, fleet2, "apply", "--auto-approve", "--as-of", TODAY.isoformat())
     assert refused.returncode == 1
     assert "unsafe plan refused (would delete every managed secret (3))" in refused.stderr
     assert len(by_name(fleet2["r1"], SECRET)) == 3
@@ -145,7 +152,7 @@ def answer_prompt(repo: Path, fleet: Fleet, reply: bytes) -> subprocess.Complete
     try:
         os.write(controller, reply)
         result = subprocess.run(
-            [str(ISK), "--repo", str(repo), "--as-of", AS_OF, "apply"],
+            [str(ISK), "--repo", str(repo), "--as-of", AS_OF, "apply", "--force"],
             capture_output=True,
             stdin=terminal,
             env=environ,
@@ -178,7 +185,7 @@ def with_terminal_stderr(repo: Path, fleet: Fleet, *args: str) -> tuple[int, str
     environ = {**os.environ, **fleet.environ, "TERM": "xterm", "NO_COLOR": "1"}
     environ.pop("ISK_REPO", None)
     process = subprocess.Popen(
-        [str(ISK), "--repo", str(repo), "--as-of", AS_OF, *args],
+        [str(ISK), "--repo", str(repo), "--as-of", AS_OF, *for_the_fixed_day(args)],
         stdout=subprocess.PIPE,
         stderr=terminal,
         stdin=subprocess.DEVNULL,

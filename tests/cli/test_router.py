@@ -56,6 +56,7 @@ def write_repo(root: Path, ports: dict[str, int]) -> Path:
             "  username: isk-api",
             f"  password_env: {PASSWORD_VARIABLE}",
             "  timeout: 3",
+            f"  identity: ident-{name}",  # the simulators' /system/identity
         ]
     (root / "state" / "routers.yaml").write_text("\n".join(lines) + "\n")
     return root

@@ -248,7 +248,15 @@ def test_end_to_end_a_suspended_customer_pays_and_is_enabled_again(
     env = environment(ISK_ROUTER_RW09_BAE_PASSWORD=PASSWORD)
     port = simulated_rw09(state_remote)
     with SimulatedRouter(identity="rw09-bae", users={"isk-api": PASSWORD}, port=port) as sim:
-        first = isk(state_remote.admin, "apply", "--router", "rw09-bae", "--auto-approve", env=env)
+        first = isk(
+            state_remote.admin,
+            "apply",
+            "--router",
+            "rw09-bae",
+            "--auto-approve",
+            "--force",
+            env=env,
+        )
         assert first.returncode == 0, first.stdout + first.stderr
         assert disabled(sim, "heru-setiawan")
         link = isk(state_remote.admin, "invoice", "link", "heru-setiawan", env=env)
@@ -265,7 +273,13 @@ def test_end_to_end_a_suspended_customer_pays_and_is_enabled_again(
         assert disabled(sim, "heru-setiawan") is not False  # nothing applied by the service
         git(state_remote.admin, "pull", "-q")
         applied = isk(
-            state_remote.admin, "apply", "--router", "rw09-bae", "--auto-approve", env=env
+            state_remote.admin,
+            "apply",
+            "--router",
+            "rw09-bae",
+            "--auto-approve",
+            "--force",
+            env=env,
         )
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert "enable secret heru-setiawan" in applied.stdout
@@ -278,7 +292,15 @@ def test_direct_apply_enables_the_customer_without_waiting_for_ci(
     env = environment(ISK_ROUTER_RW09_BAE_PASSWORD=PASSWORD)
     port = simulated_rw09(state_remote, "  apply_after_payment: true\n")
     with SimulatedRouter(identity="rw09-bae", users={"isk-api": PASSWORD}, port=port) as sim:
-        first = isk(state_remote.admin, "apply", "--router", "rw09-bae", "--auto-approve", env=env)
+        first = isk(
+            state_remote.admin,
+            "apply",
+            "--router",
+            "rw09-bae",
+            "--auto-approve",
+            "--force",
+            env=env,
+        )
         assert first.returncode == 0, first.stdout + first.stderr
         assert disabled(sim, "heru-setiawan")
         url, server = start_serve(state_remote.service, env)

@@ -130,8 +130,8 @@ def test_deleting_a_customer_who_owes_money_is_caught(repo: Path) -> None:
     errors = [e for e in compare(base, head, AS_OF, "main") if e.field == owing]
     assert len(errors) == 1
     assert errors[0].loc.file == f"state/customers/{owing}.yaml"
-    assert "owes Rp50.000" in errors[0].message
-    assert "terminated" in errors[0].hint
+    assert "still owes" in errors[0].message and "debt Rp50.000 → Rp0" in errors[0].message
+    assert "--kind writeoff" in errors[0].hint
 
 
 def test_deleting_a_customer_who_owes_nothing_passes(repo: Path) -> None:
@@ -174,6 +174,8 @@ def test_start_moved_is_caught(repo: Path) -> None:
         ("start", "state/customers/budi-santoso.yaml")
     ]
     assert "budi-santoso/2025-12-05 (removed, was Rp150.000)" in errors[0].message
+    assert "add a dated entry" not in errors[0].hint  # start has no dated form
+    assert errors[0].hint.startswith("start is not a dated value")
 
 
 def test_status_change_is_not_a_price_rewrite(repo: Path) -> None:

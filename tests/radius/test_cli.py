@@ -49,7 +49,9 @@ def isk(repo: Path, dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     }
     environ.pop("ISK_REPO", None)
     result = subprocess.run(
-        [str(ISK), "--repo", str(repo), "--as-of", AS_OF, *args],
+        # apply for AS_OF (not today) needs --force
+        [str(ISK), "--repo", str(repo), "--as-of", AS_OF, *args]
+        + (["--force"] if args[:1] == ("apply",) else []),
         capture_output=True,
         text=True,
         env=environ,

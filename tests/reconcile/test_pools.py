@@ -20,7 +20,8 @@ AS_OF = "2026-11-29"
 
 def isk(repo: Path, *args: str) -> tuple[int, str, str]:
     with CliRunner().isolation() as (out, err, _):
-        code = run_cli(isk_group, ["--repo", str(repo), "--as-of", AS_OF, *args])
+        forced = ("--force",) if args[:1] == ("apply",) else ()  # apply for AS_OF, not today
+        code = run_cli(isk_group, ["--repo", str(repo), "--as-of", AS_OF, *args, *forced])
         return code, out.getvalue().decode(), err.getvalue().decode()
 
 

@@ -104,7 +104,7 @@ def test_missing_password_variable_names_the_variable(sim: SimulatedRouter) -> N
 
 
 def test_default_password_variable_is_derived_from_the_name(sim: SimulatedRouter) -> None:
-    router = router_for(sim.port, name="core-kudus", password_env=None)
+    router = router_for(sim.port, name="core-kudus", password_env=None, identity="core-test")
     with pytest.raises(RouterError, match="export ISK_ROUTER_CORE_KUDUS_PASSWORD"):
         connect(router, {})
     with connect(router, {"ISK_ROUTER_CORE_KUDUS_PASSWORD": API_PASSWORD}) as client:
@@ -524,7 +524,7 @@ def test_ipv6_loopback() -> None:
     except Exception as problem:  # a host without an IPv6 loopback address
         pytest.skip(f"cannot listen on ::1: {problem}")
     try:
-        with connect(router_for(router.port, host="::1"), ENV) as client:
+        with connect(router_for(router.port, host="::1", identity="v6"), ENV) as client:
             assert client.system().identity == "v6"
     finally:
         router.stop()
@@ -597,7 +597,7 @@ class PreLoginRouter:
 def test_falls_back_to_challenge_login_on_old_routers() -> None:
     old = PreLoginRouter()
     try:
-        router = router_for(old.port)
+        router = router_for(old.port, identity="old-router")
         with connect(router, {PASSWORD_VARIABLE: "passTest"}) as client:
             info = client.system()
         assert info.identity == "old-router"
