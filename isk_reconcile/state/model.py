@@ -80,6 +80,10 @@ USERNAME = re.compile(r"^[!-~](?:[ -~]{0,62}[!-~])?$")
 # pull request cannot point password_env at ISK_AGE_IDENTITY (or any other secret of the
 # job) and have it sent to a router as a "password" (docs/security.md).
 PASSWORD_ENV = re.compile(r"^ISK_ROUTER_[A-Z0-9_]+$")
+# The variables a repository may name for the RADIUS store's connection string and a RADIUS
+# router's shared secret: never another variable of the job (an age identity, a token).
+RADIUS_DSN_ENV = re.compile(r"^ISK_RADIUS_[A-Z0-9_]+$")
+RADIUS_SECRET_ENV = re.compile(r"^ISK_(ROUTER|RADIUS)_[A-Z0-9_]+$")
 # The routers.yaml fields that decide where a credential is sent and how. `isk plan
 # --base REF` takes them from REF and skips a router whose values differ (a later field
 # joins by adding its name here; a name the model does not have yet compares as None).
@@ -144,8 +148,11 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 def _change_date(value: Any) -> date:
-    # date.min is the loader's "since always" for a plain (undated) value.
-    return value if value == date.min and type(value) is date else _iso_date(value)
+    # date.min is the loader's "since always" for a plain (undated) value; the state cache
+    # stores it as its ISO text. A dated change is only compared, never counted from.
+    if value == date.min.isoformat() or (value == date.min and type(value) is date):
+        return date.min
+    return _iso_date(value)
 
 
 ChangeDate = Annotated[date, BeforeValidator(_change_date)]
@@ -413,6 +420,17 @@ class RadiusSettings(Frozen):
     environment only: a repository must not choose where the reconciler logs in."""
 
     dsn_env: StrictStr = "ISK_RADIUS_DSN"
+
+    @field_validator("dsn_env")
+    @classmethod
+    def _dsn_variable(cls, value: str) -> str:
+        if not RADIUS_DSN_ENV.match(value):
+            raise rule_error(
+                f"must name a variable matching {RADIUS_DSN_ENV.pattern}",
+                hint="e.g. ISK_RADIUS_DSN; other variables of the job are never used",
+            )
+        return value
+
     # The RADIUS servers' addresses as the routers reach them (`isk router check` wants a
     # /radius entry for each: two for HA).
     servers: tuple[StrictStr, ...] = ()
@@ -553,6 +571,16 @@ class Router(Frozen):
     @classmethod
     def _name_pattern(cls, value: str) -> str:
         return _check_name(value, "router")
+
+    @field_validator("radius_secret_env")
+    @classmethod
+    def _radius_secret_variable(cls, value: str | None) -> str | None:
+        if value is not None and not RADIUS_SECRET_ENV.match(value):
+            raise rule_error(
+                f"must name a variable matching {RADIUS_SECRET_ENV.pattern}",
+                hint="e.g. ISK_ROUTER_CORE_RADIUS_SECRET; other variables are never sent",
+            )
+        return value
 
     @field_validator("password_env", "read_password_env")
     @classmethod

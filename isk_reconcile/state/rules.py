@@ -286,6 +286,38 @@ class CrossFileRules:
                 "or set encryption.allow_plaintext: true in state/settings.yaml",
             )
 
+    def check_amounts(
+        self,
+        most: int,
+        profiles: dict[str, tuple[Profile, Placed]],
+        customers: dict[str, tuple[Customer, Placed]],
+        ledger: list[tuple[LedgerEntry, Placed]],
+    ) -> None:
+        """Every amount and price at most settings billing.max_amount."""
+        hint = "a typo? (the limit is billing.max_amount in state/settings.yaml)"
+        for entry, placed in ledger:
+            if entry.amount > most:
+                self.error(
+                    placed.source,
+                    (*placed.path, "amount"),
+                    f"amount {entry.amount} is more than the maximum {most}",
+                    hint,
+                    label=placed.label,
+                )
+        priced = [(profile.price, placed) for profile, placed in profiles.values()]
+        priced += [(customer.price, placed) for customer, placed in customers.values()]
+        for price, placed in priced:
+            for index, change in enumerate(price.changes if price is not None else ()):
+                if change.value > most:
+                    path = ("price", index, "value") if len(price.changes) > 1 else ("price",)
+                    self.error(
+                        placed.source,
+                        (*placed.path, *path),
+                        f"price {change.value} is more than the maximum {most}",
+                        hint,
+                        label=placed.label,
+                    )
+
     def check_ledger_customers(
         self,
         ledger: list[tuple[LedgerEntry, Placed]],
@@ -407,35 +439,3 @@ def _salvage(customer_id: str, raw: dict[str, Any]) -> _CustomerFacts:
         password_known=password_known,
         adopt=adopt,
     )
-
-    def check_amounts(
-        self,
-        most: int,
-        profiles: dict[str, tuple[Profile, Placed]],
-        customers: dict[str, tuple[Customer, Placed]],
-        ledger: list[tuple[LedgerEntry, Placed]],
-    ) -> None:
-        """Every amount and price at most settings billing.max_amount."""
-        hint = "a typo? (the limit is billing.max_amount in state/settings.yaml)"
-        for entry, placed in ledger:
-            if entry.amount > most:
-                self.error(
-                    placed.source,
-                    (*placed.path, "amount"),
-                    f"amount {entry.amount} is more than the maximum {most}",
-                    hint,
-                    label=placed.label,
-                )
-        priced = [(profile.price, placed) for profile, placed in profiles.values()]
-        priced += [(customer.price, placed) for customer, placed in customers.values()]
-        for price, placed in priced:
-            for index, change in enumerate(price.changes if price is not None else ()):
-                if change.value > most:
-                    path = ("price", index, "value") if len(price.changes) > 1 else ("price",)
-                    self.error(
-                        placed.source,
-                        (*placed.path, *path),
-                        f"price {change.value} is more than the maximum {most}",
-                        hint,
-                        label=placed.label,
-                    )

@@ -45,7 +45,9 @@ _CODE.update((_STATE_DIR.parent / "errors.py").read_bytes())
 FORMAT = f"isk-state-cache/1:{_CODE.hexdigest()[:16]}:{pydantic.VERSION}:{yaml.__version__}"
 NAME = "state-cache.json"
 
-_LEDGER_FIELDS = ("id", "customer", "amount", "date", "kind", "method", "reference", "note")
+_LEDGER_FIELDS = (
+    "id", "customer", "amount", "date", "kind", "method", "reference", "note", "reason",
+)  # fmt: skip
 _KINDS = frozenset(typing.get_args(LedgerEntry.model_fields["kind"].annotation))
 _METHODS = frozenset(
     arg
@@ -187,11 +189,11 @@ def _ledger(columns: Any) -> tuple[LedgerEntry, ...]:
     """Entries from checked columns (see the module docstring)."""
     if not (isinstance(columns, list) and len(columns) == len(_LEDGER_FIELDS)):
         raise ValueError("ledger columns")
-    ids, customers, amounts, days, kinds, methods, references, notes = columns
+    ids, customers, amounts, days, kinds, methods, references, notes, reasons = columns
     count = len(_list(ids))
     if any(len(_list(column)) != count for column in columns):
         raise ValueError("ledger columns differ in length")
-    for column in (ids, customers, references, notes):
+    for column in (ids, customers, references, notes, reasons):
         if not all(type(value) is str for value in column):
             raise TypeError("text expected")
     if not all(type(value) is int and value > 0 for value in amounts):
@@ -215,6 +217,7 @@ def _ledger(columns: Any) -> tuple[LedgerEntry, ...]:
             methods,
             references,
             notes,
+            reasons,
             strict=True,
         )  # fmt: skip
     )

@@ -108,7 +108,7 @@ def test_paying_what_is_owed_restores_access(isp: tuple[State, date], data) -> N
 
     def paying(amount: int) -> State:
         entry = LedgerEntry(
-            id="Z-pay", customer=cid, amount=amount, date=as_of, kind="payment", method="cash"
+            id="Z-PAY", customer=cid, amount=amount, date=as_of, kind="payment", method="cash"
         )
         return replace(state, ledger=(*state.ledger, entry))
 

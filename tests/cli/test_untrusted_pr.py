@@ -250,7 +250,8 @@ def test_edited_saved_plans_are_refused_without_writing(
     unsafe_to_ok["routers"][0]["unsafe_reason"] = None
     edited = tmp_path / "edited.json"
     edited.write_text(json.dumps(unsafe_to_ok))
-    refused = isk(repo, "apply", str(edited), "--auto-approve", env=passwords(sims))
+    # --force: the plan is for the tests' fixed day (and must still be refused as edited)
+    refused = isk(repo, "apply", str(edited), "--auto-approve", "--force", env=passwords(sims))
     assert refused.returncode == 1
     assert (
         "r1: saved plan refused: its status is 'ok', but the plan for this state is 'unsafe'"

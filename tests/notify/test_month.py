@@ -60,7 +60,7 @@ def test_a_month_day_by_day(make_repo, pay, gateways, fake, monkeypatch) -> None
     hook = gateways(fake.webhook_ok)
     repo = make_repo(notify_settings(wa.url, tg.url, hook.port), CUSTOMERS)
     for cid, values in CUSTOMERS.items():
-        pay(repo, f"P-2026-10-{len(cid):02d}{cid[0]}", cid, 100000, values["start"])
+        pay(repo, f"P-2026-10-{len(cid):02d}{cid[0].upper()}", cid, 100000, values["start"])
     monkeypatch.setenv("ISK_NOTIFY_FONNTE", "fonnte-token")
     monkeypatch.setenv("ISK_NOTIFY_TG", "tg-token")
 

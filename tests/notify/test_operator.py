@@ -35,7 +35,7 @@ def test_apply_posts_its_summary_to_the_operators_chat(
         (repo / "state" / "routers.yaml").write_text(
             f"core:\n  host: 127.0.0.1\n  port: {router.port}\n"
         )
-        argv = ["--repo", str(repo), "--as-of", "2026-10-20", "apply", "--auto-approve"]
+        argv = ["--repo", str(repo), "--as-of", "2026-10-20", "apply", "--auto-approve", "--force"]
         assert run_cli(isk, argv) == 0
     (request,) = telegram.received
     assert request.path == "/botbot-token/sendMessage"
@@ -54,7 +54,7 @@ def test_an_unreachable_router_is_told_once_a_day(
     repo = make_repo(operators(telegram.url), CUSTOMERS)  # routers.yaml: port 1, nothing there
     monkeypatch.setenv("ISK_NOTIFY_OPS_BOT", "bot-token")
     monkeypatch.setenv("ISK_ROUTER_CORE_PASSWORD", "pw")
-    argv = ["--repo", str(repo), "--as-of", "2026-10-20", "apply", "--auto-approve"]
+    argv = ["--repo", str(repo), "--as-of", "2026-10-20", "apply", "--auto-approve", "--force"]
     assert run_cli(isk, argv) == 1
     assert run_cli(isk, argv) == 1  # the rerun is not told again
     (request,) = telegram.received
@@ -69,7 +69,7 @@ def test_a_failing_operator_chat_does_not_fail_the_apply(
     repo = make_repo(operators(telegram.url), CUSTOMERS)
     monkeypatch.setenv("ISK_NOTIFY_OPS_BOT", "bot-token")
     monkeypatch.setenv("ISK_ROUTER_CORE_PASSWORD", "pw")
-    argv = ["--repo", str(repo), "--as-of", "2026-10-20", "apply", "--auto-approve"]
+    argv = ["--repo", str(repo), "--as-of", "2026-10-20", "apply", "--auto-approve", "--force"]
     assert run_cli(isk, argv) == 1  # the router's error, as without notifications
     err = capsys.readouterr().err
     assert "Unauthorized" in err and "bot-token" not in err

@@ -56,6 +56,7 @@ def test_every_connection_field_counts() -> None:
         "host": "10.6.6.6", "port": 1, "tls": True, "tls_ca": "/x", "tls_verify": False,
         "username": "root", "password_env": "ISK_ROUTER_OTHER", "read_username": "u",
         "read_password_env": "ISK_ROUTER_R_READ", "identity": "someone-else", "backend": "radius",
+        "nas_address": "10.6.6.7", "coa_port": 1700, "radius_secret_env": "ISK_ROUTER_R_RADIUS",
     }  # fmt: skip
     state_routers = {}
     for field in CONNECTION_FIELDS:

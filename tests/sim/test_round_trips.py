@@ -19,7 +19,7 @@ from isk_reconcile.sim import SimulatedRouter
 from isk_reconcile.state.model import Router
 
 USER, PASSWORD = "isk-api", "s3cret-api"
-ENV = {"ISK_TEST_ROUND_TRIPS_PASSWORD": PASSWORD}
+ENV = {"ISK_ROUTER_TEST_ROUND_TRIPS_PASSWORD": PASSWORD}
 
 
 def sentence(*words: str) -> bytes:
@@ -54,7 +54,7 @@ class Raw:
 
 @pytest.fixture
 def sim() -> Iterator[SimulatedRouter]:
-    with SimulatedRouter(users={USER: PASSWORD}) as router:
+    with SimulatedRouter(identity="r1", users={USER: PASSWORD}) as router:
         yield router
 
 
@@ -132,7 +132,7 @@ def router_for(sim: SimulatedRouter) -> Router:
         host="127.0.0.1",
         port=sim.port,
         username=USER,
-        password_env="ISK_TEST_ROUND_TRIPS_PASSWORD",
+        password_env="ISK_ROUTER_TEST_ROUND_TRIPS_PASSWORD",
         timeout=10,
     )
 
