@@ -19,9 +19,13 @@ from isk_reconcile.errors import RouterError
 from isk_reconcile.routeros.client import connect
 from isk_reconcile.sim import SimulatedRouter
 from isk_reconcile.state.model import Router
+from tests.helpers import DEMO_IDENTITY_FILE
 
 ISK = Path(sys.executable).parent / "isk"
-AGE_KEY = "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"
+# an age identity: the labelled demo one (the only private key the project holds)
+AGE_KEY = next(
+    line for line in DEMO_IDENTITY_FILE.read_text().splitlines() if line.startswith("AGE-SECRET")
+)
 
 
 @pytest.fixture
