@@ -174,15 +174,24 @@ def radius_server(pg_cluster: PgCluster) -> Iterator[Radius]:
 
 
 def _wait_radius(proc: subprocess.Popen, log: Path, port: int) -> None:
-    """Until the server answers a Status-Server-less probe: an Access-Request for a user
-    that does not exist gets a reply (reject) once the sql module is up."""
+    """Until the server says it is ready, then until it answers a probe: an Access-Request
+    for a user that does not exist gets a reply (reject) once the sql module is up. No
+    probe is sent before "Ready to process requests": requests that reach it while it is
+    still starting were seen to leave it answering nothing at all."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             text = log.read_text() if log.exists() else ""
             raise RuntimeError(f"freeradius exited with {proc.returncode}:\n{text[-3000:]}")
+        if log.exists() and "Ready to process requests" in log.read_text():
+            break
+        time.sleep(0.1)
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            text = log.read_text() if log.exists() else ""
+            raise RuntimeError(f"freeradius exited with {proc.returncode}:\n{text[-3000:]}")
         done = subprocess.run(
-            ["radclient", "-r", "1", "-t", "1", f"127.0.0.1:{port}", "auth", TEST_SECRET],
+            ["radclient", "-r", "1", "-t", "2", f"127.0.0.1:{port}", "auth", TEST_SECRET],
             input="User-Name = isk-probe\nUser-Password = x\n",
             capture_output=True,
             text=True,
@@ -190,7 +199,7 @@ def _wait_radius(proc: subprocess.Popen, log: Path, port: int) -> None:
         )
         if "Received Access-" in done.stdout:
             return
-        time.sleep(0.1)
+        time.sleep(0.5)
     raise RuntimeError(f"freeradius did not answer on 127.0.0.1:{port}")
 
 
