@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -49,7 +50,7 @@ def _check_can_commit(repo: Path) -> None:
 
 
 @contextlib.contextmanager
-def writing(ctx: Context) -> Iterator[None]:
+def holding_write_lock(ctx: Context) -> Iterator[None]:
     """Hold the repository's write lock for the whole command (write and commit); first
     list what an earlier, interrupted writer left behind."""
     from isk_reconcile.state.writer import repository_lock
@@ -58,6 +59,17 @@ def writing(ctx: Context) -> Iterator[None]:
         for write in lock.interrupted:
             click.echo(f"warning: unfinished earlier write: {write.describe()}", err=True)
         yield
+
+
+def write_locked(command: Callable[..., None]) -> Callable[..., None]:
+    """The command runs holding the repository's write lock (see `holding_write_lock`)."""
+
+    @functools.wraps(command)
+    def locked(ctx: Context, *args: Any, **kwargs: Any) -> None:
+        with holding_write_lock(ctx):
+            command(ctx, *args, **kwargs)
+
+    return locked
 
 
 # --- isk customer add -------------------------------------------------------------------
@@ -77,6 +89,7 @@ def writing(ctx: Context) -> Iterator[None]:
 @click.option("--notes", default="")
 @click.option("--commit", "commit", is_flag=True, help="Commit the new file with git.")
 @pass_context
+@write_locked
 def customer_add(
     ctx: Context,
     customer_id: str,
@@ -93,40 +106,6 @@ def customer_add(
     commit: bool,
 ) -> None:
     """Write a new customer file with a generated, encrypted password (shown once)."""
-
-    with writing(ctx):
-        _customer_add(
-            ctx,
-            customer_id,
-            name,
-            router,
-            profile,
-            phone,
-            email,
-            address,
-            start,
-            username,
-            price,
-            notes,
-            commit,
-        )
-
-
-def _customer_add(
-    ctx: Context,
-    customer_id: str,
-    name: str,
-    router: str,
-    profile: str,
-    phone: str | None,
-    email: str | None,
-    address: str,
-    start: date | None,
-    username: str | None,
-    price: int | None,
-    notes: str,
-    commit: bool,
-) -> None:
     from isk_reconcile.state.encryption import encrypt, generate_password
     from isk_reconcile.state.writer import NewCustomer, add_customer, customer_path
 
@@ -218,7 +197,7 @@ def pay(
         raise IskError('a writeoff needs --reason "why the debt is written off"')
     if kind != "writeoff" and reason:
         raise IskError("--reason is only for --kind writeoff (use --note)")
-    with writing(ctx):
+    with holding_write_lock(ctx):
         entry = NewEntry(
             customer=customer_id,
             amount=amount,
@@ -338,7 +317,7 @@ def import_command(
     commit: bool,
 ) -> None:
     """Write state files for what a router already has, marked for adoption."""
-    with writing(ctx):
+    with holding_write_lock(ctx):
         _import(ctx, router_name, price_options, paid_through, commit)
 
 
