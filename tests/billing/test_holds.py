@@ -22,6 +22,7 @@ from isk_reconcile.state.model import (
     Settings,
     State,
 )
+from tests.helpers.examples import scaled
 
 D = date.fromisoformat
 PRICE = 150_000
@@ -147,7 +148,7 @@ def hold_lists(draw: st.DrawFn) -> tuple[Hold, ...]:
     return tuple(holds)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=scaled(150), deadline=None)
 @given(holds=hold_lists(), as_of=days, prorate=st.booleans())
 def test_holds_never_bill_more_and_a_period_on_hold_is_never_billed(
     holds: tuple[Hold, ...], as_of: int, prorate: bool
