@@ -28,7 +28,8 @@ from isk_reconcile.reconcile.plan import (
     sessions_to_cut,
 )
 from isk_reconcile.reconcile.verify import saved_plan_problem
-from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect
+from isk_reconcile.routeros.client import ConnectionLost, RouterClient
+from isk_reconcile.routeros.connection import connect
 from isk_reconcile.routeros.fleet import MAX_THREADS
 from isk_reconcile.routeros.types import (
     ACTIVE,
