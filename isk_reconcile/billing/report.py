@@ -25,7 +25,8 @@ from datetime import date, timedelta
 from isk_reconcile.billing.engine import Standing
 from isk_reconcile.billing.invoices import Invoice
 from isk_reconcile.billing.receivables import Receivables
-from isk_reconcile.state.model import NON_CASH, LedgerEntry, State
+from isk_reconcile.state.ledger import NON_CASH, LedgerEntry
+from isk_reconcile.state.model import State
 
 EXPIRING_DAYS = 7
 MONTHS = 12

@@ -32,7 +32,8 @@ from isk_reconcile.render.tables import (
     render_table,
     to_json,
 )
-from isk_reconcile.state.model import Customer, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
 
 # --- shared output plumbing ---------------------------------------------------------------
 

@@ -186,7 +186,7 @@ def pay(
 
     `--kind writeoff --reason "..."` writes off bad debt: it settles invoices like a
     credit and is reported apart, as a decision on record."""
-    from isk_reconcile.state.model import NON_CASH
+    from isk_reconcile.state.ledger import NON_CASH
     from isk_reconcile.state.writer import NewEntry
 
     if kind in NON_CASH and method:

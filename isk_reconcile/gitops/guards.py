@@ -25,7 +25,8 @@ import git
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
 from isk_reconcile.gitops.debt_guard import debt_errors
 from isk_reconcile.gitops.history import open_repo, repo_prefix
-from isk_reconcile.state.model import Customer, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
 
 if TYPE_CHECKING:
     from isk_reconcile.state.parsecache import ParseCache
@@ -165,7 +166,7 @@ def raw_ledger_errors(
 ) -> Iterable[ConfigError]:
     """The append-only rule against an unvalidated base: fields compared as written,
     with the model's defaults for fields the base left out."""
-    from isk_reconcile.state.model import LedgerEntry
+    from isk_reconcile.state.ledger import LedgerEntry
 
     defaults = {name: info.default for name, info in LedgerEntry.model_fields.items()}
     current = {entry.id: entry for entry in head.ledger}

@@ -31,14 +31,10 @@ from datetime import date, timedelta
 from isk_reconcile.billing.periods import add_months
 from isk_reconcile.routeros.normalize import FALSE_WORDS, TRUE_WORDS
 from isk_reconcile.routeros.types import LiveItem, LiveState
-from isk_reconcile.state.model import (
-    CUSTOMER_ID,
-    NAME,
-    RESERVED_PROFILES,
-    Profile,
-    Settings,
-    State,
-)
+from isk_reconcile.state.base import CUSTOMER_ID, NAME
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import RESERVED_PROFILES, Profile
+from isk_reconcile.state.settings import Settings
 from isk_reconcile.state.writer import yaml_scalar
 
 # A comment on a disabled secret that gives one of these reasons means "cut off by hand";

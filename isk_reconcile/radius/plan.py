@@ -23,7 +23,7 @@ from isk_reconcile.radius.desired import (
 from isk_reconcile.radius.store import LiveStore
 from isk_reconcile.reconcile.plan_types import CHANGED, HIDDEN, SET, Action, Change, RouterPlan
 from isk_reconcile.reconcile.safety import safety_verdict, summarize
-from isk_reconcile.state.model import SafetySettings
+from isk_reconcile.state.settings import SafetySettings
 
 RADIUS_TARGET = "radius"
 HIDDEN_ATTRS = frozenset({"check:Cleartext-Password", "secret"})

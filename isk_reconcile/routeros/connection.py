@@ -26,7 +26,7 @@ from isk_reconcile.routeros.protocol import (
     RawProtocol,
     failure_reason,
 )
-from isk_reconcile.state.model import Router
+from isk_reconcile.state.routers import Router
 
 
 def _login(api: RawApi, username: str, password: str) -> None:

@@ -15,19 +15,14 @@ from pydantic import StrictStr, TypeAdapter, ValidationError
 
 from isk_reconcile.errors import ConfigError, Loc
 from isk_reconcile.state import encryption
+from isk_reconcile.state.base import Dated, Money, _iso_date
+from isk_reconcile.state.customers import Customer, CustomerStatus
 from isk_reconcile.state.layout import PROFILES_DIR
+from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.messages import Placed, did_you_mean
-from isk_reconcile.state.model import (
-    Customer,
-    CustomerStatus,
-    Dated,
-    LedgerEntry,
-    Money,
-    Profile,
-    Router,
-    Settings,
-    _iso_date,
-)
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import Settings
 from isk_reconcile.state.yamlsource import SourceFile, YamlPath
 
 
