@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from isk_reconcile.billing.engine import Standing, rupiah, standing, standings
-from isk_reconcile.billing.report import category
+from isk_reconcile.billing.report_types import category
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import CUSTOMER_COMMANDS, LazyGroup, main
 from isk_reconcile.errors import IskError

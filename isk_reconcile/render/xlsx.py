@@ -19,7 +19,8 @@ from datetime import date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from isk_reconcile.billing.report import SUMMARY_COLUMNS, Dashboard, summary_rows
+from isk_reconcile.billing.report_types import Dashboard
+from isk_reconcile.render.status_data import SUMMARY_COLUMNS, summary_rows
 
 RUPIAH_FORMAT = '"Rp"#,##0;-"Rp"#,##0'
 DATE_FORMAT = "yyyy-mm-dd"

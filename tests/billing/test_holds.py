@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from isk_reconcile.billing.engine import standing
 from isk_reconcile.billing.invoices import Invoice
-from isk_reconcile.billing.report import category
+from isk_reconcile.billing.report_types import category
 from isk_reconcile.state.base import Dated, DatedChange
 from isk_reconcile.state.customers import Customer, Hold
 from isk_reconcile.state.ledger import LedgerEntry

@@ -8,7 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from isk_reconcile.billing.report import SUMMARY_COLUMNS, Dashboard
+from isk_reconcile.billing.report_types import Dashboard
+from isk_reconcile.render.status_data import SUMMARY_COLUMNS
 from isk_reconcile.render.xlsx import DATE_FORMAT, RUPIAH_FORMAT, write_workbook
 from tests.helpers.dashboard import build
 
