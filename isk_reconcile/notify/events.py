@@ -19,15 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from isk_reconcile.billing.engine import (
-    Invoice,
-    Standing,
-    counted_entries,
-    invoices,
-    rupiah,
-    standings,
-)
-from isk_reconcile.state.model import Customer, State
+from isk_reconcile.billing.engine import Standing, rupiah, standings
+from isk_reconcile.billing.invoices import Invoice, counted_entries, invoices
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
 
 INVOICE_UPCOMING = "invoice.upcoming"
 INVOICE_OVERDUE = "invoice.overdue"

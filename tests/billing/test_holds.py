@@ -9,19 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from isk_reconcile.billing.engine import Invoice, standing
-from isk_reconcile.billing.report import category
-from isk_reconcile.state.model import (
-    BillingSettings,
-    Customer,
-    Dated,
-    DatedChange,
-    Hold,
-    LedgerEntry,
-    Profile,
-    Settings,
-    State,
-)
+from isk_reconcile.billing.engine import standing
+from isk_reconcile.billing.invoices import Invoice
+from isk_reconcile.billing.report_types import category
+from isk_reconcile.state.base import Dated, DatedChange
+from isk_reconcile.state.customers import Customer, Hold
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.settings import BillingSettings, Settings
 from tests.helpers.examples import scaled
 
 D = date.fromisoformat
