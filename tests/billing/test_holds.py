@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -102,6 +103,28 @@ def test_an_upgrade_mid_period_counts_from_the_next_period_or_from_its_day() -> 
     }  # fmt: skip
     # 15 days at 150.000/30 and 15 days at 300.000/30
     assert amounts(state_of(upgraded, prorate=True), "2026-01-20")["2026-01-01"] == 225_000
+
+
+def test_a_package_price_change_mid_period_is_billed_by_the_day_hold_or_no_hold() -> None:
+    """Found by the independent model: by the day, a package's new price counted from its
+    day only for customers who had a hold somewhere (even years away); the others paid
+    the first day's price for the whole period."""
+    rise = Dated(
+        changes=(
+            DatedChange(from_=date.min, value=PRICE),
+            DatedChange(from_=D("2026-01-16"), value=300_000),
+        )
+    )
+
+    def with_rise(customer: Customer, prorate: bool) -> State:
+        state = state_of(customer, prorate=prorate)
+        return replace(state, profiles={**state.profiles, "home": Profile(name="home", price=rise)})
+
+    far_hold = hold("2027-06-01", "2027-06-10")
+    for customer in (budi(), budi(far_hold)):
+        # 15 days at 150.000/30 and 15 days at 300.000/30; in full: the first day's price
+        assert amounts(with_rise(customer, True), "2026-01-20")["2026-01-01"] == 225_000
+        assert amounts(with_rise(customer, False), "2026-01-20")["2026-01-01"] == PRICE
 
 
 def test_holds_may_not_overlap_or_come_before_start() -> None:
