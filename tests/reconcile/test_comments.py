@@ -18,6 +18,9 @@ def test_customer_of_comment_reads_the_ownership_marker() -> None:
     assert customer_of_comment("isk:", "isk:profile Paket") == "profile"
     assert customer_of_comment("isk:", "isk:profilenet-bts BTS") == "profilenet-bts"
     assert customer_of_comment("isk:", "added by hand") is None
+    assert customer_of_comment("isk:", "isk:budi Budi Santoso  (RT 02)") == "budi"
+    # the marker is "<prefix><id> ": a tab is not the separator isk writes
+    assert customer_of_comment("isk:", "isk:budi\tBudi") != "budi"
 
 
 def test_passthrough_keys_are_routeros_property_names() -> None:
