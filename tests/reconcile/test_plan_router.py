@@ -1,0 +1,78 @@
+"""plan_router on its own: pools that exist nowhere stop the router's plan, adopting is
+asked for (never the default), unreadable passwords are said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from isk_reconcile.reconcile.comments import passthrough_of_comment, profile_comment
+from isk_reconcile.reconcile.diff import is_builtin
+from isk_reconcile.reconcile.plan import plan_router
+from isk_reconcile.routeros.types import LiveItem, LiveState
+from tests.helpers.isp import PROFILES, applied, customer, desired, load, write_repo
+
+
+def _root(tmp_path: Path) -> Path:
+    profiles = {**PROFILES, "home-20m": {**PROFILES["home-20m"], "remote_address": "pool-biz"}}
+    customers = {"a": customer("A"), "b": customer("B", profile="home-20m")}
+    return write_repo(tmp_path, customers, profiles=profiles)
+
+
+def test_pools_that_exist_nowhere_make_the_router_an_error(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    wanted = desired(root)
+    live = applied(wanted)
+    bare = LiveState(live.router, live.profiles, live.secrets, live.active, pools=())
+    planned = plan_router(wanted, bare, load(root).settings.safety)
+    assert (planned.router, planned.status, planned.changes) == ("r1", "error", ())
+    assert planned.error == (
+        "r1: 'home-20m' names IP pool 'pool-biz', which is neither in routers.yaml pools nor "
+        "on the router: add it to the router's pools (or create it on the router) first; "
+        "'home-10m' names IP pool 'pool-home', which is neither in routers.yaml pools nor on "
+        "the router: add it to the router's pools (or create it on the router) first"
+    )
+
+
+def _hand_made_profile(root: Path) -> tuple[LiveState, object]:
+    wanted = desired(root)
+    live = applied(wanted, **{"home-20m": {"comment": None, "rate-limit": "1M/1M"}})
+    pools = (*live.pools, LiveItem("*P2", {"name": "pool-biz", "ranges": "10.30.0.2-10.30.0.9"}))
+    return LiveState(live.router, live.profiles, live.secrets, live.active, pools), wanted
+
+
+def test_an_unmanaged_profile_is_adopted_only_when_asked(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    live, wanted = _hand_made_profile(root)
+    safety = load(root).settings.safety
+    by_default = plan_router(wanted, live, safety)
+    assert [(c.action, c.name) for c in by_default.changes] == [("conflict", "home-20m")]
+    adopted = plan_router(wanted, live, safety, adopt=True)
+    assert [(c.action, c.name) for c in adopted.changes] == [("update", "home-20m")]
+    assert adopted.changes[0].reason == (
+        "adopted with --adopt: package home-20m defined in the repository"
+    )
+
+
+def test_passwords_the_router_does_not_print_are_noted(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    live, wanted = _hand_made_profile(root)
+    unread = applied(wanted, a={"password": None}, b={"password": None})
+    blind = LiveState(unread.router, unread.profiles, unread.secrets, unread.active, live.pools)
+    planned = plan_router(wanted, blind, load(root).settings.safety)
+    assert planned.notes == (
+        "passwords not readable by the API user: 2 password(s) cannot be checked; give the "
+        "user the sensitive policy",
+    )
+
+
+def test_the_passthrough_mark_lists_the_keys_isk_wrote() -> None:
+    comment = profile_comment("isk:", "Paket", ("idle-timeout", "insert-queue-before"))
+    assert passthrough_of_comment(comment) == ("idle-timeout", "insert-queue-before")
+    assert passthrough_of_comment(profile_comment("isk:", "Paket")) == ()
+
+
+def test_builtin_profiles_are_the_reserved_names_and_the_default_flag() -> None:
+    assert is_builtin(LiveItem("*0", {"name": "default"}))
+    assert is_builtin(LiveItem("*1", {"name": "custom", "default": "true"}))
+    assert is_builtin(LiveItem("*2", {"name": "custom", "default": "yes"}))
+    assert not is_builtin(LiveItem("*3", {"name": "custom", "default": "false"}))
