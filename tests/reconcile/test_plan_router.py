@@ -3,6 +3,7 @@ asked for (never the default), unreadable passwords are said."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from isk_reconcile.reconcile.comments import passthrough_of_comment, profile_comment
@@ -76,3 +77,55 @@ def test_builtin_profiles_are_the_reserved_names_and_the_default_flag() -> None:
     assert is_builtin(LiveItem("*1", {"name": "custom", "default": "true"}))
     assert is_builtin(LiveItem("*2", {"name": "custom", "default": "yes"}))
     assert not is_builtin(LiveItem("*3", {"name": "custom", "default": "false"}))
+
+
+def _pooled(live: LiveState, *extra_profiles: LiveItem) -> LiveState:
+    pools = (*live.pools, LiveItem("*P2", {"name": "pool-biz", "ranges": "10.30.0.2-10.30.0.9"}))
+    return LiveState(live.router, live.profiles + extra_profiles, live.secrets, live.active, pools)
+
+
+def test_every_missing_package_is_created(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    wanted = desired(root)
+    live = applied(wanted)
+    builtins = tuple(item for item in live.profiles if item.name not in wanted.profiles)
+    empty = _pooled(LiveState(live.router, builtins, live.secrets, live.active, live.pools))
+    created = [c for c in plan_router(wanted, empty, load(root).settings.safety).changes
+               if c.kind == "profile"]  # fmt: skip
+    assert [(c.action, c.name) for c in created] == [
+        ("create", name) for name in sorted(wanted.profiles)
+    ]
+    assert {c.reason for c in created} == {"package defined in the repository"}
+
+
+def test_a_passthrough_key_dropped_from_the_yaml_is_unset(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    wanted = desired(root)
+    comment = wanted.profiles["home-20m"].attrs["comment"] + " [routeros: idle-timeout]"
+    live = _pooled(applied(wanted, **{"home-20m": {"comment": comment, "idle-timeout": "5m"}}))
+    (update,) = [c for c in plan_router(wanted, live, load(root).settings.safety).changes
+                 if c.name == "home-20m"]  # fmt: skip
+    assert update.action == "update" and update.reason == "package home-20m changed"
+    assert update.target["idle-timeout"] == ""
+    assert update.fields["idle-timeout"] == ("5m", None)
+
+
+def test_a_retired_package_still_used_by_a_hand_made_secret_is_kept(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    wanted = desired(root)
+    retired = LiveItem("*R1", {"name": "old-pkg", "comment": "isk:profile Old"})
+    live = applied(wanted, a={"comment": None, "profile": "old-pkg"})
+    planned = plan_router(wanted, _pooled(live, retired), load(root).settings.safety)
+    assert ("delete", "old-pkg") not in [(c.action, c.name) for c in planned.changes]
+    assert "profile old-pkg kept: no longer in the repository but still used by a" in planned.notes
+
+
+def test_a_router_moving_to_radius_has_no_safety_limit_on_its_secrets(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    wanted = desired(root)
+    live = _pooled(applied(wanted))
+    nobody = dataclasses.replace(wanted, secrets={})
+    safety = load(root).settings.safety.model_copy(update={"max_delete_percent": 10})
+    assert plan_router(nobody, live, safety).status == "unsafe"
+    radius = dataclasses.replace(nobody, backend="radius")
+    assert plan_router(radius, live, safety).status == "ok"
