@@ -10,7 +10,15 @@ from isk_reconcile.reconcile.comments import passthrough_of_comment, profile_com
 from isk_reconcile.reconcile.diff import is_builtin
 from isk_reconcile.reconcile.plan import plan_router
 from isk_reconcile.routeros.types import LiveItem, LiveState
-from tests.helpers.isp import PROFILES, applied, customer, desired, load, write_repo
+from tests.helpers.isp import (
+    PROFILES,
+    applied,
+    customer,
+    desired,
+    load,
+    with_items,
+    write_repo,
+)
 
 
 def _root(tmp_path: Path) -> Path:
@@ -128,4 +136,15 @@ def test_a_router_moving_to_radius_has_no_safety_limit_on_its_secrets(tmp_path: 
     safety = load(root).settings.safety.model_copy(update={"max_delete_percent": 10})
     assert plan_router(nobody, live, safety).status == "unsafe"
     radius = dataclasses.replace(nobody, backend="radius")
-    assert plan_router(radius, live, safety).status == "ok"
+    moved = plan_router(radius, with_items(live, active=("a",)), safety)
+    assert moved.status == "ok"
+    deletes = [c for c in moved.changes if c.kind == "secret"]
+    assert [(c.action, c.name, c.customer) for c in deletes] == [
+        ("delete", "a", "a"),
+        ("delete", "b", "b"),
+    ]
+    assert {c.reason for c in deletes} == {
+        "router r1 uses RADIUS: the account is served by the store"
+    }
+    assert deletes[0].fields["profile"] == ("home-10m", None)
+    assert not [c for c in moved.changes if c.kind == "session"]  # it re-authenticates
