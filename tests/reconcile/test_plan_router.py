@@ -148,3 +148,31 @@ def test_a_router_moving_to_radius_has_no_safety_limit_on_its_secrets(tmp_path: 
     }
     assert deletes[0].fields["profile"] == ("home-10m", None)
     assert not [c for c in moved.changes if c.kind == "session"]  # it re-authenticates
+
+
+def test_a_protected_customer_keeps_secret_and_package_and_the_next_one_still_goes(
+    tmp_path: Path,
+) -> None:
+    profiles = {**PROFILES, "home-20m": {**PROFILES["home-20m"], "remote_address": "pool-biz"}}
+    customers = {
+        "a": customer("A"),
+        "b": customer("B", profile="home-20m"),
+        "p": customer("P", status="terminated", end="2026-06-30", protect=True),
+    }
+    root = write_repo(tmp_path, customers, profiles=profiles)
+    wanted = desired(root)
+    retired = LiveItem("*R1", {"name": "old-pkg", "comment": "isk:profile Old"})
+    kept = LiveItem("*S1", {"name": "p", "comment": "isk:p P", "profile": "old-pkg"})
+    gone = LiveItem("*S2", {"name": "zz", "comment": "isk:zz Zed", "profile": "home-10m"})
+    copy = LiveItem("*S3", {"name": "a-copy", "comment": "isk:a A", "profile": "home-10m"})
+    live = with_items(_pooled(applied(wanted), retired), secrets=(kept, gone, copy),
+                      active=("zz",))  # fmt: skip
+    planned = plan_router(wanted, live, load(root).settings.safety)
+    assert [(c.action, c.name, c.customer) for c in planned.changes if c.kind != "profile"] == [
+        ("disconnect", "zz", "zz"),
+        ("delete", "a-copy", "a"),
+        ("delete", "zz", "zz"),
+    ]
+    assert planned.changes[-2].reason.startswith("a copy of customer a's secret a ")
+    assert planned.notes[0].startswith("secret p kept: customer p has protect: true (")
+    assert "profile old-pkg kept: no longer in the repository but still used by p" in planned.notes
