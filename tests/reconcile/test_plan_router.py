@@ -176,3 +176,38 @@ def test_a_protected_customer_keeps_secret_and_package_and_the_next_one_still_go
     assert planned.changes[-2].reason.startswith("a copy of customer a's secret a ")
     assert planned.notes[0].startswith("secret p kept: customer p has protect: true (")
     assert "profile old-pkg kept: no longer in the repository but still used by p" in planned.notes
+
+
+def test_retired_packages_go_unless_used_and_the_users_are_named_three_at_most(
+    tmp_path: Path,
+) -> None:
+    root = _root(tmp_path)
+    wanted = desired(root)
+    retired = tuple(
+        LiveItem(f"*R{n}", {"name": name, "comment": f"isk:profile {name}"})
+        for n, name in enumerate(("by-four", "by-three", "unused"))
+    )
+    hand_made = tuple(
+        LiveItem(f"*H{n}", {"name": f"h{n}", "profile": "by-four" if n < 4 else "by-three"})
+        for n in range(7)
+    )
+    live = with_items(_pooled(applied(wanted), *retired), secrets=hand_made)
+    planned = plan_router(wanted, live, load(root).settings.safety)
+    deletes = [(c.name, c.reason) for c in planned.changes if c.action == "delete"]
+    assert deletes == [("unused", "package unused is no longer in the repository")]
+    assert planned.notes == (
+        "profile by-four kept: no longer in the repository but still used by h0, h1, h2 and 1 more",
+        "profile by-three kept: no longer in the repository but still used by h4, h5, h6",
+    )
+    assert planned.summary["unmanaged"] == 7 + 2  # the hand-made secrets and both pools
+
+
+def test_a_declared_pool_the_router_holds_as_declared_is_left_alone(tmp_path: Path) -> None:
+    pools = {"pool-home": {"ranges": ["10.20.0.10-10.20.0.250"]}}
+    routers = {"r1": {"host": "127.0.0.1", "port": 8728, "pools": pools}}
+    root = write_repo(tmp_path, {"a": customer("A")}, routers=routers)
+    wanted = desired(root)
+    applied_pool = LiveItem("*P1", {**wanted.pools["pool-home"].attrs})
+    live = applied(wanted)
+    live = LiveState(live.router, live.profiles, live.secrets, live.active, (applied_pool,))
+    assert plan_router(wanted, live, load(root).settings.safety).changes == ()
