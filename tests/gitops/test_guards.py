@@ -266,3 +266,17 @@ def test_an_invalid_base_with_odd_ledger_files_is_still_checked(repo: Path) -> N
     (repo / "payments" / "2027-01.yaml").unlink()  # the pull request that fixes it
     found = _errors(repo)
     assert [problem.severity for problem in found] == ["warning"]
+
+
+def test_a_start_moved_earlier_names_the_new_invoices_and_what_to_do(repo: Path) -> None:
+    customer = repo / "state/customers/budi-santoso.yaml"
+    _edit(customer, "start: 2025-12-05", "start: 2025-11-05")
+    (error,) = _errors(repo)
+    assert error.field == "start"
+    assert error.message.startswith(
+        "changes already-billed period budi-santoso/2025-11-05 (new, Rp150.000)"
+    )
+    assert error.hint == (
+        "start is not a dated value: keep it (a late start is a credit entry), or terminate "
+        "this customer and add a new one"
+    )
