@@ -280,3 +280,21 @@ def test_a_start_moved_earlier_names_the_new_invoices_and_what_to_do(repo: Path)
         "start is not a dated value: keep it (a late start is a credit entry), or terminate "
         "this customer and add a new one"
     )
+
+
+@pytest.mark.parametrize(
+    ("customer", "edit", "field", "line"),
+    [
+        ("agus-prasetyo", ("status: active", "status: free"), "status", 9),
+        ("mega-putri", ("end: 2026-10-14", "end: 2026-09-01"), "end", 10),
+    ],
+)
+def test_erasing_debt_by_status_or_end_points_at_that_line(
+    repo: Path, customer: str, edit: tuple[str, str], field: str, line: int
+) -> None:
+    """A free account or an earlier end would erase debt still owed (gitops/debt_guard):
+    the error sits on the line that did it."""
+    path = f"state/customers/{customer}.yaml"
+    _edit(repo / path, *edit)
+    errors = [e for e in _errors(repo) if e.loc.file == path]
+    assert [(e.field, e.loc.line) for e in errors] == [(field, line)]
