@@ -298,3 +298,33 @@ def test_erasing_debt_by_status_or_end_points_at_that_line(
     _edit(repo / path, *edit)
     errors = [e for e in _errors(repo) if e.loc.file == path]
     assert [(e.field, e.loc.line) for e in errors] == [(field, line)]
+
+
+def test_compare_names_the_base_and_places_edits_without_a_location(repo: Path) -> None:
+    """States built in code: the base is called "base" unless named, and an edited entry
+    without a recorded location is reported at the payments folder."""
+    base = load_state(repo)
+    owing = "agus-prasetyo"
+    first = base.ledger[0]
+    head = dataclasses.replace(
+        base,
+        customers={k: v for k, v in base.customers.items() if k != owing},
+        ledger=(first.model_copy(update={"amount": first.amount + 1}), *base.ledger[1:]),
+        locations={},
+    )
+    errors = {error.field: error for error in compare(base, head, AS_OF)}
+    assert errors[first.id].loc == Loc("payments")
+    assert errors[first.id].message.endswith("after it was merged in base")
+    assert "(on base's terms, " in errors[owing].message
+    named = {error.field: error for error in compare(base, head, AS_OF, "main")}
+    assert "(on main's terms, " in named[owing].message
+
+
+def test_a_new_customer_does_not_stop_the_billed_period_check(repo: Path) -> None:
+    base = load_state(repo)
+    budi = base.customers["budi-santoso"]
+    newcomer = budi.model_copy(update={"id": "aaa-new"})
+    moved = budi.model_copy(update={"start": date(2026, 1, 5)})
+    customers = {"aaa-new": newcomer, **base.customers, "budi-santoso": moved}
+    head = dataclasses.replace(base, customers=customers)
+    assert [e.field for e in compare(base, head, AS_OF, "main")] == ["start"]
