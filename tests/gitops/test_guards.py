@@ -88,6 +88,11 @@ def test_price_change_rewriting_billed_periods_is_caught(repo: Path) -> None:
     assert str(errors[0].loc) == "state/profiles/home-10m.yaml:3:1" and errors[0].field == "price"
     assert "already-billed" in errors[0].message
     assert "dated entry {from: 2026-11-30" in errors[0].hint
+    # every customer on the package counted, the first one's oldest invoice as the example
+    assert errors[0].message == (
+        "changes already-billed periods of 18 customer(s), e.g. agus-prasetyo/2026-02-10 "
+        "(home-10m Rp150.000 → home-10m Rp165.000)"
+    )
 
 
 def test_future_dated_price_change_passes(repo: Path) -> None:
