@@ -19,7 +19,7 @@ import click
 
 from isk_reconcile.billing.engine import Standing, rupiah, standing, standings
 from isk_reconcile.billing.report import category
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, pass_context
 from isk_reconcile.cli.root import CUSTOMER_COMMANDS, LazyGroup, main
 from isk_reconcile.errors import IskError
 from isk_reconcile.render.tables import (
@@ -55,7 +55,7 @@ def terminal_style(ctx: Context) -> dict[str, Any]:
     asked = os.environ.get("COLUMNS", "").isdigit()  # a width a script asks for explicitly
     fitted = (on_terminal or asked) and not ctx.wide
     width = shutil.get_terminal_size().columns if fitted else None
-    return {"color": ctx.color and on_terminal, "width": width}
+    return {"color": ctx.color and on_terminal, "width": width, "language": ctx.language}
 
 
 def emit(
@@ -75,7 +75,7 @@ def emit(
 def no_such(kind: str, name: str, known: Iterable[str]) -> IskError:
     close = difflib.get_close_matches(name, list(known), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return IskError(f"no such {kind}: {name}{hint}")
+    return IskError(f"no such {kind}: {name}{hint}")  # translated where errors are printed
 
 
 # --- isk customers --------------------------------------------------------------------------
@@ -245,7 +245,8 @@ def customers_command(
         search=search,
     )
     rows = [customer_row(customer, found) for customer, found in chosen]
-    title = f"{len(rows)} customer{'s' if len(rows) != 1 else ''} on {as_of.isoformat()}"
+    many = "%(n)s customers on %(day)s" if len(rows) != 1 else "%(n)s customer on %(day)s"
+    title = _(many, n=len(rows), day=ctx.tr.day(as_of))
     emit(ctx, rows, CUSTOMER_COLUMNS, fmt, title=title)
 
 
@@ -363,29 +364,43 @@ def customer_details(state: State, customer: Customer, found: Standing) -> dict[
     }
 
 
-def _details_text(details: dict[str, Any], color: bool, width: int | None) -> str:
+def _details_text(
+    details: dict[str, Any], color: bool, width: int | None, language: str = "en"
+) -> str:
     from rich.table import Table
     from rich.text import Text
+
+    from isk_reconcile.render.i18n import translator
+
+    tr = translator(language)
 
     def show(value: Any) -> str:
         if value is None or value == "":
             return "-"
         if isinstance(value, bool):
-            return "yes" if value else "no"
-        return value.isoformat() if isinstance(value, date) else str(value)
+            return tr.yes_no(value)
+        return tr.cell_day(value) if isinstance(value, date) else str(value)
 
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
     access_colour = access_style(details["access"]) or ""
     lines = [
-        ("standing", Text(details["standing"], style=standing_style(details["standing"]) or "")),
-        ("access", Text(f"{details['access']}: {details['reason']}", style=access_colour)),
+        (
+            "standing",
+            Text(tr.text(details["standing"]), style=standing_style(details["standing"]) or ""),
+        ),
+        (
+            "access",
+            Text(
+                f"{tr.text(details['access'])}: {tr.text(details['reason'])}", style=access_colour
+            ),
+        ),
         ("paid through", show(details["paid_through"])),
         ("balance", rupiah(details["balance"])),
         ("credit", rupiah(details["credit"])),
         ("profile", show(details["profile"])),
-        ("status", show(details["status"])),
+        ("status", tr.text(show(details["status"]))),
     ]
     if details["suspend_reason"]:
         lines.append(("suspend reason", details["suspend_reason"]))
@@ -402,9 +417,10 @@ def _details_text(details: dict[str, Any], color: bool, width: int | None) -> st
     ):
         lines.append((key.replace("_", " "), show(details[key])))
     for key, value in lines:
-        facts.add_row(key, value if isinstance(value, Text) else Text(value))
+        facts.add_row(tr.message(key), value if isinstance(value, Text) else Text(value))
 
-    heading = f"{details['id']} — {details['name']} (as of {details['as_of'].isoformat()})"
+    as_of = tr.message("as of %(day)s", day=tr.day(details["as_of"]))
+    heading = f"{details['id']} — {details['name']} ({as_of})"
     parts = [render_rich(Text(heading, style="bold"), color=color, width=width)]
     parts.append(render_rich(facts, color=color, width=width))
     history = details["profile_history"]
@@ -412,9 +428,10 @@ def _details_text(details: dict[str, Any], color: bool, width: int | None) -> st
         render_table(
             history,
             (Column("from"), Column("profile"), money("price", "package price")),
-            title="Profile history",
+            title=tr.message("Profile history"),
             color=color,
             width=width,
+            language=language,
         )
     )
     if details["price_history"]:
@@ -422,9 +439,10 @@ def _details_text(details: dict[str, Any], color: bool, width: int | None) -> st
             render_table(
                 details["price_history"],
                 (Column("from"), money("price", "own price")),
-                title="Customer price",
+                title=tr.message("Customer price"),
                 color=color,
                 width=width,
+                language=language,
             )
         )
     invoice_columns = [c for c in INVOICE_COLUMNS if c.name != "customer"]
@@ -432,18 +450,20 @@ def _details_text(details: dict[str, Any], color: bool, width: int | None) -> st
         render_table(
             details["invoices"],
             invoice_columns,
-            title=f"Invoices ({len(details['invoices'])})",
+            title=tr.message("Invoices (%(n)s)", n=len(details["invoices"])),
             color=color,
             width=width,
+            language=language,
         )
     )
     parts.append(
         render_table(
             details["ledger"],
             LEDGER_COLUMNS,
-            title=f"Ledger ({len(details['ledger'])})",
+            title=tr.message("Ledger (%(n)s)", n=len(details["ledger"])),
             color=color,
             width=width,
+            language=language,
         )
     )
     return "\n".join(parts)

@@ -26,7 +26,7 @@ from isk_reconcile.billing.report import (
     dashboard,
     summary_rows,
 )
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.status import drift_of, read_routers
@@ -53,7 +53,7 @@ def reading_routers(ctx: Context, total: int) -> Iterator[Callable[[str, object]
     def line(name: str, outcome: object) -> None:
         failed = isinstance(outcome, RouterError)
         click.secho(
-            f"read {name}: {'failed' if failed else 'ok'}",
+            _("read %(router)s: %(outcome)s", router=name, outcome=_("failed") if failed else "ok"),
             err=True,
             fg=("red" if failed else None) if colour else None,
             dim=colour and not failed,
@@ -69,16 +69,21 @@ def reading_routers(ctx: Context, total: int) -> Iterator[Callable[[str, object]
         highlight=False,
     )
     done: list[str] = []
-    with console.status(f"reading {total} router(s) ...") as spinner:
+    with console.status(_("reading %(n)s router(s) ...", n=total)) as spinner:
 
         def report(name: str, outcome: object) -> None:
             done.append(name)
+            failed = isinstance(outcome, RouterError)
             console.print(
-                f"read {name}: {'failed' if isinstance(outcome, RouterError) else 'ok'}",
+                _(
+                    "read %(router)s: %(outcome)s",
+                    router=name,
+                    outcome=_("failed") if failed else "ok",
+                ),
                 style=("red" if isinstance(outcome, RouterError) else "dim") if colour else None,
                 markup=False,
             )
-            spinner.update(f"reading routers: {len(done)}/{total} read ...")
+            spinner.update(_("reading routers: %(n)s/%(total)s read ...", n=len(done), total=total))
 
         yield report
 
@@ -119,7 +124,9 @@ def fail_if_unreachable(board: Dashboard) -> None:
     down = board.unreachable
     if down:
         names = ", ".join(status.name for status in down)
-        click.echo(f"error: {len(down)} router(s) unreachable: {names}", err=True)
+        click.echo(
+            _("error: %(n)s router(s) unreachable: %(names)s", n=len(down), names=names), err=True
+        )
         raise click.exceptions.Exit(1)
 
 
@@ -143,5 +150,8 @@ def status(ctx: Context, routers: tuple[str, ...], output: str, no_routers: bool
     elif output == "csv":
         click.echo(render_csv(summary_rows(board), SUMMARY_COLUMNS), nl=False)
     else:
-        click.echo(render_status(board, color=ctx.color and sys.stdout.isatty()), nl=False)
+        colour = ctx.color and sys.stdout.isatty()
+        isp = ctx.state.settings.isp.name
+        text = render_status(board, color=colour, language=ctx.language, isp_name=isp)
+        click.echo(text, nl=False)
     fail_if_unreachable(board)
