@@ -36,12 +36,13 @@ from isk_reconcile.render.tables import render_csv
 
 def read_live(
     ctx: Context, names: Sequence[str], environ: Mapping[str, str], by_customer: Mapping
-) -> tuple[dict[str, RouterInfo | RouterError], dict[str, int] | None, list[str]]:
-    """Per router: RouterInfo or its error; the drift counts (None when unknown); notes."""
+) -> tuple[dict[str, RouterInfo | RouterError], dict[str, int] | None, list[str], dict]:
+    """Per router: RouterInfo or its error; the drift counts (None when unknown); notes;
+    and what each router holds (its LiveState or its error)."""
     with reading_routers(ctx, len(names)) as progress:
         info, live = read_routers(ctx.state, names, environ, on_result=progress)
     drift, notes = drift_of(ctx.state, ctx.as_of, live, environ, by_customer)
-    return info, drift, notes
+    return info, drift, notes, live
 
 
 @contextmanager
@@ -94,7 +95,10 @@ def build_dashboard(
     *,
     read_routers: bool = True,
     environ: Mapping[str, str] = os.environ,
+    sessions: list | None = None,
 ) -> Dashboard:
+    """The dashboard; when the routers are read and `sessions` is a list, who is online
+    (`reconcile.sessions.session_rows`) is added to it for the HTML page."""
     from isk_reconcile.gitops.history import head_commit
     from isk_reconcile.routeros.fleet import select_routers
 
@@ -105,7 +109,11 @@ def build_dashboard(
     info = drift = None
     notes: list[str] = []
     if read_routers:
-        info, drift, notes = read_live(ctx, names, environ, by_customer)
+        info, drift, notes, live = read_live(ctx, names, environ, by_customer)
+        if sessions is not None:
+            from isk_reconcile.reconcile.sessions import session_rows
+
+            sessions.extend(session_rows(state, by_customer, live))
     return dashboard(
         state,
         ctx.as_of,

@@ -147,9 +147,7 @@ class Translator:
             found = template.pattern.fullmatch(english)
             if found is None:
                 continue
-            params = {
-                key: self.text(value, _depth + 1) for key, value in found.groupdict().items()
-            }
+            params = {key: self.text(value, _depth + 1) for key, value in found.groupdict().items()}
             translated = self.catalog.gettext(template.msgid)
             try:
                 return translated % params

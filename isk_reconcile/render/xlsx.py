@@ -20,6 +20,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from isk_reconcile.billing.report import SUMMARY_COLUMNS, Dashboard, summary_rows
+from isk_reconcile.render.i18n import Translator, translator
 
 RUPIAH_FORMAT = '"Rp"#,##0;-"Rp"#,##0'
 DATE_FORMAT = "yyyy-mm-dd"
@@ -107,33 +108,69 @@ RECEIVABLE_COLUMNS = (
 MONTHLY_COLUMNS = (Column("month"), Column("billed", "money"), Column("collected", "money"))
 
 
-def write_workbook(board: Dashboard, path: Path) -> None:
-    """Write the whole workbook to `path` (overwritten)."""
+def write_workbook(
+    board: Dashboard, path: Path, *, language: str = "en", isp_name: str = ""
+) -> None:
+    """Write the whole workbook to `path` (overwritten): sheet names, headers and isk's
+    own words in `language`; the ISP's name, when set, heads it (the Summary sheet's
+    first note, every sheet's printed header and the file's title)."""
     path.parent.mkdir(parents=True, exist_ok=True)  # fail before any sheet is started
+    tr = translator(language)
     book: list[_Sheet] = []
+    notes: list[tuple[str, object]] = [("ISP", isp_name)] if isp_name else []
+    notes += [
+        (tr.message("as_of"), board.as_of),
+        (tr.message("month"), board.month),
+        (tr.message("commit"), board.commit or tr.message("not a git repository")),
+    ]
     _sheet(
         book,
-        "Summary",
-        _summary_columns(),
+        tr.message("Summary"),
+        _in(tr, _summary_columns()),
         [[row[c] for c in SUMMARY_COLUMNS] for row in summary_rows(board)],
         total_last=True,
-        notes=[
-            ("as_of", board.as_of),
-            ("month", board.month),
-            ("commit", board.commit or "not a git repository"),
-        ],
+        notes=notes,
     )
-    _sheet(book, "Customers", CUSTOMER_COLUMNS, _customer_rows(board))
-    _sheet(book, "Invoices", INVOICE_COLUMNS, _invoice_rows(board))
-    _sheet(book, "Payments", PAYMENT_COLUMNS, _payment_rows(board))
-    _sheet(book, "Receivables", RECEIVABLE_COLUMNS, _receivable_rows(board))
+    _sheet(book, tr.message("Customers"), *_words(tr, CUSTOMER_COLUMNS, _customer_rows(board)))
+    _sheet(book, tr.message("Invoices"), *_words(tr, INVOICE_COLUMNS, _invoice_rows(board)))
+    _sheet(book, tr.message("Payments"), *_words(tr, PAYMENT_COLUMNS, _payment_rows(board)))
+    receivable = _words(tr, RECEIVABLE_COLUMNS, _receivable_rows(board))
+    _sheet(book, tr.message("Receivables"), *receivable)
     _sheet(
         book,
-        "Monthly",
-        MONTHLY_COLUMNS,
+        tr.message("Monthly"),
+        _in(tr, MONTHLY_COLUMNS),
         ([m.month, m.billed, m.collected] for m in board.monthly),
     )
-    _save(book, path)
+    _save(book, path, isp_name)
+
+
+# Columns whose words are isk's own (standings, reasons): translated with the headers.
+TRANSLATED = frozenset({"status", "standing", "access", "kind", "reason"})
+
+
+def _in(tr: Translator, columns: Sequence[Column]) -> tuple[Column, ...]:
+    """The columns with their headers in the language (English keeps the machine names
+    scripts and the tests read)."""
+    return tuple(Column(tr.message(column.title), column.kind) for column in columns)
+
+
+def _words(
+    tr: Translator, columns: Sequence[Column], rows: Iterator[list]
+) -> tuple[tuple[Column, ...], Iterator[list]]:
+    """Headers and isk's words in the language; dates and money stay typed values."""
+    if tr.english:
+        return tuple(columns), rows
+    spots = [index for index, column in enumerate(columns) if column.title in TRANSLATED]
+
+    def translated() -> Iterator[list]:
+        for row in rows:
+            for index in spots:
+                if isinstance(row[index], str):
+                    row[index] = tr.text(row[index])
+            yield row
+
+    return _in(tr, columns), translated()
 
 
 # One list per row, in the order of the sheet's columns.
@@ -298,15 +335,18 @@ def _sheet(
     book.append(_Sheet(title, columns, list(rows), total_last, notes))
 
 
-def _save(book: Sequence[_Sheet], path: Path) -> None:
+def _save(book: Sequence[_Sheet], path: Path, isp_name: str = "") -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", _content_types(len(book)))
         archive.writestr(
             "_rels/.rels",
             f'{_XML}<Relationships xmlns="{_PKG}/relationships">'
             f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+            f'<Relationship Id="rId2" Type="{_PKG}/relationships/metadata/core-properties"'
+            ' Target="docProps/core.xml"/>'
             "</Relationships>",
         )
+        archive.writestr("docProps/core.xml", _core_properties(isp_name))
         archive.writestr("xl/workbook.xml", _workbook_xml(book))
         archive.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(book)))
         archive.writestr("xl/styles.xml", _STYLES)
@@ -315,7 +355,17 @@ def _save(book: Sequence[_Sheet], path: Path) -> None:
                 archive.open(f"xl/worksheets/sheet{number}.xml", "w") as raw,
                 io.TextIOWrapper(raw, encoding="utf-8", newline="") as out,
             ):
-                _write_sheet(sheet, out)
+                _write_sheet(sheet, out, isp_name)
+
+
+def _core_properties(title: str) -> str:
+    """The file's properties: its title is the ISP's name (Excel shows it in Info)."""
+    text = escape(_ILLEGAL.sub("", title))
+    return (
+        f'{_XML}<cp:coreProperties xmlns:cp="{_PKG}/metadata/core-properties"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<dc:title>{text}</dc:title></cp:coreProperties>"
+    )
 
 
 def _content_types(sheets: int) -> str:
@@ -333,6 +383,8 @@ def _content_types(sheets: int) -> str:
         'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
         '<Override PartName="/xl/styles.xml" ContentType="application/'
         'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" ContentType="application/'
+        'vnd.openxmlformats-package.core-properties+xml"/>'
         f"{overrides}</Types>"
     )
 
@@ -375,7 +427,7 @@ def _workbook_rels(sheets: int) -> str:
     return f'{_XML}<Relationships xmlns="{_PKG}/relationships">{links}{styles}</Relationships>'
 
 
-def _write_sheet(sheet: _Sheet, out: io.TextIOWrapper) -> None:
+def _write_sheet(sheet: _Sheet, out: io.TextIOWrapper, isp_name: str = "") -> None:
     columns = sheet.columns
     letters = [column_letter(n) for n in range(1, len(columns) + 1)]
     widths = _widths(columns, sheet.rows)
@@ -420,7 +472,11 @@ def _write_sheet(sheet: _Sheet, out: io.TextIOWrapper) -> None:
         style = _PLAIN["date"] if isinstance(value, date) else 0
         out.write(f'<row r="{offset}">{_cell(f"A{offset}", label)}')
         out.write(f"{_cell(f'B{offset}', value, style)}</row>")
-    out.write(f'</sheetData><autoFilter ref="{sheet.table_ref}"/></worksheet>')
+    out.write(f'</sheetData><autoFilter ref="{sheet.table_ref}"/>')
+    if isp_name:  # printed pages are headed by the ISP's name ("&&": a literal "&")
+        heading = escape(_ILLEGAL.sub("", isp_name).replace("&", "&&"))
+        out.write(f"<headerFooter><oddHeader>&amp;C{heading}</oddHeader></headerFooter>")
+    out.write("</worksheet>")
 
 
 def _cell(ref: str, value: object, style: int = 0) -> str:
