@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from isk_reconcile.errors import IskError, ValidationFailed
+from isk_reconcile.errors import ConfigError, IskError, ValidationFailed, one_line
 from isk_reconcile.render.i18n import LANGUAGES, Translator, translator
 from isk_reconcile.untrusted import visible
 
@@ -106,6 +106,19 @@ def current() -> Translator:
 def _(message: str, /, **params: object) -> str:
     """A message of the CLI (its msgid is in locale/*/isk.po) in the repository's language."""
     return current().message(message, **params)
+
+
+def problem_line(error: ConfigError) -> str:
+    """`file:line:col: field: message (hint)`, message and hint in the repository's
+    language; the location and the field name stay as written (editors jump to them)."""
+    if current().english:
+        return str(error)
+    tr = current()
+    text = f"{error.loc}: {error.field}: " if error.field else f"{error.loc}: "
+    text += tr.text(error.message)
+    if error.hint:
+        text += f" ({tr.text(error.hint)})"
+    return one_line(text)
 
 
 def today_in(timezone: str) -> date:
@@ -236,7 +249,7 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
         return 1
     except ValidationFailed as failed:
         for error in failed.errors:
-            click.echo(visible(current().located(str(error))), err=True)
+            click.echo(visible(problem_line(error)), err=True)
         click.echo(_("error: %(problem)s", problem=current().text(str(failed))), err=True)
         return 1
     except IskError as problem:

@@ -245,8 +245,11 @@ def customers_command(
         search=search,
     )
     rows = [customer_row(customer, found) for customer, found in chosen]
-    many = "%(n)s customers on %(day)s" if len(rows) != 1 else "%(n)s customer on %(day)s"
-    title = _(many, n=len(rows), day=ctx.tr.day(as_of))
+    title = _(
+        "%(n)s customers on %(day)s" if len(rows) != 1 else "%(n)s customer on %(day)s",
+        n=len(rows),
+        day=ctx.tr.day(as_of),
+    )
     emit(ctx, rows, CUSTOMER_COLUMNS, fmt, title=title)
 
 

@@ -57,24 +57,26 @@ def read_progress(
 
     def line(router: str, outcome: LiveState | RouterError) -> None:
         if isinstance(outcome, RouterError):
-            err.print(
-                f"[red]read {router}: failed[/red]" if ctx.color else f"read {router}: failed"
-            )
+            failed = _("read %(router)s: %(outcome)s", router=router, outcome=_("failed"))
+            err.print(failed, style="red" if ctx.color else None, markup=False)
         else:
-            err.print(f"read {router}: ok", style="dim")
+            ok = _("read %(router)s: %(outcome)s", router=router, outcome="ok")
+            err.print(ok, style="dim", markup=False)
 
     if not sys.stderr.isatty():
         yield line
         return
-    with err.status(f"reading {total} router(s) ...") as status:
+    with err.status(_("reading %(n)s router(s) ...", n=total)) as status:
 
         def report(router: str, outcome: LiveState | RouterError) -> None:
             done.append(router)
             line(router, outcome)
             if len(done) < total:
-                status.update(f"reading routers: {len(done)}/{total} read ...")
+                status.update(
+                    _("reading routers: %(n)s/%(total)s read ...", n=len(done), total=total)
+                )
             else:
-                status.update(f"{total}/{total} router(s) read; planning ...")
+                status.update(_("%(n)s/%(n)s router(s) read; planning ...", n=total))
 
         yield report
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from isk_reconcile.cli.context import Context, _, pass_context
+from isk_reconcile.cli.context import Context, _, pass_context, problem_line
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import ConfigError, Loc, ValidationFailed
 from isk_reconcile.state.loader import ledger_warnings
@@ -44,7 +44,7 @@ def validate(ctx: Context, base_ref: str | None) -> None:
     shown = sorted(warnings) if ctx.verbose else sorted(warnings)[:WARNINGS_SHOWN]
     tr = ctx.tr
     for warning in shown:
-        click.echo(_("warning: %(message)s", message=tr.located(str(warning))), err=True)
+        click.echo(_("warning: %(message)s", message=problem_line(warning)), err=True)
     if count > len(shown):
         more = _("warning: ... and %(n)s more (-v shows all)", n=count - len(shown))
         click.echo(more, err=True)

@@ -78,6 +78,10 @@ def short_money(amount: int, language: str) -> str:
 # --- messages: exact, with parameters, and English sentences composed elsewhere ----------
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Placeholders that hold one of isk's own words (an action, a kind, a standing) rather than
+# an identifier: their single-word values are translated too.
+WORDS = frozenset({"kind", "what", "verb", "access", "status", "action", "outcome"})
 MAX_DEPTH = 6  # reasons nest a few levels ("adopted: ... (access suspended: ...)")
 
 
@@ -89,6 +93,7 @@ class Template:
     pattern: re.Pattern[str]
     literal: int  # characters outside the placeholders: the more, the more specific
     prefix: str  # the text before the first placeholder: a cheap test before the regex
+    quoted: frozenset[str]  # placeholders written in quotes ('%(name)s'): never translated
 
 
 def _template(msgid: str) -> Template:
@@ -97,14 +102,19 @@ def _template(msgid: str) -> Template:
     seen: set[str] = set()
     for index, part in enumerate(parts):
         if index % 2 == 0:
-            regex += re.escape(part)
+            regex += re.escape(part.replace("%%", "%"))  # "%%" writes a literal "%"
         elif part in seen:
             regex += f"(?P={part})"
         else:
             seen.add(part)
             regex += f"(?P<{part}>.+?)"
     literal = sum(len(part) for part in parts[::2])
-    return Template(msgid, re.compile(regex, re.DOTALL), literal, parts[0])
+    quoted = frozenset(
+        name
+        for index, name in enumerate(parts[1::2])
+        if parts[2 * index].endswith(("'", '"')) and parts[2 * index + 2].startswith(("'", '"'))
+    )
+    return Template(msgid, re.compile(regex, re.DOTALL), literal, parts[0], quoted)
 
 
 class Translator:
@@ -147,13 +157,30 @@ class Translator:
             found = template.pattern.fullmatch(english)
             if found is None:
                 continue
-            params = {key: self.text(value, _depth + 1) for key, value in found.groupdict().items()}
+            params = {
+                key: value if key in template.quoted else self._param(key, value, _depth)
+                for key, value in found.groupdict().items()
+            }
             translated = self.catalog.gettext(template.msgid)
             try:
                 return translated % params
             except (KeyError, ValueError, TypeError):
                 return english
         return english
+
+    def _param(self, name: str, value: str, depth: int) -> str:
+        """A value inside a translated sentence: a date as the language writes it (kept
+        on one line); a sentence (it has a space: reasons nest) or one of isk's own words
+        (WORDS: `%(kind)s` is "customer") translated in turn; any other single word is
+        an identifier (a key, a profile, a customer id) and stays as written."""
+        if ISO_DAY.fullmatch(value):
+            try:
+                return self.cell_day(date.fromisoformat(value))
+            except ValueError:
+                return value
+        if " " in value or name in WORDS:
+            return self.text(value, depth + 1)
+        return value
 
     def lines(self, english: str) -> str:
         """Each line translated on its own (a list of problems, one per line)."""

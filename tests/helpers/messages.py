@@ -40,14 +40,11 @@ def msgids_in(path: Path) -> set[str]:
         if not isinstance(node, ast.Call) or not node.args:
             continue
         name = _called(node)
-        if name in ("_", "message"):
+        if name in ("_", "message") or name == "Column" and path.name == "xlsx.py":
             found.update(_literals(node.args[0]))
-        elif name == "Column" and path.name == "xlsx.py":  # Column(title, kind)
-            found.update(_literals(node.args[0]))
-        elif name == "Column":  # a table header: its title, else its name
-            header = node.args[1] if len(node.args) > 1 else node.args[0]
-            found.update(_literals(header))
-        elif name == "money" and node.args:
+        elif (
+            name == "Column" or name == "money" and node.args
+        ):  # a table header: its title, else its name
             header = node.args[1] if len(node.args) > 1 else node.args[0]
             found.update(_literals(header))
         elif name == "_table" and path.name == "status_text.py":
