@@ -9,7 +9,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from isk_reconcile.billing.report import CATEGORIES, SUMMARY_COLUMNS
-from isk_reconcile.reconcile.plan import ACTIONS
+from isk_reconcile.reconcile.plan_types import ACTIONS
 from isk_reconcile.render.i18n import PLACEHOLDER, Translator, short_money, translator
 from tests.helpers.messages import code_msgids
 
