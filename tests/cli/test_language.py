@@ -114,3 +114,40 @@ def test_english_stays_english(isp_in, capsys: pytest.CaptureFixture[str]) -> No
         shown = result.out + result.err
         assert english in shown, (args, shown)
         assert indonesian not in shown, (args, shown)
+
+
+SCREENSHOT_COPY = Path(__file__).resolve().parents[2] / "out" / "dashboard-id-live.png"
+
+
+def test_dashboard_in_indonesian_with_who_is_online_in_chromium(
+    isp_in, capsys: pytest.CaptureFixture[str], browser, tmp_path: Path
+) -> None:
+    """`isk report --html` with the routers read: the page in Indonesian (lang, Babel
+    months, translated reasons) with the sessions table; a screenshot is saved."""
+    served = isp_in("id")
+    isp = next(served)
+    try:
+        result = run(capsys, isp.repo, "report", "--html", str(tmp_path / "site"))
+    finally:
+        served.close()
+    assert result.code == 0, result.err
+    browser.set_window_size(1400, 3200)
+    browser.get((tmp_path / "site" / "index.html").as_uri())
+    html = browser.find_element("tag name", "html")
+    assert html.get_attribute("lang") == "id"
+    assert browser.find_element("tag name", "h1").text == "ISK-NET"
+    labels = {e.text for e in browser.find_elements("css selector", "#monthly-chart text")}
+    assert labels & {"Agu 26", "Okt 26", "Des 25", "Mei 26"}  # Indonesian months (Babel)
+    rows = browser.find_elements("css selector", "#sessions tbody tr")
+    cells = [row.text for row in rows]
+    assert any("joko-susilo" in text and "diputus tapi online" in text for text in cells)
+    assert any("lunas tapi offline" in text for text in cells)
+    headers = [e.text for e in browser.find_elements("css selector", "#sessions th")]
+    assert "Nama pengguna" in headers and "Username" not in headers
+    reasons = " ".join(e.text for e in browser.find_elements("css selector", "td.reason"))
+    assert "belum dibayar" in reasons and "unpaid invoice" not in reasons
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    screenshot = tmp_path / "dashboard-id.png"
+    assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 10_000
+    SCREENSHOT_COPY.parent.mkdir(exist_ok=True)
+    SCREENSHOT_COPY.write_bytes(screenshot.read_bytes())
