@@ -151,3 +151,23 @@ def test_dashboard_in_indonesian_with_who_is_online_in_chromium(
     assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 10_000
     SCREENSHOT_COPY.parent.mkdir(exist_ok=True)
     SCREENSHOT_COPY.write_bytes(screenshot.read_bytes())
+
+
+def test_validation_errors_keep_the_location_and_speak_indonesian(
+    example_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = example_repo / "state" / "settings.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(re.sub(r"(?m)^language: \w+", "language: id", text))
+    customer = example_repo / "state" / "customers" / "budi-santoso.yaml"
+    customer.write_text(customer.read_text().replace("name:", "nmae:", 1), encoding="utf-8")
+    result = run(capsys, example_repo, "validate")
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert any(
+        re.match(r"state/customers/budi-santoso\.yaml:\d+:\d+: ", line)
+        and "kunci tidak dikenal 'nmae' (maksudnya 'name'?)" in line
+        for line in lines
+    ), result.err
+    assert any("kunci wajib 'name' tidak ada" in line for line in lines), result.err
+    assert lines[-1] == "galat: 2 galat di repositori state", result.err
