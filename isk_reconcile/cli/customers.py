@@ -13,15 +13,16 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from isk_reconcile.billing.engine import Standing, rupiah, standing, standings
-from isk_reconcile.billing.report import category
+from isk_reconcile.billing.report_types import category
 from isk_reconcile.cli.context import Context, _, pass_context
 from isk_reconcile.cli.root import CUSTOMER_COMMANDS, LazyGroup, main
 from isk_reconcile.errors import IskError
+from isk_reconcile.render.i18n import Translator, translator
 from isk_reconcile.render.tables import (
     FORMATS,
     Column,
@@ -32,7 +33,11 @@ from isk_reconcile.render.tables import (
     render_table,
     to_json,
 )
-from isk_reconcile.state.model import Customer, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
+
+if TYPE_CHECKING:  # rich is imported when a table is drawn (tests/cli/test_lazy_imports.py)
+    from rich.table import Table
 
 # --- shared output plumbing ---------------------------------------------------------------
 
@@ -75,7 +80,7 @@ def emit(
 def no_such(kind: str, name: str, known: Iterable[str]) -> IskError:
     close = difflib.get_close_matches(name, list(known), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return IskError(f"no such {kind}: {name}{hint}")  # translated where errors are printed
+    return IskError(f"no such {kind}: {name}{hint}")
 
 
 # --- isk customers --------------------------------------------------------------------------
@@ -370,64 +375,62 @@ def customer_details(state: State, customer: Customer, found: Standing) -> dict[
 def _details_text(
     details: dict[str, Any], color: bool, width: int | None, language: str = "en"
 ) -> str:
-    from rich.table import Table
     from rich.text import Text
 
-    from isk_reconcile.render.i18n import translator
-
     tr = translator(language)
+    as_of = tr.message("as of %(day)s", day=tr.day(details["as_of"]))
+    heading = f"{details['id']} — {details['name']} ({as_of})"
+    parts = [render_rich(Text(heading, style="bold"), color=color, width=width)]
+    parts.append(render_rich(_facts(details, tr), color=color, width=width))
+    parts += _history_tables(details, color, width, language)
+    return "\n".join(parts)
 
-    def show(value: Any) -> str:
-        if value is None or value == "":
-            return "-"
-        if isinstance(value, bool):
-            return tr.yes_no(value)
-        return tr.cell_day(value) if isinstance(value, date) else str(value)
+
+def _shown(value: Any, tr: Translator) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return tr.yes_no(value)
+    return tr.cell_day(value) if isinstance(value, date) else str(value)
+
+
+def _facts(details: dict[str, Any], tr: Translator) -> Table:
+    """The customer's standing, money and contact facts as a two-column grid, in the
+    reader's language (the values the repository wrote stay as written)."""
+    from rich.table import Table
+    from rich.text import Text
 
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
     access_colour = access_style(details["access"]) or ""
+    standing, why = standing_style(details["standing"]) or "", tr.text(details["reason"])
     lines = [
-        (
-            "standing",
-            Text(tr.text(details["standing"]), style=standing_style(details["standing"]) or ""),
-        ),
-        (
-            "access",
-            Text(
-                f"{tr.text(details['access'])}: {tr.text(details['reason'])}", style=access_colour
-            ),
-        ),
-        ("paid through", show(details["paid_through"])),
+        ("standing", Text(tr.text(details["standing"]), style=standing)),
+        ("access", Text(f"{tr.text(details['access'])}: {why}", style=access_colour)),
+        ("paid through", _shown(details["paid_through"], tr)),
         ("balance", rupiah(details["balance"])),
         ("credit", rupiah(details["credit"])),
-        ("profile", show(details["profile"])),
-        ("status", tr.text(show(details["status"]))),
+        ("profile", _shown(details["profile"], tr)),
+        ("status", tr.text(_shown(details["status"], tr))),
     ]
     if details["suspend_reason"]:
         lines.append(("suspend reason", details["suspend_reason"]))
-    for key in (
-        "router",
-        "username",
-        "phone",
-        "email",
-        "address",
-        "start",
-        "end",
-        "protect",
-        "notes",
-    ):
-        lines.append((key.replace("_", " "), show(details[key])))
+    contact = ("router", "username", "phone", "email", "address", "start", "end", "protect")
+    for key in (*contact, "notes"):
+        lines.append((key.replace("_", " "), _shown(details[key], tr)))
     for key, value in lines:
         facts.add_row(tr.message(key), value if isinstance(value, Text) else Text(value))
+    return facts
 
-    as_of = tr.message("as of %(day)s", day=tr.day(details["as_of"]))
-    heading = f"{details['id']} — {details['name']} ({as_of})"
-    parts = [render_rich(Text(heading, style="bold"), color=color, width=width)]
-    parts.append(render_rich(facts, color=color, width=width))
+
+def _history_tables(
+    details: dict[str, Any], color: bool, width: int | None, language: str = "en"
+) -> list[str]:
+    """Profile history, own price (when any), invoices and ledger, as rendered tables."""
+    tr = translator(language)
     history = details["profile_history"]
-    parts.append(
+    parts = [
         render_table(
             history,
             (Column("from"), Column("profile"), money("price", "package price")),
@@ -436,7 +439,7 @@ def _details_text(
             width=width,
             language=language,
         )
-    )
+    ]
     if details["price_history"]:
         parts.append(
             render_table(
@@ -469,7 +472,7 @@ def _details_text(
             language=language,
         )
     )
-    return "\n".join(parts)
+    return parts
 
 
 @customer.command("show")

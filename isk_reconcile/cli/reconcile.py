@@ -241,6 +241,20 @@ def show_report(report: ApplyReport) -> None:
             click.echo(_("error: %(problem)s", problem=differs), err=True)
 
 
+def note_conflicts(plan: Plan) -> None:
+    """After an apply: the conflicts it left alone, per router."""
+    for router in plan.routers:
+        conflicts = sum(1 for change in router.changes if change.action == "conflict")
+        if conflicts:
+            note = _(
+                "note: %(router)s: %(n)s conflict(s) not applied "
+                "(unmanaged entries with the same name; review them, then --adopt)",
+                router=router.router,
+                n=conflicts,
+            )
+            click.echo(note, err=True)
+
+
 def _check_day(day: date, timezone: str, force: bool, what: str) -> None:
     """The routers are set as they must be on `day`: on any other day than today that
     suspends or enables the wrong customers (a future date suspends paid ones)."""
@@ -316,17 +330,6 @@ def apply_command(
         ctx, store, force=force, adopt=adopt, saved=planfile is not None
     )
     post_operator_alerts(ctx, plan, report)
-    for router in plan.routers:
-        conflicts = sum(1 for change in router.changes if change.action == "conflict")
-        if conflicts:
-            click.echo(
-                _(
-                    "note: %(router)s: %(n)s conflict(s) not applied "
-                    "(unmanaged entries with the same name; review them, then --adopt)",
-                    router=router.router,
-                    n=conflicts,
-                ),
-                err=True,
-            )
+    note_conflicts(plan)
     if not report.ok or not store_ok or store_failed:
         raise click.exceptions.Exit(1)

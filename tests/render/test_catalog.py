@@ -8,9 +8,10 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from isk_reconcile.billing.report import CATEGORIES, SUMMARY_COLUMNS
+from isk_reconcile.billing.report_types import CATEGORIES
 from isk_reconcile.reconcile.plan_types import ACTIONS
 from isk_reconcile.render.i18n import PLACEHOLDER, Translator, short_money, translator
+from isk_reconcile.render.status_data import SUMMARY_COLUMNS
 from tests.helpers.messages import code_msgids
 
 PO = Path(__file__).resolve().parents[2] / "isk_reconcile/locale/id/LC_MESSAGES/isk.po"
