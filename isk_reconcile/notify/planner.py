@@ -22,7 +22,9 @@ from isk_reconcile.notify.events import (
 from isk_reconcile.notify.outbox import Outbox
 from isk_reconcile.notify.phone import normalize_phone
 from isk_reconcile.notify.templates import TemplateProblem, Templates
-from isk_reconcile.state.model import Customer, NotifyChannel, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
+from isk_reconcile.state.settings import NotifyChannel
 
 # Sent first when the cap cuts a run short: what changes a customer's service today.
 _PRIORITY = {SERVICE_SUSPENDED: 0, SERVICE_RESUMED: 1, INVOICE_OVERDUE: 2}

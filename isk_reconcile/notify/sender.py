@@ -13,7 +13,7 @@ from isk_reconcile.errors import IskError
 from isk_reconcile.notify.gateways import Message, Reply, deliver
 from isk_reconcile.notify.outbox import Record, append_record
 from isk_reconcile.notify.planner import Item, NotifyPlan
-from isk_reconcile.state.model import NotifySettings
+from isk_reconcile.state.settings import NotifySettings
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ from pydantic import ValidationError
 
 from isk_reconcile.errors import Loc
 from isk_reconcile.state import policy
-from isk_reconcile.state.model import LedgerEntry, State
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
 
 _ITEM_LINE = re.compile(r"( *)- ")
 

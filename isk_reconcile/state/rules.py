@@ -15,19 +15,14 @@ from pydantic import StrictStr, TypeAdapter, ValidationError
 
 from isk_reconcile.errors import ConfigError, Loc
 from isk_reconcile.state import encryption
+from isk_reconcile.state.base import Dated, Money, _iso_date
+from isk_reconcile.state.customers import Customer, CustomerStatus
 from isk_reconcile.state.layout import PROFILES_DIR
+from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.messages import Placed, did_you_mean
-from isk_reconcile.state.model import (
-    Customer,
-    CustomerStatus,
-    Dated,
-    LedgerEntry,
-    Money,
-    Profile,
-    Router,
-    Settings,
-    _iso_date,
-)
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import Settings
 from isk_reconcile.state.yamlsource import SourceFile, YamlPath
 
 
@@ -202,7 +197,6 @@ class CrossFileRules:
         assert facts.profile is not None
         changes = facts.profile.changes
         dated_list = isinstance(source.data.get("profile"), list)
-        last_day = facts.end if facts.status == "terminated" else None
         for index, change in enumerate(changes):
             path: YamlPath = ("profile", index, "value") if dated_list else ("profile",)
             name = change.value
@@ -221,43 +215,58 @@ class CrossFileRules:
                 )
             if facts.status in (None, "free") or not facts.price_known:
                 continue  # never billed, or its status or own price already failed
-            own = facts.price.changes[0].from_ if facts.price is not None else None
-            package = profile.price.changes[0].from_ if profile.price is not None else None
-            if own is None and package is None:
-                self.error(
-                    source,
-                    path,
-                    f"profile '{name}' has no price and is not sellable",
-                    "choose a package with a price, or give the customer a price",
-                )
-                continue
-            taken = change.from_ if facts.start is None else max(change.from_, facts.start)
-            until = changes[index + 1].from_ if index + 1 < len(changes) else None
-            if last_day is not None and (until is None or until > last_day):
-                until = last_day + timedelta(days=1)
-            if facts.start is None or (until is not None and until <= taken):
-                continue  # start unknown (its own error says why), or never used
-            covered = min(day for day in (own, package) if day is not None)
-            if covered <= taken:
-                continue
-            if package is not None:
-                message = (
-                    f"no price on {taken}, when the customer takes profile '{name}': "
-                    f"the profile is priced only from {package}"
-                )
-                if own is not None:
-                    message += f" and the customer's own price from {own}"
-                hint = (
-                    f"date the first price of {PROFILES_DIR}/{name}.yaml on or before {taken}, "
-                    f"or give the customer a price from {taken}"
-                )
-            else:  # an unsellable profile: the customer's own (dated) price starts too late
-                message = (
-                    f"no price on {taken}: profile '{name}' has no price and the customer's "
-                    f"own price starts only on {own}"
-                )
-                path, hint = ("price", 0, "from"), f"make it from: {taken}"
-            self.error(source, path, message, hint)
+            self.check_priced(facts, source, path, profile, index)
+
+    def check_priced(
+        self,
+        facts: _CustomerFacts,
+        source: SourceFile,
+        path: YamlPath,
+        profile: Profile,
+        index: int,
+    ) -> None:
+        """The customer's `index`th profile (`profile`) is priced on every day it is used."""
+        assert facts.profile is not None
+        changes = facts.profile.changes
+        change, name = changes[index], changes[index].value
+        last_day = facts.end if facts.status == "terminated" else None
+        own = facts.price.changes[0].from_ if facts.price is not None else None
+        package = profile.price.changes[0].from_ if profile.price is not None else None
+        if own is None and package is None:
+            self.error(
+                source,
+                path,
+                f"profile '{name}' has no price and is not sellable",
+                "choose a package with a price, or give the customer a price",
+            )
+            return
+        taken = change.from_ if facts.start is None else max(change.from_, facts.start)
+        until = changes[index + 1].from_ if index + 1 < len(changes) else None
+        if last_day is not None and (until is None or until > last_day):
+            until = last_day + timedelta(days=1)
+        if facts.start is None or (until is not None and until <= taken):
+            return  # start unknown (its own error says why), or never used
+        covered = min(day for day in (own, package) if day is not None)
+        if covered <= taken:
+            return
+        if package is not None:
+            message = (
+                f"no price on {taken}, when the customer takes profile '{name}': "
+                f"the profile is priced only from {package}"
+            )
+            if own is not None:
+                message += f" and the customer's own price from {own}"
+            hint = (
+                f"date the first price of {PROFILES_DIR}/{name}.yaml on or before {taken}, "
+                f"or give the customer a price from {taken}"
+            )
+        else:  # an unsellable profile: the customer's own (dated) price starts too late
+            message = (
+                f"no price on {taken}: profile '{name}' has no price and the customer's "
+                f"own price starts only on {own}"
+            )
+            path, hint = ("price", 0, "from"), f"make it from: {taken}"
+        self.error(source, path, message, hint)
 
     def check_password(
         self, settings: Settings, password: str | None, adopt: bool, source: SourceFile

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING
 import yaml
 
 from isk_reconcile.errors import IskError
+from isk_reconcile.state.base import CUSTOMER_ID
 from isk_reconcile.state.lock import UnfinishedWrite, WriteLock, repository_lock
-from isk_reconcile.state.model import CUSTOMER_ID, State
+from isk_reconcile.state.model import State
 
 if TYPE_CHECKING:
     from isk_reconcile.state.appending import LedgerFile

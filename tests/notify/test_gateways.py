@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from isk_reconcile.notify.gateways import Message, deliver
-from isk_reconcile.state.model import NotifyChannel
+from isk_reconcile.state.settings import NotifyChannel
 
 META = {
     "event": "invoice.upcoming",
