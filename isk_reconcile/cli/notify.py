@@ -55,6 +55,7 @@ def item_json(item: Item) -> dict[str, object]:
         "why": notice.why,
         "attempt": item.attempt,
         "message": item.message,
+        **({"subject": item.subject} if item.subject else {}),
     }
 
 
@@ -91,6 +92,8 @@ def show_plan(plan: NotifyPlan) -> None:
             f"+ {item.notice.event} {clean(who)} via {item.channel} to {clean(item.to)}{retry}"
         )
         click.echo(f"    why: {clean(item.notice.why)}")
+        if item.subject:
+            click.echo(f"    subject: {clean(item.subject)}")
         for line in shown(item.message).splitlines():
             click.echo(f"    | {line}")
     for item in plan.deferred:

@@ -22,8 +22,9 @@ from isk_reconcile.notify.events import (
 from isk_reconcile.notify.outbox import Outbox
 from isk_reconcile.notify.phone import normalize_phone
 from isk_reconcile.notify.templates import TemplateProblem, Templates
-from isk_reconcile.state.model import Customer, NotifyChannel, State
+from isk_reconcile.state.model import EMAIL_ADDRESS, Customer, NotifyChannel, State
 
+PHONE_KINDS = ("fonnte", "smseagle")  # channels that send to a phone number (62...)
 # Sent first when the cap cuts a run short: what changes a customer's service today.
 _PRIORITY = {SERVICE_SUSPENDED: 0, SERVICE_RESUMED: 1, INVOICE_OVERDUE: 2}
 
@@ -36,6 +37,7 @@ class Item:
     to: str
     message: str
     attempt: int  # 1 for the first try
+    subject: str = ""  # email channels only
 
     @property
     def key(self) -> str:
@@ -122,26 +124,34 @@ def plan_one(
         return Skip(
             notice, name, f"failed {len(failures)}x, next try after {retry_at:%Y-%m-%d %H:%M}"
         )
+    values = context(state, notice, customer, as_of)
+    language = state.settings.language
     try:
-        text = templates.render(
-            state.settings.language, notice.event, context(state, notice, customer, as_of)
+        text = templates.render(language, notice.event, values)
+        subject = (
+            templates.render_subject(language, notice.event, values)
+            if channel.kind == "email"
+            else ""
         )
     except TemplateProblem as problem:
         return Skip(notice, name, f"template: {problem}")
-    return Item(notice, name, channel.kind, to, text, len(failures) + 1)
+    return Item(notice, name, channel.kind, to, text, len(failures) + 1, subject)
 
 
 def recipient(channel: NotifyChannel, customer: Customer | None) -> str | None:
     """Where a message on `channel` goes: the channel's fixed `to` (operators), else the
     customer's own address for this kind of channel."""
     if customer is None or channel.to:
-        if channel.kind == "fonnte":
+        if channel.kind in PHONE_KINDS:
             return normalize_phone(channel.to)
         return channel.to
-    if channel.kind == "fonnte":
+    if channel.kind in PHONE_KINDS:
         return normalize_phone(customer.phone)
     if channel.kind == "telegram":
         return customer.notify.telegram
+    if channel.kind == "email":
+        email = (customer.email or "").strip()
+        return email if EMAIL_ADDRESS.match(email) else None
     # A webhook goes to the ISP's own system, which routes it: say who it is for.
     return normalize_phone(customer.phone) or customer.email or customer.id
 

@@ -25,7 +25,10 @@ class Sent:
 def missing_tokens(
     settings: NotifySettings, items: tuple[Item, ...], environ: Mapping[str, str]
 ) -> list[str]:
-    needed = {settings.channels[item.channel].token_env for item in items}
+    needed: set[str | None] = set()
+    for item in items:
+        channel = settings.channels[item.channel]
+        needed |= {channel.token_env, channel.user_env}
     return sorted(name for name in needed if name and not environ.get(name))
 
 
@@ -54,7 +57,8 @@ def send_plan(
                 sleep(wait)
         channel = settings.channels[item.channel]
         meta = {"event": item.notice.event, "key": item.key, "customer": item.notice.customer or ""}
-        reply = deliver(channel, Message(item.to, item.message, meta), environ)
+        message = Message(item.to, item.message, meta, item.subject)
+        reply = deliver(channel, message, environ)
         if item.kind == "fonnte":
             last_whatsapp = time.monotonic()
         record = Record(
