@@ -17,7 +17,7 @@ from isk_reconcile.errors import IskError
 from isk_reconcile.notify.events import CUSTOMER_EVENTS, OPERATOR_EVENTS, Notice
 from isk_reconcile.notify.gateways import clean
 from isk_reconcile.notify.operator import apply_notices
-from isk_reconcile.notify.outbox import OUTBOX_DIR, Outbox, locked, read_records
+from isk_reconcile.notify.outbox import OUTBOX_DIR, Outbox, read_records
 from isk_reconcile.notify.planner import Item, NotifyPlan, context, expand, plan_notifications
 from isk_reconcile.notify.sender import Sent, send_plan
 from isk_reconcile.notify.templates import TemplateProblem, Templates
@@ -146,12 +146,15 @@ def show_sent(sent: Sent) -> None:
 
 
 def commit_outbox(repo: Path, message: str) -> None:
+    """Commit the outbox files (only those) under the repository lock, like `isk pay`."""
     from isk_reconcile.gitops.history import changed_files, commit_files
+    from isk_reconcile.state.lock import repository_lock
 
-    paths = changed_files(repo, OUTBOX_DIR)
-    if paths:
-        sha = commit_files(repo, paths, message)
-        click.echo(f"committed the outbox ({sha})")
+    with repository_lock(repo):
+        paths = changed_files(repo, OUTBOX_DIR)
+        if paths:
+            sha = commit_files(repo, paths, message)
+            click.echo(f"committed the outbox ({sha})")
 
 
 @notify_group.command("send")
@@ -167,17 +170,17 @@ def send_command(ctx: Context, dry_run: bool, commit: bool) -> None:
         show_plan(plan)
         click.echo("dry run: nothing sent")
         return
-    with locked(repo):
-        plan = make_plan(ctx)
-        show_errors(plan)
-        results, _ = send_plan(
-            repo,
-            state.settings.notify,
-            plan,
-            os.environ,
-            clock=lambda: now_in(state),
-            progress=show_sent,
-        )
+    # The plan is made without the lock; each send re-checks the outbox under it.
+    plan = make_plan(ctx)
+    show_errors(plan)
+    results, _ = send_plan(
+        repo,
+        state.settings.notify,
+        plan,
+        os.environ,
+        clock=lambda: now_in(state),
+        progress=show_sent,
+    )
     failed = sum(1 for sent in results if not sent.reply.ok)
     click.echo(
         f"{len(results) - failed} sent, {failed} failed (retried next run), "
@@ -273,16 +276,15 @@ def post_operator_alerts(ctx: Context, plan, report) -> None:  # noqa: ANN001
         notices = apply_notices(plan, report, ctx.as_of, now)
         if not notices:
             return
-        with locked(ctx.repo):
-            outbox = Outbox.of(read_records(ctx.repo))
-            alerts = expand(state, outbox, Templates(ctx.repo), notices, ctx.as_of, now)
-            send_plan(
-                ctx.repo,
-                settings,
-                alerts,
-                os.environ,
-                clock=lambda: now_in(state),
-                progress=show_sent,
-            )
+        outbox = Outbox.of(read_records(ctx.repo))
+        alerts = expand(state, outbox, Templates(ctx.repo), notices, ctx.as_of, now)
+        send_plan(
+            ctx.repo,
+            settings,
+            alerts,
+            os.environ,
+            clock=lambda: now_in(state),
+            progress=show_sent,
+        )
     except (IskError, OSError) as problem:  # OSError: the outbox could not be written
         click.echo(f"warning: operator alert not sent: {problem}", err=True)
