@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from isk_reconcile.errors import IskError
 from isk_reconcile.notify.events import (
     INVOICE_OVERDUE,
     NOTIFY_FAILED,
@@ -65,7 +64,6 @@ def plan_notifications(
 ) -> NotifyPlan:
     """Customer notices that hold on as_of, and operator notices of given-up sends."""
     settings = state.settings.notify
-    check_opt_outs(state)
     notices = customer_notices(state, as_of, outbox.told) if settings.customers else []
     notices = sorted(notices, key=lambda n: (_PRIORITY.get(n.event, 9), n.customer or "", n.key))
     return expand(state, outbox, templates, failure_notices(state, outbox) + notices, as_of, now)
@@ -211,16 +209,3 @@ def failure_notices(state: State, outbox: Outbox) -> list[Notice]:
             )
         )
     return found
-
-
-def check_opt_outs(state: State) -> None:
-    """An opt-out naming no channel would silently not opt out: refuse it."""
-    known = set(state.settings.notify.channels) | {"all"}
-    for customer in state.customers.values():
-        for name in customer.notify.opt_out:
-            if name not in known:
-                where = state.loc("customer", customer.id) or f"customer {customer.id}"
-                raise IskError(
-                    f"{where}: notify.opt_out: unknown channel '{name}' "
-                    f"(channels: {', '.join(sorted(known))})"
-                )

@@ -242,6 +242,7 @@ class _Loading(CrossFileRules):
         self.check_settings_references(settings, routers, profiles)
         self.check_profile_routers(profiles, routers)
         self.check_customers(settings, customers, routers, profiles)
+        self.check_notify(settings, customers)
         self.check_pools(routers, customers)
         self.check_ledger_customers(ledger, customers)
         self.check_amounts(settings.billing.max_amount, profiles, customers, ledger)

@@ -18,6 +18,7 @@ from isk_reconcile.state import encryption
 from isk_reconcile.state.layout import PROFILES_DIR
 from isk_reconcile.state.messages import Placed, did_you_mean
 from isk_reconcile.state.model import (
+    EMAIL_ADDRESS,
     Customer,
     CustomerStatus,
     Dated,
@@ -28,6 +29,7 @@ from isk_reconcile.state.model import (
     Settings,
     _iso_date,
 )
+from isk_reconcile.state.phone import normalize_phone
 from isk_reconcile.state.yamlsource import SourceFile, YamlPath
 
 
@@ -37,6 +39,7 @@ class CrossFileRules:
     documents of customers that `failed` their model and the `settings_source`."""
 
     errors: list[ConfigError]
+    warnings: list[ConfigError]
     failed: dict[str, tuple[dict[str, Any], SourceFile]]
     settings_source: SourceFile | None
 
@@ -183,6 +186,56 @@ class CrossFileRules:
                     usernames[key] = (facts, source)
             if facts.password_known:
                 self.check_password(settings, facts.password, facts.adopt, source)
+
+    def check_notify(
+        self, settings: Settings, customers: dict[str, tuple[Customer, Placed]]
+    ) -> None:
+        """A customer's `notify:` block against the channels in settings: an opt-out
+        naming no channel is an error (a typo must not keep sending); a phone number or
+        e-mail address that a channel in use cannot send to is a warning (it must not
+        stop the reconcile of everyone's service; that customer is simply not told on
+        that channel, and `isk notify plan` says so)."""
+        channels = settings.notify.channels
+        known = set(channels) | {"all"}
+        for customer, placed in sorted(customers.values(), key=lambda item: item[0].id):
+            for index, name in enumerate(customer.notify.opt_out):
+                if name not in known:
+                    self.error(
+                        placed.source,
+                        ("notify", "opt_out", index),
+                        f"unknown channel '{name}' (channels: {', '.join(sorted(known))})",
+                        did_you_mean(name, known),
+                    )
+            opted = set(customer.notify.opt_out)
+            used = {
+                channels[name].kind
+                for name in settings.notify.customers
+                if name not in opted and "all" not in opted and not channels[name].to
+            }
+            self.check_addresses(customer, placed.source, used)
+
+    def check_addresses(self, customer: Customer, source: SourceFile, kinds: set[str]) -> None:
+        phones = kinds & {"fonnte", "smseagle"}
+        if phones and customer.phone and normalize_phone(customer.phone) is None:
+            self.warnings.append(
+                ConfigError(
+                    source.loc(("phone",)),
+                    "phone",
+                    f"'{customer.phone}' is not a phone number WhatsApp/SMS can use",
+                    "write it as 0812..., +62 812... or 62812... (9-15 digits)",
+                    "warning",
+                )
+            )
+        if "email" in kinds and customer.email and not EMAIL_ADDRESS.match(customer.email):
+            self.warnings.append(
+                ConfigError(
+                    source.loc(("email",)),
+                    "email",
+                    f"'{customer.email}' is not one plain e-mail address",
+                    "e.g. budi@example.net",
+                    "warning",
+                )
+            )
 
     def check_customer_profiles(
         self,
