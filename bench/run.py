@@ -50,7 +50,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
-from isk_reconcile.routeros.client import connect  # noqa: E402
+from isk_reconcile.routeros.connection import connect  # noqa: E402
 from isk_reconcile.routeros.types import PROFILE, SECRET, Write  # noqa: E402
 from isk_reconcile.sim import SimulatedRouter  # noqa: E402
 from isk_reconcile.state.model import Router  # noqa: E402

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from isk_reconcile.billing.engine import Period, _period_count, period, period_start
+from isk_reconcile.billing.periods import Period, period, period_count, period_start
 from isk_reconcile.errors import IskError
 from isk_reconcile.state.model import Customer, Settings
 
 
 def started_period(customer: Customer, settings: Settings, as_of: date) -> Period | None:
     """The latest period that has started on `as_of` (None before the first one)."""
-    count = _period_count(customer, settings, as_of)
+    count = period_count(customer, settings, as_of)
     return period(customer, settings, count - 1) if count else None
 
 
 def next_period_start(customer: Customer, settings: Settings, as_of: date) -> date:
     """The first day of the first period that has not started on `as_of`."""
-    return period_start(customer, settings, _period_count(customer, settings, as_of))
+    return period_start(customer, settings, period_count(customer, settings, as_of))
 
 
 def _billed(billed: Period) -> str:

@@ -22,7 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from isk_reconcile.billing.engine import Invoice, Receivables, Standing
+from isk_reconcile.billing.engine import Standing
+from isk_reconcile.billing.invoices import Invoice
+from isk_reconcile.billing.receivables import Receivables
 from isk_reconcile.state.model import NON_CASH, LedgerEntry, State
 
 EXPIRING_DAYS = 7

@@ -8,13 +8,8 @@ from typing import Any
 
 import click
 
-from isk_reconcile.billing.engine import (
-    AGING_BUCKETS,
-    receivables,
-    receivables_by_customer,
-    rupiah,
-    standings,
-)
+from isk_reconcile.billing.engine import rupiah, standings
+from isk_reconcile.billing.receivables import AGING_BUCKETS, receivables, receivables_by_customer
 from isk_reconcile.billing.report import category
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.customers import (

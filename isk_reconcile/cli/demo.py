@@ -21,7 +21,7 @@ from isk_reconcile.gitops.history import head_commit
 from isk_reconcile.reconcile.apply import ApplyReport, run_apply
 from isk_reconcile.reconcile.demo import HAND_COMMENT, demo_seed, recreated_by_hand
 from isk_reconcile.reconcile.passwords import decrypt_passwords
-from isk_reconcile.reconcile.plan import Plan
+from isk_reconcile.reconcile.plan_types import Plan
 from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.model import State

@@ -18,7 +18,7 @@ from isk_reconcile.radius.baseline import check_baseline
 from isk_reconcile.radius.desired import radius_routers
 from isk_reconcile.radius.plan import RADIUS_TARGET
 from isk_reconcile.radius.run import StoreApply, apply_radius, plan_radius
-from isk_reconcile.reconcile.plan import Plan, RouterPlan
+from isk_reconcile.reconcile.plan_types import Plan, RouterPlan
 from isk_reconcile.render.plan_json import render_json
 from isk_reconcile.render.plan_markdown import render_markdown
 from isk_reconcile.render.plan_text import render_text

@@ -23,7 +23,7 @@ from isk_reconcile.gitops.base import routers_at
 from isk_reconcile.gitops.history import head_commit
 from isk_reconcile.reconcile.apply import ApplyReport, run_apply
 from isk_reconcile.reconcile.apply import Progress as ApplyProgress
-from isk_reconcile.reconcile.plan import Plan
+from isk_reconcile.reconcile.plan_types import Plan
 from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.reconcile.trust import for_reading, with_base_connections
 from isk_reconcile.render.plan_json import load_plan, render_json

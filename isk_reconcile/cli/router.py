@@ -10,7 +10,7 @@ from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.radius import check_baselines
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.routeros.client import connect
+from isk_reconcile.routeros.connection import connect
 from isk_reconcile.routeros.fleet import check_all, select_routers
 from isk_reconcile.routeros.types import SystemInfo
 from isk_reconcile.state.policy import transport_problems

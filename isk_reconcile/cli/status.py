@@ -17,7 +17,8 @@ from contextlib import contextmanager
 import click
 from rich.console import Console
 
-from isk_reconcile.billing.engine import receivables, standings
+from isk_reconcile.billing.engine import standings
+from isk_reconcile.billing.receivables import receivables
 from isk_reconcile.billing.report import (
     SUMMARY_COLUMNS,
     Dashboard,

@@ -331,7 +331,7 @@ def _import(
     from isk_reconcile.cli.status import reading_routers
     from isk_reconcile.errors import RouterError
     from isk_reconcile.gitops.importer import import_router, write_importable
-    from isk_reconcile.routeros.client import connect
+    from isk_reconcile.routeros.connection import connect
     from isk_reconcile.state.encryption import encrypt
     from isk_reconcile.state.writer import write_files
 

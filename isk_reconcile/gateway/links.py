@@ -14,7 +14,8 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
-from isk_reconcile.billing.engine import Invoice, rupiah, standing
+from isk_reconcile.billing.engine import rupiah, standing
+from isk_reconcile.billing.invoices import Invoice
 from isk_reconcile.errors import IskError
 from isk_reconcile.gateway.base import Order, PaymentLink, new_order_id
 from isk_reconcile.state.model import State

@@ -22,7 +22,9 @@ import dataclasses
 from collections.abc import Iterable
 from datetime import date
 
-from isk_reconcile.billing.engine import Invoice, receivables, rupiah, standing
+from isk_reconcile.billing.engine import rupiah, standing
+from isk_reconcile.billing.invoices import Invoice
+from isk_reconcile.billing.receivables import receivables
 from isk_reconcile.errors import ConfigError, Loc
 from isk_reconcile.state.model import State
 

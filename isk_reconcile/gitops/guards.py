@@ -221,7 +221,8 @@ def ledger_errors(base: State, head: State, base_ref: str) -> Iterable[ConfigErr
 
 
 def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[ConfigError]:
-    from isk_reconcile.billing.engine import invoices, rupiah
+    from isk_reconcile.billing.engine import rupiah
+    from isk_reconcile.billing.invoices import invoices
 
     changed_profiles = {
         name
@@ -306,7 +307,7 @@ def _changed_field(before: Customer, now: Customer) -> str:
 
 
 def _next_period_start(customer: Customer, state: State, as_of: date) -> date:
-    from isk_reconcile.billing.engine import periods
+    from isk_reconcile.billing.periods import periods
 
     upcoming = periods(customer, state.settings, as_of + timedelta(days=62))
     for period in upcoming:

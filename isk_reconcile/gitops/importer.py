@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from isk_reconcile.billing.engine import add_months
+from isk_reconcile.billing.periods import add_months
 from isk_reconcile.routeros.normalize import FALSE_WORDS, TRUE_WORDS
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.state.model import (

@@ -19,14 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from isk_reconcile.billing.engine import (
-    Invoice,
-    Standing,
-    counted_entries,
-    invoices,
-    rupiah,
-    standings,
-)
+from isk_reconcile.billing.engine import Standing, rupiah, standings
+from isk_reconcile.billing.invoices import Invoice, counted_entries, invoices
 from isk_reconcile.state.model import Customer, State
 
 INVOICE_UPCOMING = "invoice.upcoming"

@@ -15,7 +15,7 @@ from isk_reconcile.notify.events import (
     Notice,
 )
 from isk_reconcile.reconcile.apply import ApplyReport
-from isk_reconcile.reconcile.plan import Change, Plan
+from isk_reconcile.reconcile.plan_types import Change, Plan
 
 
 def is_drift(change: Change) -> bool:

@@ -21,16 +21,8 @@ from isk_reconcile.radius.desired import (
     DesiredUser,
 )
 from isk_reconcile.radius.store import LiveStore
-from isk_reconcile.reconcile.plan import (
-    CHANGED,
-    HIDDEN,
-    SET,
-    Action,
-    Change,
-    RouterPlan,
-    safety_verdict,
-    summarize,
-)
+from isk_reconcile.reconcile.plan_types import CHANGED, HIDDEN, SET, Action, Change, RouterPlan
+from isk_reconcile.reconcile.safety import safety_verdict, summarize
 from isk_reconcile.state.model import SafetySettings
 
 RADIUS_TARGET = "radius"

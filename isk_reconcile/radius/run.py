@@ -27,7 +27,7 @@ from isk_reconcile.radius.store import (
     write_store,
 )
 from isk_reconcile.reconcile.passwords import decrypt_passwords
-from isk_reconcile.reconcile.plan import RouterPlan
+from isk_reconcile.reconcile.plan_types import RouterPlan
 from isk_reconcile.state.model import State
 
 

@@ -18,17 +18,13 @@ from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.comments import pending_mark, pending_of_comment, without_pending
 from isk_reconcile.reconcile.desired import desired_state
+from isk_reconcile.reconcile.disconnects import sessions_to_cut
 from isk_reconcile.reconcile.passwords import decrypt_desired, resolve_sources
-from isk_reconcile.reconcile.plan import (
-    Change,
-    Plan,
-    RouterPlan,
-    config_fingerprint,
-    make_plan,
-    sessions_to_cut,
-)
+from isk_reconcile.reconcile.plan import config_fingerprint, make_plan
+from isk_reconcile.reconcile.plan_types import Change, Plan, RouterPlan
 from isk_reconcile.reconcile.verify import saved_plan_problem
-from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect
+from isk_reconcile.routeros.client import ConnectionLost, RouterClient
+from isk_reconcile.routeros.connection import connect
 from isk_reconcile.routeros.fleet import MAX_THREADS
 from isk_reconcile.routeros.types import (
     ACTIVE,

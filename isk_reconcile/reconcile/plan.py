@@ -2,22 +2,24 @@
 
 `make_plan` compares each router's desired state with its live state and yields
 ordered, field-level changes with reasons, ownership conflicts, unmanaged counts and
-a safety verdict. Passwords never appear in a plan: a password field shows only
-"(changed)"/"(set)", and a change that writes a password carries the stored
+a safety verdict; `plan_router` does it for one router, section by section (pools,
+profiles, secrets, removals). Passwords never appear in a plan: a password field shows
+only "(changed)"/"(set)", and a change that writes a password carries the stored
 ciphertext (`password_source`), which `apply` decrypts at write time.
+
+The values it makes are in `plan_types`; comparing one item in `diff`; when a session
+must be cut in `disconnects`; the safety verdict in `safety`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal
 
 from isk_reconcile.billing.engine import Standing
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.reconcile.comments import (
-    SESSION_FIELDS,
     customer_of_comment,
     is_managed,
     passthrough_of_comment,
@@ -25,143 +27,26 @@ from isk_reconcile.reconcile.comments import (
     without_pending,
 )
 from isk_reconcile.reconcile.desired import DesiredRouter, DesiredSecret, desired_state
+from isk_reconcile.reconcile.diff import deletion_reason, field_diff, is_builtin, secret_action
+from isk_reconcile.reconcile.disconnects import (
+    PENDING_REASON,
+    disconnect_reason,
+    pending_still_needed,
+)
+from isk_reconcile.reconcile.plan_types import (
+    SET,
+    Action,
+    Change,
+    Kind,
+    Plan,
+    PlanBasis,
+    RouterPlan,
+)
 from isk_reconcile.reconcile.pools import in_use as pools_in_use
 from isk_reconcile.reconcile.pools import missing_pools, pools_named, same_pool
-from isk_reconcile.routeros.fields import unset_spellings
+from isk_reconcile.reconcile.safety import safety_verdict, summarize
 from isk_reconcile.routeros.types import LiveItem, LiveState
-from isk_reconcile.state.model import RESERVED_PROFILES, SafetySettings, State
-
-Action = Literal["create", "update", "delete", "enable", "disable", "disconnect", "conflict"]
-# group, user, nas: rows of the RADIUS store (isk_reconcile/radius/plan.py)
-Kind = Literal["pool", "profile", "secret", "session", "group", "user", "nas"]
-# skipped: not contacted on purpose (connection settings changed in a pull request), with
-# a note; it does not fail the exit code.
-Status = Literal["ok", "unsafe", "error", "skipped"]
-
-ACTIONS: tuple[Action, ...] = (
-    "create",
-    "update",
-    "delete",
-    "enable",
-    "disable",
-    "disconnect",
-    "conflict",
-)
-HIDDEN = "(hidden)"
-CHANGED = "(changed)"
-SET = "(set)"
-# A managed field left empty in the YAML matches a router that prints nothing, "" or
-# the spelling RouterOS prints once the field is unset ("default" for the yes/no/default
-# profile fields).
-EMPTY_DEFAULTS = unset_spellings()
-PENDING_REASON = "disconnect left pending by an interrupted apply"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One change on one router.
-
-    `fields` maps a field to (from, to); None means "not set". `target` holds what
-    apply writes: every attribute for a create, the changed ones for an update
-    ("" = unset), never the password (see `password_source`).
-    """
-
-    action: Action
-    kind: Kind
-    name: str
-    customer: str | None
-    reason: str
-    fields: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    target: Mapping[str, str] = field(default_factory=dict)
-    # The stored password ("age:..." or, in plaintext repos, the value itself) when this
-    # change writes the password. Never rendered.
-    password_source: str | None = field(default=None, repr=False)
-
-    @property
-    def applies(self) -> bool:
-        """Conflicts are shown, never applied."""
-        return self.action != "conflict"
-
-    @property
-    def group(self) -> float:
-        """Apply order (SPEC §5): lower runs first; conflicts last (never applied).
-        -1 pools created or updated, 0 profiles created or updated, 1 secrets written,
-        2 sessions cut, 3 secrets deleted, 4 profiles deleted, 4.5 pools deleted,
-        5 conflicts."""
-        if self.action == "conflict":
-            return 5
-        if self.kind == "pool":  # created before the profiles that name it, deleted after them
-            return 4.5 if self.action == "delete" else -1
-        if self.kind == "profile":
-            return 4 if self.action == "delete" else 0
-        if self.kind == "session":
-            return 2
-        return 3 if self.action == "delete" else 1
-
-
-@dataclass(frozen=True)
-class RouterPlan:
-    router: str
-    status: Status
-    error: str | None = None
-    fingerprint: str | None = None
-    summary: Mapping[str, int] = field(default_factory=dict)
-    changes: tuple[Change, ...] = ()
-    unsafe_reason: str | None = None
-    notes: tuple[str, ...] = ()  # e.g. a managed profile kept because a secret still uses it
-    target: str = "router"  # "radius": the FreeRADIUS store (isk_reconcile/radius/)
-
-    @property
-    def applicable(self) -> tuple[Change, ...]:
-        return tuple(change for change in self.changes if change.applies)
-
-
-class PlanBasis:
-    """What a plan was computed from, kept in memory only (never rendered or saved):
-    apply verifies against the same standings and passwords instead of a second billing
-    pass and a second decryption of every password (seconds at 10,000 customers)."""
-
-    __slots__ = ("state", "standings", "passwords")
-
-    def __init__(
-        self, state: State, standings: Mapping[str, Standing], passwords: Mapping[str, str]
-    ) -> None:
-        self.state = state
-        self.standings = standings
-        self.passwords = passwords
-
-    def __repr__(self) -> str:
-        return "PlanBasis(...)"
-
-
-@dataclass(frozen=True)
-class Plan:
-    as_of: date
-    commit: str | None
-    routers: tuple[RouterPlan, ...]
-    basis: PlanBasis | None = field(default=None, repr=False, compare=False)
-    adopt: bool = False  # made with --adopt (apply of a saved plan recomputes it so)
-    warnings: tuple[str, ...] = ()  # e.g. a router whose API login crosses the network in clear
-
-    def basis_for(self, state: State) -> PlanBasis | None:
-        """The plan's inputs when it was made from this very `state` (else None)."""
-        basis = self.basis
-        return basis if basis is not None and basis.state is state else None
-
-    @property
-    def has_changes(self) -> bool:
-        """True when apply would write something (conflicts alone are not applied)."""
-        return any(router.applicable for router in self.routers)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(router.status == "error" for router in self.routers)
-
-    def router(self, name: str) -> RouterPlan:
-        for router_plan in self.routers:
-            if router_plan.router == name:
-                return router_plan
-        raise KeyError(name)
+from isk_reconcile.state.model import SafetySettings, State
 
 
 def make_plan(
@@ -191,9 +76,7 @@ def make_plan(
             continue
         router_plans.append(plan_router(desired, observed, state.safety_for(name), adopt=adopt))
     basis = PlanBasis(state, standings, passwords)
-    return Plan(
-        as_of=as_of, commit=None, routers=tuple(router_plans), basis=basis, adopt=adopt
-    )
+    return Plan(as_of=as_of, commit=None, routers=tuple(router_plans), basis=basis, adopt=adopt)
 
 
 @dataclass
@@ -480,29 +363,6 @@ def plan_pools(
     return changes, unmanaged, notes
 
 
-def deletion_reason(
-    desired: DesiredRouter, customer: str | None, live_names: Container[str] = ()
-) -> str:
-    """Why a managed secret goes: the billing reason, or where its customer went (in
-    words that say what happened: a copy beside the customer's own secret is a copy)."""
-    if customer is None:
-        return "its ownership comment names no customer"
-    if customer in desired.absent:
-        return desired.absent[customer]
-    where = desired.placement.get(customer)
-    if where is None:
-        return f"customer {customer} is no longer in the repository"
-    router, username = where
-    if router != desired.router:
-        return f"customer {customer} moved to router {router}"
-    if username in live_names:
-        return (
-            f"a copy of customer {customer}'s secret {username} (it carries the same "
-            "ownership comment, e.g. copied in Winbox)"
-        )
-    return f"customer {customer}'s username changed to {username}"
-
-
 def config_fingerprint(live: LiveState) -> str:
     """The fingerprint a saved plan is checked against: pools, profiles and secrets.
 
@@ -510,157 +370,6 @@ def config_fingerprint(live: LiveState) -> str:
     (a disconnect is resolved by name at apply time and skipped if the session is gone).
     """
     return replace(live, active=()).fingerprint()
-
-
-def is_builtin(item: LiveItem) -> bool:
-    return item.name in RESERVED_PROFILES or item.attrs.get("default") in ("true", "yes")
-
-
-def field_diff(
-    desired: Mapping[str, str], live: Mapping[str, str]
-) -> dict[str, tuple[str | None, str | None]]:
-    """Managed fields whose live value differs; passwords are compared but never shown.
-
-    A router that does not print passwords (API user without the `sensitive` policy)
-    cannot be compared, so the password is then left alone (`plan_router` says so in a
-    router note).
-    """
-    diff: dict[str, tuple[str | None, str | None]] = {}
-    for key, wanted in desired.items():
-        if key == "name":
-            continue
-        current = live.get(key)
-        if key == "password":
-            if current is not None and current != wanted:
-                diff[key] = (HIDDEN, CHANGED)
-            continue
-        if wanted == "":
-            if current in (None, "") or current == EMPTY_DEFAULTS.get(key):
-                continue
-        elif current == wanted:
-            continue
-        diff[key] = (current, wanted or None)
-    return diff
-
-
-def secret_action(
-    secret: DesiredSecret,
-    current: LiveItem,
-    diff: Mapping[str, tuple[str | None, str | None]],
-    isolate_profile: str | None,
-) -> Action:
-    """`disable`/`enable` for what reviewers look for: suspensions and restorations
-    (in isolate mode: moving into or out of the isolate profile)."""
-    if "disabled" in diff:
-        return "disable" if diff["disabled"][1] == "true" else "enable"
-    if "profile" in diff:
-        if secret.isolated:
-            return "disable"
-        if isolate_profile and current.attrs.get("profile") == isolate_profile:
-            return "enable"
-    return "update"
-
-
-def disconnect_reason(
-    secret: DesiredSecret,
-    current: LiveItem,
-    diff: Mapping[str, tuple[str | None, str | None]],
-    action: Action,
-) -> str | None:
-    """Why the live session must end now, or None when it may go on."""
-    if action == "disable":
-        return f"access suspended: {secret.reason}"
-    if action == "enable" and "profile" in diff:
-        return f"restored from isolation: {secret.reason}"
-    changed = sorted(SESSION_FIELDS & diff.keys())
-    if changed:
-        return f"{', '.join(changed)} changed: the session must reconnect"
-    if secret.attrs.get("disabled") == "true" and current.attrs.get("disabled") == "true":
-        return f"account is disabled but still online: {secret.reason}"
-    return None
-
-
-def pending_still_needed(secret: DesiredSecret, pending: frozenset[str]) -> bool:
-    """Whether a pending mark left by an interrupted apply must still cut the session.
-
-    The session was set up before that apply. It must go when the account is now meant
-    to be suspended (disabled or isolated), or when the interrupted apply moved a session
-    field (password, profile, remote-address) that the repository still wants: the
-    session runs with the old value. A mark from an access change alone (a suspension)
-    is not needed once the customer is enabled again (paid since): the session runs
-    with exactly the access it was set up with, so the mark is just cleared.
-    (A session field the repository now wants changed again is a diff, which cuts the
-    session by itself.)
-    """
-    return secret.access == "suspended" or bool(pending)
-
-
-_CUT_VERBS = {"disable": "access suspended", "delete": "account deleted"}
-
-
-def sessions_to_cut(
-    changes: Iterable[Change], live: LiveState, disconnect: bool
-) -> tuple[Change, ...]:
-    """Disconnects that `changes` need on `live` but do not carry: a saved plan's secret
-    change whose account has a session that appeared after the plan was made (sessions
-    are not in the fingerprint). Same rule as the planner: a disable (suspension or
-    isolation), a restore from isolation, a deletion, or a password/profile/remote-address
-    change cuts the live session."""
-    if not disconnect:
-        return ()
-    changes = tuple(changes)
-    online = {item.name for item in live.active}
-    planned = {change.name for change in changes if change.kind == "session"}
-    extra: list[Change] = []
-    for change in changes:
-        if change.kind != "secret" or change.name in planned or change.name not in online:
-            continue
-        if change.action == "conflict":
-            continue
-        changed = sorted(SESSION_FIELDS & change.fields.keys())
-        if change.action in _CUT_VERBS:
-            why = f"{_CUT_VERBS[change.action]}: {change.reason}"
-        elif change.action == "enable" and "profile" in change.fields:
-            why = f"restored from isolation: {change.reason}"
-        elif changed and change.action != "create":
-            why = f"{', '.join(changed)} changed: the session must reconnect"
-        else:
-            continue
-        planned.add(change.name)
-        extra.append(Change("disconnect", "session", change.name, change.customer, why))
-    return tuple(extra)
-
-
-def safety_verdict(changes: Iterable[Change], managed: int, safety: SafetySettings) -> str | None:
-    """Why this router's plan is unsafe, or None."""
-    secret_changes = [change for change in changes if change.kind == "secret"]
-    disables = sum(1 for change in secret_changes if change.action == "disable")
-    deletes = sum(1 for change in secret_changes if change.action == "delete")
-    if managed and deletes >= managed:
-        return f"would delete every managed secret ({managed})"
-    if managed and disables * 100 > safety.max_disable_percent_any_size * managed:
-        return _too_many("disable", disables, managed, safety.max_disable_percent_any_size)
-    if managed < safety.min_managed:
-        return None
-    if disables * 100 > safety.max_disable_percent * managed:
-        return _too_many("disable", disables, managed, safety.max_disable_percent)
-    if deletes * 100 > safety.max_delete_percent * managed:
-        return _too_many("delete", deletes, managed, safety.max_delete_percent)
-    return None
-
-
-def _too_many(verb: str, count: int, managed: int, limit: int) -> str:
-    return (
-        f"would {verb} {count} of {managed} managed secrets ({count * 100 // managed}% > {limit}%)"
-    )
-
-
-def summarize(changes: Iterable[Change], unmanaged: int) -> dict[str, int]:
-    summary = dict.fromkeys(ACTIONS, 0)
-    for change in changes:
-        summary[change.action] += 1
-    summary["unmanaged"] = unmanaged
-    return summary
 
 
 def _create(

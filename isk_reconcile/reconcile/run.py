@@ -15,7 +15,8 @@ from datetime import date
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.passwords import decrypt_desired
-from isk_reconcile.reconcile.plan import Plan, RouterPlan, make_plan
+from isk_reconcile.reconcile.plan import make_plan
+from isk_reconcile.reconcile.plan_types import Plan, RouterPlan
 from isk_reconcile.routeros.fleet import read_all, select_routers
 from isk_reconcile.routeros.types import LiveState
 from isk_reconcile.state.model import State

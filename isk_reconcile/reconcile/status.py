@@ -14,7 +14,8 @@ from isk_reconcile.billing.engine import Standing
 from isk_reconcile.billing.report import RouterInfo
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.reconcile.passwords import decrypt_desired
-from isk_reconcile.reconcile.plan import Plan, make_plan
+from isk_reconcile.reconcile.plan import make_plan
+from isk_reconcile.reconcile.plan_types import Plan
 from isk_reconcile.routeros.fleet import on_routers
 from isk_reconcile.routeros.types import LiveState
 from isk_reconcile.state.model import State

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from isk_reconcile.reconcile.plan import Change, RouterPlan
+from isk_reconcile.reconcile.plan_types import Change, RouterPlan
 from isk_reconcile.routeros.types import LiveState
 
 # Counts that depend only on the fingerprinted state (disconnect counts follow sessions).

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from isk_reconcile.errors import IskError
-from isk_reconcile.reconcile.plan import ACTIONS, Change, Plan, RouterPlan
+from isk_reconcile.reconcile.plan_types import ACTIONS, Change, Plan, RouterPlan
 from isk_reconcile.state.model import State
 from isk_reconcile.untrusted import CONTROL
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from isk_reconcile.reconcile.plan import ACTIONS, Change, Plan, RouterPlan
+from isk_reconcile.reconcile.plan_types import ACTIONS, Change, Plan, RouterPlan
 from isk_reconcile.render.plan_text import conflict_count, field_text, verb
 from isk_reconcile.untrusted import visible
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from isk_reconcile.reconcile.plan import ACTIONS, CHANGED, HIDDEN, SET, Change, Plan, RouterPlan
+from isk_reconcile.reconcile.plan_types import (
+    ACTIONS,
+    CHANGED,
+    HIDDEN,
+    SET,
+    Change,
+    Plan,
+    RouterPlan,
+)
 from isk_reconcile.untrusted import visible
 
 SYMBOLS = {

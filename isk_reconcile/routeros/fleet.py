@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TypeVar
 
 from isk_reconcile.errors import IskError, RouterError
-from isk_reconcile.routeros.client import RouterClient, connect
+from isk_reconcile.routeros.client import RouterClient
+from isk_reconcile.routeros.connection import connect
 from isk_reconcile.routeros.types import LiveState, SystemInfo
 from isk_reconcile.state.model import Router, State
 

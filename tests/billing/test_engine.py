@@ -7,17 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from isk_reconcile.billing.engine import (
-    add_months,
-    aging_bucket,
-    invoices,
-    periods,
-    receivables,
-    receivables_by_customer,
-    rupiah,
-    standing,
-    standings,
-)
+from isk_reconcile.billing.engine import rupiah, standing, standings
+from isk_reconcile.billing.invoices import invoices
+from isk_reconcile.billing.periods import add_months, periods
+from isk_reconcile.billing.receivables import aging_bucket, receivables, receivables_by_customer
 from isk_reconcile.errors import IskError
 from isk_reconcile.state.model import (
     BillingSettings,

@@ -16,7 +16,8 @@ from types import MappingProxyType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from isk_reconcile.billing.engine import price_on, standing, standings
+from isk_reconcile.billing.engine import standing, standings
+from isk_reconcile.billing.invoices import price_on
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.model import BillingSettings, Settings
 from tests.helpers.ledger import customer, dated, entry, make_state, profile

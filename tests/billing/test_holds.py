@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from isk_reconcile.billing.engine import Invoice, standing
+from isk_reconcile.billing.engine import standing
+from isk_reconcile.billing.invoices import Invoice
 from isk_reconcile.billing.report import category
 from isk_reconcile.state.model import (
     BillingSettings,

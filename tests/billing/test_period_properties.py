@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from isk_reconcile.billing.engine import periods, standing
+from isk_reconcile.billing.engine import standing
+from isk_reconcile.billing.periods import periods
 from isk_reconcile.state.model import (
     BillingSettings,
     Dated,

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from isk_reconcile.billing.engine import receivables, standings
+from isk_reconcile.billing.engine import standings
+from isk_reconcile.billing.receivables import receivables
 from isk_reconcile.state.loader import load_state
 from tests.helpers.textrepo import AS_OF, isk, isk_json, person, write_repo
 

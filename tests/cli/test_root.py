@@ -257,11 +257,11 @@ def test_an_unexpected_exception_is_reported_where_it_happened_in_our_code() -> 
     """The one-line "internal error" names our own frame, not the library's, and never
     the exception's text (which could carry a secret)."""
     from isk_reconcile.cli.context import bug_location
-    from isk_reconcile.routeros.client import split_word
+    from isk_reconcile.routeros.protocol import split_word
 
     with pytest.raises(AttributeError) as ours:
         split_word(None)  # type: ignore[arg-type]
-    assert re.fullmatch(r"isk_reconcile/routeros/client\.py:\d+", bug_location(ours.value))
+    assert re.fullmatch(r"isk_reconcile/routeros/protocol\.py:\d+", bug_location(ours.value))
     with pytest.raises(ValueError) as theirs:
         json.loads("{")
     assert re.fullmatch(r"decoder\.py:\d+", bug_location(theirs.value))

@@ -14,7 +14,8 @@ from pathlib import Path
 import git
 import pytest
 
-from isk_reconcile.billing.engine import receivables, standing
+from isk_reconcile.billing.engine import standing
+from isk_reconcile.billing.receivables import receivables
 from isk_reconcile.state.loader import load_state
 
 AS_OF = "2026-11-29"

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from isk_reconcile.billing.engine import receivables, standings
+from isk_reconcile.billing.engine import standings
+from isk_reconcile.billing.receivables import receivables
 from isk_reconcile.billing.report import dashboard
 from isk_reconcile.state.model import (
     Customer,

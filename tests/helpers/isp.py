@@ -15,7 +15,8 @@ from isk_reconcile.billing.engine import standings
 from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.apply import run_apply
 from isk_reconcile.reconcile.desired import DesiredRouter, desired_state
-from isk_reconcile.reconcile.plan import Change, Plan, make_plan
+from isk_reconcile.reconcile.plan import make_plan
+from isk_reconcile.reconcile.plan_types import Change, Plan
 from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.routeros.types import LiveItem, LiveState
 from isk_reconcile.sim import SimulatedRouter

@@ -161,7 +161,7 @@ def test_conflicting_hand_made_user_is_not_taken_over(repo, radius_env, clean_st
 
 
 def test_plan_hides_passwords_and_secrets(repo, radius_env, clean_store) -> None:
-    from isk_reconcile.reconcile.plan import Plan
+    from isk_reconcile.reconcile.plan_types import Plan
     from isk_reconcile.render.plan_json import render_json
 
     state = load_state(repo, cache=False)

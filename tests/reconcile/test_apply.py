@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from isk_reconcile.reconcile.apply import run_apply
-from isk_reconcile.reconcile.plan import Plan
+from isk_reconcile.reconcile.plan_types import Plan
 from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.render.plan_json import load_plan, render_json
 from isk_reconcile.state.encryption import encrypt

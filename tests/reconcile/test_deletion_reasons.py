@@ -4,7 +4,7 @@ without a customer never reads "customer None"."""
 from __future__ import annotations
 
 from isk_reconcile.reconcile.desired import DesiredRouter
-from isk_reconcile.reconcile.plan import deletion_reason
+from isk_reconcile.reconcile.diff import deletion_reason
 from isk_reconcile.state.model import SuspendSettings
 
 DESIRED = DesiredRouter(

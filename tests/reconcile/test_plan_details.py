@@ -16,7 +16,8 @@ from isk_reconcile.reconcile.comments import (
     pending_of_comment,
     without_pending,
 )
-from isk_reconcile.reconcile.plan import PENDING_REASON, make_plan
+from isk_reconcile.reconcile.disconnects import PENDING_REASON
+from isk_reconcile.reconcile.plan import make_plan
 from isk_reconcile.routeros.types import LiveItem
 from tests.helpers.isp import (
     actions,

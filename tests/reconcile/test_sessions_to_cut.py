@@ -7,7 +7,8 @@ by the planner's rule, and no other.
 
 from __future__ import annotations
 
-from isk_reconcile.reconcile.plan import Change, sessions_to_cut
+from isk_reconcile.reconcile.disconnects import sessions_to_cut
+from isk_reconcile.reconcile.plan_types import Change
 from isk_reconcile.routeros.types import LiveItem, LiveState
 
 

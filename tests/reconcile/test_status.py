@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from isk_reconcile.reconcile.plan import Change as PlanChange
-from isk_reconcile.reconcile.plan import Plan, RouterPlan
+from isk_reconcile.reconcile.plan_types import Change as PlanChange
+from isk_reconcile.reconcile.plan_types import Plan, RouterPlan
 from isk_reconcile.reconcile.status import drifted_entries
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from isk_reconcile.reconcile.apply import run_apply
-from isk_reconcile.reconcile.plan import Change, Plan, RouterPlan
+from isk_reconcile.reconcile.plan_types import Change, Plan, RouterPlan
 from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.reconcile.trust import CHANGED_NOTE, NEW_NOTE, with_base_connections
 from isk_reconcile.render.plan_text import render_text

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from isk_reconcile.billing.engine import receivables, standings
+from isk_reconcile.billing.engine import standings
+from isk_reconcile.billing.receivables import receivables
 from isk_reconcile.billing.report import dashboard
 from isk_reconcile.render.html import render_html, write_site
 from isk_reconcile.render.i18n import long_day, month_name, short_money

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from isk_reconcile.reconcile.plan import Plan
+from isk_reconcile.reconcile.plan_types import Plan
 from isk_reconcile.render.plan_json import load_plan, render_json
 from isk_reconcile.render.plan_markdown import render_markdown
 from isk_reconcile.render.plan_text import render_text

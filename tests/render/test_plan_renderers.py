@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from isk_reconcile.errors import IskError
-from isk_reconcile.reconcile.plan import Change, Plan, RouterPlan
+from isk_reconcile.reconcile.plan_types import Change, Plan, RouterPlan
 from isk_reconcile.render.plan_json import load_plan, render_json, to_document
 from isk_reconcile.render.plan_markdown import MARKER, render_markdown
 from isk_reconcile.render.plan_text import render_text

@@ -13,7 +13,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isk_reconcile.reconcile.plan import Change, Plan, RouterPlan
+from isk_reconcile.reconcile.plan_types import Change, Plan, RouterPlan
 from isk_reconcile.render.plan_json import render_json
 from isk_reconcile.render.plan_markdown import render_markdown
 from isk_reconcile.render.plan_text import render_text

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from isk_reconcile.errors import RouterError
-from isk_reconcile.routeros.client import ConnectionLost, RouterClient, connect, tls_context
+from isk_reconcile.routeros.client import ConnectionLost, RouterClient
+from isk_reconcile.routeros.connection import connect, tls_context
 from isk_reconcile.routeros.fleet import on_routers, read_all, select_routers
 from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET, LiveState, Write
 from isk_reconcile.sim import SimulatedRouter

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from isk_reconcile.errors import RouterError
-from isk_reconcile.routeros.client import connect
+from isk_reconcile.routeros.connection import connect
 from isk_reconcile.sim import SimulatedRouter
 from isk_reconcile.state.model import Router
 from tests.helpers import DEMO_IDENTITY_FILE

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from isk_reconcile.routeros.client import connect
+from isk_reconcile.routeros.connection import connect
 from isk_reconcile.routeros.types import SECRET, Write
 from isk_reconcile.sim import SimulatedRouter
 from isk_reconcile.state.model import Router

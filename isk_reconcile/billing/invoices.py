@@ -1,0 +1,269 @@
+"""Invoices and the allocation of the ledger (SPEC §3), pure functions of (State, as_of).
+
+The allocation model ("cumulative money"): a customer's ledger entries dated on or
+before as_of, in (date, id) order, form a running total (payment and credit add, refund
+subtracts). Invoices are covered oldest first by the final total: invoice i is paid iff
+the total covers invoices 1..i together, so a refund reopens the newest paid invoices
+first. An invoice's `paid_on` is the date of the entry from which the running total
+stayed at or above what invoices 1..i need (for a period paid ahead, that is earlier
+than the period's start). Whatever is left is `credit`; it is negative only when refunds
+exceed everything paid in (money the ISP returned in excess). Money is conserved:
+sum(signed entries) == sum(invoice.paid) + credit.
+
+A terminated customer's last period may extend past `end`; it is still billed in full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from isk_reconcile.billing.periods import Period, periods_from
+from isk_reconcile.state.model import Customer, LedgerEntry, Settings, State
+
+InvoiceStatus = Literal["paid", "partial", "unpaid"]
+
+
+@dataclass(frozen=True)
+class Invoice:
+    id: str  # "<customer>/<period start ISO>"
+    customer: str
+    period: Period
+    due: date
+    amount: int
+    profile: str  # the customer's profile on the period's first day
+    paid: int  # amount allocated to this invoice (0..amount)
+    paid_on: date | None  # date of the ledger entry that completed it, when status == "paid"
+    paid_by: str | None  # id of that ledger entry
+
+    @property
+    def status(self) -> InvoiceStatus:
+        if self.paid >= self.amount:
+            return "paid"
+        return "partial" if self.paid > 0 else "unpaid"
+
+    @property
+    def outstanding(self) -> int:
+        return self.amount - self.paid
+
+
+# Virtual periods beyond as_of are only looked at to find how far credit reaches;
+# this bound keeps a zero-price customer from looping for ever.
+PAID_AHEAD_HORIZON = timedelta(days=3660)
+
+
+# --- invoices and allocation -----------------------------------------------------------------
+
+
+def price_on(customer: Customer, state: State, day: date) -> tuple[int, str]:
+    """(amount, profile) billed for a period starting on `day`."""
+    profile_name = customer.profile_on(day) or customer.profile.first
+    if customer.price is not None:
+        own_price = customer.price.at(day)
+        if own_price is not None:
+            return own_price, profile_name
+    profile = state.profiles.get(profile_name)
+    package_price = profile.price_on(day) if profile is not None else None
+    # An unknown or unpriced profile is a validation error; bill nothing rather than guess.
+    return (package_price or 0), profile_name
+
+
+class _Tariff:
+    """`price_on` for one customer's periods, asked in ascending day order (as billing
+    walks them): cursors move forward through the dated lists instead of scanning them
+    from the start for every period, and package prices are memoised in `package`, a
+    dict shared by every customer of one `standings` run."""
+
+    __slots__ = ("_customer", "_own", "_own_at", "_package", "_profile_at", "_profiles", "_state")
+
+    def __init__(
+        self, customer: Customer, state: State, package: dict[tuple[str, date], int]
+    ) -> None:
+        self._customer = customer
+        self._state = state
+        self._profiles = customer.profile.changes
+        self._own = customer.price.changes if customer.price is not None else ()
+        self._profile_at = -1  # index of the change in force (-1: before the first)
+        self._own_at = -1
+        self._package = package
+
+    def on(self, day: date) -> tuple[int, str]:
+        """The same (amount, profile) as `price_on(customer, state, day)`."""
+        profiles, at = self._profiles, self._profile_at
+        while at + 1 < len(profiles) and profiles[at + 1].from_ <= day:
+            at += 1
+        self._profile_at = at
+        profile_name = profiles[max(at, 0)].value
+        own, own_at = self._own, self._own_at
+        while own_at + 1 < len(own) and own[own_at + 1].from_ <= day:
+            own_at += 1
+        self._own_at = own_at
+        if own_at >= 0 and own[own_at].value is not None:
+            return own[own_at].value, profile_name
+        key = (profile_name, day)
+        amount = self._package.get(key)
+        if amount is None:
+            amount = price_on(self._customer, self._state, day)[0]
+            self._package[key] = amount
+        return amount, profile_name
+
+
+def _charge(
+    customer: Customer, settings: Settings, billed: Period, tariff: _Tariff
+) -> tuple[int, str] | None:
+    """(amount, profile) of `billed`, or None when it is not billed at all (wholly on
+    hold). In full at the first day's price, unless `billing.prorate`: then by the day,
+    leaving out days on hold or after a termination's end and pricing each day by the
+    profile and price in force that day (an upgrade counts from its day)."""
+    amount, profile = tariff.on(billed.start)
+    if not customer.holds and not (settings.billing.prorate and _changes_within(customer, billed)):
+        return amount, profile
+    days = [billed.start + timedelta(days=n) for n in range((billed.end - billed.start).days + 1)]
+    last = customer.end if customer.status == "terminated" else None
+    billable = [d for d in days if customer.hold_on(d) is None and (last is None or d <= last)]
+    if not billable:
+        return None
+    if not settings.billing.prorate:
+        return amount, profile
+    # sum of each day's price over the period's length, rounded once (half up)
+    owed = 0
+    for day in billable:
+        owed += amount if day == billed.start else tariff.on(day)[0]
+    return (2 * owed + len(days)) // (2 * len(days)), profile
+
+
+def _changes_within(customer: Customer, billed: Period) -> bool:
+    """A termination, or a dated profile or price change, inside the period (not on its
+    first day, which prices the whole period anyway)."""
+    if customer.status == "terminated" and customer.end is not None and customer.end < billed.end:
+        return True
+    changes = [*customer.profile.changes, *(customer.price.changes if customer.price else ())]
+    return any(billed.start < change.from_ <= billed.end for change in changes)
+
+
+def due_date(settings: Settings, billed: Period) -> date:
+    if settings.billing.mode == "postpaid":
+        return billed.end + timedelta(days=1)
+    return billed.start
+
+
+def counted_entries(entries: Iterable[LedgerEntry], as_of: date) -> tuple[LedgerEntry, ...]:
+    """Entries that count on as_of, in allocation order (date, id)."""
+    return tuple(sorted((e for e in entries if e.date <= as_of), key=lambda e: (e.date, e.id)))
+
+
+class _Ledger:
+    """Running totals of one customer's counted entries, to find who completed what."""
+
+    def __init__(self, entries: tuple[LedgerEntry, ...]):
+        self.entries = entries
+        running: list[int] = []
+        total = 0
+        for entry in entries:
+            total += entry.signed_amount
+            running.append(total)
+        self.total = total
+        # floor[j]: the lowest running total from entry j on; non-decreasing in j.
+        self._floor = running[:]
+        for j in range(len(running) - 2, -1, -1):
+            self._floor[j] = min(self._floor[j], self._floor[j + 1])
+        self._cursor = 0
+
+    def completed_by(self, needed: int) -> LedgerEntry | None:
+        """The entry from which the running total never drops below `needed`.
+
+        Callers ask for non-decreasing `needed`, so the cursor only moves forward.
+        """
+        if needed <= 0 or self.total < needed:
+            return None
+        while self._floor[self._cursor] < needed:
+            self._cursor += 1
+        return self.entries[self._cursor]
+
+
+@dataclass(frozen=True)
+class _Account:
+    invoices: tuple[Invoice, ...]
+    credit: int
+    paid_through: date | None
+    paid_through_entry: str | None
+
+
+def _account(
+    customer: Customer,
+    state: State,
+    entries: Iterable[LedgerEntry],
+    as_of: date,
+    *,
+    counted: tuple[LedgerEntry, ...] | None = None,
+    package: dict[tuple[str, date], int] | None = None,
+) -> _Account:
+    """`counted`: the customer's entries already filtered and ordered by `counted_entries`
+    (then `entries` is ignored); `package`: a package-price memo shared between customers."""
+    settings = state.settings
+    ledger = _Ledger(counted if counted is not None else counted_entries(entries, as_of))
+    tariff = _Tariff(customer, state, package if package is not None else {})
+    billed: list[Invoice] = []
+    customer_id, total = customer.id, ledger.total
+    needed = 0  # what invoices 1..i need together
+    allocated = 0
+    for billed_period in periods_from(customer, settings, 0, as_of):
+        charge = _charge(customer, settings, billed_period, tariff)
+        if charge is None:  # wholly on hold: no invoice
+            continue
+        amount, profile = charge
+        paid = max(0, min(amount, total - needed))
+        needed += amount
+        allocated += paid
+        completer = ledger.completed_by(needed) if paid == amount else None
+        billed.append(
+            Invoice(
+                id=f"{customer_id}/{billed_period.start.isoformat()}",
+                customer=customer_id,
+                period=billed_period,
+                due=due_date(settings, billed_period),
+                amount=amount,
+                profile=profile,
+                paid=paid,
+                paid_on=completer.date if completer else None,
+                paid_by=completer.id if completer else None,
+            )
+        )
+    credit = total - allocated
+
+    if customer.status == "free":
+        return _Account(tuple(billed), credit, None, None)
+
+    paid_through = customer.billing_start - timedelta(days=1)
+    paid_through_entry: str | None = None
+    for invoice in billed:
+        if invoice.status != "paid":
+            return _Account(tuple(billed), credit, paid_through, paid_through_entry)
+        paid_through, paid_through_entry = invoice.period.end, invoice.paid_by or paid_through_entry
+
+    # Everything billed is paid: see how many future periods the credit covers.
+    left = credit
+    horizon = as_of + PAID_AHEAD_HORIZON
+    first_future = billed[-1].period.index + 1 if billed else 0
+    for future in periods_from(customer, settings, first_future, horizon):
+        charge = _charge(customer, settings, future, tariff)
+        if charge is None:  # on hold: costs nothing, and is not "paid through" either
+            continue
+        amount = charge[0]
+        if amount > left:
+            break
+        left -= amount
+        needed += amount
+        completer = ledger.completed_by(needed)
+        paid_through = future.end
+        paid_through_entry = completer.id if completer else paid_through_entry
+    return _Account(tuple(billed), credit, paid_through, paid_through_entry)
+
+
+def invoices(
+    customer: Customer, state: State, entries: tuple[LedgerEntry, ...], as_of: date
+) -> tuple[Invoice, ...]:
+    """Invoices for periods started on or before as_of, with the ledger allocated."""
+    return _account(customer, state, entries, as_of).invoices

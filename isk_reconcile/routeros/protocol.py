@@ -1,0 +1,193 @@
+"""The RouterOS API wire layer: librouteros, with what it lacks added on top.
+
+librouteros does the socket, the login and the word encoding. On top of it this module
+adds:
+
+- raw string values: librouteros turns "yes" into True and "0123"... into ints on read;
+  here every value stays the exact string the router sent, so a password "yes" or
+  "0123" is never confused, and `normalize` only ever sees strings;
+- a read buffer (librouteros issues three `recv` calls per word), every socket call
+  bounded by the operation's deadline;
+- no debug logging of sentences (librouteros logs every word, passwords included).
+
+Text encoding: words are written as strict UTF-8 and read as UTF-8 with undecodable
+bytes replaced (U+FFFD), so a router holding non-UTF-8 comments (Winbox writes
+cp1252) can always be read. Values the project writes are ASCII in practice (the
+desired-state builder folds comments to ASCII).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from librouteros.api import Api
+from librouteros.connections import SocketTransport
+from librouteros.exceptions import ConnectionClosed, FatalError, TrapError
+from librouteros.protocol import ApiProtocol, decode_length, determine_length, encode_sentence
+
+ENCODING = "utf-8"
+_RECV_SIZE = 65536
+
+
+# --- protocol layer (librouteros subclasses) ------------------------------------------------
+
+
+class DeadlineExceeded(TimeoutError):
+    """An operation's whole budget ran out (however slowly the router was answering)."""
+
+    def __init__(self, operation: str, seconds: float):
+        super().__init__(f"{operation} did not finish within its {seconds:g}s deadline")
+        self.operation = operation
+        self.seconds = seconds
+
+
+class BufferedTransport(SocketTransport):
+    """librouteros' transport, reading from the socket in large chunks, every socket
+    call bounded by the current operation's deadline (a monotonic instant): a router
+    that trickles one byte at a time still fails when the operation's budget is spent,
+    not once per byte."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__(sock)
+        self._buffer = bytearray()
+        self._deadline: float | None = None
+        self._operation = ("", 0.0)
+
+    def start(self, operation: str, budget: float, remaining: float | None = None) -> None:
+        """Begin an operation with a total budget of `budget` seconds (of which only
+        `remaining` are left, when it began earlier)."""
+        self._deadline = time.monotonic() + (budget if remaining is None else remaining)
+        self._operation = (operation, budget)
+
+    def _bound(self) -> None:
+        if self._deadline is None:
+            return
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise DeadlineExceeded(*self._operation)
+        self.sock.settimeout(remaining)
+
+    def write(self, data: bytes) -> None:
+        self._bound()
+        try:
+            self.sock.sendall(data)
+        except TimeoutError:
+            raise DeadlineExceeded(*self._operation) from None
+
+    def read(self, length: int) -> bytes:
+        while len(self._buffer) < length:
+            self._bound()
+            try:
+                got = self.sock.recv(_RECV_SIZE)
+            except TimeoutError:
+                raise DeadlineExceeded(*self._operation) from None
+            if not got:
+                raise ConnectionClosed("Connection unexpectedly closed.")
+            self._buffer += got
+        data = bytes(self._buffer[:length])
+        del self._buffer[:length]
+        return data
+
+
+class RawProtocol(ApiProtocol):
+    """librouteros' protocol without logging, decoding with replacement characters."""
+
+    def writeSentence(self, cmd: str, *words: str) -> None:  # noqa: N802 (librouteros name)
+        self.transport.write(encode_sentence(cmd, *words, encoding=self.encoding))
+
+    def write_sentences(self, sentences: Sequence[Sequence[str]]) -> None:
+        """Several sentences in one socket write."""
+        data = b"".join(encode_sentence(*words, encoding=self.encoding) for words in sentences)
+        self.transport.write(data)
+
+    def readSentence(self) -> tuple[str, tuple[str, ...]]:  # noqa: N802
+        sentence = tuple(iter(self.readWord, ""))
+        if not sentence:
+            return "", ()
+        reply_word, words = sentence[0], sentence[1:]
+        if reply_word == "!fatal":
+            self.transport.close()
+            raise FatalError(words[0] if words else "")
+        return reply_word, words
+
+    def readWord(self) -> str:  # noqa: N802
+        first = self.transport.read(1)
+        if first == b"\x00":
+            return ""
+        prefix = first + self.transport.read(determine_length(first))
+        word = self.transport.read(decode_length(prefix))
+        return word.decode(self.encoding, errors="replace")
+
+
+def split_word(word: str) -> tuple[str, str]:
+    """`=name=value` -> (name, value); `.tag=7` -> (".tag", "7"). Values stay strings."""
+    if word.startswith("="):
+        key, _, value = word[1:].partition("=")
+        return key, value
+    key, _, value = word.partition("=")
+    return key, value
+
+
+class RawApi(Api):
+    """librouteros' Api with string values and traps that tolerate extra words."""
+
+    protocol: RawProtocol
+
+    def readSentence(self) -> tuple[str, dict[str, str]]:  # type: ignore[override]  # noqa: N802
+        reply_word, words = self.protocol.readSentence()
+        return reply_word, dict(split_word(word) for word in words)
+
+    def readResponse(self) -> list[dict[str, str]]:  # type: ignore[override]  # noqa: N802
+        rows: list[dict[str, str]] = []
+        trap: TrapError | None = None
+        reply_word = ""
+        while reply_word != "!done":
+            reply_word, attrs = self.readSentence()
+            if reply_word == "!trap" and trap is None:
+                trap = TrapError(attrs.get("message", ""), _category(attrs))
+            elif reply_word in ("!re", "!done") and attrs:
+                rows.append(attrs)
+        if trap is not None:
+            raise trap
+        return rows
+
+
+def _category(attrs: Mapping[str, str]) -> int | None:
+    value = attrs.get("category", "")
+    return int(value) if value.isdigit() else None
+
+
+# --- replies of a pipelined window -------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    rows: list[dict[str, str]] = field(default_factory=list)
+    trap: str | None = None
+    ret: str | None = None
+
+
+class WindowBroken(Exception):
+    """The connection failed while a window was in flight; completed replies are kept."""
+
+    def __init__(self, reason: str, completed: dict[int, Reply]):
+        super().__init__(reason)
+        self.reason = reason
+        self.completed = completed
+
+
+def failure_reason(problem: BaseException) -> str:
+    if isinstance(problem, DeadlineExceeded):
+        return str(problem)
+    if isinstance(problem, TimeoutError):
+        return "timed out"
+    if isinstance(problem, FatalError):
+        return f"router closed the session: {problem}"
+    if isinstance(problem, ConnectionClosed):
+        return "connection closed by the router"
+    if isinstance(problem, OSError):
+        return problem.strerror or type(problem).__name__
+    return str(problem) or type(problem).__name__
