@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 import click
 
 from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.notify_links import LinkMaker, known_links
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 from isk_reconcile.notify.events import CUSTOMER_EVENTS, OPERATOR_EVENTS, Notice
 from isk_reconcile.notify.gateways import clean
+from isk_reconcile.notify.links import LINKS_DIR, PENDING
 from isk_reconcile.notify.operator import apply_notices
 from isk_reconcile.notify.outbox import OUTBOX_DIR, Outbox, read_records
 from isk_reconcile.notify.planner import Item, NotifyPlan, context, expand, plan_notifications
@@ -33,10 +35,14 @@ def shown(text: str) -> str:
     return "\n".join(clean(line, limit=10_000) if line else "" for line in text.splitlines())
 
 
-def make_plan(ctx: Context) -> NotifyPlan:
+def make_plan(ctx: Context, templates: Templates | None = None) -> NotifyPlan:
+    """Made without network: payment links only as already made (notify/links.py)."""
     state: State = ctx.state
     outbox = Outbox.of(read_records(ctx.repo))
-    return plan_notifications(state, outbox, Templates(ctx.repo), ctx.as_of, now_in(state))
+    now = now_in(state)
+    links = known_links(ctx.repo, state, now)
+    templates = templates or Templates(ctx.repo)
+    return plan_notifications(state, outbox, templates, ctx.as_of, now, links)
 
 
 @main.group("notify")
@@ -56,7 +62,12 @@ def item_json(item: Item) -> dict[str, object]:
         "attempt": item.attempt,
         "message": item.message,
         **({"subject": item.subject} if item.subject else {}),
+        **({"payment_link": _link_text(item.link)} if item.link else {}),
     }
+
+
+def _link_text(link: str) -> str:
+    return "made when sent" if link == PENDING else link
 
 
 def plan_json(plan: NotifyPlan) -> dict[str, object]:
@@ -94,6 +105,8 @@ def show_plan(plan: NotifyPlan) -> None:
         click.echo(f"    why: {clean(item.notice.why)}")
         if item.subject:
             click.echo(f"    subject: {clean(item.subject)}")
+        if item.link:
+            click.echo(f"    payment link: {clean(_link_text(item.link))}")
         for line in shown(item.message).splitlines():
             click.echo(f"    | {line}")
     for item in plan.deferred:
@@ -146,12 +159,13 @@ def show_sent(sent: Sent) -> None:
 
 
 def commit_outbox(repo: Path, message: str) -> None:
-    """Commit the outbox files (only those) under the repository lock, like `isk pay`."""
+    """Commit the outbox and link records (only those) under the repository lock, like
+    `isk pay`."""
     from isk_reconcile.gitops.history import changed_files, commit_files
     from isk_reconcile.state.lock import repository_lock
 
     with repository_lock(repo):
-        paths = changed_files(repo, OUTBOX_DIR)
+        paths = changed_files(repo, OUTBOX_DIR) + changed_files(repo, LINKS_DIR)
         if paths:
             sha = commit_files(repo, paths, message)
             click.echo(f"committed the outbox ({sha})")
@@ -171,8 +185,10 @@ def send_command(ctx: Context, dry_run: bool, commit: bool) -> None:
         click.echo("dry run: nothing sent")
         return
     # The plan is made without the lock; each send re-checks the outbox under it.
-    plan = make_plan(ctx)
+    templates = Templates(repo)
+    plan = make_plan(ctx, templates)
     show_errors(plan)
+    links = LinkMaker(repo, state, templates, ctx.as_of, lambda: now_in(state))
     results, _ = send_plan(
         repo,
         state.settings.notify,
@@ -180,6 +196,7 @@ def send_command(ctx: Context, dry_run: bool, commit: bool) -> None:
         os.environ,
         clock=lambda: now_in(state),
         progress=show_sent,
+        prepare=links.prepare,
     )
     failed = sum(1 for sent in results if not sent.reply.ok)
     click.echo(
@@ -257,6 +274,8 @@ def preview_command(
     )
     values = {"name": "Budi Santoso", "customer": "sample", "package": "home-10m"}
     values.update(context(state, notice, customer, ctx.as_of))
+    if state.settings.payments.gateway and state.settings.notify.payment_links:
+        values["payment_link"] = "https://pay.example/sample"
     try:
         text = Templates(ctx.repo).render(language or state.settings.language, event, values)
     except TemplateProblem as problem:

@@ -40,6 +40,7 @@ class Record(BaseModel):
     attempt: StrictInt = 1
     reply: StrictStr = ""  # the gateway's message id
     error: StrictStr = ""
+    note: StrictStr = ""  # e.g. sent without its payment link, and why
 
 
 def outbox_path(when: datetime) -> str:

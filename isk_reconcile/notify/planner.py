@@ -7,7 +7,8 @@ items beyond `max_per_run` are deferred to the next run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from isk_reconcile.notify.events import (
@@ -18,6 +19,7 @@ from isk_reconcile.notify.events import (
     Notice,
     customer_notices,
 )
+from isk_reconcile.notify.links import PENDING, wants_link
 from isk_reconcile.notify.outbox import Outbox
 from isk_reconcile.notify.phone import normalize_phone
 from isk_reconcile.notify.templates import TemplateProblem, Templates
@@ -37,6 +39,8 @@ class Item:
     message: str
     attempt: int  # 1 for the first try
     subject: str = ""  # email channels only
+    link: str = ""  # the payment link in the message; links.PENDING: made when sent
+    note: str = ""  # recorded with the attempt (e.g. sent without its link)
 
     @property
     def key(self) -> str:
@@ -60,13 +64,20 @@ class NotifyPlan:
 
 
 def plan_notifications(
-    state: State, outbox: Outbox, templates: Templates, as_of: date, now: datetime
+    state: State,
+    outbox: Outbox,
+    templates: Templates,
+    as_of: date,
+    now: datetime,
+    links: Mapping[tuple[str, int], str] | None = None,
 ) -> NotifyPlan:
-    """Customer notices that hold on as_of, and operator notices of given-up sends."""
+    """Customer notices that hold on as_of, and operator notices of given-up sends.
+    `links`: usable payment links by (invoice, amount) (notify/links.py)."""
     settings = state.settings.notify
     notices = customer_notices(state, as_of, outbox.told) if settings.customers else []
     notices = sorted(notices, key=lambda n: (_PRIORITY.get(n.event, 9), n.customer or "", n.key))
-    return expand(state, outbox, templates, failure_notices(state, outbox) + notices, as_of, now)
+    everything = failure_notices(state, outbox) + notices
+    return expand(state, outbox, templates, everything, as_of, now, links or {})
 
 
 def expand(
@@ -76,6 +87,7 @@ def expand(
     notices: list[Notice],
     as_of: date,
     now: datetime,
+    links: Mapping[tuple[str, int], str] | None = None,
 ) -> NotifyPlan:
     """Each notice on each of its channels (operators' for operator notices), capped."""
     settings = state.settings.notify
@@ -84,7 +96,7 @@ def expand(
     errors: list[Skip] = []
     for notice in notices:
         for name in settings.operators if notice.customer is None else settings.customers:
-            outcome = plan_one(state, outbox, templates, notice, name, as_of, now)
+            outcome = plan_one(state, outbox, templates, notice, name, as_of, now, links or {})
             if isinstance(outcome, Item):
                 items.append(outcome)
             elif outcome is not None and outcome.reason.startswith("template"):
@@ -103,6 +115,7 @@ def plan_one(
     name: str,
     as_of: date,
     now: datetime,
+    links: Mapping[tuple[str, int], str],
 ) -> Item | Skip | None:
     settings = state.settings.notify
     channel = settings.channels[name]
@@ -122,18 +135,28 @@ def plan_one(
         return Skip(
             notice, name, f"failed {len(failures)}x, next try after {retry_at:%Y-%m-%d %H:%M}"
         )
-    values = context(state, notice, customer, as_of)
-    language = state.settings.language
+    link = ""
+    if wants_link(state, notice):
+        link = links.get((notice.facts["invoice"], notice.due), PENDING)
+    item = Item(notice, name, channel.kind, to, "", len(failures) + 1)
     try:
-        text = templates.render(language, notice.event, values)
-        subject = (
-            templates.render_subject(language, notice.event, values)
-            if channel.kind == "email"
-            else ""
-        )
+        return render(state, templates, item, link, as_of)
     except TemplateProblem as problem:
         return Skip(notice, name, f"template: {problem}")
-    return Item(notice, name, channel.kind, to, text, len(failures) + 1, subject)
+
+
+def render(state: State, templates: Templates, item: Item, link: str, as_of: date) -> Item:
+    """`item` with its message (and e-mail subject) rendered, `link` as payment_link.
+    Also how `isk notify send` puts in a link made just before the send."""
+    customer = state.customers.get(item.notice.customer) if item.notice.customer else None
+    values = context(state, item.notice, customer, as_of)
+    values["payment_link"] = link
+    language = state.settings.language
+    text = templates.render(language, item.notice.event, values)
+    subject = ""
+    if item.kind == "email":
+        subject = templates.render_subject(language, item.notice.event, values)
+    return replace(item, message=text, subject=subject, link=link)
 
 
 def recipient(channel: NotifyChannel, customer: Customer | None) -> str | None:

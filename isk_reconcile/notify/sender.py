@@ -20,6 +20,7 @@ from pathlib import Path
 
 from isk_reconcile.errors import IskError
 from isk_reconcile.notify.gateways import Message, Reply, deliver
+from isk_reconcile.notify.links import PENDING
 from isk_reconcile.notify.outbox import (
     Outbox,
     Record,
@@ -88,6 +89,8 @@ def send_plan(
     missing = missing_tokens(settings, plan.items, environ)
     if missing:
         raise IskError(f"set {', '.join(missing)} (gateway tokens come from the environment)")
+    if prepare is None and any(item.link == PENDING for item in plan.items):
+        raise IskError("payment links are wanted but nothing makes them")  # never a placeholder
     results: list[Sent] = []
     written: set[str] = set()
     view = _View(Outbox(), ())
@@ -103,6 +106,8 @@ def send_plan(
             if not view.still_due(item):
                 continue
             ready = prepare(item) if prepare is not None else item
+            if ready.link == PENDING:
+                raise IskError(f"{item.key}: its payment link was not filled in")
             reply = _deliver(settings, ready, environ)
             if item.kind == "fonnte":
                 last_whatsapp = time.monotonic()
@@ -137,4 +142,5 @@ def _record(item: Item, reply: Reply, plan: NotifyPlan, when: datetime) -> Recor
         attempt=item.attempt,
         reply=reply.id,
         error=reply.error,
+        note=item.note,
     )

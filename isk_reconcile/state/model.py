@@ -328,6 +328,8 @@ class NotifySettings(Frozen):
     max_attempts: Annotated[StrictInt, Field(gt=0)] = 5  # then operators are told
     retry_minutes: Annotated[StrictInt, Field(ge=0)] = 60  # doubled after each failure
     apply_summary: StrictBool = True  # `isk apply` posts its summary to the operators
+    # Reminders carry a payment link when payments.gateway is set (notify/links.py).
+    payment_links: StrictBool = True
 
     @model_validator(mode="after")
     def _known_channels(self) -> NotifySettings:
