@@ -35,16 +35,12 @@ from isk_reconcile.radius.desired import desired_store  # noqa: E402
 from isk_reconcile.radius.plan import plan_store  # noqa: E402
 from isk_reconcile.radius.run import apply_radius  # noqa: E402
 from isk_reconcile.radius.store import read_store  # noqa: E402
-from isk_reconcile.state.model import (  # noqa: E402
-    Customer,
-    Dated,
-    DatedChange,
-    Profile,
-    Router,
-    SecretsSettings,
-    Settings,
-    State,
-)
+from isk_reconcile.state.base import Dated, DatedChange
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import SecretsSettings, Settings
 
 AS_OF = date(2026, 11, 20)
 SECRET = "bench-secret"

@@ -53,7 +53,7 @@ if str(PROJECT) not in sys.path:
 from isk_reconcile.routeros.connection import connect  # noqa: E402
 from isk_reconcile.routeros.types import PROFILE, SECRET, Write  # noqa: E402
 from isk_reconcile.sim import SimulatedRouter  # noqa: E402
-from isk_reconcile.state.model import Router  # noqa: E402
+from isk_reconcile.state.routers import Router  # noqa: E402
 
 API_USER = "isk-api"
 API_PASSWORD = "bench-api-password"

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 from isk_reconcile.billing.periods import Period, period, period_count, period_start
 from isk_reconcile.errors import IskError
-from isk_reconcile.state.model import Customer, Settings
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.settings import Settings
 
 
 def started_period(customer: Customer, settings: Settings, as_of: date) -> Period | None:

@@ -17,7 +17,9 @@ from typing import Literal
 from isk_reconcile.billing.invoices import Invoice, _Account, _account
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import IskError
-from isk_reconcile.state.model import Customer, LedgerEntry, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
 
 # What the router must do with the account on as_of.
 Access = Literal["absent", "enabled", "suspended"]

@@ -21,7 +21,10 @@ from datetime import date, timedelta
 from typing import Literal
 
 from isk_reconcile.billing.periods import Period, periods_from
-from isk_reconcile.state.model import Customer, LedgerEntry, Settings, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
+from isk_reconcile.state.settings import Settings
 
 InvoiceStatus = Literal["paid", "partial", "unpaid"]
 

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from isk_reconcile.state.model import Customer, Settings
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import click
 
 from isk_reconcile.billing.engine import rupiah, standings
 from isk_reconcile.billing.receivables import AGING_BUCKETS, receivables, receivables_by_customer
-from isk_reconcile.billing.report import category
+from isk_reconcile.billing.report_types import category
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.customers import (
     INVOICE_COLUMNS,

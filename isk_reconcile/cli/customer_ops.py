@@ -25,7 +25,8 @@ from isk_reconcile.cli.customers import customer, no_such
 from isk_reconcile.cli.secrets import secrets_group
 from isk_reconcile.errors import IskError
 from isk_reconcile.state import edits
-from isk_reconcile.state.model import Customer, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
 
 COMMIT_HELP = "Commit the customer file with git."
 

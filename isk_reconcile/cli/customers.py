@@ -13,12 +13,12 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from isk_reconcile.billing.engine import Standing, rupiah, standing, standings
-from isk_reconcile.billing.report import category
+from isk_reconcile.billing.report_types import category
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import CUSTOMER_COMMANDS, LazyGroup, main
 from isk_reconcile.errors import IskError
@@ -32,7 +32,11 @@ from isk_reconcile.render.tables import (
     render_table,
     to_json,
 )
-from isk_reconcile.state.model import Customer, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
+
+if TYPE_CHECKING:  # rich is imported when a table is drawn (tests/cli/test_lazy_imports.py)
+    from rich.table import Table
 
 # --- shared output plumbing ---------------------------------------------------------------
 
@@ -364,15 +368,27 @@ def customer_details(state: State, customer: Customer, found: Standing) -> dict[
 
 
 def _details_text(details: dict[str, Any], color: bool, width: int | None) -> str:
-    from rich.table import Table
     from rich.text import Text
 
-    def show(value: Any) -> str:
-        if value is None or value == "":
-            return "-"
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        return value.isoformat() if isinstance(value, date) else str(value)
+    heading = f"{details['id']} — {details['name']} (as of {details['as_of'].isoformat()})"
+    parts = [render_rich(Text(heading, style="bold"), color=color, width=width)]
+    parts.append(render_rich(_facts(details), color=color, width=width))
+    parts += _history_tables(details, color, width)
+    return "\n".join(parts)
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _facts(details: dict[str, Any]) -> Table:
+    """The customer's standing, money and contact facts as a two-column grid."""
+    from rich.table import Table
+    from rich.text import Text
 
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
@@ -381,11 +397,11 @@ def _details_text(details: dict[str, Any], color: bool, width: int | None) -> st
     lines = [
         ("standing", Text(details["standing"], style=standing_style(details["standing"]) or "")),
         ("access", Text(f"{details['access']}: {details['reason']}", style=access_colour)),
-        ("paid through", show(details["paid_through"])),
+        ("paid through", _shown(details["paid_through"])),
         ("balance", rupiah(details["balance"])),
         ("credit", rupiah(details["credit"])),
-        ("profile", show(details["profile"])),
-        ("status", show(details["status"])),
+        ("profile", _shown(details["profile"])),
+        ("status", _shown(details["status"])),
     ]
     if details["suspend_reason"]:
         lines.append(("suspend reason", details["suspend_reason"]))
@@ -400,15 +416,16 @@ def _details_text(details: dict[str, Any], color: bool, width: int | None) -> st
         "protect",
         "notes",
     ):
-        lines.append((key.replace("_", " "), show(details[key])))
+        lines.append((key.replace("_", " "), _shown(details[key])))
     for key, value in lines:
         facts.add_row(key, value if isinstance(value, Text) else Text(value))
+    return facts
 
-    heading = f"{details['id']} — {details['name']} (as of {details['as_of'].isoformat()})"
-    parts = [render_rich(Text(heading, style="bold"), color=color, width=width)]
-    parts.append(render_rich(facts, color=color, width=width))
+
+def _history_tables(details: dict[str, Any], color: bool, width: int | None) -> list[str]:
+    """Profile history, own price (when any), invoices and ledger, as rendered tables."""
     history = details["profile_history"]
-    parts.append(
+    parts = [
         render_table(
             history,
             (Column("from"), Column("profile"), money("price", "package price")),
@@ -416,7 +433,7 @@ def _details_text(details: dict[str, Any], color: bool, width: int | None) -> st
             color=color,
             width=width,
         )
-    )
+    ]
     if details["price_history"]:
         parts.append(
             render_table(
@@ -446,7 +463,7 @@ def _details_text(details: dict[str, Any], color: bool, width: int | None) -> st
             width=width,
         )
     )
-    return "\n".join(parts)
+    return parts
 
 
 @customer.command("show")

@@ -66,15 +66,7 @@ def heading(ctx: Context, text: str) -> None:
 def demo(ctx: Context) -> None:
     """Simulated routers with drift: plan, apply, plan again (empty), status."""
     repo = demo_repo(ctx)
-    ctx.repo_option = repo
-    # The demo's own process environment: the labelled demo identity and demo API passwords.
-    demo_identity = demo_identity_file(repo)
-    if demo_identity is not None and not os.environ.get("ISK_AGE_IDENTITY"):
-        os.environ.setdefault("ISK_AGE_IDENTITY_FILE", str(demo_identity))
-    state = load_state(repo)
-    ctx._state = state
-    for name, router in state.routers.items():
-        os.environ.setdefault(router.password_variable, f"demo-{name}")
+    state = _demo_state(ctx, repo)
     as_of = ctx.as_of
 
     seed = demo_seed(state, as_of, decrypt_passwords(state, os.environ))
@@ -109,15 +101,7 @@ def demo(ctx: Context) -> None:
             heading(ctx, "4. a conflict: a secret re-created by hand, then isk apply --adopt")
             adopted, final = conflict_step(ctx, state, repo, simulators, *seed.conflict)
 
-        step = 5 if seed.conflict else 4
-        heading(ctx, f"{step}. isk status")
-        show_status(ctx, repo)
-        heading(ctx, f"{step + 1}. isk sessions: who is online")
-        run_isk(ctx, repo, "sessions")
-        heading(ctx, f"{step + 2}. everyday office work (on a scratch copy)")
-        everyday_step(ctx, repo)
-        heading(ctx, f"{step + 3}. isk notify plan (what would go out today)")
-        run_isk(ctx, repo, "notify", "plan")
+        closing_steps(ctx, repo, 5 if seed.conflict else 4)
     finally:
         for simulator in simulators:
             simulator.stop()
@@ -128,6 +112,32 @@ def demo(ctx: Context) -> None:
     if final.has_changes or final.has_errors or any(r.changes for r in final.routers):
         raise IskError("demo: the plan after --adopt is not empty")
     click.echo("Demo finished: the routers match the repository.")
+
+
+def _demo_state(ctx: Context, repo: Path) -> State:
+    """Load the demo repository, in the demo's own process environment: the labelled demo
+    identity and demo API passwords."""
+    ctx.repo_option = repo
+    demo_identity = demo_identity_file(repo)
+    if demo_identity is not None and not os.environ.get("ISK_AGE_IDENTITY"):
+        os.environ.setdefault("ISK_AGE_IDENTITY_FILE", str(demo_identity))
+    state = load_state(repo)
+    ctx._state = state
+    for name, router in state.routers.items():
+        os.environ.setdefault(router.password_variable, f"demo-{name}")
+    return state
+
+
+def closing_steps(ctx: Context, repo: Path, step: int) -> None:
+    """The read-only tour after the applies, numbered from `step`."""
+    heading(ctx, f"{step}. isk status")
+    show_status(ctx, repo)
+    heading(ctx, f"{step + 1}. isk sessions: who is online")
+    run_isk(ctx, repo, "sessions")
+    heading(ctx, f"{step + 2}. everyday office work (on a scratch copy)")
+    everyday_step(ctx, repo)
+    heading(ctx, f"{step + 3}. isk notify plan (what would go out today)")
+    run_isk(ctx, repo, "notify", "plan")
 
 
 def conflict_step(

@@ -24,7 +24,7 @@ from isk_reconcile.render.plan_markdown import render_markdown
 from isk_reconcile.render.plan_text import render_text
 from isk_reconcile.routeros.client import RouterClient
 from isk_reconcile.routeros.fleet import on_routers
-from isk_reconcile.state.model import Router
+from isk_reconcile.state.routers import Router
 
 
 def check_baselines(ctx: Context, routers: Sequence[Router]) -> int:

@@ -194,24 +194,16 @@ def serve(
             if not routers:
                 raise IskError(f"{repo_dir}/state/routers.yaml names no routers")
         else:
-            accounts = dict(parse_user(text) for text in users) if users else {"admin": ""}
             router = SimulatedRouter(
                 identity=identity,
-                users=accounts,
+                users=dict(parse_user(text) for text in users) if users else {"admin": ""},
                 version=routeros_version,
                 host=host,
                 port=port,
                 latency_ms=latency_ms,
             )
             if state_file is not None:
-                snapshot = read_snapshot(state_file)
-                router.load(snapshot)
-                # Options given on the command line win over the snapshot's values.
-                explicit = click.core.ParameterSource.COMMANDLINE
-                if "identity" not in snapshot or ctx.get_parameter_source("identity") == explicit:
-                    router.state.identity = identity
-                if ctx.get_parameter_source("routeros_version") == explicit:
-                    router.state.version = routeros_version
+                _load_snapshot(ctx, router, state_file, identity, routeros_version)
             routers = [router.start()]
         try:
             for router in routers:
@@ -221,10 +213,25 @@ def serve(
             for router in routers:
                 router.stop()
     if dump_file is not None:
-        # One router: a snapshot `--state` can load again; several: keyed by router name.
-        dumps = {router.identity: without_passwords(router.dump()) for router in routers}
-        document = next(iter(dumps.values())) if repo_dir is None else dumps
-        dump_file.write_text(
-            json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-        click.echo(f"state written to {dump_file}", err=True)
+        _dump(routers, dump_file, several=repo_dir is not None)
+
+
+def _load_snapshot(
+    ctx: click.Context, router: SimulatedRouter, state_file: Path, identity: str, version: str
+) -> None:
+    snapshot = read_snapshot(state_file)
+    router.load(snapshot)
+    # Options given on the command line win over the snapshot's values.
+    explicit = click.core.ParameterSource.COMMANDLINE
+    if "identity" not in snapshot or ctx.get_parameter_source("identity") == explicit:
+        router.state.identity = identity
+    if ctx.get_parameter_source("routeros_version") == explicit:
+        router.state.version = version
+
+
+def _dump(routers: list[SimulatedRouter], dump_file: Path, *, several: bool) -> None:
+    # One router: a snapshot `--state` can load again; several: keyed by router name.
+    dumps = {router.identity: without_passwords(router.dump()) for router in routers}
+    document = dumps if several else next(iter(dumps.values()))
+    dump_file.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    click.echo(f"state written to {dump_file}", err=True)

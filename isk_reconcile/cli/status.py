@@ -19,18 +19,13 @@ from rich.console import Console
 
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.billing.receivables import receivables
-from isk_reconcile.billing.report import (
-    SUMMARY_COLUMNS,
-    Dashboard,
-    RouterInfo,
-    as_dict,
-    dashboard,
-    summary_rows,
-)
+from isk_reconcile.billing.report import dashboard
+from isk_reconcile.billing.report_types import Dashboard, RouterInfo
 from isk_reconcile.cli.context import Context, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.status import drift_of, read_routers
+from isk_reconcile.render.status_data import SUMMARY_COLUMNS, as_dict, summary_rows
 from isk_reconcile.render.status_text import render_status
 from isk_reconcile.render.tables import render_csv
 

@@ -6,7 +6,7 @@ import contextlib
 import functools
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,9 @@ from isk_reconcile.errors import IskError
 from isk_reconcile.state.money import parse_rupiah
 
 if TYPE_CHECKING:
+    from isk_reconcile.gitops.importer import ImportResult
+    from isk_reconcile.routeros.types import LiveState
+    from isk_reconcile.state.routers import Router
     from isk_reconcile.state.writer import NewEntry
 
 
@@ -186,7 +189,7 @@ def pay(
 
     `--kind writeoff --reason "..."` writes off bad debt: it settles invoices like a
     credit and is reported apart, as a decision on record."""
-    from isk_reconcile.state.model import NON_CASH
+    from isk_reconcile.state.ledger import NON_CASH
     from isk_reconcile.state.writer import NewEntry
 
     if kind in NON_CASH and method:
@@ -328,10 +331,7 @@ def _import(
     paid_through: date | None,
     commit: bool,
 ) -> None:
-    from isk_reconcile.cli.status import reading_routers
-    from isk_reconcile.errors import RouterError
     from isk_reconcile.gitops.importer import import_router, write_importable
-    from isk_reconcile.routeros.connection import connect
     from isk_reconcile.state.encryption import encrypt
     from isk_reconcile.state.writer import write_files
 
@@ -348,14 +348,7 @@ def _import(
 
     if commit:
         _check_can_commit(ctx.repo)
-    with reading_routers(ctx, 1) as progress:  # like plan and status
-        try:
-            with connect(router, os.environ) as client:
-                live = client.read()
-        except RouterError as problem:
-            progress(router_name, problem)
-            raise
-        progress(router_name, live)
+    live = _read_router(ctx, router)
     prices = _prices(price_options)
 
     def profile_text(name: str) -> str | None:
@@ -373,6 +366,29 @@ def _import(
     written, refused = write_importable(result.files, lambda files: write_files(ctx.repo, files))
     for note in refused:
         click.echo(f"skipped {note}", err=True)
+    _tell_imported(ctx, router_name, result, written, commit)
+
+
+def _read_router(ctx: Context, router: Router) -> LiveState:
+    from isk_reconcile.cli.status import reading_routers
+    from isk_reconcile.errors import RouterError
+    from isk_reconcile.routeros.connection import connect
+
+    with reading_routers(ctx, 1) as progress:  # like plan and status
+        try:
+            with connect(router, os.environ) as client:
+                live = client.read()
+        except RouterError as problem:
+            progress(router.name, problem)
+            raise
+        progress(router.name, live)
+    return live
+
+
+def _tell_imported(
+    ctx: Context, router_name: str, result: ImportResult, written: Mapping[str, str], commit: bool
+) -> None:
+    """What was imported, what is left to do by hand, and the commit when asked for."""
     profiles = [name for name in result.profiles if f"state/profiles/{name}.yaml" in written]
     extended = sorted(
         path

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from isk_reconcile.errors import IskError
 from isk_reconcile.gateway.base import Gateway
-from isk_reconcile.state.model import Settings
+from isk_reconcile.state.settings import Settings
 
 NAMES = ("midtrans", "xendit")
 

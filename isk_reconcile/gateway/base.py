@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal, Protocol
 
 from isk_reconcile.errors import IskError
-from isk_reconcile.state.model import CUSTOMER_ID
+from isk_reconcile.state.base import CUSTOMER_ID
 
 # What the gateway says happened, in the words the ledger needs.
 Outcome = Literal["pending", "settled", "refunded", "failed", "expired", "unknown"]

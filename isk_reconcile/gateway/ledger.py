@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from isk_reconcile.gateway.base import Transaction, parse_order_id
-from isk_reconcile.state.model import LedgerEntry
+from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.writer import NewEntry
 
 

@@ -35,7 +35,7 @@ from isk_reconcile.gateway.base import (
     whole_rupiah,
 )
 from isk_reconcile.gateway.http import basic_auth, gateway_message, request_json
-from isk_reconcile.state.model import MidtransSettings
+from isk_reconcile.state.settings import MidtransSettings
 
 KEY_VARIABLE = "ISK_MIDTRANS_SERVER_KEY"
 ORDER_ID_LENGTH = 50  # Snap's limit on transaction_details.order_id

@@ -34,7 +34,7 @@ from isk_reconcile.gateway.base import (
     whole_rupiah,
 )
 from isk_reconcile.gateway.http import basic_auth, gateway_message, request_json
-from isk_reconcile.state.model import XenditSettings
+from isk_reconcile.state.settings import XenditSettings
 
 KEY_VARIABLE = "ISK_XENDIT_SECRET_KEY"
 TOKEN_VARIABLE = "ISK_XENDIT_CALLBACK_TOKEN"

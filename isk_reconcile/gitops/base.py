@@ -16,7 +16,7 @@ from isk_reconcile.errors import IskError
 from isk_reconcile.gitops.history import open_repo, repo_prefix
 from isk_reconcile.state.layout import ROUTERS_FILE
 from isk_reconcile.state.loader import load_routers_text
-from isk_reconcile.state.model import Router
+from isk_reconcile.state.routers import Router
 
 
 def file_at(repo: Path, ref: str, relative: str) -> bytes | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import tarfile
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -25,7 +25,8 @@ import git
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
 from isk_reconcile.gitops.debt_guard import debt_errors
 from isk_reconcile.gitops.history import open_repo, repo_prefix
-from isk_reconcile.state.model import Customer, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
 
 if TYPE_CHECKING:
     from isk_reconcile.state.parsecache import ParseCache
@@ -165,7 +166,7 @@ def raw_ledger_errors(
 ) -> Iterable[ConfigError]:
     """The append-only rule against an unvalidated base: fields compared as written,
     with the model's defaults for fields the base left out."""
-    from isk_reconcile.state.model import LedgerEntry
+    from isk_reconcile.state.ledger import LedgerEntry
 
     defaults = {name: info.default for name, info in LedgerEntry.model_fields.items()}
     current = {entry.id: entry for entry in head.ledger}
@@ -221,9 +222,6 @@ def ledger_errors(base: State, head: State, base_ref: str) -> Iterable[ConfigErr
 
 
 def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[ConfigError]:
-    from isk_reconcile.billing.engine import rupiah
-    from isk_reconcile.billing.invoices import invoices
-
     changed_profiles = {
         name
         for name, profile in head.profiles.items()
@@ -241,20 +239,7 @@ def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[Conf
         own_change = any(getattr(before, name) != getattr(now, name) for name in BILLED_FIELDS)
         if not own_change and not uses_changed and not billing_changed:
             continue
-        old = {inv.id: inv for inv in invoices(before, base, (), as_of)}
-        new = {inv.id: inv for inv in invoices(now, head, (), as_of)}
-        differences = []
-        for invoice_id in sorted(old.keys() | new.keys()):
-            a, b = old.get(invoice_id), new.get(invoice_id)
-            if a is None and b is not None:
-                differences.append(f"{invoice_id} (new, {rupiah(b.amount)})")
-            elif a is not None and b is None:
-                differences.append(f"{invoice_id} (removed, was {rupiah(a.amount)})")
-            elif a is not None and b is not None and (a.amount, a.profile) != (b.amount, b.profile):
-                differences.append(
-                    f"{invoice_id} ({a.profile} {rupiah(a.amount)}"
-                    f" → {b.profile} {rupiah(b.amount)})"
-                )
+        differences = _invoice_differences(before, base, now, head, as_of)
         if not differences:
             continue
         next_start = _next_period_start(now, head, as_of)
@@ -271,6 +256,36 @@ def billed_period_errors(base: State, head: State, as_of: date) -> Iterable[Conf
             + (f" and {len(differences) - 1} more" if len(differences) > 1 else ""),
             _billed_hint(field, next_start),
         )
+    yield from _price_errors(profile_reports, head, as_of)
+
+
+def _invoice_differences(
+    before: Customer, base: State, now: Customer, head: State, as_of: date
+) -> list[str]:
+    """The customer's invoices (ledger left out) that differ between base and head."""
+    from isk_reconcile.billing.engine import rupiah
+    from isk_reconcile.billing.invoices import invoices
+
+    old = {inv.id: inv for inv in invoices(before, base, (), as_of)}
+    new = {inv.id: inv for inv in invoices(now, head, (), as_of)}
+    differences = []
+    for invoice_id in sorted(old.keys() | new.keys()):
+        a, b = old.get(invoice_id), new.get(invoice_id)
+        if a is None and b is not None:
+            differences.append(f"{invoice_id} (new, {rupiah(b.amount)})")
+        elif a is not None and b is None:
+            differences.append(f"{invoice_id} (removed, was {rupiah(a.amount)})")
+        elif a is not None and b is not None and (a.amount, a.profile) != (b.amount, b.profile):
+            differences.append(
+                f"{invoice_id} ({a.profile} {rupiah(a.amount)} → {b.profile} {rupiah(b.amount)})"
+            )
+    return differences
+
+
+def _price_errors(
+    profile_reports: Mapping[str, list[str]], head: State, as_of: date
+) -> Iterable[ConfigError]:
+    """One error per profile (or the billing settings) whose change rewrote billed periods."""
     for name, examples in sorted(profile_reports.items()):
         count = f"{len(examples)} customer(s), e.g. {examples[0]}"
         if name == "(settings)":

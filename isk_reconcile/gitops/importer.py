@@ -31,14 +31,10 @@ from datetime import date, timedelta
 from isk_reconcile.billing.periods import add_months
 from isk_reconcile.routeros.normalize import FALSE_WORDS, TRUE_WORDS
 from isk_reconcile.routeros.types import LiveItem, LiveState
-from isk_reconcile.state.model import (
-    CUSTOMER_ID,
-    NAME,
-    RESERVED_PROFILES,
-    Profile,
-    Settings,
-    State,
-)
+from isk_reconcile.state.base import CUSTOMER_ID, NAME
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import RESERVED_PROFILES, Profile
+from isk_reconcile.state.settings import Settings
 from isk_reconcile.state.writer import yaml_scalar
 
 # A comment on a disabled secret that gives one of these reasons means "cut off by hand";
@@ -90,12 +86,45 @@ def import_router(
     for name, item in new_profiles.items():
         files[f"state/profiles/{name}.yaml"] = profile_document(item, router, prices.get(name))
 
+    settled = paid_through or default_paid_through(state.settings, as_of)
+    billing = _Billing(as_of, settled, prices, encrypt)
+    customers, free = _import_secrets(state, live, new_profiles, billing, files, skipped)
+    return ImportResult(
+        files=files,
+        profiles=tuple(new_profiles),
+        customers=tuple(customers),
+        skipped=tuple(skipped),
+        unpriced=unpriced,
+        free_customers=tuple(free),
+    )
+
+
+@dataclass(frozen=True)
+class _Billing:
+    """How imported accounts are billed: from `as_of`, paid through `settled`."""
+
+    as_of: date
+    settled: date
+    prices: Mapping[str, int]
+    encrypt: Callable[[str], str]
+
+
+def _import_secrets(
+    state: State,
+    live: LiveState,
+    new_profiles: Mapping[str, LiveItem],
+    billing: _Billing,
+    files: dict[str, str],
+    skipped: list[str],
+) -> tuple[list[str], list[str]]:
+    """Customer files (into `files`) for the secrets the repository does not have;
+    returns (customer ids, those imported as free)."""
+    router = live.router
     sellable = {name for name, profile in state.profiles.items() if profile.price is not None}
-    sellable |= {name for name in new_profiles if name in prices}
+    sellable |= {name for name in new_profiles if name in billing.prices}
     usable = set(state.profiles) | set(new_profiles)
     taken_usernames = {c.username for c in state.customers.values() if c.router == router}
     taken_ids = {customer_id.lower() for customer_id in state.customers}
-    settled = paid_through or default_paid_through(state.settings, as_of)
     customers: list[str] = []
     free: list[str] = []
     for item in sorted(live.secrets, key=lambda item: item.name):
@@ -120,22 +149,15 @@ def import_router(
         customer_id = customer_id_for(username, taken_ids)
         taken_ids.add(customer_id)
         password = item.attrs.get("password")
-        ciphertext = encrypt(password) if password else None
-        billing = Adoption(as_of, settled, state.settings, free=is_free)
+        ciphertext = billing.encrypt(password) if password else None
+        adoption = Adoption(billing.as_of, billing.settled, state.settings, free=is_free)
         files[f"state/customers/{customer_id}.yaml"] = customer_document(
-            customer_id, item, router, billing, ciphertext
+            customer_id, item, router, adoption, ciphertext
         )
         customers.append(customer_id)
         if is_free:
             free.append(customer_id)
-    return ImportResult(
-        files=files,
-        profiles=tuple(new_profiles),
-        customers=tuple(customers),
-        skipped=tuple(skipped),
-        unpriced=unpriced,
-        free_customers=tuple(free),
-    )
+    return customers, free
 
 
 def _new_profiles(state: State, live: LiveState, skipped: list[str]) -> dict[str, LiveItem]:

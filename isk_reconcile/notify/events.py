@@ -21,7 +21,8 @@ from datetime import date, timedelta
 
 from isk_reconcile.billing.engine import Standing, rupiah, standings
 from isk_reconcile.billing.invoices import Invoice, counted_entries, invoices
-from isk_reconcile.state.model import Customer, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
 
 INVOICE_UPCOMING = "invoice.upcoming"
 INVOICE_OVERDUE = "invoice.overdue"

@@ -29,7 +29,7 @@ from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from isk_reconcile.state.model import NotifyChannel
+from isk_reconcile.state.settings import NotifyChannel
 
 FONNTE_URL = "https://api.fonnte.com"
 TELEGRAM_URL = "https://api.telegram.org"

@@ -23,7 +23,9 @@ from isk_reconcile.notify.links import PENDING, wants_link
 from isk_reconcile.notify.outbox import Outbox
 from isk_reconcile.notify.phone import normalize_phone
 from isk_reconcile.notify.templates import TemplateProblem, Templates
-from isk_reconcile.state.model import EMAIL_ADDRESS, Customer, NotifyChannel, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
+from isk_reconcile.state.settings import EMAIL_ADDRESS, NotifyChannel
 
 PHONE_KINDS = ("fonnte", "smseagle")  # channels that send to a phone number (62...)
 # Sent first when the cap cuts a run short: what changes a customer's service today.

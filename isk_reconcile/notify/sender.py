@@ -31,7 +31,7 @@ from isk_reconcile.notify.outbox import (
 )
 from isk_reconcile.notify.planner import Item, NotifyPlan
 from isk_reconcile.state.lock import repository_lock
-from isk_reconcile.state.model import NotifySettings
+from isk_reconcile.state.settings import NotifySettings
 
 COMMAND = "isk notify send"
 

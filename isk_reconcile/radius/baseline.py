@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from isk_reconcile.routeros.types import RadiusConfig
-from isk_reconcile.state.model import Router
+from isk_reconcile.state.routers import Router
 
 INTERIM = "5m"
 _TRUE = ("true", "yes")

@@ -26,7 +26,10 @@ from dataclasses import dataclass, field
 
 from isk_reconcile.billing.engine import Access, Standing
 from isk_reconcile.errors import IskError
-from isk_reconcile.state.model import Customer, Profile, Router, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
 
 # (attribute, op, value): one row of radcheck/radreply/radgroupcheck/radgroupreply.
 Attr = tuple[str, str, str]

@@ -23,7 +23,7 @@ from isk_reconcile.radius.desired import (
 from isk_reconcile.radius.store import LiveStore
 from isk_reconcile.reconcile.plan_types import CHANGED, HIDDEN, SET, Action, Change, RouterPlan
 from isk_reconcile.reconcile.safety import safety_verdict, summarize
-from isk_reconcile.state.model import SafetySettings
+from isk_reconcile.state.settings import SafetySettings
 
 RADIUS_TARGET = "radius"
 HIDDEN_ATTRS = frozenset({"check:Cleartext-Password", "secret"})
@@ -89,6 +89,38 @@ def plan_store(
     online = {session.username for session in live.sessions}
     changes += _group_changes(desired, live)
     changes += _nas_changes(desired, live)
+    changes += _user_changes(desired, live, owned, online, adopt)
+    changes += _user_removals(desired, live, owned, online)
+    ordered = tuple(sorted(changes, key=_order))
+    unsafe = safety_verdict(
+        [replace(change, kind="secret") for change in ordered if change.kind == "user"],
+        len(owned),
+        safety,
+    )
+    unmanaged = len((set(live.memberships) | set(live.check) | set(live.reply)) - set(owned))
+    unmanaged += sum(1 for row in live.nas.values() if not row.description.startswith(prefix))
+    return RouterPlan(
+        router=RADIUS_TARGET,
+        notes=_unsafe_names(desired),
+        status="unsafe" if unsafe else "ok",
+        fingerprint=live.fingerprint(),
+        summary=summarize(ordered, unmanaged),
+        changes=ordered,
+        unsafe_reason=unsafe,
+        target=RADIUS_TARGET,
+    )
+
+
+def _user_changes(
+    desired: DesiredStore,
+    live: LiveStore,
+    owned: Mapping[str, str],
+    online: set[str],
+    adopt: bool,
+) -> list[Change]:
+    """Create / update / enable / disable / conflict for the desired users, and the session
+    cuts they need."""
+    changes: list[Change] = []
     empty: frozenset[Attr] = frozenset()
     for name, user in desired.users.items():
         group = owned.get(name)
@@ -114,6 +146,14 @@ def plan_store(
             why = _cut_reason(action, fields, user.reason)
             if why:
                 changes.append(Change("disconnect", "session", name, user.customer, why))
+    return changes
+
+
+def _user_removals(
+    desired: DesiredStore, live: LiveStore, owned: Mapping[str, str], online: set[str]
+) -> list[Change]:
+    """Managed users no longer desired: deleted, their sessions cut first."""
+    changes: list[Change] = []
     customer_of = {username: cid for cid, username in desired.placement.items()}
     for name, group in owned.items():
         if name in desired.users:
@@ -129,24 +169,7 @@ def plan_store(
         changes.append(
             Change("delete", "user", name, customer, reason, user_fields(None, live, name, group))
         )
-    ordered = tuple(sorted(changes, key=_order))
-    unsafe = safety_verdict(
-        [replace(change, kind="secret") for change in ordered if change.kind == "user"],
-        len(owned),
-        safety,
-    )
-    unmanaged = len((set(live.memberships) | set(live.check) | set(live.reply)) - set(owned))
-    unmanaged += sum(1 for row in live.nas.values() if not row.description.startswith(prefix))
-    return RouterPlan(
-        router=RADIUS_TARGET,
-        notes=_unsafe_names(desired),
-        status="unsafe" if unsafe else "ok",
-        fingerprint=live.fingerprint(),
-        summary=summarize(ordered, unmanaged),
-        changes=ordered,
-        unsafe_reason=unsafe,
-        target=RADIUS_TARGET,
-    )
+    return changes
 
 
 def _unsafe_names(desired: DesiredStore) -> tuple[str, ...]:

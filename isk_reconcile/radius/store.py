@@ -169,60 +169,75 @@ def write_store(
     with conn.cursor() as cur:
         if not locked:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (APPLY_LOCK,))
-        cur.execute(
-            "DELETE FROM radcheck WHERE username = ANY(%s) AND attribute = ANY(%s)",
-            (users, list(MANAGED_CHECK)),
-        )
-        cur.execute(
-            "DELETE FROM radreply WHERE username = ANY(%s) AND attribute = ANY(%s)",
-            (users, list(MANAGED_REPLY)),
-        )
-        cur.execute(
-            "DELETE FROM radusergroup WHERE username = ANY(%s) AND starts_with(groupname, %s)",
-            (users, prefix),
-        )
-        cur.execute("DELETE FROM radgroupcheck WHERE groupname = ANY(%s)", (groups,))
-        cur.execute("DELETE FROM radgroupreply WHERE groupname = ANY(%s)", (groups,))
-        cur.execute(
-            "DELETE FROM nas WHERE nasname = ANY(%s) AND starts_with(description, %s)",
-            (nas, prefix),
-        )
-        wanted = [desired.users[name] for name in users if name in desired.users]
-        _copy(
-            cur,
-            "radcheck (username, attribute, op, value)",
-            ((u.username, *row) for u in wanted for row in sorted(u.check)),
-        )
-        _copy(
-            cur,
-            "radreply (username, attribute, op, value)",
-            ((u.username, *row) for u in wanted for row in sorted(u.reply)),
-        )
-        _copy(
-            cur,
-            "radusergroup (username, groupname, priority)",
-            ((u.username, u.group, GROUP_PRIORITY) for u in wanted),
-        )
-        kept = [desired.groups[name] for name in groups if name in desired.groups]
-        _copy(
-            cur,
-            "radgroupcheck (groupname, attribute, op, value)",
-            ((g.name, *row) for g in kept for row in sorted(g.check)),
-        )
-        _copy(
-            cur,
-            "radgroupreply (groupname, attribute, op, value)",
-            ((g.name, *row) for g in kept for row in sorted(g.reply)),
-        )
-        _copy(
-            cur,
-            "nas (nasname, shortname, type, secret, description)",
-            (
-                (n.nasname, n.shortname, "other", n.secret, n.description)
-                for name in nas
-                if (n := desired.nas.get(name)) is not None
-            ),
-        )
+        _delete_managed(cur, prefix, users, groups, nas)
+        _insert_desired(cur, desired, users, groups, nas)
+
+
+def _delete_managed(
+    cur: psycopg.Cursor, prefix: str, users: list[str], groups: list[str], nas: list[str]
+) -> None:
+    """The managed rows of these users, groups and NAS entries (isk's attributes, groups
+    and descriptions only: rows added by hand stay)."""
+    cur.execute(
+        "DELETE FROM radcheck WHERE username = ANY(%s) AND attribute = ANY(%s)",
+        (users, list(MANAGED_CHECK)),
+    )
+    cur.execute(
+        "DELETE FROM radreply WHERE username = ANY(%s) AND attribute = ANY(%s)",
+        (users, list(MANAGED_REPLY)),
+    )
+    cur.execute(
+        "DELETE FROM radusergroup WHERE username = ANY(%s) AND starts_with(groupname, %s)",
+        (users, prefix),
+    )
+    cur.execute("DELETE FROM radgroupcheck WHERE groupname = ANY(%s)", (groups,))
+    cur.execute("DELETE FROM radgroupreply WHERE groupname = ANY(%s)", (groups,))
+    cur.execute(
+        "DELETE FROM nas WHERE nasname = ANY(%s) AND starts_with(description, %s)",
+        (nas, prefix),
+    )
+
+
+def _insert_desired(
+    cur: psycopg.Cursor, desired: DesiredStore, users: list[str], groups: list[str], nas: list[str]
+) -> None:
+    """The desired rows of these users, groups and NAS entries (bulk COPY)."""
+    wanted = [desired.users[name] for name in users if name in desired.users]
+    _copy(
+        cur,
+        "radcheck (username, attribute, op, value)",
+        ((u.username, *row) for u in wanted for row in sorted(u.check)),
+    )
+    _copy(
+        cur,
+        "radreply (username, attribute, op, value)",
+        ((u.username, *row) for u in wanted for row in sorted(u.reply)),
+    )
+    _copy(
+        cur,
+        "radusergroup (username, groupname, priority)",
+        ((u.username, u.group, GROUP_PRIORITY) for u in wanted),
+    )
+    kept = [desired.groups[name] for name in groups if name in desired.groups]
+    _copy(
+        cur,
+        "radgroupcheck (groupname, attribute, op, value)",
+        ((g.name, *row) for g in kept for row in sorted(g.check)),
+    )
+    _copy(
+        cur,
+        "radgroupreply (groupname, attribute, op, value)",
+        ((g.name, *row) for g in kept for row in sorted(g.reply)),
+    )
+    _copy(
+        cur,
+        "nas (nasname, shortname, type, secret, description)",
+        (
+            (n.nasname, n.shortname, "other", n.secret, n.description)
+            for name in nas
+            if (n := desired.nas.get(name)) is not None
+        ),
+    )
 
 
 def _copy(cur: psycopg.Cursor, table: str, rows: Iterable[tuple[object, ...]]) -> None:

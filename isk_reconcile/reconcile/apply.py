@@ -186,20 +186,36 @@ def apply_router(
         try:
             _write_batches(client, name, batches, Blocker(live), results, errors, progress)
         except ConnectionLost as lost:
-            applied = sum(1 for result in [*results, *lost.results] if result.ok)
-            return RouterApplyResult(
-                name,
-                "error",
-                applied=applied,
-                errors=(
-                    *errors,
-                    f"{name}: connection lost after {applied} of {total} writes of the plan "
-                    f"completed ({lost.reason}); apply again to finish",
-                ),
-            )
+            return _connection_lost(name, results, errors, lost, total)
         applied = sum(1 for result in results if result.ok)
         after = client.read()
     verify = make_plan(state, as_of, wanted, {name: after}, passwords=passwords)
+    return _verified(name, verify, applied, errors)
+
+
+def _connection_lost(
+    name: str,
+    results: list[WriteResult],
+    errors: list[str],
+    lost: ConnectionLost,
+    total: int,
+) -> RouterApplyResult:
+    applied = sum(1 for result in [*results, *lost.results] if result.ok)
+    return RouterApplyResult(
+        name,
+        "error",
+        applied=applied,
+        errors=(
+            *errors,
+            f"{name}: connection lost after {applied} of {total} writes of the plan "
+            f"completed ({lost.reason}); apply again to finish",
+        ),
+    )
+
+
+def _verified(name: str, verify: Plan, applied: int, errors: list[str]) -> RouterApplyResult:
+    """The result of an apply whose writes completed, from the re-plan of a fresh read:
+    converged when nothing is left to change."""
     (checked,) = verify.routers
     if checked.status == "error":
         errors.append(checked.error or f"{name}: verification failed")

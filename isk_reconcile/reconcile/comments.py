@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from isk_reconcile.routeros.types import LiveItem
-from isk_reconcile.state.model import Customer
+from isk_reconcile.state.customers import Customer
 
 # The passthrough keys a profile manages are recorded at the end of its comment
 # ("isk:profile Paket Bisnis [routeros: change-tcp-mss,on-up]"), so that a key removed

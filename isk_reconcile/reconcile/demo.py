@@ -23,8 +23,9 @@ from typing import Any
 
 from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.reconcile.comments import secret_comment
-from isk_reconcile.reconcile.desired import DesiredRouter, desired_state
+from isk_reconcile.reconcile.desired import DesiredRouter, DesiredSecret, desired_state
 from isk_reconcile.routeros.types import ACTIVE, POOL, PROFILE, SECRET
+from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.model import State
 
 HAND_MADE_SECRET = "teknisi-test"
@@ -222,29 +223,9 @@ def _drift(
     seed: DemoSeed,
     involved: set[str],
 ) -> None:
-    first = next(iter(menus), None)
-    if first is None:
+    if not menus:
         return
-    profiles = menus[first][PROFILE]
-    if profiles:
-        changed = next((p for p in profiles if p.get("rate-limit") != WRONG_RATE_LIMIT), None)
-        if changed is not None:
-            seed.drift.append(
-                f"{first}: profile {changed['name']} rate-limit changed by hand to "
-                f"{WRONG_RATE_LIMIT} (repo: {changed.get('rate-limit', 'none')})"
-            )
-            changed["rate-limit"] = WRONG_RATE_LIMIT
-    menus[first][SECRET].append(
-        {
-            "name": HAND_MADE_SECRET,
-            "password": "test123",
-            "profile": "default",
-            "service": "pppoe",
-            "comment": "test CPE, added in winbox",
-        }
-    )
-    seed.drift.append(f"{first}: unmanaged secret {HAND_MADE_SECRET} added by a technician")
-
+    _hand_edits(menus, seed)
     by_router: dict[str, list[str]] = {}
     for customer in sorted(state.customers.values(), key=lambda c: c.id):
         by_router.setdefault(customer.router, []).append(customer.id)
@@ -265,23 +246,9 @@ def _drift(
                 session["caller-id"] = customer.pppoe.caller_id
             if standing.access == "suspended":
                 wanted = desired[router].secrets[customer.username]
-                if not reenabled_done and standing.cause == "unpaid":
-                    # As if a technician re-enabled it by hand (or the suspension is due today).
-                    secret["disabled"] = "false"
-                    if wanted.isolated:
-                        package = standing.profile or customer.profile_on(standing.as_of)
-                        secret["profile"] = package or secret["profile"]
-                        if customer.pppoe.remote_address:
-                            secret["remote-address"] = customer.pppoe.remote_address
-                    reenabled_done = True
-                    seed.drift.append(f"{router}: overdue customer {customer_id} is enabled")
-                elif wanted.isolated:
-                    seed.drift.append(
-                        f"{router}: isolated customer {customer_id} is online "
-                        "(in the walled garden: left alone)"
-                    )
-                else:
-                    seed.drift.append(f"{router}: suspended customer {customer_id} is online")
+                reenable = not reenabled_done and standing.cause == "unpaid"
+                _suspended_online(router, customer, standing, wanted, secret, seed, reenable)
+                reenabled_done = reenabled_done or reenable
                 content[ACTIVE].append(session)
                 continue
             if not stale_done and "password" in secret:
@@ -293,6 +260,60 @@ def _drift(
             if online < 3 and standing.access == "enabled":
                 content[ACTIVE].append(session)  # paying customers online: left alone
                 online += 1
+
+
+def _hand_edits(menus: dict[str, dict[str, list[dict[str, Any]]]], seed: DemoSeed) -> None:
+    """On the first router: a profile's rate limit changed and a secret added by hand."""
+    first = next(iter(menus))
+    profiles = menus[first][PROFILE]
+    if profiles:
+        changed = next((p for p in profiles if p.get("rate-limit") != WRONG_RATE_LIMIT), None)
+        if changed is not None:
+            seed.drift.append(
+                f"{first}: profile {changed['name']} rate-limit changed by hand to "
+                f"{WRONG_RATE_LIMIT} (repo: {changed.get('rate-limit', 'none')})"
+            )
+            changed["rate-limit"] = WRONG_RATE_LIMIT
+    menus[first][SECRET].append(
+        {
+            "name": HAND_MADE_SECRET,
+            "password": "test123",
+            "profile": "default",
+            "service": "pppoe",
+            "comment": "test CPE, added in winbox",
+        }
+    )
+    seed.drift.append(f"{first}: unmanaged secret {HAND_MADE_SECRET} added by a technician")
+
+
+def _suspended_online(
+    router: str,
+    customer: Customer,
+    standing: Standing,
+    wanted: DesiredSecret,
+    secret: dict[str, Any],
+    seed: DemoSeed,
+    reenable: bool,
+) -> None:
+    """A suspended customer who is online: re-enabled by hand when `reenable`, else
+    left as it is (isolated or not), and the drift said."""
+    customer_id = customer.id
+    if reenable:
+        # As if a technician re-enabled it by hand (or the suspension is due today).
+        secret["disabled"] = "false"
+        if wanted.isolated:
+            package = standing.profile or customer.profile_on(standing.as_of)
+            secret["profile"] = package or secret["profile"]
+            if customer.pppoe.remote_address:
+                secret["remote-address"] = customer.pppoe.remote_address
+        seed.drift.append(f"{router}: overdue customer {customer_id} is enabled")
+    elif wanted.isolated:
+        seed.drift.append(
+            f"{router}: isolated customer {customer_id} is online "
+            "(in the walled garden: left alone)"
+        )
+    else:
+        seed.drift.append(f"{router}: suspended customer {customer_id} is online")
 
 
 @dataclass(frozen=True)

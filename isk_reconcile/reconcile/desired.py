@@ -17,7 +17,10 @@ from isk_reconcile.reconcile.comments import is_passthrough_key, profile_comment
 from isk_reconcile.reconcile.pools import DesiredPool, desired_pools
 from isk_reconcile.routeros.fields import PROFILE, managed_fields
 from isk_reconcile.routeros.normalize import canonical
-from isk_reconcile.state.model import Customer, Profile, State, SuspendSettings
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.settings import SuspendSettings
 
 # Profile fields the YAML manages (besides name and comment); anything else is ignored,
 # except keys the profile names in its `routeros` passthrough.

@@ -11,7 +11,7 @@ from isk_reconcile.reconcile.desired import DesiredRouter, DesiredSecret
 from isk_reconcile.reconcile.plan_types import CHANGED, HIDDEN, Action
 from isk_reconcile.routeros.fields import unset_spellings
 from isk_reconcile.routeros.types import LiveItem
-from isk_reconcile.state.model import RESERVED_PROFILES
+from isk_reconcile.state.profiles import RESERVED_PROFILES
 
 # A managed field left empty in the YAML matches a router that prints nothing, "" or
 # the spelling RouterOS prints once the field is unset ("default" for the yes/no/default

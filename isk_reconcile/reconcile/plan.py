@@ -46,7 +46,8 @@ from isk_reconcile.reconcile.pools import in_use as pools_in_use
 from isk_reconcile.reconcile.pools import missing_pools, pools_named, same_pool
 from isk_reconcile.reconcile.safety import safety_verdict, summarize
 from isk_reconcile.routeros.types import LiveItem, LiveState
-from isk_reconcile.state.model import SafetySettings, State
+from isk_reconcile.state.model import State
+from isk_reconcile.state.settings import SafetySettings
 
 
 def make_plan(

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from isk_reconcile.routeros.types import LiveItem
-from isk_reconcile.state.model import Pool, parse_ip_range
+from isk_reconcile.state.routers import Pool, parse_ip_range
 
 # Fields of /ip/pool isk writes (besides name and comment).
 POOL_FIELDS = ("ranges", "next-pool")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from isk_reconcile.reconcile.plan_types import ACTIONS, Change
-from isk_reconcile.state.model import SafetySettings
+from isk_reconcile.state.settings import SafetySettings
 
 
 def safety_verdict(changes: Iterable[Change], managed: int, safety: SafetySettings) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from isk_reconcile.billing.engine import Standing
-from isk_reconcile.billing.report import category
+from isk_reconcile.billing.report_types import category
 from isk_reconcile.errors import RouterError
 from isk_reconcile.routeros.types import LiveState
 from isk_reconcile.state.model import State

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from isk_reconcile.billing.engine import Standing
-from isk_reconcile.billing.report import RouterInfo
+from isk_reconcile.billing.report_types import RouterInfo
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.reconcile.passwords import decrypt_desired
 from isk_reconcile.reconcile.plan import make_plan

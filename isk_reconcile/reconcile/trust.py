@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from isk_reconcile.state.model import CONNECTION_FIELDS, Router, State
+from isk_reconcile.state.model import State
+from isk_reconcile.state.routers import CONNECTION_FIELDS, Router
 
 CHANGED_NOTE = "connection settings changed in this change: not contacted before merge"
 NEW_NOTE = "router new in this change: not contacted before merge"

@@ -16,8 +16,9 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from isk_reconcile.billing.engine import rupiah
-from isk_reconcile.billing.report import Dashboard, as_dict
+from isk_reconcile.billing.report_types import Dashboard
 from isk_reconcile.render import i18n
+from isk_reconcile.render.status_data import as_dict
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 240

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from isk_reconcile.billing.engine import rupiah
-from isk_reconcile.billing.report import CustomerCounts, Dashboard
+from isk_reconcile.billing.report_types import CustomerCounts, Dashboard
 from isk_reconcile.render.tables import render_rich
 from isk_reconcile.untrusted import visible
 

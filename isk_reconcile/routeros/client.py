@@ -34,7 +34,7 @@ from isk_reconcile.routeros.types import (
     Write,
     WriteResult,
 )
-from isk_reconcile.state.model import Router
+from isk_reconcile.state.routers import Router
 
 IDENTITY = "/system/identity"
 DEFAULT_WINDOW = 128  # commands in flight per round trip; small enough to never fill TCP buffers

@@ -26,7 +26,7 @@ from isk_reconcile.routeros.protocol import (
     RawProtocol,
     failure_reason,
 )
-from isk_reconcile.state.model import Router
+from isk_reconcile.state.routers import Router
 
 
 def _login(api: RawApi, username: str, password: str) -> None:
@@ -80,11 +80,22 @@ def connect(
     deadline = time.monotonic() + seconds
     host = f"[{router.host}]" if ":" in router.host else router.host
     where = f"{host}:{router.api_port}"
+    plain = _open(router, where, seconds)
+    transport = BufferedTransport(plain.sock)
+    # Connecting and logging in share one budget: what connect() left of it.
+    transport.start("connecting and logging in", seconds, deadline - time.monotonic())
+    api = RawApi(RawProtocol(transport, ENCODING))
+    _log_in(api, transport, router, password, where, seconds)
+    return RouterClient(router, api, window=window, read_seconds=seconds)
+
+
+def _open(router: Router, where: str, seconds: float) -> SocketTransport:
+    """The TCP (and TLS) connection, every failure said as one line naming `where`."""
     wrapper = None
     if router.tls:
         wrapper = functools.partial(tls_context(router).wrap_socket, server_hostname=router.host)
     try:
-        plain = _open_transport(router.host, router.api_port, seconds, wrapper)
+        return _open_transport(router.host, router.api_port, seconds, wrapper)
     except ssl.SSLCertVerificationError as problem:
         raise RouterError(
             router.name, f"TLS certificate of {where} not trusted: {problem.verify_message}"
@@ -106,10 +117,16 @@ def connect(
         reason = problem.strerror or str(problem)
         raise RouterError(router.name, f"cannot connect to {where}: {reason}") from None
 
-    transport = BufferedTransport(plain.sock)
-    # Connecting and logging in share one budget: what connect() left of it.
-    transport.start("connecting and logging in", seconds, deadline - time.monotonic())
-    api = RawApi(RawProtocol(transport, ENCODING))
+
+def _log_in(
+    api: RawApi,
+    transport: BufferedTransport,
+    router: Router,
+    password: str,
+    where: str,
+    seconds: float,
+) -> None:
+    """Log in; on any failure the connection is closed and the reason said in one line."""
     try:
         _login(api, router.username, password)
     except TrapError as trap:
@@ -130,7 +147,6 @@ def connect(
     except UnicodeEncodeError:
         transport.close()
         raise RouterError(router.name, "login failed: user name or password is not text") from None
-    return RouterClient(router, api, window=window, read_seconds=seconds)
 
 
 def _open_transport(

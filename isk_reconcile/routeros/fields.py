@@ -9,7 +9,7 @@ profile fields of `reconcile.desired` and the unset spellings the plan accepts a
 read from here. (The idea of one table per menu follows the `_api_data.py` table of the
 community.routeros Ansible collection.)
 
-The state repository's own schema (state.model: which YAML field owns which RouterOS
+The state repository's own schema (state.profiles: which YAML field owns which RouterOS
 key, which keys are read-only) cannot import this module (state sits below routeros);
 tests/routeros/test_fields.py checks that both say the same.
 """

@@ -16,7 +16,8 @@ from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.routeros.client import RouterClient
 from isk_reconcile.routeros.connection import connect
 from isk_reconcile.routeros.types import LiveState, SystemInfo
-from isk_reconcile.state.model import Router, State
+from isk_reconcile.state.model import State
+from isk_reconcile.state.routers import Router
 
 T = TypeVar("T")
 # Routers worked on at once (plan reads, apply, checks). The threads only wait on sockets,

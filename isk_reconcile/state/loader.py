@@ -20,6 +20,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
 from isk_reconcile.state import encryption, policy, statecache
+from isk_reconcile.state.base import _iso_date
+from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.layout import (
     CUSTOMERS_DIR,
     PAYMENTS_DIR,
@@ -27,6 +29,7 @@ from isk_reconcile.state.layout import (
     ROUTERS_FILE,
     SETTINGS_FILE,
 )
+from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.messages import (
     Placed,
     customer_id_loc,
@@ -36,16 +39,12 @@ from isk_reconcile.state.messages import (
     router_name_loc,
     translate_for,
 )
-from isk_reconcile.state.model import (
-    Customer,
-    LedgerEntry,
-    Profile,
-    Router,
-    Settings,
-    State,
-    _iso_date,
-)
+from isk_reconcile.state.model import State
+from isk_reconcile.state.notify_rules import NotifyRules
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
 from isk_reconcile.state.rules import CrossFileRules
+from isk_reconcile.state.settings import Settings
 from isk_reconcile.state.yamlsource import (
     ParseCache,
     SourceFile,
@@ -121,7 +120,7 @@ def ledger_warnings(state: State, as_of: date) -> list[ConfigError]:
     return warnings
 
 
-class _Loading(CrossFileRules):
+class _Loading(CrossFileRules, NotifyRules):
     def __init__(self, repo: Path, cache: bool | ParseCache):
         self.repo = repo
         self.cache = cache if isinstance(cache, ParseCache) else ParseCache(repo) if cache else None

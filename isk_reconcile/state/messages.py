@@ -14,7 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from isk_reconcile.errors import ConfigError
-from isk_reconcile.state.model import Customer, Profile, Router
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
 from isk_reconcile.state.yamlsource import (
     SourceFile,
     YamlPath,

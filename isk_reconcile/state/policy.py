@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from isk_reconcile.errors import ConfigError, Loc
-from isk_reconcile.state.model import Router
+from isk_reconcile.state.routers import Router
 from isk_reconcile.state.yamlsource import SourceFile, YamlPath, format_path
 from isk_reconcile.untrusted import control_problem
 

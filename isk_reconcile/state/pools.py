@@ -11,7 +11,8 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from isk_reconcile.state.model import Customer, Router, parse_ip_range
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.routers import Router, parse_ip_range
 
 
 @dataclass(frozen=True)

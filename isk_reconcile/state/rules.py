@@ -15,21 +15,14 @@ from pydantic import StrictStr, TypeAdapter, ValidationError
 
 from isk_reconcile.errors import ConfigError, Loc
 from isk_reconcile.state import encryption
+from isk_reconcile.state.base import Dated, Money, _iso_date
+from isk_reconcile.state.customers import Customer, CustomerStatus
 from isk_reconcile.state.layout import PROFILES_DIR
+from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.messages import Placed, did_you_mean
-from isk_reconcile.state.model import (
-    EMAIL_ADDRESS,
-    Customer,
-    CustomerStatus,
-    Dated,
-    LedgerEntry,
-    Money,
-    Profile,
-    Router,
-    Settings,
-    _iso_date,
-)
-from isk_reconcile.state.phone import normalize_phone
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import Settings
 from isk_reconcile.state.yamlsource import SourceFile, YamlPath
 
 
@@ -39,7 +32,6 @@ class CrossFileRules:
     documents of customers that `failed` their model and the `settings_source`."""
 
     errors: list[ConfigError]
-    warnings: list[ConfigError]
     failed: dict[str, tuple[dict[str, Any], SourceFile]]
     settings_source: SourceFile | None
 
@@ -187,56 +179,6 @@ class CrossFileRules:
             if facts.password_known:
                 self.check_password(settings, facts.password, facts.adopt, source)
 
-    def check_notify(
-        self, settings: Settings, customers: dict[str, tuple[Customer, Placed]]
-    ) -> None:
-        """A customer's `notify:` block against the channels in settings: an opt-out
-        naming no channel is an error (a typo must not keep sending); a phone number or
-        e-mail address that a channel in use cannot send to is a warning (it must not
-        stop the reconcile of everyone's service; that customer is simply not told on
-        that channel, and `isk notify plan` says so)."""
-        channels = settings.notify.channels
-        known = set(channels) | {"all"}
-        for customer, placed in sorted(customers.values(), key=lambda item: item[0].id):
-            for index, name in enumerate(customer.notify.opt_out):
-                if name not in known:
-                    self.error(
-                        placed.source,
-                        ("notify", "opt_out", index),
-                        f"unknown channel '{name}' (channels: {', '.join(sorted(known))})",
-                        did_you_mean(name, known),
-                    )
-            opted = set(customer.notify.opt_out)
-            used = {
-                channels[name].kind
-                for name in settings.notify.customers
-                if name not in opted and "all" not in opted and not channels[name].to
-            }
-            self.check_addresses(customer, placed.source, used)
-
-    def check_addresses(self, customer: Customer, source: SourceFile, kinds: set[str]) -> None:
-        phones = kinds & {"fonnte", "smseagle"}
-        if phones and customer.phone and normalize_phone(customer.phone) is None:
-            self.warnings.append(
-                ConfigError(
-                    source.loc(("phone",)),
-                    "phone",
-                    f"'{customer.phone}' is not a phone number WhatsApp/SMS can use",
-                    "write it as 0812..., +62 812... or 62812... (9-15 digits)",
-                    "warning",
-                )
-            )
-        if "email" in kinds and customer.email and not EMAIL_ADDRESS.match(customer.email):
-            self.warnings.append(
-                ConfigError(
-                    source.loc(("email",)),
-                    "email",
-                    f"'{customer.email}' is not one plain e-mail address",
-                    "e.g. budi@example.net",
-                    "warning",
-                )
-            )
-
     def check_customer_profiles(
         self,
         facts: _CustomerFacts,
@@ -255,7 +197,6 @@ class CrossFileRules:
         assert facts.profile is not None
         changes = facts.profile.changes
         dated_list = isinstance(source.data.get("profile"), list)
-        last_day = facts.end if facts.status == "terminated" else None
         for index, change in enumerate(changes):
             path: YamlPath = ("profile", index, "value") if dated_list else ("profile",)
             name = change.value
@@ -274,43 +215,58 @@ class CrossFileRules:
                 )
             if facts.status in (None, "free") or not facts.price_known:
                 continue  # never billed, or its status or own price already failed
-            own = facts.price.changes[0].from_ if facts.price is not None else None
-            package = profile.price.changes[0].from_ if profile.price is not None else None
-            if own is None and package is None:
-                self.error(
-                    source,
-                    path,
-                    f"profile '{name}' has no price and is not sellable",
-                    "choose a package with a price, or give the customer a price",
-                )
-                continue
-            taken = change.from_ if facts.start is None else max(change.from_, facts.start)
-            until = changes[index + 1].from_ if index + 1 < len(changes) else None
-            if last_day is not None and (until is None or until > last_day):
-                until = last_day + timedelta(days=1)
-            if facts.start is None or (until is not None and until <= taken):
-                continue  # start unknown (its own error says why), or never used
-            covered = min(day for day in (own, package) if day is not None)
-            if covered <= taken:
-                continue
-            if package is not None:
-                message = (
-                    f"no price on {taken}, when the customer takes profile '{name}': "
-                    f"the profile is priced only from {package}"
-                )
-                if own is not None:
-                    message += f" and the customer's own price from {own}"
-                hint = (
-                    f"date the first price of {PROFILES_DIR}/{name}.yaml on or before {taken}, "
-                    f"or give the customer a price from {taken}"
-                )
-            else:  # an unsellable profile: the customer's own (dated) price starts too late
-                message = (
-                    f"no price on {taken}: profile '{name}' has no price and the customer's "
-                    f"own price starts only on {own}"
-                )
-                path, hint = ("price", 0, "from"), f"make it from: {taken}"
-            self.error(source, path, message, hint)
+            self.check_priced(facts, source, path, profile, index)
+
+    def check_priced(
+        self,
+        facts: _CustomerFacts,
+        source: SourceFile,
+        path: YamlPath,
+        profile: Profile,
+        index: int,
+    ) -> None:
+        """The customer's `index`th profile (`profile`) is priced on every day it is used."""
+        assert facts.profile is not None
+        changes = facts.profile.changes
+        change, name = changes[index], changes[index].value
+        last_day = facts.end if facts.status == "terminated" else None
+        own = facts.price.changes[0].from_ if facts.price is not None else None
+        package = profile.price.changes[0].from_ if profile.price is not None else None
+        if own is None and package is None:
+            self.error(
+                source,
+                path,
+                f"profile '{name}' has no price and is not sellable",
+                "choose a package with a price, or give the customer a price",
+            )
+            return
+        taken = change.from_ if facts.start is None else max(change.from_, facts.start)
+        until = changes[index + 1].from_ if index + 1 < len(changes) else None
+        if last_day is not None and (until is None or until > last_day):
+            until = last_day + timedelta(days=1)
+        if facts.start is None or (until is not None and until <= taken):
+            return  # start unknown (its own error says why), or never used
+        covered = min(day for day in (own, package) if day is not None)
+        if covered <= taken:
+            return
+        if package is not None:
+            message = (
+                f"no price on {taken}, when the customer takes profile '{name}': "
+                f"the profile is priced only from {package}"
+            )
+            if own is not None:
+                message += f" and the customer's own price from {own}"
+            hint = (
+                f"date the first price of {PROFILES_DIR}/{name}.yaml on or before {taken}, "
+                f"or give the customer a price from {taken}"
+            )
+        else:  # an unsellable profile: the customer's own (dated) price starts too late
+            message = (
+                f"no price on {taken}: profile '{name}' has no price and the customer's "
+                f"own price starts only on {own}"
+            )
+            path, hint = ("price", 0, "from"), f"make it from: {taken}"
+        self.error(source, path, message, hint)
 
     def check_password(
         self, settings: Settings, password: str | None, adopt: bool, source: SourceFile

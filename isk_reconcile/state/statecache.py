@@ -34,8 +34,13 @@ import pydantic
 import yaml
 
 from isk_reconcile.errors import ConfigError, Loc
-from isk_reconcile.state.model import Customer, LedgerEntry, Profile, Router, Settings, State
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
 from isk_reconcile.state.parsecache import INPUT_DIRS, cache_file, usable_location
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import Settings
 
 _STATE_DIR = Path(__file__).resolve().parent
 _CODE = hashlib.sha256()

@@ -23,8 +23,9 @@ from pathlib import Path
 import yaml
 
 from isk_reconcile.errors import IskError
+from isk_reconcile.state.base import CUSTOMER_ID
 from isk_reconcile.state.lock import UnfinishedWrite, WriteLock, repository_lock
-from isk_reconcile.state.model import CUSTOMER_ID, State
+from isk_reconcile.state.model import State
 
 __all__ = ["UnfinishedWrite", "WriteLock", "repository_lock"]  # re-exported for writers
 

@@ -15,16 +15,12 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from isk_reconcile.state.model import (
-    BillingSettings,
-    Customer,
-    Dated,
-    DatedChange,
-    LedgerEntry,
-    Profile,
-    Settings,
-    State,
-)
+from isk_reconcile.state.base import Dated, DatedChange
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.settings import BillingSettings, Settings
 
 EPOCH = date(2025, 1, 1)
 PACKAGES = ("home-10m", "home-20m", "biz-50m")

@@ -12,10 +12,7 @@ from isk_reconcile.billing.invoices import invoices
 from isk_reconcile.billing.periods import add_months, periods
 from isk_reconcile.billing.receivables import aging_bucket, receivables, receivables_by_customer
 from isk_reconcile.errors import IskError
-from isk_reconcile.state.model import (
-    BillingSettings,
-    Settings,
-)
+from isk_reconcile.state.settings import BillingSettings, Settings
 from tests.helpers.isp import customer as customer_document
 from tests.helpers.isp import load, write_repo
 from tests.helpers.ledger import D, customer, dated, entry, make_state, profile

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from isk_reconcile.billing.engine import standing, standings
 from isk_reconcile.billing.invoices import price_on
 from isk_reconcile.state.loader import load_state
-from isk_reconcile.state.model import BillingSettings, Settings
+from isk_reconcile.state.settings import BillingSettings, Settings
 from tests.helpers.ledger import customer, dated, entry, make_state, profile
 
 EPOCH = date(2025, 1, 1)

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isk_reconcile.billing.engine import standing, standings
-from isk_reconcile.state.model import LedgerEntry, State
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
 from tests.billing.model import isps, model_standing
 
 # No deadlines: timing is not what these tests check, and the machine is shared.

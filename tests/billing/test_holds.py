@@ -11,18 +11,13 @@ from pydantic import ValidationError
 
 from isk_reconcile.billing.engine import standing
 from isk_reconcile.billing.invoices import Invoice
-from isk_reconcile.billing.report import category
-from isk_reconcile.state.model import (
-    BillingSettings,
-    Customer,
-    Dated,
-    DatedChange,
-    Hold,
-    LedgerEntry,
-    Profile,
-    Settings,
-    State,
-)
+from isk_reconcile.billing.report_types import category
+from isk_reconcile.state.base import Dated, DatedChange
+from isk_reconcile.state.customers import Customer, Hold
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.settings import BillingSettings, Settings
 
 D = date.fromisoformat
 PRICE = 150_000

@@ -15,15 +15,11 @@ from hypothesis import strategies as st
 
 from isk_reconcile.billing.engine import standing
 from isk_reconcile.billing.periods import periods
-from isk_reconcile.state.model import (
-    BillingSettings,
-    Dated,
-    DatedChange,
-    LedgerEntry,
-    Profile,
-    Settings,
-    State,
-)
+from isk_reconcile.state.base import Dated, DatedChange
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.settings import BillingSettings, Settings
 from tests.helpers.ledger import customer, make_state
 
 EPOCH = date(2025, 1, 1)

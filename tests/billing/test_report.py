@@ -19,15 +19,9 @@ import json
 import pytest
 
 from isk_reconcile.billing.engine import standings
-from isk_reconcile.billing.report import (
-    SUMMARY_COLUMNS,
-    RouterInfo,
-    as_dict,
-    category,
-    last_months,
-    summary_rows,
-)
+from isk_reconcile.billing.report_types import RouterInfo, category, last_months
 from isk_reconcile.errors import RouterError
+from isk_reconcile.render.status_data import SUMMARY_COLUMNS, as_dict, summary_rows
 from tests.helpers.dashboard import AS_OF, D, build, example_state
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from isk_reconcile.billing.engine import standings
-from isk_reconcile.billing.report import category
+from isk_reconcile.billing.report_types import category
 from isk_reconcile.state.loader import load_state
 from tests.helpers.textrepo import AS_OF, isk, isk_json, person, write_repo
 

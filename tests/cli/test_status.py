@@ -13,8 +13,8 @@ import librouteros
 import openpyxl
 import pytest
 
-from isk_reconcile.billing.report import SUMMARY_COLUMNS
 from isk_reconcile.reconcile.run import run_plan
+from isk_reconcile.render.status_data import SUMMARY_COLUMNS
 from isk_reconcile.state.loader import load_state
 from tests.helpers.live import AS_OF, SESSIONS, VERSIONS, LiveIsp, Run, run
 

@@ -24,8 +24,9 @@ from isk_reconcile.gateway.base import (
 from isk_reconcile.gateway.ledger import entries_for, missing
 from isk_reconcile.gateway.midtrans import Midtrans
 from isk_reconcile.gateway.xendit import Xendit
+from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.loader import load_state
-from isk_reconcile.state.model import LedgerEntry, MidtransSettings, XenditSettings
+from isk_reconcile.state.settings import MidtransSettings, XenditSettings
 
 KEY = "SB-Mid-server-core"
 CUSTOMER_IDS = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,30}", fullmatch=True)

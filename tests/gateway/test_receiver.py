@@ -333,7 +333,7 @@ def test_when_the_status_api_is_down_the_gateway_is_asked_to_retry(
 ) -> None:
     import socket
 
-    from isk_reconcile.state.model import MidtransSettings
+    from isk_reconcile.state.settings import MidtransSettings
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

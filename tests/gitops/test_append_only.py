@@ -16,8 +16,10 @@ import pytest
 
 from isk_reconcile.billing.engine import standing
 from isk_reconcile.gitops.guards import check, compare
+from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.loader import load_state
-from isk_reconcile.state.model import LedgerEntry, Settings, State
+from isk_reconcile.state.model import State
+from isk_reconcile.state.settings import Settings
 
 AS_OF = date(2026, 11, 29)
 LEDGER = Path("payments") / "2026-06.yaml"

@@ -16,16 +16,13 @@ from datetime import date
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.billing.receivables import receivables
 from isk_reconcile.billing.report import dashboard
-from isk_reconcile.state.model import (
-    Customer,
-    Dated,
-    DatedChange,
-    LedgerEntry,
-    Profile,
-    Router,
-    Settings,
-    State,
-)
+from isk_reconcile.state.base import Dated, DatedChange
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import Settings
 
 D = date.fromisoformat
 

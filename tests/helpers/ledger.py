@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from isk_reconcile.state.model import (
-    BillingSettings,
-    Customer,
-    Dated,
-    DatedChange,
-    LedgerEntry,
-    Profile,
-    Settings,
-    State,
-)
+from isk_reconcile.state.base import Dated, DatedChange
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.settings import BillingSettings, Settings
 
 D = date.fromisoformat
 

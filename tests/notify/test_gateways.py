@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from isk_reconcile.notify.gateways import Message, deliver
-from isk_reconcile.state.model import NotifyChannel
+from isk_reconcile.state.settings import NotifyChannel
 
 META = {
     "event": "invoice.upcoming",

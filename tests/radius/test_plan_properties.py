@@ -12,17 +12,12 @@ from isk_reconcile.billing.engine import standings
 from isk_reconcile.radius.desired import GROUP_PRIORITY, DesiredStore, desired_store
 from isk_reconcile.radius.plan import plan_store
 from isk_reconcile.radius.store import LiveStore, NasRow
-from isk_reconcile.state.model import (
-    Customer,
-    Dated,
-    DatedChange,
-    Profile,
-    Router,
-    SecretsSettings,
-    Settings,
-    State,
-    SuspendSettings,
-)
+from isk_reconcile.state.base import Dated, DatedChange
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.model import State
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import SecretsSettings, Settings, SuspendSettings
 
 AS_OF = date(2026, 11, 20)
 START = date(2026, 1, 1)

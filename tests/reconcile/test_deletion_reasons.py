@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from isk_reconcile.reconcile.desired import DesiredRouter
 from isk_reconcile.reconcile.diff import deletion_reason
-from isk_reconcile.state.model import SuspendSettings
+from isk_reconcile.state.settings import SuspendSettings
 
 DESIRED = DesiredRouter(
     router="r1",

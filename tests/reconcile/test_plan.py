@@ -12,7 +12,7 @@ from isk_reconcile.reconcile.comments import PENDING_MARK, pending_mark
 from isk_reconcile.reconcile.plan_types import Change
 from isk_reconcile.reconcile.safety import safety_verdict
 from isk_reconcile.routeros.types import LiveItem, LiveState
-from isk_reconcile.state.model import SafetySettings
+from isk_reconcile.state.settings import SafetySettings
 from tests.helpers.isp import (
     BUILTINS,
     HAND_MADE_POOLS,

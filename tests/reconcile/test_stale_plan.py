@@ -17,7 +17,7 @@ from isk_reconcile.reconcile.apply import run_apply
 from isk_reconcile.render.plan_json import load_plan, render_json
 from isk_reconcile.routeros.connection import connect
 from isk_reconcile.routeros.types import PROFILE, SECRET, Write
-from isk_reconcile.state.model import Router
+from isk_reconcile.state.routers import Router
 from tests.helpers.isp import (
     API_USER,
     Fleet,

@@ -15,7 +15,7 @@ from isk_reconcile.reconcile.run import run_plan
 from isk_reconcile.reconcile.trust import CHANGED_NOTE, NEW_NOTE, with_base_connections
 from isk_reconcile.render.plan_text import render_text
 from isk_reconcile.state.loader import load_routers_text, load_state
-from isk_reconcile.state.model import CONNECTION_FIELDS, Router
+from isk_reconcile.state.routers import CONNECTION_FIELDS, Router
 
 BASE = b"""
 a: {host: 10.0.0.1, tls: true, password_env: ISK_ROUTER_A_PASSWORD, description: old}

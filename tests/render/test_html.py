@@ -8,9 +8,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from isk_reconcile.billing.engine import rupiah
-from isk_reconcile.billing.report import RouterInfo, as_dict
+from isk_reconcile.billing.report_types import RouterInfo
 from isk_reconcile.errors import RouterError
 from isk_reconcile.render.html import _nice_ceiling, render_html, short_money, write_site
+from isk_reconcile.render.status_data import as_dict
 from tests.helpers.dashboard import build, example_state, person
 
 

@@ -12,7 +12,10 @@ from isk_reconcile.reconcile.plan_types import Change, Plan, RouterPlan
 from isk_reconcile.render.plan_json import load_plan, render_json, to_document
 from isk_reconcile.render.plan_markdown import MARKER, render_markdown
 from isk_reconcile.render.plan_text import render_text
-from isk_reconcile.state.model import Customer, Dated, DatedChange, Pppoe, Settings, State
+from isk_reconcile.state.base import Dated, DatedChange
+from isk_reconcile.state.customers import Customer, Pppoe
+from isk_reconcile.state.model import State
+from isk_reconcile.state.settings import Settings
 
 SUMMARY = {
     "create": 1,

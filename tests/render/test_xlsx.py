@@ -8,8 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from isk_reconcile.billing.report import SUMMARY_COLUMNS, Dashboard
-from isk_reconcile.render.xlsx import DATE_FORMAT, RUPIAH_FORMAT, write_workbook
+from isk_reconcile.billing.report_types import Dashboard
+from isk_reconcile.render.spreadsheetml import DATE_FORMAT, RUPIAH_FORMAT
+from isk_reconcile.render.status_data import SUMMARY_COLUMNS
+from isk_reconcile.render.xlsx import write_workbook
 from tests.helpers.dashboard import build
 
 
@@ -154,7 +156,7 @@ def test_awkward_values_survive_the_round_trip(tmp_path: Path) -> None:
     """The workbook XML is written by hand: text that XML must escape, spaces at the ends,
     control characters (dropped: XML cannot hold them), negative money, booleans, empty
     cells and wide columns read back as written."""
-    from isk_reconcile.render.xlsx import Column, _save, _Sheet
+    from isk_reconcile.render.spreadsheetml import Column, Sheet, save_workbook
 
     columns = (
         Column("text"),
@@ -171,8 +173,8 @@ def test_awkward_values_survive_the_round_trip(tmp_path: Path) -> None:
         [42, 7, date(2030, 1, 1), False],  # a number in a text column stays a number
     ]
     path = tmp_path / "awkward.xlsx"
-    _save(
-        [_Sheet("Odd 'name'", columns, rows, total_last=True, notes=[("as_of", date(2026, 1, 2))])],
+    save_workbook(
+        [Sheet("Odd 'name'", columns, rows, total_last=True, notes=[("as_of", date(2026, 1, 2))])],
         path,
     )
     sheet = openpyxl.load_workbook(path)["Odd 'name'"]

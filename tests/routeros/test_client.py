@@ -19,7 +19,9 @@ from isk_reconcile.routeros.connection import connect, tls_context
 from isk_reconcile.routeros.fleet import on_routers, read_all, select_routers
 from isk_reconcile.routeros.types import ACTIVE, PROFILE, SECRET, LiveState, Write
 from isk_reconcile.sim import SimulatedRouter
-from isk_reconcile.state.model import Router, Settings, State
+from isk_reconcile.state.model import State
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import Settings
 
 PASSWORD_VARIABLE = "ISK_ROUTER_TEST_PASSWORD"
 API_PASSWORD = "s3cret-api-pw"

@@ -8,7 +8,7 @@ from isk_reconcile.routeros import fields
 from isk_reconcile.routeros.fields import MENUS, PROFILE, managed_fields, read_only_fields
 from isk_reconcile.routeros.normalize import canonical
 from isk_reconcile.sim.menus import SPECS
-from isk_reconcile.state.model import CORE_PROFILE_KEYS, READ_ONLY_PROFILE_KEYS
+from isk_reconcile.state.profiles import CORE_PROFILE_KEYS, READ_ONLY_PROFILE_KEYS
 
 
 def test_a_field_name_has_one_kind_in_every_menu() -> None:
@@ -20,7 +20,7 @@ def test_a_field_name_has_one_kind_in_every_menu() -> None:
 
 
 def test_the_state_schema_names_the_same_profile_fields() -> None:
-    # state.model cannot import routeros (it sits below it): the two lists must agree.
+    # state.profiles cannot import routeros (it sits below it): the two lists must agree.
     assert set(CORE_PROFILE_KEYS) == set(managed_fields(PROFILE))
     assert read_only_fields(PROFILE) == READ_ONLY_PROFILE_KEYS
 

@@ -18,7 +18,7 @@ import yaml
 from isk_reconcile.errors import RouterError
 from isk_reconcile.routeros.connection import connect
 from isk_reconcile.sim import SimulatedRouter
-from isk_reconcile.state.model import Router
+from isk_reconcile.state.routers import Router
 from tests.helpers import DEMO_IDENTITY_FILE
 
 ISK = Path(sys.executable).parent / "isk"

@@ -16,7 +16,7 @@ import pytest
 from isk_reconcile.routeros.connection import connect
 from isk_reconcile.routeros.types import SECRET, Write
 from isk_reconcile.sim import SimulatedRouter
-from isk_reconcile.state.model import Router
+from isk_reconcile.state.routers import Router
 
 USER, PASSWORD = "isk-api", "s3cret-api"
 ENV = {"ISK_ROUTER_TEST_ROUND_TRIPS_PASSWORD": PASSWORD}

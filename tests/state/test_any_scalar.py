@@ -19,8 +19,12 @@ from pydantic import BaseModel
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.errors import IskError, ValidationFailed
 from isk_reconcile.reconcile.desired import desired_state
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.loader import load_state
-from isk_reconcile.state.model import Customer, LedgerEntry, Profile, Router, Settings
+from isk_reconcile.state.profiles import Profile
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import Settings
 
 BASE = Path(__file__).resolve().parent.parent / "bad_inputs" / "_base"
 SENTINEL = "__ANY_SCALAR__"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from isk_reconcile.state.model import RadiusSettings, Router
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import RadiusSettings
 
 
 @pytest.mark.parametrize(

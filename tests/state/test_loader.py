@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from isk_reconcile.errors import IskError, ValidationFailed
 from isk_reconcile.state import statecache
 from isk_reconcile.state.loader import ledger_warnings, load_settings, load_state
-from isk_reconcile.state.model import Settings, State
+from isk_reconcile.state.model import State
 from isk_reconcile.state.parsecache import CACHE_FORMAT, cache_file
+from isk_reconcile.state.settings import Settings
 from tests.helpers import BAD_INPUTS
 from tests.helpers.isp import customer, write_repo
 

@@ -7,16 +7,13 @@ from datetime import date, datetime
 import pytest
 from pydantic import ValidationError
 
-from isk_reconcile.state.model import (
-    Customer,
-    Dated,
-    LedgerEntry,
-    Profile,
-    Router,
-    Settings,
-    SuspendSettings,
-)
+from isk_reconcile.state.base import Dated
+from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.profiles import Profile
 from isk_reconcile.state.ratelimit import parse_rate_limit
+from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import Settings, SuspendSettings
 
 
 def dated(*pairs: tuple[str, object]) -> dict:
