@@ -177,11 +177,12 @@ def send_email(channel: NotifyChannel, message: Message, token: str, user: str =
     assert channel.host is not None and channel.sender is not None
     port = channel.port or SMTP_PORTS[channel.security]
     scheme = "mailto" if channel.security == "insecure" else "mailtos"
-    query = {"smtp": channel.host, "from": channel.sender, "to": message.to, "format": "text"}
+    server = channel.host.strip("[]")  # smtplib takes an IPv6 address bare
+    query = {"smtp": server, "from": channel.sender, "to": message.to, "format": "text"}
     if channel.security != "insecure":
         query["mode"] = channel.security
     query.update(_timeouts(channel))
-    host = f"[{channel.host}]" if ":" in channel.host else channel.host
+    host = f"[{server}]" if ":" in server else server
     url = f"{scheme}://{host}:{port}?{urlencode(query, quote_via=quote)}"
 
     def build() -> object:

@@ -204,3 +204,17 @@ def test_email_and_sms_settings_are_checked(fields: dict, problem: str) -> None:
         NotifyChannel(**fields)
     assert problem in str(caught.value)
     assert "u:p" not in str(caught.value).split("input_value")[0]
+
+
+def test_an_smtp_server_that_never_greets_fails_within_the_deadline() -> None:
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # connections are queued, never answered
+    try:
+        channel = email_channel(silent.getsockname()[1], timeout=0.5)
+        reply = deliver(channel, Message("a@example.net", "x", META), MAIL_ENV)
+    finally:
+        silent.close()
+    assert not reply.ok and "smtp-pw-42" not in reply.error

@@ -144,3 +144,12 @@ def test_without_a_gateway_the_reminder_has_no_link_line(isp, capsys, language: 
             assert "payment_link" not in item
             assert "online" not in item["message"] and PENDING not in item["message"]
             assert not item["message"].rstrip().endswith(":")
+
+
+def test_a_malformed_link_record_names_file_and_line(isp, capsys) -> None:
+    repo, _, _ = isp()
+    folder = repo / "notifications" / "links"
+    folder.mkdir(parents=True)
+    (folder / "2026-11.yaml").write_text("- invoice: budi/2026-11-10\n  amount: lots\n")
+    code, _, err = isk_run(capsys, repo, "2026-11-04", "notify", "plan")
+    assert code == 1 and "notifications/links/2026-11.yaml:1" in err
