@@ -197,6 +197,7 @@ def send_command(ctx: Context, dry_run: bool, commit: bool) -> None:
         clock=lambda: now_in(state),
         progress=show_sent,
         prepare=links.prepare,
+        warn=lambda text: click.echo(f"warning: {text}", err=True),
     )
     failed = sum(1 for sent in results if not sent.reply.ok)
     click.echo(

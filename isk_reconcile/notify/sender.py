@@ -30,7 +30,7 @@ from isk_reconcile.notify.outbox import (
     signature,
 )
 from isk_reconcile.notify.planner import Item, NotifyPlan
-from isk_reconcile.state.lock import repository_lock
+from isk_reconcile.state.lock import WriteLock, repository_lock
 from isk_reconcile.state.settings import NotifySettings
 
 COMMAND = "isk notify send"
@@ -82,10 +82,11 @@ def send_plan(
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[Sent], None] | None = None,
     prepare: Callable[[Item], Item] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[list[Sent], set[str]]:
     """Deliver every item still due; returns what happened and the outbox files written.
     `prepare` (under the lock, just before the send) may complete an item, e.g. with its
-    payment link."""
+    payment link; `warn` hears of writes an earlier, interrupted writer left behind."""
     missing = missing_tokens(settings, plan.items, environ)
     if missing:
         raise IskError(f"set {', '.join(missing)} (gateway tokens come from the environment)")
@@ -102,25 +103,45 @@ def send_plan(
             if wait > 0:
                 sleep(wait)  # outside the lock: other writers go ahead meanwhile
         with repository_lock(repo) as lock:
+            for write in lock.interrupted if warn is not None else ():
+                warn(f"unfinished earlier write: {write.describe()}")
             view.refresh(repo)
             if not view.still_due(item):
                 continue
             ready = prepare(item) if prepare is not None else item
-            if ready.link == PENDING:
-                raise IskError(f"{item.key}: its payment link was not filled in")
-            reply = _deliver(settings, ready, environ)
-            if item.kind == "fonnte":
-                last_whatsapp = time.monotonic()
-            record = _record(ready, reply, plan, clock())
-            lock.record(outbox_path(record.time), None, COMMAND)  # reported if we die now
-            written.add(append_record(repo, record))
-            view.outbox.add(record)
-            view.seen = signature(repo)
+            reply = _send_one(repo, lock, settings, ready, environ, plan, clock, view, written)
+        if item.kind == "fonnte":
+            last_whatsapp = time.monotonic()
         sent = Sent(ready, reply)
         results.append(sent)
         if progress is not None:
             progress(sent)
     return results, written
+
+
+def _send_one(
+    repo: Path,
+    lock: WriteLock,
+    settings: NotifySettings,
+    item: Item,
+    environ: Mapping[str, str],
+    plan: NotifyPlan,
+    clock: Callable[[], datetime],
+    view: _View,
+    written: set[str],
+) -> Reply:
+    """Send one item and append its record (the caller holds the lock)."""
+    if item.link == PENDING:
+        raise IskError(f"{item.key}: its payment link was not filled in")
+    # Journalled before the send: a run killed between the send and its record is
+    # reported by the next writer (the message may have gone out unrecorded).
+    lock.record(outbox_path(clock()), None, COMMAND)
+    reply = _deliver(settings, item, environ)
+    record = _record(item, reply, plan, clock())
+    written.add(append_record(repo, record))
+    view.outbox.add(record)
+    view.seen = signature(repo)
+    return reply
 
 
 def _deliver(settings: NotifySettings, item: Item, environ: Mapping[str, str]) -> Reply:

@@ -107,3 +107,46 @@ whatsapp_delay: 0
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     assert [r.event for r in read_records(repo)[3:]] == ["payment.received"]
+
+
+def test_a_sender_killed_mid_send_is_reported_by_the_next_writer(
+    make_repo, pay, gateways, fake
+) -> None:
+    release = threading.Event()
+
+    def held_second(n: int):
+        if n == 1:
+            release.wait(60)
+        return fake.fonnte_ok(n)
+
+    gateway = gateways(held_second)
+    notify = f"""
+channels:
+  wa: {{kind: fonnte, url: "{gateway.url}", token_env: ISK_NOTIFY_FONNTE, timeout: 60}}
+customers: [wa]
+whatsapp_delay: 0
+"""
+    repo = make_repo(notify, CUSTOMERS)
+    for n, (cid, values) in enumerate(CUSTOMERS.items()):
+        pay(repo, f"P-2026-10-{n + 1:04d}", cid, 100000, values["start"])
+    sender = start(repo, "notify", "send")
+    wait_for(lambda: len(gateway.received) == 2, "the second send reached the gateway")
+    sender.kill()  # between the second send and its record
+    sender.communicate(timeout=60)
+    release.set()
+    assert len(read_records(repo)) == 1
+
+    payer = start(repo, "pay", "siti", "100000", "--method", "transfer")
+    _, err = payer.communicate(timeout=120)
+    assert payer.returncode == 0, err
+    assert "unfinished earlier write: notifications/outbox/" in err
+    assert "`isk notify send`, which did not finish" in err
+
+    # The unrecorded notification is sent again (at least once, never lost); the
+    # recorded one is not.
+    again = start(repo, "notify", "send")
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    records = read_records(repo)
+    assert len({r.key for r in records}) == len(records) == 3
+    assert len(gateway.received) == 4
