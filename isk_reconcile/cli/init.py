@@ -11,6 +11,7 @@ import click
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 from isk_reconcile.gitops.bootstrap import NewIsp
+from isk_reconcile.render.i18n import translator
 
 DEFAULTS = {
     "timezone": "Asia/Jakarta",
@@ -83,10 +84,18 @@ def init(
     isp = NewIsp(recipient=recipient, **asked)
     _check_settings(isp)
     sha = _write(target, new_repository_files(isp), f"init: state repository of {isp.name}")
-    click.echo(f"created the state repository of {isp.name} in {target}{sha}")
-    click.echo(f"age identity (decrypts PPPoE passwords; keep it secret, out of git): {keyfile}")
-    click.echo("next: add your routers to state/routers.yaml, then `isk router check` and")
-    click.echo("      `isk import --router NAME` (see README: Start your own ISP)")
+    say = translator(isp.language).message  # the new repository's language from here on
+    click.echo(
+        say("created the state repository of %(isp)s in %(dir)s", isp=isp.name, dir=target) + sha
+    )
+    click.echo(
+        say(
+            "age identity (decrypts PPPoE passwords; keep it secret, out of git): %(file)s",
+            file=keyfile,
+        )
+    )
+    click.echo(say("next: add your routers to state/routers.yaml, then `isk router check` and"))
+    click.echo(say("      `isk import --router NAME` (see README: Start your own ISP)"))
 
 
 def _answers(target: Path, **given: object) -> dict[str, object]:

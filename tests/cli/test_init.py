@@ -45,7 +45,9 @@ def test_init_without_a_terminal_takes_defaults_and_commits(tmp_path: Path, home
     code, out, err = isk("init", str(target), "--name", "Kudus Net")
     assert (code, err) == (0, ""), err
     keyfile = home / "isk" / "kudus-net-identity.txt"
-    assert f"age identity (decrypts PPPoE passwords; keep it secret, out of git): {keyfile}" in out
+    # `isk init` makes an Indonesian repository (language: id) and speaks its language
+    said = "identitas age (membuka kata sandi PPPoE; rahasiakan, jangan masuk git)"
+    assert f"{said}: {keyfile}" in out
     # the private key lives outside the repository, readable by its owner only
     assert stat.S_IMODE(keyfile.stat().st_mode) == 0o600
     identity = parse_identity(keyfile.read_text(), str(keyfile))
