@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from typing import Literal, overload
 
 from isk_reconcile.billing.periods import Period, periods_from
+from isk_reconcile.state.base import Dated
 from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.model import State
@@ -112,6 +113,11 @@ class _Tariff:
             self._package[key] = amount
         return amount, profile_name
 
+    def package_price(self, profile_name: str) -> Dated[int] | None:
+        """The dated price list of the package `profile_name` (None: unknown or unpriced)."""
+        profile = self._state.profiles.get(profile_name)
+        return profile.price if profile is not None else None
+
 
 def _charge(
     customer: Customer, settings: Settings, billed: Period, tariff: _Tariff
@@ -121,7 +127,10 @@ def _charge(
     leaving out days on hold or after a termination's end and pricing each day by the
     profile and price in force that day (an upgrade counts from its day)."""
     amount, profile = tariff.on(billed.start)
-    if not customer.holds and not (settings.billing.prorate and _changes_within(customer, billed)):
+    prorated = settings.billing.prorate and _changes_within(
+        customer, billed, tariff.package_price(profile)
+    )
+    if not customer.holds and not prorated:
         return amount, profile
     days = [billed.start + timedelta(days=n) for n in range((billed.end - billed.start).days + 1)]
     last = customer.end if customer.status == "terminated" else None
@@ -137,12 +146,17 @@ def _charge(
     return (2 * owed + len(days)) // (2 * len(days)), profile
 
 
-def _changes_within(customer: Customer, billed: Period) -> bool:
-    """A termination, or a dated profile or price change, inside the period (not on its
-    first day, which prices the whole period anyway)."""
+def _changes_within(customer: Customer, billed: Period, package: Dated[int] | None) -> bool:
+    """A termination, or a dated profile, own price or package price change, inside the
+    period (not on its first day, which prices the whole period anyway). Without one,
+    every day costs the first day's price: the sum by the day is that price."""
     if customer.status == "terminated" and customer.end is not None and customer.end < billed.end:
         return True
-    changes = [*customer.profile.changes, *(customer.price.changes if customer.price else ())]
+    changes = [
+        *customer.profile.changes,
+        *(customer.price.changes if customer.price else ()),
+        *(package.changes if package is not None else ()),
+    ]
     return any(billed.start < change.from_ <= billed.end for change in changes)
 
 

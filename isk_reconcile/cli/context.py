@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from isk_reconcile.errors import IskError, ValidationFailed
+from isk_reconcile.errors import ConfigError, IskError, ValidationFailed, one_line
+from isk_reconcile.render.i18n import LANGUAGES, Translator, translator
 from isk_reconcile.untrusted import visible
 
 
@@ -27,6 +28,26 @@ class Context:
     verbose: bool = False
     wide: bool = False  # tables as wide as their content, never fitted to the terminal
     _state: object | None = field(default=None, repr=False)
+    _language: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        global _active
+        _active = self  # the command being run: `_()` speaks its repository's language
+
+    @property
+    def language(self) -> str:
+        """settings.language: from the loaded state, or (before it loads, or when it does
+        not load: validation errors are translated too) read from settings.yaml alone."""
+        if self._language is None:
+            if self._state is not None:
+                self._language = self._state.settings.language  # type: ignore[attr-defined]
+            else:
+                self._language = peek_language(self)
+        return self._language
+
+    @property
+    def tr(self) -> Translator:
+        return translator(self.language)
 
     @property
     def repo(self) -> Path:
@@ -66,6 +87,47 @@ class Context:
             except Exception:  # noqa: BLE001 - reported by the full load below
                 pass
         return today_in(self.state.settings.timezone)
+
+
+_active: Context | None = None
+
+
+def peek_language(ctx: Context) -> str:
+    """The `language:` of state/settings.yaml, read on its own (safe_load: the file is
+    untrusted); English when the repository, the file or the key is missing or wrong."""
+    import yaml
+
+    from isk_reconcile.state.layout import SETTINGS_FILE
+
+    try:
+        settings = yaml.safe_load((ctx.repo / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (IskError, OSError, ValueError, yaml.YAMLError):
+        return "en"
+    language = settings.get("language") if isinstance(settings, dict) else None
+    return language if language in LANGUAGES else "en"
+
+
+def current() -> Translator:
+    """The translator of the command being run (English outside a command)."""
+    return translator(_active.language if _active is not None else "en")
+
+
+def _(message: str, /, **params: object) -> str:
+    """A message of the CLI (its msgid is in locale/*/isk.po) in the repository's language."""
+    return current().message(message, **params)
+
+
+def problem_line(error: ConfigError) -> str:
+    """`file:line:col: field: message (hint)`, message and hint in the repository's
+    language; the location and the field name stay as written (editors jump to them)."""
+    if current().english:
+        return str(error)
+    tr = current()
+    text = f"{error.loc}: {error.field}: " if error.field else f"{error.loc}: "
+    text += tr.text(error.message)
+    if error.hint:
+        text += f" ({tr.text(error.hint)})"
+    return one_line(text)
 
 
 def today_in(timezone: str) -> date:
@@ -192,21 +254,22 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
         click.echo(usage_error_line(problem), err=True)
         return 1
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        click.echo(_("aborted"), err=True)
         return 1
     except ValidationFailed as failed:
         for error in failed.errors:
-            click.echo(visible(str(error)), err=True)
-        click.echo(f"error: {failed}", err=True)
+            click.echo(visible(problem_line(error)), err=True)
+        click.echo(_("error: %(problem)s", problem=current().text(str(failed))), err=True)
         return 1
     except IskError as problem:
         if verbose:
             traceback.print_exc()
         # A router's trap message or a file's text may hold control characters.
-        click.echo(f"error: {visible(str(problem))}", err=True)
+        message = current().lines(str(problem))
+        click.echo(_("error: %(problem)s", problem=visible(message)), err=True)
         return 1
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo(_("interrupted"), err=True)
         return 130
     except BrokenPipeError:  # `isk ... | head`: the reader has what it wanted
         with contextlib.suppress(OSError):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, current, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 from isk_reconcile.notify.events import CUSTOMER_EVENTS, OPERATOR_EVENTS, Notice
@@ -79,18 +79,24 @@ def plan_json(plan: NotifyPlan) -> dict[str, object]:
 
 
 def show_plan(plan: NotifyPlan) -> None:
+    tr = current()
     click.echo(
-        f"Notifications for {plan.as_of}: {len(plan.items)} to send, "
-        f"{len(plan.deferred)} over the per-run cap, {len(plan.skipped)} held back, "
-        f"{len(plan.errors)} error(s)"
+        _(
+            "Notifications for %(day)s: %(send)s to send, %(deferred)s over the per-run cap, "
+            "%(skipped)s held back, %(errors)s error(s)",
+            day=tr.day(plan.as_of),
+            send=len(plan.items),
+            deferred=len(plan.deferred),
+            skipped=len(plan.skipped),
+            errors=len(plan.errors),
+        )
     )
     for item in plan.items:
-        who = item.notice.customer or "operators"
-        retry = f" (attempt {item.attempt})" if item.attempt > 1 else ""
-        click.echo(
-            f"+ {item.notice.event} {clean(who)} via {item.channel} to {clean(item.to)}{retry}"
-        )
-        click.echo(f"    why: {clean(item.notice.why)}")
+        who = item.notice.customer or _("operators")
+        retry = " " + _("(attempt %(n)s)", n=item.attempt) if item.attempt > 1 else ""
+        via = _("via %(channel)s to %(to)s", channel=item.channel, to=clean(item.to))
+        click.echo(f"+ {item.notice.event} {clean(who)} {via}{retry}")
+        click.echo(f"    {_('why')}: {clean(tr.text(item.notice.why))}")
         for line in shown(item.message).splitlines():
             click.echo(f"    | {line}")
     for item in plan.deferred:
@@ -99,10 +105,9 @@ def show_plan(plan: NotifyPlan) -> None:
             "next run (over the cap)"
         )
     for entry in plan.skipped:
-        who = entry.notice.customer or "operators"
-        click.echo(
-            f"- {entry.notice.event} {clean(who)} via {entry.channel}: {clean(entry.reason)}"
-        )
+        who = entry.notice.customer or _("operators")
+        reason = clean(tr.text(entry.reason))
+        click.echo(f"- {entry.notice.event} {clean(who)} via {entry.channel}: {reason}")
     show_errors(plan)
 
 
@@ -162,12 +167,12 @@ def send_command(ctx: Context, dry_run: bool, commit: bool) -> None:
     if dry_run:
         plan = make_plan(ctx)
         show_plan(plan)
-        click.echo("dry run: nothing sent")
+        click.echo(_("dry run: nothing sent"))
         return
     with locked(repo):
         plan = make_plan(ctx)
         show_errors(plan)
-        results, _ = send_plan(
+        results, _outbox = send_plan(
             repo,
             state.settings.notify,
             plan,
@@ -177,8 +182,12 @@ def send_command(ctx: Context, dry_run: bool, commit: bool) -> None:
         )
     failed = sum(1 for sent in results if not sent.reply.ok)
     click.echo(
-        f"{len(results) - failed} sent, {failed} failed (retried next run), "
-        f"{len(plan.deferred)} left for the next run"
+        _(
+            "%(sent)s sent, %(failed)s failed (retried next run), %(left)s left for the next run",
+            sent=len(results) - failed,
+            failed=failed,
+            left=len(plan.deferred),
+        )
     )
     if commit:
         commit_outbox(repo, f"notify: {ctx.as_of}: {len(results) - failed} sent, {failed} failed")
@@ -204,7 +213,10 @@ def log_command(ctx: Context, customer: str | None) -> None:
             f"{clean(outcome)} [{clean(record.key)}]"
         )
     if not shown_any:
-        click.echo("no notifications recorded" + (f" for {customer}" if customer else ""))
+        if customer:
+            click.echo(_("no notifications recorded for %(customer)s", customer=customer))
+        else:
+            click.echo(_("no notifications recorded"))
 
 
 SAMPLE_FACTS = {

@@ -134,9 +134,9 @@ def radius_plan(ctx: Context, fmt: str, detailed_exitcode: bool, adopt: bool) ->
     if fmt == "json":
         click.echo(render_json(plan), nl=False)
     elif fmt == "markdown":
-        click.echo(render_markdown(plan), nl=False)
+        click.echo(render_markdown(plan, language=ctx.language), nl=False)
     else:
-        click.echo(render_text(plan).plain, nl=False)
+        click.echo(render_text(plan, ctx.language).plain, nl=False)
     if store.status == "error":
         click.echo(f"error: {RADIUS_TARGET}: {store.error}", err=True)
         raise click.exceptions.Exit(1)
@@ -155,7 +155,7 @@ def radius_apply(ctx: Context, auto_approve: bool, force: bool, adopt: bool) -> 
     if not radius_routers(ctx.state):
         raise IskError("no router has backend: radius in state/routers.yaml")
     store = plan_radius(ctx.state, ctx.as_of, adopt=adopt, environ=os.environ)
-    click.echo(render_text(Plan(ctx.as_of, None, (store,))).plain, nl=False)
+    click.echo(render_text(Plan(ctx.as_of, None, (store,)), ctx.language).plain, nl=False)
     changes = store.status != "error" and any(change.applies for change in store.changes)
     if changes and not auto_approve:
         if not sys.stdin.isatty():

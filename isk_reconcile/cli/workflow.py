@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from isk_reconcile.cli.context import ISO_DATE, Context, pass_context
+from isk_reconcile.cli.context import ISO_DATE, Context, _, pass_context
 from isk_reconcile.cli.customers import customer
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
@@ -139,15 +139,15 @@ def customer_add(
     )
     add_customer(ctx.repo, state, new)
     relpath = customer_path(customer_id)
-    click.echo(f"wrote {relpath}")
+    click.echo(_("wrote %(path)s", path=relpath))
     if commit:
         from isk_reconcile.gitops.history import commit_files
 
         sha = commit_files(ctx.repo, [relpath], f"customer: add {customer_id} ({name}) on {router}")
-        click.echo(f"committed {sha}")
-    click.echo(f"PPPoE username: {new.username or customer_id}")
+        click.echo(_("committed %(sha)s", sha=sha))
+    click.echo(_("PPPoE username: %(username)s", username=new.username or customer_id))
     # The one place a plaintext password is shown: the admin hands it to the technician.
-    click.echo(f"PPPoE password (shown once, store it safely): {password}")
+    click.echo(_("PPPoE password (shown once, store it safely): %(password)s", password=password))
 
 
 # --- isk pay ------------------------------------------------------------------------------
@@ -224,7 +224,19 @@ def _pay(ctx: Context, entry: NewEntry, commit: bool) -> None:
     # The state is loaded under the lock, once (not here before it as well).
     entry_id, relpath, state = add_entry(ctx.repo, None, entry)
     how = f" {method}" if method else ""
-    click.echo(f"{relpath}: {entry_id} {kind} {customer_id} {rupiah(amount)}{how} on {entry.date}")
+    tr = ctx.tr
+    click.echo(
+        _(
+            "%(file)s: %(id)s %(kind)s %(customer)s %(amount)s%(how)s on %(day)s",
+            file=relpath,
+            id=entry_id,
+            kind=tr.message(kind),
+            customer=customer_id,
+            amount=rupiah(amount),
+            how=f" {tr.message(method)}" if method else "",
+            day=tr.day(entry.date),
+        )
+    )
     if commit:
         from isk_reconcile.gitops.commits import commit_contents, committed_text
 
@@ -235,12 +247,18 @@ def _pay(ctx: Context, entry: NewEntry, commit: bool) -> None:
         text = append_entry(
             committed_text(ctx.repo, relpath), entry_fields(entry_id, entry), f"{entry.date:%Y-%m}"
         )
-        click.echo(f"committed {commit_contents(ctx.repo, {relpath: text}, message)}")
+        click.echo(_("committed %(sha)s", sha=commit_contents(ctx.repo, {relpath: text}, message)))
     now = standing(state, customer_id, ctx.as_of)
-    through = now.paid_through.isoformat() if now.paid_through else "-"
+    through = tr.day(now.paid_through) if now.paid_through else "-"
     click.echo(
-        f"{customer_id}: {now.access}, paid through {through}, balance {rupiah(now.balance)}"
-        f" ({now.reason})"
+        _(
+            "%(id)s: %(access)s, paid through %(day)s, balance %(balance)s (%(reason)s)",
+            id=customer_id,
+            access=tr.text(now.access),
+            day=through,
+            balance=rupiah(now.balance),
+            reason=tr.text(now.reason),
+        )
     )
 
 
@@ -266,13 +284,17 @@ def history(ctx: Context, customer_id: str, fmt: str) -> None:
         }
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
+    tr = ctx.tr
     for event in events:
         who = ""
         if event.commit is not None:
             commit = event.commit
             stamp = f"{commit.when:%Y-%m-%d %H:%M %Z}".rstrip()
             who = f"  [{commit.short} {commit.author} {stamp} {commit.subject!r}]"
-        click.echo(f"{event.day}  {event.kind:<8}  {event.summary}{who}")
+        # Days stay ISO (a column that sorts); the kind and isk's summary are translated,
+        # commit subjects are git's record and stay as written.
+        kind = tr.message(event.kind)
+        click.echo(f"{event.day}  {kind:<8}  {tr.text(event.summary)}{who}")
         for change in event.changes:
             click.echo(f"{'':12}  {'':<8}    {change}")
 
@@ -283,7 +305,7 @@ def history(ctx: Context, customer_id: str, fmt: str) -> None:
 def _prices(values: tuple[str, ...]) -> dict[str, int]:
     prices: dict[str, int] = {}
     for value in values:
-        name, _, amount = value.partition("=")
+        name, _equals, amount = value.partition("=")
         try:
             prices[name] = parse_rupiah(amount)
         except ValueError:
