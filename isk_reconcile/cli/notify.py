@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 import click
 
 from isk_reconcile.cli.context import Context, _, current, pass_context
+from isk_reconcile.cli.notify_links import LinkMaker, known_links
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 from isk_reconcile.notify.events import CUSTOMER_EVENTS, OPERATOR_EVENTS, Notice
 from isk_reconcile.notify.gateways import clean
+from isk_reconcile.notify.links import LINKS_DIR, PENDING
 from isk_reconcile.notify.operator import apply_notices
-from isk_reconcile.notify.outbox import OUTBOX_DIR, Outbox, locked, read_records
+from isk_reconcile.notify.outbox import OUTBOX_DIR, Outbox, read_records
 from isk_reconcile.notify.planner import Item, NotifyPlan, context, expand, plan_notifications
 from isk_reconcile.notify.sender import Sent, send_plan
 from isk_reconcile.notify.templates import TemplateProblem, Templates
@@ -33,10 +35,14 @@ def shown(text: str) -> str:
     return "\n".join(clean(line, limit=10_000) if line else "" for line in text.splitlines())
 
 
-def make_plan(ctx: Context) -> NotifyPlan:
+def make_plan(ctx: Context, templates: Templates | None = None) -> NotifyPlan:
+    """Made without network: payment links only as already made (notify/links.py)."""
     state: State = ctx.state
     outbox = Outbox.of(read_records(ctx.repo))
-    return plan_notifications(state, outbox, Templates(ctx.repo), ctx.as_of, now_in(state))
+    now = now_in(state)
+    links = known_links(ctx.repo, state, now)
+    templates = templates or Templates(ctx.repo)
+    return plan_notifications(state, outbox, templates, ctx.as_of, now, links)
 
 
 @main.group("notify")
@@ -55,7 +61,13 @@ def item_json(item: Item) -> dict[str, object]:
         "why": notice.why,
         "attempt": item.attempt,
         "message": item.message,
+        **({"subject": item.subject} if item.subject else {}),
+        **({"payment_link": _link_text(item.link)} if item.link else {}),
     }
+
+
+def _link_text(link: str) -> str:
+    return "made when sent" if link == PENDING else link
 
 
 def plan_json(plan: NotifyPlan) -> dict[str, object]:
@@ -97,6 +109,10 @@ def show_plan(plan: NotifyPlan) -> None:
         via = _("via %(channel)s to %(to)s", channel=item.channel, to=clean(item.to))
         click.echo(f"+ {item.notice.event} {clean(who)} {via}{retry}")
         click.echo(f"    {_('why')}: {clean(tr.text(item.notice.why))}")
+        if item.subject:
+            click.echo(f"    {_('subject')}: {clean(item.subject)}")
+        if item.link:
+            click.echo(f"    {_('payment link')}: {clean(_link_text(item.link))}")
         for line in shown(item.message).splitlines():
             click.echo(f"    | {line}")
     for item in plan.deferred:
@@ -148,12 +164,16 @@ def show_sent(sent: Sent) -> None:
 
 
 def commit_outbox(repo: Path, message: str) -> None:
+    """Commit the outbox and link records (only those) under the repository lock, like
+    `isk pay`."""
     from isk_reconcile.gitops.history import changed_files, commit_files
+    from isk_reconcile.state.lock import repository_lock
 
-    paths = changed_files(repo, OUTBOX_DIR)
-    if paths:
-        sha = commit_files(repo, paths, message)
-        click.echo(f"committed the outbox ({sha})")
+    with repository_lock(repo):
+        paths = changed_files(repo, OUTBOX_DIR) + changed_files(repo, LINKS_DIR)
+        if paths:
+            sha = commit_files(repo, paths, message)
+            click.echo(f"committed the outbox ({sha})")
 
 
 @notify_group.command("send")
@@ -169,17 +189,21 @@ def send_command(ctx: Context, dry_run: bool, commit: bool) -> None:
         show_plan(plan)
         click.echo(_("dry run: nothing sent"))
         return
-    with locked(repo):
-        plan = make_plan(ctx)
-        show_errors(plan)
-        results, _outbox = send_plan(
-            repo,
-            state.settings.notify,
-            plan,
-            os.environ,
-            clock=lambda: now_in(state),
-            progress=show_sent,
-        )
+    # The plan is made without the lock; each send re-checks the outbox under it.
+    templates = Templates(repo)
+    plan = make_plan(ctx, templates)
+    show_errors(plan)
+    links = LinkMaker(repo, state, templates, ctx.as_of, lambda: now_in(state))
+    results, _ = send_plan(
+        repo,
+        state.settings.notify,
+        plan,
+        os.environ,
+        clock=lambda: now_in(state),
+        progress=show_sent,
+        prepare=links.prepare,
+        warn=lambda text: click.echo(_("warning: %(message)s", message=text), err=True),
+    )
     failed = sum(1 for sent in results if not sent.reply.ok)
     click.echo(
         _(
@@ -263,6 +287,8 @@ def preview_command(
     )
     values = {"name": "Budi Santoso", "customer": "sample", "package": "home-10m"}
     values.update(context(state, notice, customer, ctx.as_of))
+    if state.settings.payments.gateway and state.settings.notify.payment_links:
+        values["payment_link"] = "https://pay.example/sample"
     try:
         text = Templates(ctx.repo).render(language or state.settings.language, event, values)
     except TemplateProblem as problem:
@@ -282,16 +308,15 @@ def post_operator_alerts(ctx: Context, plan, report) -> None:  # noqa: ANN001
         notices = apply_notices(plan, report, ctx.as_of, now)
         if not notices:
             return
-        with locked(ctx.repo):
-            outbox = Outbox.of(read_records(ctx.repo))
-            alerts = expand(state, outbox, Templates(ctx.repo), notices, ctx.as_of, now)
-            send_plan(
-                ctx.repo,
-                settings,
-                alerts,
-                os.environ,
-                clock=lambda: now_in(state),
-                progress=show_sent,
-            )
+        outbox = Outbox.of(read_records(ctx.repo))
+        alerts = expand(state, outbox, Templates(ctx.repo), notices, ctx.as_of, now)
+        send_plan(
+            ctx.repo,
+            settings,
+            alerts,
+            os.environ,
+            clock=lambda: now_in(state),
+            progress=show_sent,
+        )
     except (IskError, OSError) as problem:  # OSError: the outbox could not be written
         click.echo(f"warning: operator alert not sent: {problem}", err=True)

@@ -58,10 +58,21 @@ def write_secrets(state: State) -> list[str]:
     return [IDENTITY, *routers]
 
 
+# The payment gateways' API keys (gateway/midtrans.py, gateway/xendit.py KEY_VARIABLE;
+# gitops may not import gateway/): `isk notify send` makes the reminders' payment links.
+PAYMENT_KEYS = {"midtrans": "ISK_MIDTRANS_SERVER_KEY", "xendit": "ISK_XENDIT_SECRET_KEY"}
+
+
 def notify_secrets(state: State) -> list[str]:
-    """What the notification step of the daily apply needs: the gateways' tokens."""
-    channels = state.settings.notify.channels.values()
-    return sorted({channel.token_env for channel in channels if channel.token_env})
+    """What the notification step of the daily apply needs: the gateways' tokens and
+    logins, and the payment gateway's key when reminders carry payment links."""
+    names = set()
+    for channel in state.settings.notify.channels.values():
+        names |= {channel.token_env, channel.user_env}
+    gateway = state.settings.payments.gateway
+    if gateway is not None and state.settings.notify.payment_links:
+        names.add(PAYMENT_KEYS[gateway])
+    return sorted(name for name in names if name)
 
 
 def plan_secrets(state: State) -> list[str]:

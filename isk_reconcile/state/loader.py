@@ -40,6 +40,7 @@ from isk_reconcile.state.messages import (
     translate_for,
 )
 from isk_reconcile.state.model import State
+from isk_reconcile.state.notify_rules import NotifyRules
 from isk_reconcile.state.profiles import Profile
 from isk_reconcile.state.routers import Router
 from isk_reconcile.state.rules import CrossFileRules
@@ -130,7 +131,7 @@ def ledger_warnings(state: State, as_of: date) -> list[ConfigError]:
     return warnings
 
 
-class _Loading(CrossFileRules):
+class _Loading(CrossFileRules, NotifyRules):
     def __init__(self, repo: Path, cache: bool | ParseCache):
         self.repo = repo
         self.cache = cache if isinstance(cache, ParseCache) else ParseCache(repo) if cache else None
@@ -251,6 +252,7 @@ class _Loading(CrossFileRules):
         self.check_settings_references(settings, routers, profiles)
         self.check_profile_routers(profiles, routers)
         self.check_customers(settings, customers, routers, profiles)
+        self.check_notify(settings, customers)
         self.check_pools(routers, customers)
         self.check_ledger_customers(ledger, customers)
         self.check_amounts(settings.billing.max_amount, profiles, customers, ledger)
