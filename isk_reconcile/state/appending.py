@@ -30,7 +30,7 @@ from types import MappingProxyType
 from pydantic import ValidationError
 
 from isk_reconcile.errors import Loc
-from isk_reconcile.state import policy
+from isk_reconcile.state import policy, statecache
 from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.model import State
 
@@ -48,14 +48,12 @@ class LedgerFile:
 
 
 def ledger_file(state: State, relpath: str) -> LedgerFile:
-    where = {
-        key[1]: loc for key, loc in state.locations.items() if key[0] == "ledger"
-    }  # one pass: looking up 120,000 ids one by one costs more
-    files = tuple(where[entry.id].file if entry.id in where else "" for entry in state.ledger)
+    where = statecache.ledger_places(state.locations)  # one pass, no Loc per entry
+    files = tuple(where[entry.id][0] if entry.id in where else "" for entry in state.ledger)
     entries = tuple(
         entry for entry, file in zip(state.ledger, files, strict=True) if file == relpath
     )
-    last = where[entries[-1].id].line if entries else None
+    last = where[entries[-1].id][1] if entries else None
     return LedgerFile(relpath, entries, last, files)
 
 

@@ -67,16 +67,17 @@ def load_state(repo: Path, *, cache: bool | ParseCache = True) -> State:
 
 
 def load_state_and_files(
-    repo: Path, *, cache: bool | ParseCache = True
+    repo: Path, *, cache: bool | ParseCache = True, keep: bool = False
 ) -> tuple[State, dict[str, str] | None]:
     """`load_state`, and the fingerprint (statecache.fingerprint) of exactly the files the
-    State was read from: None when unknown (no state cache, or a file changed meanwhile)."""
+    State was read from: None when unknown (no state cache, or a file changed meanwhile).
+    `keep`: a writer about to append one entry (statecache.save_appended)."""
     repo = Path(repo)
     files = statecache.fingerprint(repo) if cache is True else None
     with collector_paused():
         if files is not None:
             try:
-                state = statecache.load(repo, files)
+                state = statecache.load(repo, files, keep=keep)
             except statecache.Miss:
                 pass
             else:

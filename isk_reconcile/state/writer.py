@@ -411,7 +411,7 @@ def add_entry(
 def _load_with_files(repo: Path) -> tuple[State, dict[str, str] | None]:
     from isk_reconcile.state.loader import load_state_and_files
 
-    return load_state_and_files(repo)
+    return load_state_and_files(repo, keep=True)
 
 
 @dataclass(frozen=True)
@@ -440,7 +440,7 @@ def _append_file(repo: Path, before: tuple[State, dict[str, str] | None], write:
             text = write.data.decode("utf-8")
             after = appended_state(repo, state, write.known, text, write.fields)
             if after is not None:
-                statecache.save(repo, now, after)
+                statecache.save_appended(repo, now, state, after)
                 return after
         return _load(repo)
     except BaseException:

@@ -116,6 +116,10 @@ def _tamper(document: dict, how: str) -> dict:
         document["routers"] = {"a": 1}
     elif how == "lower-case id":
         document["ledger"][0][0] = document["ledger"][0][0].lower()
+    elif how == "id hiding a line break":
+        document["ledger"][0][0] = "P-1\nP-2"
+    elif how == "tool id number too long":
+        document["ledger"][0][0] = "P-2026-01-1234567"
     elif how == "payment without a method":
         document["ledger"][5][document["ledger"][4].index("payment")] = None
     elif how == "reason on a payment":
@@ -129,7 +133,8 @@ def _tamper(document: dict, how: str) -> dict:
     "how",
     ["amount as text", "unknown kind", "short column", "customer of the wrong type",
      "bad date", "not a list", "bad warning", "garbage", "truncated", "lower-case id",
-     "payment without a method", "reason on a payment"],
+     "payment without a method", "reason on a payment", "id hiding a line break",
+     "tool id number too long"],
 )  # fmt: skip
 def test_a_hostile_state_cache_is_a_miss_and_is_rewritten(
     generated: Path, tmp_path: Path, how: str
