@@ -9,14 +9,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from tests.helpers import DEMO_IDENTITY_FILE, PROJECT
 from tests.helpers.live import LiveIsp, serve_example_isp
 
-# `make mutate` runs the property tests once per mutant: fewer examples each (the
-# tests' own @settings still win where they set max_examples).
-settings.register_profile("mutate", max_examples=25)
+# `make mutate` runs the property tests once per mutant: fewer examples each (tests
+# asking for another count scale it with tests.helpers.examples.scaled), the same ones
+# every run (a mutant's verdict must not depend on luck), no deadline (the machine is
+# shared and timing is not what is tested).
+settings.register_profile(
+    "mutate",
+    max_examples=20,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 if os.environ.get("ISK_HYPOTHESIS_PROFILE"):
     settings.load_profile(os.environ["ISK_HYPOTHESIS_PROFILE"])
 

@@ -7,7 +7,7 @@ allocation of the ledger), `receivables` (unpaid money by age).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from operator import attrgetter
@@ -48,7 +48,9 @@ class Standing:
     # "unpaid invoice budi/2026-11-15 (Rp150.000) due 2026-11-15, grace ended 2026-11-18".
     reason: str
     profile: str | None  # the customer's profile on as_of (None when the account is absent)
-    invoices: tuple[Invoice, ...]  # periods started on or before as_of, oldest first
+    # periods started on or before as_of, oldest first (billing.invoices.Invoices: made
+    # when first looked at, equal to the tuple of them)
+    invoices: Sequence[Invoice]
     paid_through: (
         date | None
     )  # None for free customers; start - 1 day when the first period is unpaid
@@ -79,9 +81,9 @@ def _standing(
     account = _account(
         customer, state, state.entries_for(customer.id), as_of, counted=counted, package=package
     )
-    billed = account.invoices
+    billed, unpaid = account.invoices, account.unpaid  # billed: made only if looked at
     outstanding_due = 0
-    for invoice in billed:
+    for invoice in unpaid:  # a paid invoice owes nothing
         if invoice.due <= as_of:
             outstanding_due += invoice.amount - invoice.paid
 
@@ -121,8 +123,8 @@ def _standing(
 
     grace = timedelta(days=state.settings.billing.grace_days)
     in_grace: Invoice | None = None
-    for invoice in billed:  # oldest first: the oldest overdue invoice is the reason
-        if invoice.status == "paid" or invoice.due > as_of:
+    for invoice in unpaid:  # oldest first: the oldest overdue invoice is the reason
+        if invoice.due > as_of:
             continue
         grace_end = invoice.due + grace
         if as_of > grace_end:
@@ -140,15 +142,16 @@ def _standing(
             f"invoice {in_grace.id} ({_unpaid_words(in_grace)}) due {in_grace.due.isoformat()} "
             f"unpaid, grace until {(in_grace.due + grace).isoformat()}",
         )
-    return make("enabled", "paid", _paid_words(account, billed))
+    return make("enabled", "paid", _paid_words(account))
 
 
-def _paid_words(account: _Account, billed: tuple[Invoice, ...]) -> str:
+def _paid_words(account: _Account) -> str:
     assert account.paid_through is not None
-    if billed and account.paid_through >= billed[0].period.start:
+    first = account.first_start
+    if first is not None and account.paid_through >= first:
         by = f" ({account.paid_through_entry})" if account.paid_through_entry else ""
         return f"paid through {account.paid_through.isoformat()}{by}"
-    upcoming = next((i for i in billed if i.status != "paid"), None)
+    upcoming = account.unpaid[0] if account.unpaid else None
     if upcoming is not None:  # postpaid: the running period is billed later
         return f"nothing due yet: invoice {upcoming.id} due {upcoming.due.isoformat()}"
     return "nothing due yet"

@@ -77,6 +77,15 @@ class Context:
     def as_of(self) -> date:
         if self.as_of_option is not None:
             return self.as_of_option
+        if self._state is None:
+            # Only settings.yaml, for its timezone: `isk pay` loads the state under the
+            # repository lock, once. Anything wrong: the full load words it.
+            from isk_reconcile.state.loader import load_settings
+
+            try:
+                return today_in(load_settings(self.repo, cache=False).timezone)
+            except Exception:  # noqa: BLE001 - reported by the full load below
+                pass
         return today_in(self.state.settings.timezone)
 
 

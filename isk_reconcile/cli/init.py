@@ -66,7 +66,7 @@ def init(
     target = (directory or Path.cwd()).resolve()
     if example:
         files = copy_example(target)
-        sha = _write(target, files, "init: a copy of the isk-reconcile example ISP")
+        sha = _write(target, files, "init: a copy of the isk-reconcile example ISP", example=True)
         click.echo(f"wrote the example ISP to {target}{sha}")
         click.echo(f"try: isk --repo {target} status --as-of 2026-11-29 --no-routers")
         return
@@ -157,10 +157,10 @@ def _check_settings(isp: NewIsp) -> None:
         load_settings(Path(scratch), cache=False)
 
 
-def _write(target: Path, files: dict[str, str], message: str) -> str:
+def _write(target: Path, files: dict[str, str], message: str, *, example: bool = False) -> str:
     from isk_reconcile.gitops.bootstrap import write_new_repository
 
-    sha = write_new_repository(target, files, message)
+    sha = write_new_repository(target, files, message, example=example)
     if sha is None:
         return " (files staged, not committed: set git user.name and user.email, then commit)"
     return f" (git commit {sha})"

@@ -221,7 +221,8 @@ def _pay(ctx: Context, entry: NewEntry, commit: bool) -> None:
     customer_id, amount, kind, method = entry.customer, entry.amount, entry.kind, entry.method
     if commit:
         _check_can_commit(ctx.repo)
-    entry_id, relpath, state = add_entry(ctx.repo, ctx.state, entry)
+    # The state is loaded under the lock, once (not here before it as well).
+    entry_id, relpath, state = add_entry(ctx.repo, None, entry)
     how = f" {method}" if method else ""
     tr = ctx.tr
     click.echo(

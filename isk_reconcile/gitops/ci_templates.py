@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from isk_reconcile.errors import IskError
-from isk_reconcile.gitops.bootstrap import GITIGNORE
 from isk_reconcile.state.model import State
 
 TARGETS = {"github": ".github/workflows/isk.yml", "gitlab": ".gitlab-ci.yml"}
@@ -102,13 +101,30 @@ def write(root: Path, kind: str, state: State, force: bool = False, branch: str 
     return target
 
 
-def ensure_gitignore(repo: Path) -> Path | None:
-    """Write `repo/.gitignore` (bootstrap.GITIGNORE: cache, outputs, keys) when there is
-    none; the path written, or None when one exists (it is the ISP's: never changed)."""
+# What a state repository keeps out of git: caches and outputs of the tool, and any
+# private key a careless copy could put next to the files.
+GITIGNORE = """\
+# isk: caches, outputs and secrets never belong in the state repository
+.isk-cache/
+/out/
+*.xlsx
+plan.json
+plan.md
+*identity*.txt
+.env
+"""
+
+
+def ensure_gitignore(repo: Path, *, example: bool = False) -> Path | None:
+    """Write `repo/.gitignore` (GITIGNORE: cache, outputs, keys) when there is none; the
+    path written, or None when one exists (it is the ISP's: never changed). The one writer
+    of it: `isk init` and `isk ci init`. `example`: the example ISP's, which commits its
+    labelled demo identity (public by design), so identity files are not ignored."""
     target = repo / ".gitignore"
+    text = GITIGNORE.replace("*identity*.txt\n", "") if example else GITIGNORE
     try:
         with target.open("x", encoding="utf-8") as handle:
-            handle.write(GITIGNORE)
+            handle.write(text)
     except FileExistsError:
         return None
     return target

@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -34,8 +34,9 @@ import pydantic
 import yaml
 
 from isk_reconcile.errors import ConfigError, Loc
+from isk_reconcile.state import addresses
 from isk_reconcile.state.customers import Customer
-from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.ledger import NON_CASH, LedgerEntry
 from isk_reconcile.state.model import State
 from isk_reconcile.state.parsecache import INPUT_DIRS, cache_file, usable_location
 from isk_reconcile.state.profiles import Profile
@@ -59,6 +60,7 @@ _METHODS = frozenset(
     for option in typing.get_args(LedgerEntry.model_fields["method"].annotation)
     for arg in (typing.get_args(option) or (option,))
 )
+_MOST_DIGITS = addresses.MAX_ID_NUMBER_DIGITS
 _ERROR_TYPES = (str, int, int, str, str, str, str)
 _STATE_FIELDS = ("settings", "routers", "profiles", "customers", "ledger", "locations", "warnings")
 # What this module knows how to store. A State or LedgerEntry that gains a field is not
@@ -205,6 +207,7 @@ def _ledger(columns: Any) -> tuple[LedgerEntry, ...]:
         raise ValueError("amounts are positive whole numbers")
     if not set(kinds) <= _KINDS or not set(methods) <= _METHODS | {None}:
         raise ValueError("unknown kind or method")
+    _check_entry_rules(ids, kinds, methods, reasons)
     parsed: dict[str, date] = {}
     for text in set(days):
         if type(text) is not str or len(text) != 10:
@@ -228,6 +231,23 @@ def _ledger(columns: Any) -> tuple[LedgerEntry, ...]:
     )
 
 
+def _check_entry_rules(
+    ids: list[str], kinds: list[str], methods: list[Any], reasons: list[str]
+) -> None:
+    """What LedgerEntry's own validators would refuse, checked over the columns (entries
+    are built without them): ids in the canonical form, a method exactly for the kinds
+    that move cash, a reason exactly for a writeoff."""
+    canonical, tool = addresses.LEDGER_ID.match, addresses.TOOL_ID.match
+    for value in ids:
+        if not canonical(value) or ((made := tool(value)) and len(made[1]) > _MOST_DIGITS):
+            raise ValueError("ledger id")
+    for kind, method, reason in zip(kinds, methods, reasons, strict=True):
+        if (method is None) != (kind in NON_CASH) or bool(reason.strip()) != (kind == "writeoff"):
+            raise ValueError("ledger entry rules")
+    if any(reason and kind != "writeoff" for kind, reason in zip(kinds, reasons, strict=True)):
+        raise ValueError("reason outside a writeoff")
+
+
 def _entry_builder() -> typing.Callable[[tuple[Any, ...]], LedgerEntry]:
     """LedgerEntry from already checked field values, as LedgerEntry.model_construct makes
     it but without its per-call overhead (123,000 entries). Checked once against
@@ -247,7 +267,7 @@ def _entry_builder() -> typing.Callable[[tuple[Any, ...]], LedgerEntry]:
     def slow(values: tuple[Any, ...]) -> LedgerEntry:
         return LedgerEntry.model_validate(dict(zip(names, values, strict=True)))
 
-    probe = ("P-1", "c", 1, date(2026, 1, 1), "payment", "cash", "", "")
+    probe = ("P-1", "c", 1, date(2026, 1, 1), "payment", "cash", "", "", "")
     try:
         same = fast(probe) == slow(probe) and fast(probe).signed_amount == 1
     except Exception:  # noqa: BLE001 - any surprise: use the public way
@@ -277,6 +297,9 @@ class _Locations(Mapping[tuple[str, str], Loc]):
 
     def __len__(self) -> int:
         return len(self._table())
+
+    def items(self) -> ItemsView[tuple[str, str], Loc]:
+        return self._table().items()  # the dict's own view: no lookup per key
 
 
 def _locations(rows: list[Any]) -> dict[tuple[str, str], Loc]:

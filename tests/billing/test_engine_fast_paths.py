@@ -20,10 +20,13 @@ from isk_reconcile.billing.engine import standing, standings
 from isk_reconcile.billing.invoices import price_on
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.settings import BillingSettings, Settings
+from tests.helpers.examples import scaled
 from tests.helpers.ledger import customer, dated, entry, make_state, profile
 
 EPOCH = date(2025, 1, 1)
-relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60)
+relaxed = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=scaled(60)
+)
 offsets = st.integers(min_value=0, max_value=600)
 
 

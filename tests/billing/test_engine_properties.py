@@ -67,7 +67,8 @@ def overdue_past_grace(state: State, cid: str, as_of: date) -> list[str]:
 
 
 def billed_normally(state: State, cid: str, as_of: date) -> bool:
-    """In service on as_of and left to billing: not free, protected or suspended by hand."""
+    """In service on as_of and left to billing: not free, protected, suspended by hand or
+    on hold."""
     customer = state.customers[cid]
     if customer.status == "terminated" and as_of > customer.end:
         return False
@@ -75,6 +76,7 @@ def billed_normally(state: State, cid: str, as_of: date) -> bool:
         as_of >= customer.start
         and customer.status in ("active", "terminated")
         and not customer.protect
+        and customer.hold_on(as_of) is None
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.model import State
 from isk_reconcile.state.profiles import Profile
 from isk_reconcile.state.settings import BillingSettings, Settings
+from tests.helpers.examples import scaled
 
 D = date.fromisoformat
 PRICE = 150_000
@@ -103,6 +105,28 @@ def test_an_upgrade_mid_period_counts_from_the_next_period_or_from_its_day() -> 
     assert amounts(state_of(upgraded, prorate=True), "2026-01-20")["2026-01-01"] == 225_000
 
 
+def test_a_package_price_change_mid_period_is_billed_by_the_day_hold_or_no_hold() -> None:
+    """Found by the independent model: by the day, a package's new price counted from its
+    day only for customers who had a hold somewhere (even years away); the others paid
+    the first day's price for the whole period."""
+    rise = Dated(
+        changes=(
+            DatedChange(from_=date.min, value=PRICE),
+            DatedChange(from_=D("2026-01-16"), value=300_000),
+        )
+    )
+
+    def with_rise(customer: Customer, prorate: bool) -> State:
+        state = state_of(customer, prorate=prorate)
+        return replace(state, profiles={**state.profiles, "home": Profile(name="home", price=rise)})
+
+    far_hold = hold("2027-06-01", "2027-06-10")
+    for customer in (budi(), budi(far_hold)):
+        # 15 days at 150.000/30 and 15 days at 300.000/30; in full: the first day's price
+        assert amounts(with_rise(customer, True), "2026-01-20")["2026-01-01"] == 225_000
+        assert amounts(with_rise(customer, False), "2026-01-20")["2026-01-01"] == PRICE
+
+
 def test_holds_may_not_overlap_or_come_before_start() -> None:
     with pytest.raises(ValidationError, match="overlaps"):
         budi(hold("2026-02-01", "2026-02-28"), hold("2026-02-15", "2026-03-15"))
@@ -143,7 +167,7 @@ def hold_lists(draw: st.DrawFn) -> tuple[Hold, ...]:
     return tuple(holds)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=scaled(150), deadline=None)
 @given(holds=hold_lists(), as_of=days, prorate=st.booleans())
 def test_holds_never_bill_more_and_a_period_on_hold_is_never_billed(
     holds: tuple[Hold, ...], as_of: int, prorate: bool

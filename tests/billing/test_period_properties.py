@@ -20,6 +20,7 @@ from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.model import State
 from isk_reconcile.state.profiles import Profile
 from isk_reconcile.state.settings import BillingSettings, Settings
+from tests.helpers.examples import scaled
 from tests.helpers.ledger import customer, make_state
 
 EPOCH = date(2025, 1, 1)
@@ -173,7 +174,7 @@ def test_a_future_price_change_changes_no_past_invoice(scenario, ahead, new_pric
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)), st.integers(1, 60))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=scaled(300), deadline=None)
 def test_monthly_periods_are_contiguous_non_overlapping_and_anchored(start, months):
     anchored = customer(start=start.isoformat())
     monthly = Settings(billing=BillingSettings(cycle="monthly"))

@@ -19,6 +19,7 @@ from isk_reconcile.render.plan_markdown import render_markdown
 from isk_reconcile.render.plan_text import render_text
 from isk_reconcile.render.tables import render_csv
 from isk_reconcile.untrusted import CONTROL
+from tests.helpers.examples import scaled
 
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 # What must never appear unescaped in a PR comment outside code spans (the renderer's own
@@ -43,7 +44,7 @@ def plan_with(names: list[str], reasons: list[str]) -> Plan:
     return Plan(date(2026, 11, 29), None, routers, warnings=("r1: tls <b>",))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=scaled(150), deadline=None)
 @given(st.lists(st.tuples(HOSTILE, HOSTILE), min_size=1, max_size=6))
 def test_markdown_shows_every_change_and_no_markup(pairs: list[tuple[str, str]]) -> None:
     names, reasons = [name for name, _ in pairs], [reason for _, reason in pairs]
@@ -59,7 +60,7 @@ def test_markdown_shows_every_change_and_no_markup(pairs: list[tuple[str, str]])
     assert not CONTROL.search(markdown.replace("\n", ""))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=scaled(100), deadline=None)
 @given(st.lists(st.tuples(HOSTILE, HOSTILE), min_size=1, max_size=4))
 def test_text_and_json_hold_no_control_character(pairs: list[tuple[str, str]]) -> None:
     plan = plan_with([name for name, _ in pairs], [reason for _, reason in pairs])
@@ -76,13 +77,13 @@ def test_text_and_json_hold_no_control_character(pairs: list[tuple[str, str]]) -
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_text() -> None:
     rows = [
-        {"name": "=HYPERLINK(\"http://x\")", "note": "+cmd|' /C calc'!A0", "balance": -5000},
+        {"name": '=HYPERLINK("http://x")', "note": "+cmd|' /C calc'!A0", "balance": -5000},
         {"name": "@SUM(A1)", "note": "-2+3", "balance": 0},
         {"name": "Budi\x1b[2J", "note": "\tTab", "balance": 10},
     ]
     out = render_csv(rows, ["name", "note", "balance"])
     cells = list(csv.reader(io.StringIO(out)))[1:]
-    assert cells[0] == ["'=HYPERLINK(\"http://x\")", "'+cmd|' /C calc'!A0", "-5000"]
+    assert cells[0] == ['\'=HYPERLINK("http://x")', "'+cmd|' /C calc'!A0", "-5000"]
     assert cells[1] == ["'@SUM(A1)", "'-2+3", "0"]
     assert cells[2][0] == "Budi\\x1b[2J" and cells[2][1] == "\\x09Tab"
     assert not CONTROL.search(out.replace("\n", ""))

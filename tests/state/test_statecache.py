@@ -114,6 +114,12 @@ def _tamper(document: dict, how: str) -> dict:
         document["ledger"][3][0] = "2026-13-01"
     elif how == "not a list":
         document["routers"] = {"a": 1}
+    elif how == "lower-case id":
+        document["ledger"][0][0] = document["ledger"][0][0].lower()
+    elif how == "payment without a method":
+        document["ledger"][5][document["ledger"][4].index("payment")] = None
+    elif how == "reason on a payment":
+        document["ledger"][8][document["ledger"][4].index("payment")] = "moved away"
     elif how == "bad warning":
         document["warnings"] = [[1, 2]]
     return document
@@ -122,7 +128,8 @@ def _tamper(document: dict, how: str) -> dict:
 @pytest.mark.parametrize(
     "how",
     ["amount as text", "unknown kind", "short column", "customer of the wrong type",
-     "bad date", "not a list", "bad warning", "garbage", "truncated"],
+     "bad date", "not a list", "bad warning", "garbage", "truncated", "lower-case id",
+     "payment without a method", "reason on a payment"],
 )  # fmt: skip
 def test_a_hostile_state_cache_is_a_miss_and_is_rewritten(
     generated: Path, tmp_path: Path, how: str
