@@ -144,6 +144,9 @@ def test_dashboard_in_indonesian_with_who_is_online_in_chromium(
     assert any("lunas tapi offline" in text for text in cells)
     headers = [e.text for e in browser.find_elements("css selector", "#sessions th")]
     assert "Nama pengguna" in headers and "Username" not in headers
+    cells = [e.text for e in browser.find_elements("css selector", "#overdue td")]
+    assert "12 Okt 2026" in cells  # date cells by Babel, never ISO
+    assert not [cell for cell in cells if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell)]
     reasons = " ".join(e.text for e in browser.find_elements("css selector", "td.reason"))
     assert "belum dibayar" in reasons and "unpaid invoice" not in reasons
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
