@@ -103,6 +103,20 @@ def test_every_command_speaks_indonesian(isp_in, capsys: pytest.CaptureFixture[s
     assert "Rp1.650.000" in status and "ISK-NET" in status  # money, and the ISP's name
 
 
+def test_scripts_read_english_in_any_language(isp_in, capsys: pytest.CaptureFixture[str]) -> None:
+    """CSV, JSON and the isk-plan/1 document are contracts: the same in every language."""
+    served = isp_in("id")
+    isp = next(served)
+    try:
+        csv = run(capsys, isp.repo, "customers", "--format", "csv").out
+        plan = run(capsys, isp.repo, "plan", "--format", "json").out
+    finally:
+        served.close()
+    assert csv.startswith("id,name,router,profile,status,standing,access,reason,paid_through")
+    assert ',suspended-unpaid,suspended,"unpaid invoice ' in csv
+    assert '"isk-plan/1"' in plan and '"reason": "package defined in the repository"' in plan
+
+
 def test_english_stays_english(isp_in, capsys: pytest.CaptureFixture[str]) -> None:
     served = isp_in("en")
     isp = next(served)
