@@ -151,7 +151,7 @@ class Translator:
         if self.english or not english or _depth > MAX_DEPTH:
             return english
         exact = self.catalog.gettext(english)
-        if exact is not english and exact != english:
+        if exact != english:
             return exact
         for template in self.templates:
             if not english.startswith(template.prefix) or template.needle not in english:
