@@ -194,7 +194,7 @@ def send_command(ctx: Context, dry_run: bool, commit: bool) -> None:
     plan = make_plan(ctx, templates)
     show_errors(plan)
     links = LinkMaker(repo, state, templates, ctx.as_of, lambda: now_in(state))
-    results, _ = send_plan(
+    results, _outbox = send_plan(
         repo,
         state.settings.notify,
         plan,

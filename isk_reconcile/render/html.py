@@ -154,6 +154,9 @@ def _environment(language: str) -> Environment:
     env.filters["rupiah"] = rupiah
     env.filters["words"] = i18n.translator(language).text  # isk's reasons and notes
     env.filters["day"] = lambda value: value.isoformat() if isinstance(value, date) else ""
+    if language != "en":  # table cells: "4 Des 2026", never split (English keeps ISO)
+        cell_day = i18n.translator(language).cell_day
+        env.filters["day"] = lambda value: cell_day(value) if isinstance(value, date) else ""
     # English pages keep ISO dates (scripts and the browser test read them); others: long form
     env.filters["longday"] = (
         env.filters["day"] if language == "en" else (lambda value: i18n.long_day(value, language))

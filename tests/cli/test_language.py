@@ -103,6 +103,20 @@ def test_every_command_speaks_indonesian(isp_in, capsys: pytest.CaptureFixture[s
     assert "Rp1.650.000" in status and "ISK-NET" in status  # money, and the ISP's name
 
 
+def test_scripts_read_english_in_any_language(isp_in, capsys: pytest.CaptureFixture[str]) -> None:
+    """CSV, JSON and the isk-plan/1 document are contracts: the same in every language."""
+    served = isp_in("id")
+    isp = next(served)
+    try:
+        csv = run(capsys, isp.repo, "customers", "--format", "csv").out
+        plan = run(capsys, isp.repo, "plan", "--format", "json").out
+    finally:
+        served.close()
+    assert csv.startswith("id,name,router,profile,status,standing,access,reason,paid_through")
+    assert ',suspended-unpaid,suspended,"unpaid invoice ' in csv
+    assert '"isk-plan/1"' in plan and '"reason": "package defined in the repository"' in plan
+
+
 def test_english_stays_english(isp_in, capsys: pytest.CaptureFixture[str]) -> None:
     served = isp_in("en")
     isp = next(served)
@@ -144,6 +158,9 @@ def test_dashboard_in_indonesian_with_who_is_online_in_chromium(
     assert any("lunas tapi offline" in text for text in cells)
     headers = [e.text for e in browser.find_elements("css selector", "#sessions th")]
     assert "Nama pengguna" in headers and "Username" not in headers
+    cells = [e.text for e in browser.find_elements("css selector", "#overdue td")]
+    assert "12 Okt 2026" in cells  # date cells by Babel, never ISO
+    assert not [cell for cell in cells if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell)]
     reasons = " ".join(e.text for e in browser.find_elements("css selector", "td.reason"))
     assert "belum dibayar" in reasons and "unpaid invoice" not in reasons
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

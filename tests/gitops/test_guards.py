@@ -9,7 +9,7 @@ from pathlib import Path
 import git
 import pytest
 
-from isk_reconcile.errors import IskError
+from isk_reconcile.errors import IskError, Loc
 from isk_reconcile.gitops.guards import check, compare
 from isk_reconcile.state.loader import load_state
 
@@ -239,3 +239,30 @@ def test_invalid_base_does_not_block_the_fix(repo: Path) -> None:
     found = _errors(repo)
     assert [problem.severity for problem in found] == ["warning"]
     assert "colour" in found[0].message
+
+
+def test_the_invalid_base_warning_says_which_base_how_many_errors_and_what_was_skipped(
+    repo: Path,
+) -> None:
+    _break_base(repo)
+    (warning,) = check(repo, "HEAD", load_state(repo, cache=False), AS_OF)
+    assert (warning.loc, warning.field, warning.severity) == (Loc("state"), "", "warning")
+    assert warning.message.startswith(
+        "HEAD has 1 validation error(s) (first: state/customers/budi-santoso.yaml:"
+    )
+    assert "colour" in warning.message
+    assert warning.message.endswith("); only the append-only ledger was checked against it")
+    assert warning.hint == "the billed-period and deleted-customer guards need a valid base"
+
+
+def test_an_invalid_base_with_odd_ledger_files_is_still_checked(repo: Path) -> None:
+    """The raw ledger of a base that fails validation is read as plain data: an empty
+    file and a list item that is not an entry are skipped, not a crash."""
+    handle = git.Repo(repo)
+    (repo / "payments" / "2026-12.yaml").write_text("# nothing yet\n")
+    (repo / "payments" / "2027-01.yaml").write_text("- just text\n")
+    handle.git.add("-A")
+    handle.git.commit("-q", "-m", "odd ledger files on main")
+    (repo / "payments" / "2027-01.yaml").unlink()  # the pull request that fixes it
+    found = _errors(repo)
+    assert [problem.severity for problem in found] == ["warning"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from isk_reconcile.reconcile.comments import ascii_fold, customer_of_comment
+from isk_reconcile.reconcile.comments import ascii_fold, customer_of_comment, is_passthrough_key
 
 
 def test_ascii_fold_drops_accents_and_marks_the_rest() -> None:
@@ -18,3 +18,13 @@ def test_customer_of_comment_reads_the_ownership_marker() -> None:
     assert customer_of_comment("isk:", "isk:profile Paket") == "profile"
     assert customer_of_comment("isk:", "isk:profilenet-bts BTS") == "profilenet-bts"
     assert customer_of_comment("isk:", "added by hand") is None
+    assert customer_of_comment("isk:", "isk:budi Budi Santoso  (RT 02)") == "budi"
+    # the marker is "<prefix><id> ": a tab is not the separator isk writes
+    assert customer_of_comment("isk:", "isk:budi\tBudi") != "budi"
+
+
+def test_passthrough_keys_are_routeros_property_names() -> None:
+    assert is_passthrough_key("insert-queue-before")
+    assert is_passthrough_key("idle-timeout")
+    for key in ("Idle-Timeout", "-x", "idle timeout", "", "comment;x"):
+        assert not is_passthrough_key(key)

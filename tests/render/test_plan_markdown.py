@@ -69,6 +69,7 @@ def test_the_comment_shows_every_router_status_and_change_exactly() -> None:
 def test_only_a_plan_without_changes_conflicts_or_unread_routers_says_no_changes() -> None:
     quiet = Plan(as_of=DAY, commit=None, routers=(RouterPlan("core-kudus", "ok"),))
     text = render_markdown(quiet)
+    assert text.startswith("<!-- isk-plan -->\n## isk plan as of 2026-11-29\n\n| router |")
     assert "No changes: the routers match the repository.\n\n### core-kudus\n" in text
     assert "Commit" not in text
     one = Change("enable", "secret", "budi", "budi", "paid", {"disabled": ("true", "false")})
@@ -117,3 +118,4 @@ def test_code_spans_hold_any_text() -> None:
     assert code("tick`") == "`` tick` ``"
     assert code(" lead") == "`  lead `"
     assert code("a``b") == "```a``b```"
+    assert code("XtraX") == "`XtraX`"

@@ -91,20 +91,35 @@ def test_the_plan_shows_every_router_status_and_change_exactly() -> None:
     assert styled(text) == EVERY_KIND_STYLES
 
 
-def _closing(*routers: RouterPlan) -> str:
-    return render_text(Plan(as_of=DAY, commit=None, routers=routers)).plain.splitlines()[-1]
+def _closing(*routers: RouterPlan) -> tuple[str, list[tuple[str, str]]]:
+    """The closing line and its coloured parts."""
+    text = render_text(Plan(as_of=DAY, commit=None, routers=routers))
+    start = text.plain.rstrip("\n").rfind("\n") + 1
+    parts = [(text.plain[s.start : s.end], str(s.style)) for s in text.spans if s.start >= start]
+    return text.plain[start:].rstrip("\n"), parts
 
 
 def test_the_closing_line_says_what_is_left_when_nothing_is_applied() -> None:
     conflict = Change("conflict", "secret", "eko", "eko", "unmanaged")
-    assert _closing(RouterPlan("a", "ok")) == "No changes: the routers match the repository."
+    assert _closing(RouterPlan("a", "ok")) == (
+        "No changes: the routers match the repository.",
+        [("No changes: the routers match the repository", "bold green")],
+    )
     assert _closing(RouterPlan("a", "ok", changes=(conflict,))) == (
-        "No changes to apply; 1 conflict(s) not applied (review them; --adopt takes them over)."
+        "No changes to apply; 1 conflict(s) not applied (review them; --adopt takes them over).",
+        [
+            ("No changes to apply", "bold"),
+            ("; 1 conflict(s) not applied (review them; --adopt takes them over)", "bold red"),
+        ],
     )
     assert _closing(RouterPlan("a", "ok"), RouterPlan("b", "error", "b: refused")) == (
-        "No changes on the routers that were read; 1 router(s) could not be read."
+        "No changes on the routers that were read; 1 router(s) could not be read.",
+        [
+            ("No changes on the routers that were read", "bold"),
+            ("; 1 router(s) could not be read", "bold red"),
+        ],
     )
-    assert _closing(RouterPlan("a", "ok"), RouterPlan("b", "skipped")) == (
+    assert _closing(RouterPlan("a", "ok"), RouterPlan("b", "skipped"))[0] == (
         "No changes on the routers that were read; 1 router(s) skipped (not contacted)."
     )
 
@@ -117,6 +132,9 @@ def test_an_error_is_shown_without_repeating_the_router_name() -> None:
 
 
 def test_a_change_rendered_alone_shows_its_whole_reason() -> None:
+    alone = Text()
+    render_change(Change("disable", "secret", "budi", "budi", "unpaid", {}), alone)
+    assert alone.plain == "  v disable secret budi\n      why: unpaid\n"
     text = Text()
     render_change(Change("disconnect", "session", "budi", "budi", "access suspended: unpaid"), text)
     assert text.plain == "  x disconnect session budi\n      why: access suspended: unpaid\n"
