@@ -212,10 +212,13 @@ class Invoices(Sequence[Invoice]):
         self._made: tuple[Invoice, ...] | None = None
 
     def _all(self) -> tuple[Invoice, ...]:
-        if self._made is None:
-            assert self._make is not None
-            self._made, self._make = self._make(), None
-        return self._made
+        made, make = self._made, self._make
+        if made is None:
+            # Two threads may both make them (the same tuple); neither finds make gone.
+            made = make() if make is not None else self._made
+            assert made is not None
+            self._made, self._make = made, None
+        return made
 
     @overload
     def __getitem__(self, index: int) -> Invoice: ...
