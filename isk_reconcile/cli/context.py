@@ -117,6 +117,13 @@ def _(message: str, /, **params: object) -> str:
     return current().message(message, **params)
 
 
+def say(english: str, *, err: bool = False) -> None:
+    """Print a finished English line in the repository's language: it is matched against
+    the catalog's messages with placeholders, like the core's reasons (untranslated text
+    is printed as it is)."""
+    click.echo(current().text(english), err=err)
+
+
 def problem_line(error: ConfigError) -> str:
     """`file:line:col: field: message (hint)`, message and hint in the repository's
     language; the location and the field name stay as written (editors jump to them)."""

@@ -84,18 +84,18 @@ def init(
     isp = NewIsp(recipient=recipient, **asked)
     _check_settings(isp)
     sha = _write(target, new_repository_files(isp), f"init: state repository of {isp.name}")
-    say = translator(isp.language).message  # the new repository's language from here on
+    speak = translator(isp.language).message  # the new repository's language from here on
     click.echo(
-        say("created the state repository of %(isp)s in %(dir)s", isp=isp.name, dir=target) + sha
+        speak("created the state repository of %(isp)s in %(dir)s", isp=isp.name, dir=target) + sha
     )
     click.echo(
-        say(
+        speak(
             "age identity (decrypts PPPoE passwords; keep it secret, out of git): %(file)s",
             file=keyfile,
         )
     )
-    click.echo(say("next: add your routers to state/routers.yaml, then `isk router check` and"))
-    click.echo(say("      `isk import --router NAME` (see README: Start your own ISP)"))
+    click.echo(speak("next: add your routers to state/routers.yaml, then `isk router check` and"))
+    click.echo(speak("      `isk import --router NAME` (see README: Start your own ISP)"))
 
 
 def _answers(target: Path, **given: object) -> dict[str, object]:

@@ -116,22 +116,24 @@ def show_plan(plan: NotifyPlan) -> None:
         for line in shown(item.message).splitlines():
             click.echo(f"    | {line}")
     for item in plan.deferred:
+        who = item.notice.customer or _("operators")
+        later = _("next run (over the cap)")
         click.echo(
-            f"> {item.notice.event} {item.notice.customer or 'operators'} via {item.channel}: "
-            "next run (over the cap)"
+            f"> {item.notice.event} {who} {_('via %(channel)s', channel=item.channel)}: {later}"
         )
     for entry in plan.skipped:
         who = entry.notice.customer or _("operators")
         reason = clean(tr.text(entry.reason))
-        click.echo(f"- {entry.notice.event} {clean(who)} via {entry.channel}: {reason}")
+        via = _("via %(channel)s", channel=entry.channel)
+        click.echo(f"- {entry.notice.event} {clean(who)} {via}: {reason}")
     show_errors(plan)
 
 
 def show_errors(plan: NotifyPlan) -> None:
     for entry in plan.errors:
-        click.echo(
-            f"error: {entry.notice.key} via {entry.channel}: {clean(entry.reason)}", err=True
-        )
+        reason = clean(current().text(entry.reason))
+        problem = f"{entry.notice.key} {_('via %(channel)s', channel=entry.channel)}: {reason}"
+        click.echo(_("error: %(problem)s", problem=problem), err=True)
 
 
 @notify_group.command("plan")
@@ -154,13 +156,23 @@ def show_sent(sent: Sent) -> None:
     who = clean(item.notice.customer or "operators")
     if reply.ok:
         click.echo(
-            f"sent {item.notice.event} {who} via {item.channel}"
+            _(
+                "sent %(event)s %(who)s via %(channel)s",
+                event=item.notice.event,
+                who=who,
+                channel=item.channel,
+            )
             + (f" (id {reply.id})" if reply.id else "")
         )
     else:
-        click.echo(
-            f"warning: {item.notice.event} {who} via {item.channel} failed: {reply.error}", err=True
+        failed = _(
+            "%(event)s %(who)s via %(channel)s failed: %(error)s",
+            event=item.notice.event,
+            who=who,
+            channel=item.channel,
+            error=current().text(str(reply.error)),
         )
+        click.echo(_("warning: %(message)s", message=failed), err=True)
 
 
 def commit_outbox(repo: Path, message: str) -> None:
@@ -230,10 +242,12 @@ def log_command(ctx: Context, customer: str | None) -> None:
         if customer is not None and record.customer != customer:
             continue
         shown_any = True
-        outcome = f"ok {record.reply}".rstrip() if record.ok else f"FAILED {record.error}"
+        outcome = f"ok {record.reply}".rstrip() if record.ok else f"{_('FAILED')} {record.error}"
+        who = clean(record.customer or _("operators"))
+        via = _("via %(channel)s to %(to)s", channel=clean(record.channel), to=clean(record.to))
+        # the time stays ISO with its offset: the outbox's record, to the second
         click.echo(
-            f"{record.time.isoformat(timespec='seconds')} {clean(record.customer or 'operators')} "
-            f"{clean(record.event)} via {clean(record.channel)} to {clean(record.to)}: "
+            f"{record.time.isoformat(timespec='seconds')} {who} {clean(record.event)} {via}: "
             f"{clean(outcome)} [{clean(record.key)}]"
         )
     if not shown_any:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from isk_reconcile.cli.context import ISO_DATE, Context, _, pass_context
+from isk_reconcile.cli.context import ISO_DATE, Context, _, pass_context, say
 from isk_reconcile.cli.customers import customer
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
@@ -60,7 +60,7 @@ def holding_write_lock(ctx: Context) -> Iterator[None]:
 
     with repository_lock(ctx.repo) as lock:
         for write in lock.interrupted:
-            click.echo(f"warning: unfinished earlier write: {write.describe()}", err=True)
+            say(f"warning: unfinished earlier write: {write.describe()}", err=True)
         yield
 
 
@@ -382,13 +382,13 @@ def _import(
         state, live, ctx.as_of, protect, prices, paid_through, profile_text=profile_text
     )
     for reason in result.skipped:
-        click.echo(f"skipped {reason}", err=True)
+        say(f"skipped {reason}", err=True)
     if not result.files:
-        click.echo(f"{router_name}: nothing to import, the repository has everything")
+        say(f"{router_name}: nothing to import, the repository has everything")
         return
     written, refused = write_importable(result.files, lambda files: write_files(ctx.repo, files))
     for note in refused:
-        click.echo(f"skipped {note}", err=True)
+        say(f"skipped {note}", err=True)
     _tell_imported(ctx, router_name, result, written, commit)
 
 
@@ -420,20 +420,20 @@ def _tell_imported(
         and path not in {f"state/profiles/{name}.yaml" for name in result.profiles}
     )
     customers = [cid for cid in result.customers if f"state/customers/{cid}.yaml" in written]
-    click.echo(
+    say(
         f"{router_name}: imported {len(profiles)} profile(s) and "
         f"{len(customers)} customer(s), marked adopt: true"
     )
     for path in extended:
-        click.echo(f"extended {path} to {router_name} (check its per_router values)")
+        say(f"extended {path} to {router_name} (check its per_router values)")
     for name in result.unpriced:
-        click.echo(f"TODO: set the price in state/profiles/{name}.yaml")
+        say(f"TODO: set the price in state/profiles/{name}.yaml")
     if result.free_customers:
-        click.echo(
+        say(
             f"TODO: {len(result.free_customers)} customer(s) imported as status: free "
             "until their package has a price"
         )
-    click.echo(
+    say(
         "next: check names, phones and each `opening: paid_through` (what was paid before "
         "isk), then `isk plan --adopt`"
     )
@@ -441,7 +441,7 @@ def _tell_imported(
         from isk_reconcile.gitops.history import commit_files
 
         message = f"import: {len(customers)} customers, {len(profiles)} profiles from {router_name}"
-        click.echo(f"committed {commit_files(ctx.repo, sorted(written), message)}")
+        say(f"committed {commit_files(ctx.repo, sorted(written), message)}")
 
 
 # --- isk ci init --------------------------------------------------------------------------
@@ -463,12 +463,12 @@ def ci_init(ctx: Context, kind: str, force: bool, branch: str) -> None:
 
     root = _git_root(ctx.repo)
     target = write(root, kind, ctx.state, force=force, branch=branch)
-    click.echo(f"wrote {target}")
+    say(f"wrote {target}")
     ignore = ensure_gitignore(root)
     if ignore is not None:
-        click.echo(f"wrote {ignore} (the parse cache and outputs are never committed)")
-    click.echo("set ISK_PACKAGE (a CI variable) to a pinned source of isk: see the file's header")
-    click.echo("store these in the CI's secret store: " + ", ".join(secret_names(ctx.state)))
+        say(f"wrote {ignore} (the parse cache and outputs are never committed)")
+    say("set ISK_PACKAGE (a CI variable) to a pinned source of isk: see the file's header")
+    say("store these in the CI's secret store: " + ", ".join(secret_names(ctx.state)))
 
 
 def _git_root(repo: Path) -> Path:

@@ -23,6 +23,7 @@ from isk_reconcile.notify.links import PENDING, wants_link
 from isk_reconcile.notify.outbox import Outbox
 from isk_reconcile.notify.phone import normalize_phone
 from isk_reconcile.notify.templates import TemplateProblem, Templates
+from isk_reconcile.render.i18n import translator
 from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.model import State
 from isk_reconcile.state.settings import EMAIL_ADDRESS, NotifyChannel
@@ -199,6 +200,13 @@ def context(state: State, notice: Notice, customer: Customer | None, as_of: date
             }
         )
     values.update(notice.facts)
+    if values.get("reason"):
+        # The core's reason is an English sentence: shown in the message's language, like
+        # the reasons on the dashboard (untranslatable text stays as it is). Babel's
+        # no-break spaces become plain ones: one character outside GSM-7 makes an SMS
+        # UCS-2, 70 characters a part instead of 160.
+        reason = translator(state.settings.language).text(values["reason"])
+        values["reason"] = reason.replace("\u00a0", " ").replace("\u202f", " ")
     return values
 
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from isk_reconcile.reconcile.comments import ascii_fold, customer_of_comment, is_passthrough_key
+from isk_reconcile.reconcile.comments import (
+    ascii_fold,
+    comment_text,
+    customer_of_comment,
+    is_passthrough_key,
+    profile_comment,
+)
 
 
 def test_ascii_fold_drops_accents_and_marks_the_rest() -> None:
@@ -28,3 +34,19 @@ def test_passthrough_keys_are_routeros_property_names() -> None:
     assert is_passthrough_key("idle-timeout")
     for key in ("Idle-Timeout", "-x", "idle timeout", "", "comment;x"):
         assert not is_passthrough_key(key)
+
+
+def test_a_profile_comment_ends_with_the_passthrough_keys_isk_wrote() -> None:
+    assert profile_comment("isk:", "Paket", ("idle-timeout", "insert-queue-before")) == (
+        "isk:profile Paket [routeros: idle-timeout,insert-queue-before]"
+    )
+    assert profile_comment("isk:", "Paket") == "isk:profile Paket"
+
+
+def test_brackets_typed_into_a_name_never_look_like_a_mark() -> None:
+    assert comment_text("Paket [Promo] 10M") == "Paket (Promo) 10M"
+    assert comment_text("Zoë [RT 02]") == "Zoe (RT 02)"
+
+
+def test_the_first_non_ascii_code_point_is_folded_too() -> None:
+    assert ascii_fold("Zoë\x80") == "Zoe?"

@@ -138,3 +138,9 @@ def test_a_writeoff_keeps_its_reason(example_repo: Path) -> None:
     )
     entry_id, _, new_state = add_entry(example_repo, state, entry)
     assert {e.id: e for e in new_state.ledger}[entry_id].reason == "moved away"
+
+
+def test_a_package_pushed_to_some_routers_is_sold_on_those(example_repo: Path) -> None:
+    state = load_state(example_repo)
+    new = _new(state, profile="business-100m", router="core-kudus")
+    assert add_customer(example_repo, state, new).customers["zaki"].router == "core-kudus"
