@@ -70,6 +70,8 @@ def help_msgids() -> dict[str, str]:
     """Every help text of the `isk` command line as click shows it (msgid -> where): each
     command's and group's help and short help, each option's and argument's help, found by
     walking the loaded command tree (what `--help` renders, however it was declared)."""
+    import click
+
     from isk_reconcile.cli import load_all_commands
     from isk_reconcile.cli.helptext import help_source
     from isk_reconcile.cli.root import main
@@ -82,7 +84,7 @@ def help_msgids() -> dict[str, str]:
             found.setdefault(help_source(command), path)
         if command.short_help:
             found.setdefault(command.short_help, path)
-        for param in command.params:
+        for param in command.get_params(click.Context(command)):  # with click's --help
             if getattr(param, "help", None) and not getattr(param, "hidden", False):
                 found.setdefault(param.help, f"{path} {param.opts[0]}")
         for name, sub in getattr(command, "commands", {}).items():
