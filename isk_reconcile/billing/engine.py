@@ -101,26 +101,38 @@ def _standing(
             balance=account.credit - outstanding_due,
         )
 
+    found = _by_status(customer, as_of) or _by_payment(account, unpaid, as_of, state)
+    return make(*found)
+
+
+Verdict = tuple[Access, Cause, str]
+
+
+def _by_status(customer: Customer, as_of: date) -> Verdict | None:
+    """What the customer file alone decides, before money is looked at (in this order:
+    not yet or no longer a customer, free, protected, suspended by hand, on hold)."""
     if customer.status == "terminated" and customer.end is not None and as_of > customer.end:
-        return make("absent", "terminated", f"terminated on {customer.end.isoformat()}")
+        return "absent", "terminated", f"terminated on {customer.end.isoformat()}"
     if as_of < customer.start:
-        return make("absent", "not-started", f"service starts {customer.start.isoformat()}")
+        return "absent", "not-started", f"service starts {customer.start.isoformat()}"
     if customer.status == "free":
-        return make("enabled", "free", "free account")
+        return "enabled", "free", "free account"
     if customer.protect:
-        return make("enabled", "protected", "protected: never suspended by the reconciler")
+        return "enabled", "protected", "protected: never suspended by the reconciler"
     if customer.status == "suspended":
         why = customer.suspend_reason.strip()
-        return make(
-            "suspended", "manual", f"suspended by hand: {why}" if why else "suspended by hand"
-        )
+        return "suspended", "manual", f"suspended by hand: {why}" if why else "suspended by hand"
     hold = customer.hold_on(as_of)
     if hold is not None:
         until = f"until {hold.until.isoformat()}" if hold.until else "until further notice"
-        return make(
-            "suspended", "hold", f"on hold from {hold.from_.isoformat()} {until}: {hold.reason}"
-        )
+        return "suspended", "hold", f"on hold from {hold.from_.isoformat()} {until}: {hold.reason}"
+    return None
 
+
+def _by_payment(
+    account: _Account, unpaid: tuple[Invoice, ...], as_of: date, state: State
+) -> Verdict:
+    """Suspended once the oldest overdue invoice is past its grace; enabled otherwise."""
     grace = timedelta(days=state.settings.billing.grace_days)
     in_grace: Invoice | None = None
     for invoice in unpaid:  # oldest first: the oldest overdue invoice is the reason
@@ -128,7 +140,7 @@ def _standing(
             continue
         grace_end = invoice.due + grace
         if as_of > grace_end:
-            return make(
+            return (
                 "suspended",
                 "unpaid",
                 f"unpaid invoice {invoice.id} ({_unpaid_words(invoice)}) due "
@@ -136,13 +148,13 @@ def _standing(
             )
         in_grace = in_grace or invoice
     if in_grace is not None:
-        return make(
+        return (
             "enabled",
             "paid",
             f"invoice {in_grace.id} ({_unpaid_words(in_grace)}) due {in_grace.due.isoformat()} "
             f"unpaid, grace until {(in_grace.due + grace).isoformat()}",
         )
-    return make("enabled", "paid", _paid_words(account))
+    return "enabled", "paid", _paid_words(account)
 
 
 def _paid_words(account: _Account) -> str:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from isk_reconcile.cli.context import Context, _, current, pass_context
+from isk_reconcile.cli.customers import no_such
 from isk_reconcile.cli.notify_links import LinkMaker, known_links
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
@@ -295,7 +296,7 @@ def preview_command(
     if customer_id is not None:
         customer = state.customers.get(customer_id)
         if customer is None:
-            raise IskError(f"unknown customer {customer_id!r}")
+            raise no_such("customer", customer_id, state.customers)
     notice = Notice(
         key="preview", event=event, customer=customer_id, why="preview", facts=SAMPLE_FACTS
     )
@@ -303,10 +304,13 @@ def preview_command(
     values.update(context(state, notice, customer, ctx.as_of))
     if state.settings.payments.gateway and state.settings.notify.payment_links:
         values["payment_link"] = "https://pay.example/sample"
+    templates, language = Templates(ctx.repo), language or state.settings.language
     try:
-        text = Templates(ctx.repo).render(language or state.settings.language, event, values)
+        subject = templates.render_subject(language, event, values)
+        text = templates.render(language, event, values)
     except TemplateProblem as problem:
         raise IskError(str(problem)) from None
+    click.echo(f"{_('subject')}: {clean(subject)}")  # what an e-mail channel sends as subject
     click.echo(shown(text))
 
 

@@ -293,6 +293,7 @@ class _Loading(CrossFileRules, NotifyRules):
                     "not an age public key",
                     "age1... as printed by `isk secrets keygen`",
                 )
+        self.warnings.extend(policy.channel_warnings(settings, source))
         return settings
 
     def routers(self, settings: Settings) -> dict[str, tuple[Router, Placed]]:

@@ -205,3 +205,16 @@ def test_the_reason_in_a_message_is_in_the_messages_language(
     assert reason in suspended["message"], suspended["message"]
     if language == "id":
         assert "unpaid" not in suspended["message"] and "grace" not in suspended["message"]
+
+
+def test_preview_shows_the_subject_and_names_a_close_customer(paid_repo, capsys) -> None:
+    repo = paid_repo(NOTIFY, CUSTOMERS)
+    code, out, _ = isk_out(capsys, repo, "notify", "preview", "service.suspended")
+    assert code == 0
+    subject, body = out.split("\n", 1)
+    assert subject == "subject: Your internet service is suspended"
+    assert body.startswith("Hello Budi Santoso")
+    code, _, err = isk_out(
+        capsys, repo, "notify", "preview", "invoice.upcoming", "--customer", "bud"
+    )
+    assert code == 1 and "no such customer: bud" in err and "'budi'" in err

@@ -72,3 +72,50 @@ def test_the_plan_holds_back_what_validate_warned_about(capsys, make_repo) -> No
 def test_no_warning_for_a_channel_the_customer_opted_out_of(capsys, make_repo) -> None:
     code, _, err = validate(capsys, make_repo, "notify: {opt_out: [wa]}", phone="12-34")
     assert code == 0 and "phone" not in err
+
+
+@pytest.mark.parametrize(
+    ("channel", "key", "problem"),
+    [
+        (
+            "{kind: email, host: smtp.netdesa.example, security: insecure, sender: a@b.example}",
+            "security",
+            "the SMTP login and every message go in clear to smtp.netdesa.example",
+        ),
+        (
+            "{kind: fonnte, url: 'http://wa.netdesa.example', token_env: ISK_NOTIFY_X}",
+            "url",
+            "http:// sends the ISK_NOTIFY_X token in clear to wa.netdesa.example (use https://)",
+        ),
+        (
+            "{kind: json, url: 'json://hooks.netdesa.example/n', token_env: ISK_NOTIFY_X}",
+            "url",
+            "json:// sends the ISK_NOTIFY_X token in clear to hooks.netdesa.example (use jsons://)",
+        ),
+    ],
+)
+def test_a_channel_that_sends_its_credential_in_clear_is_a_warning_at_its_line(
+    capsys, make_repo, channel: str, key: str, problem: str
+) -> None:
+    repo = make_repo(f"channels:\n  clear: {channel}\noperators: [clear]\n", {})
+    code = run_cli(isk, ["--repo", str(repo), "--as-of", "2026-11-07", "validate"])
+    _, err = capsys.readouterr()
+    assert code == 0
+    (warning,) = [line for line in err.splitlines() if "notify.channels.clear" in line]
+    assert re.match(
+        rf"warning: state/settings\.yaml:\d+:\d+: notify\.channels\.clear\.{key}: ", warning
+    )
+    assert problem in warning
+
+
+def test_loopback_and_tls_channels_are_not_warned_about(capsys, make_repo) -> None:
+    code, _, err = validate(capsys, make_repo, "")
+    assert code == 0 and "notify.channels" not in err  # NOTIFY's channels: loopback, starttls
+
+
+def test_the_clear_text_warning_is_in_the_repositorys_language(capsys, make_repo) -> None:
+    clear = "{kind: fonnte, url: 'http://wa.netdesa.example', token_env: ISK_NOTIFY_X}"
+    repo = make_repo(f"channels:\n  clear: {clear}\noperators: [clear]\n", {}, language="id")
+    assert run_cli(isk, ["--repo", str(repo), "--as-of", "2026-11-07", "validate"]) == 0
+    _, err = capsys.readouterr()
+    assert "url: http:// mengirim token ISK_NOTIFY_X tanpa enkripsi ke wa.netdesa.example" in err
