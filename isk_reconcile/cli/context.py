@@ -133,12 +133,17 @@ def language_of(command: click.Context | None) -> str:
         return "en"
     meta = command.meta  # shared by a context and all its parents
     if LANGUAGE not in meta:
-        option = repo_on_command_line(meta.get(ARGV, ())) or os.environ.get("ISK_REPO")
-        try:
-            meta[LANGUAGE] = read_language(Path(option) if option else None)
-        except Exception:  # noqa: BLE001 - a repository too broken to read: English help
-            meta[LANGUAGE] = "en"
+        meta[LANGUAGE] = command_line_language(meta.get(ARGV, ()))
     return meta[LANGUAGE]
+
+
+def command_line_language(argv: Iterable[str]) -> str:
+    """The language of the repository the command line `argv` names (see language_of)."""
+    option = repo_on_command_line(argv) or os.environ.get("ISK_REPO")
+    try:
+        return read_language(Path(option) if option else None)
+    except Exception:  # noqa: BLE001 - a repository too broken to read: English help
+        return "en"
 
 
 def repo_on_command_line(argv: Iterable[str]) -> str | None:
@@ -242,13 +247,15 @@ def pass_context(f):
     return click.pass_obj(f)
 
 
-def usage_error_line(problem: click.ClickException) -> str:
+def usage_error_line(problem: click.ClickException, argv: Iterable[str] = ()) -> str:
     """`error: <click's message> (see 'isk plan --help')`, on one line, in the language of
     the command's help (click writes its message in English: the catalog has its
-    sentences as templates, like the core's)."""
+    sentences as templates, like the core's). `argv`: the command line, for an error
+    click raised without its context (`Option '--router' requires an argument`)."""
     message = " ".join(problem.format_message().split()).rstrip(".")
     command = getattr(problem, "ctx", None)
-    tr = translator(language_of(command)) if command is not None else current()
+    language = language_of(command) if command is not None else command_line_language(argv)
+    tr = translator(language)
     message = tr.text(message)
     if isinstance(problem, click.UsageError) and command is not None:
         see = command.command_path
@@ -298,6 +305,7 @@ def bug_location(problem: BaseException) -> str:
 
 def run_cli(group: click.Group, argv: list[str] | None) -> int:
     """Run the click group; expected errors become one stderr line each and exit 1."""
+    words = sys.argv[1:] if argv is None else argv
     verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
     try:
         # standalone_mode=False returns the code of `raise click.exceptions.Exit(n)`.
@@ -313,7 +321,7 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
     except click.ClickException as problem:
         # Usage errors are invalid input too: exit 1, never 2 (2 means "plan has changes"),
         # and one line like every other error (click's own display takes three).
-        click.echo(usage_error_line(problem), err=True)
+        click.echo(usage_error_line(problem, words), err=True)
         return 1
     except click.exceptions.Abort:
         click.echo(_("aborted"), err=True)
