@@ -7,18 +7,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# Line breaks and other control characters (C0, DEL, C1, Unicode line separators).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def one_line(text: str) -> str:
-    """`text` as one line: a control character (a newline, an escape) from a value that
-    is quoted in a message is shown escaped (\\n, \\x1b), never acted on."""
-    return _CONTROL.sub(lambda found: ascii(found[0])[1:-1], text)
+from isk_reconcile.untrusted import one_line
 
 
 class IskError(Exception):

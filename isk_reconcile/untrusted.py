@@ -13,6 +13,9 @@ One policy for every layer (docs/security.md, "Untrusted text"):
   messages) is shown through `visible`: each control character becomes a visible
   escape (`\\x1b`, `\\u202e`), so it cannot move the cursor, ring the bell, rewrite a
   terminal line or reorder what is around it.
+- A message that quotes a value (an error naming a field and what it holds) is made one
+  line by `one_line`: line breaks and other control characters are written the way
+  Python writes them (`\\n`, `\\x1b`), so the error stays one readable line.
 """
 
 from __future__ import annotations
@@ -50,6 +53,20 @@ def _escape(found: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+# What `one_line` escapes: C0 (line feeds included), DEL, C1 and the Unicode line and
+# paragraph separators, everything that could break a message's line or act on a terminal.
+LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` as one line: a control character (a newline, an escape) from a value that
+    is quoted in a message is shown escaped (\\n, \\x1b), never acted on.
+
+    Python's spelling rather than `visible`'s (`\\x0a`), because error messages have
+    always read that way and tests and users match on them."""
+    return LINE_BREAKING.sub(lambda found: ascii(found[0])[1:-1], text)
+
+
 def nfkc(value: str) -> str:
     """The NFKC form of free text (unchanged when it already is)."""
     if value.isascii():
@@ -57,4 +74,4 @@ def nfkc(value: str) -> str:
     return unicodedata.normalize("NFKC", value)
 
 
-__all__ = ["CONTROL", "control_problem", "nfkc", "visible"]
+__all__ = ["CONTROL", "LINE_BREAKING", "control_problem", "nfkc", "one_line", "visible"]

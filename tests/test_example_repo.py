@@ -18,6 +18,8 @@ import pytest
 import yaml
 
 from isk_reconcile.billing import engine
+from isk_reconcile.billing.invoices import invoices
+from isk_reconcile.billing.receivables import receivables
 from isk_reconcile.state.encryption import decrypt, load_identity
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.model import State
@@ -221,7 +223,7 @@ def test_terminated_customers_are_absent_and_one_still_owes(
         assert standings[customer_id].access == "absent"
         assert state.customers[customer_id].end < AS_OF
     assert standings["mega-putri"].balance < 0  # left owing her last period
-    owed = {item.invoice.customer for item in engine.receivables(state, AS_OF).items}
+    owed = {item.invoice.customer for item in receivables(state, AS_OF).items}
     assert owed & terminated
 
 
@@ -247,13 +249,13 @@ def test_a_scheduled_price_rise_raises_invoices_after_its_date(state: State) -> 
         c for c, customer in state.customers.items() if customer.profile_on(rise.from_) == name
     ]
     assert on_it
-    invoices = engine.invoices(
+    billed = invoices(
         state.customers[on_it[0]], state, state.entries_for(on_it[0]), date(2027, 3, 1)
     )
-    assert {invoice.amount for invoice in invoices if invoice.period.start < rise.from_} == {
+    assert {invoice.amount for invoice in billed if invoice.period.start < rise.from_} == {
         profile.price_on(AS_OF)
     }
-    assert {invoice.amount for invoice in invoices if invoice.period.start >= rise.from_} == {
+    assert {invoice.amount for invoice in billed if invoice.period.start >= rise.from_} == {
         rise.value
     }
 

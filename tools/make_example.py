@@ -71,6 +71,12 @@ notify:                     # docs/notifications.md
     wa:                     # WhatsApp through Fonnte; the token comes from the environment
       kind: fonnte
       token_env: ISK_NOTIFY_FONNTE_TOKEN
+    # mail:                 # e-mail through apprise mailto:// (the SMTP login from the environment)
+    #   {{kind: email, host: smtp.example.net, port: 587, security: starttls,
+    #    sender: tagihan@example.net, user_env: ISK_NOTIFY_SMTP_USER,
+    #    token_env: ISK_NOTIFY_SMTP_PASSWORD}}
+    # sms:                  # SMS through a self-hosted SMSEagle gateway (apprise smseagle://)
+    #   {{kind: smseagle, url: "https://smseagle.example.net", token_env: ISK_NOTIFY_SMSEAGLE}}
   customers: [wa]           # channels customers are told on
   reminder_days: [7, 3, 1]  # invoice reminders this many days before the due date
   whatsapp_delay: 5         # seconds between WhatsApp messages

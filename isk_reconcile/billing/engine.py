@@ -7,7 +7,7 @@ allocation of the ledger), `receivables` (unpaid money by age).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from operator import attrgetter
@@ -48,7 +48,9 @@ class Standing:
     # "unpaid invoice budi/2026-11-15 (Rp150.000) due 2026-11-15, grace ended 2026-11-18".
     reason: str
     profile: str | None  # the customer's profile on as_of (None when the account is absent)
-    invoices: tuple[Invoice, ...]  # periods started on or before as_of, oldest first
+    # periods started on or before as_of, oldest first (billing.invoices.Invoices: made
+    # when first looked at, equal to the tuple of them)
+    invoices: Sequence[Invoice]
     paid_through: (
         date | None
     )  # None for free customers; start - 1 day when the first period is unpaid
@@ -79,9 +81,9 @@ def _standing(
     account = _account(
         customer, state, state.entries_for(customer.id), as_of, counted=counted, package=package
     )
-    billed = account.invoices
+    billed, unpaid = account.invoices, account.unpaid  # billed: made only if looked at
     outstanding_due = 0
-    for invoice in billed:
+    for invoice in unpaid:  # a paid invoice owes nothing
         if invoice.due <= as_of:
             outstanding_due += invoice.amount - invoice.paid
 
@@ -99,34 +101,46 @@ def _standing(
             balance=account.credit - outstanding_due,
         )
 
+    found = _by_status(customer, as_of) or _by_payment(account, unpaid, as_of, state)
+    return make(*found)
+
+
+Verdict = tuple[Access, Cause, str]
+
+
+def _by_status(customer: Customer, as_of: date) -> Verdict | None:
+    """What the customer file alone decides, before money is looked at (in this order:
+    not yet or no longer a customer, free, protected, suspended by hand, on hold)."""
     if customer.status == "terminated" and customer.end is not None and as_of > customer.end:
-        return make("absent", "terminated", f"terminated on {customer.end.isoformat()}")
+        return "absent", "terminated", f"terminated on {customer.end.isoformat()}"
     if as_of < customer.start:
-        return make("absent", "not-started", f"service starts {customer.start.isoformat()}")
+        return "absent", "not-started", f"service starts {customer.start.isoformat()}"
     if customer.status == "free":
-        return make("enabled", "free", "free account")
+        return "enabled", "free", "free account"
     if customer.protect:
-        return make("enabled", "protected", "protected: never suspended by the reconciler")
+        return "enabled", "protected", "protected: never suspended by the reconciler"
     if customer.status == "suspended":
         why = customer.suspend_reason.strip()
-        return make(
-            "suspended", "manual", f"suspended by hand: {why}" if why else "suspended by hand"
-        )
+        return "suspended", "manual", f"suspended by hand: {why}" if why else "suspended by hand"
     hold = customer.hold_on(as_of)
     if hold is not None:
         until = f"until {hold.until.isoformat()}" if hold.until else "until further notice"
-        return make(
-            "suspended", "hold", f"on hold from {hold.from_.isoformat()} {until}: {hold.reason}"
-        )
+        return "suspended", "hold", f"on hold from {hold.from_.isoformat()} {until}: {hold.reason}"
+    return None
 
+
+def _by_payment(
+    account: _Account, unpaid: tuple[Invoice, ...], as_of: date, state: State
+) -> Verdict:
+    """Suspended once the oldest overdue invoice is past its grace; enabled otherwise."""
     grace = timedelta(days=state.settings.billing.grace_days)
     in_grace: Invoice | None = None
-    for invoice in billed:  # oldest first: the oldest overdue invoice is the reason
-        if invoice.status == "paid" or invoice.due > as_of:
+    for invoice in unpaid:  # oldest first: the oldest overdue invoice is the reason
+        if invoice.due > as_of:
             continue
         grace_end = invoice.due + grace
         if as_of > grace_end:
-            return make(
+            return (
                 "suspended",
                 "unpaid",
                 f"unpaid invoice {invoice.id} ({_unpaid_words(invoice)}) due "
@@ -134,21 +148,22 @@ def _standing(
             )
         in_grace = in_grace or invoice
     if in_grace is not None:
-        return make(
+        return (
             "enabled",
             "paid",
             f"invoice {in_grace.id} ({_unpaid_words(in_grace)}) due {in_grace.due.isoformat()} "
             f"unpaid, grace until {(in_grace.due + grace).isoformat()}",
         )
-    return make("enabled", "paid", _paid_words(account, billed))
+    return "enabled", "paid", _paid_words(account)
 
 
-def _paid_words(account: _Account, billed: tuple[Invoice, ...]) -> str:
+def _paid_words(account: _Account) -> str:
     assert account.paid_through is not None
-    if billed and account.paid_through >= billed[0].period.start:
+    first = account.first_start
+    if first is not None and account.paid_through >= first:
         by = f" ({account.paid_through_entry})" if account.paid_through_entry else ""
         return f"paid through {account.paid_through.isoformat()}{by}"
-    upcoming = next((i for i in billed if i.status != "paid"), None)
+    upcoming = account.unpaid[0] if account.unpaid else None
     if upcoming is not None:  # postpaid: the running period is billed later
         return f"nothing due yet: invoice {upcoming.id} due {upcoming.due.isoformat()}"
     return "nothing due yet"

@@ -15,10 +15,10 @@ A terminated customer's last period may extend past `end`; it is still billed in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, overload
 
 from isk_reconcile.billing.periods import Period, periods_from
 from isk_reconcile.state.base import Dated
@@ -178,8 +178,8 @@ class _Ledger:
         self.entries = entries
         running: list[int] = []
         total = 0
-        for entry in entries:
-            total += entry.signed_amount
+        for entry in entries:  # entry.signed_amount, without a property call each
+            total += -entry.amount if entry.kind == "refund" else entry.amount
             running.append(total)
         self.total = total
         # floor[j]: the lowest running total from entry j on; non-decreasing in j.
@@ -200,12 +200,111 @@ class _Ledger:
         return self.entries[self._cursor]
 
 
+class Invoices(Sequence[Invoice]):
+    """A customer's invoices, oldest first, made when first looked at (issue 12): most
+    commands need a standing's access, reason and balance, not the 190,000 Invoice
+    objects of 10,000 customers. Compares equal to the tuple of the same invoices."""
+
+    __slots__ = ("_make", "_made")
+
+    def __init__(self, make: Callable[[], tuple[Invoice, ...]]) -> None:
+        self._make: Callable[[], tuple[Invoice, ...]] | None = make
+        self._made: tuple[Invoice, ...] | None = None
+
+    def _all(self) -> tuple[Invoice, ...]:
+        made, make = self._made, self._make
+        if made is None:
+            # Two threads may both make them (the same tuple); neither finds make gone.
+            made = make() if make is not None else self._made
+            assert made is not None
+            self._made, self._make = made, None
+        return made
+
+    @overload
+    def __getitem__(self, index: int) -> Invoice: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Invoice, ...]: ...
+    def __getitem__(self, index: int | slice) -> Invoice | tuple[Invoice, ...]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[Invoice]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Invoices):
+            return self._all() == other._all()
+        return self._all() == other if isinstance(other, tuple) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
 @dataclass(frozen=True)
 class _Account:
-    invoices: tuple[Invoice, ...]
+    invoices: Invoices  # every invoice of the periods started on or before as_of
+    unpaid: tuple[Invoice, ...]  # those not wholly paid, oldest first
+    first_start: date | None  # the first invoice's period start (None: no invoice)
     credit: int
     paid_through: date | None
     paid_through_entry: str | None
+
+
+# One billed period, before it is an Invoice: (period, amount, profile).
+_Bill = tuple[Period, int, str]
+
+
+def _bills(customer: Customer, state: State, as_of: date, tariff: _Tariff) -> list[_Bill]:
+    settings = state.settings
+    if not customer.holds and not settings.billing.prorate:  # the common case: first day's price
+        return [
+            (billed, *tariff.on(billed.start))
+            for billed in periods_from(customer, settings, 0, as_of)
+        ]
+    found = []
+    for billed in periods_from(customer, settings, 0, as_of):
+        charge = _charge(customer, settings, billed, tariff)
+        if charge is not None:  # None: wholly on hold, no invoice
+            found.append((billed, *charge))
+    return found
+
+
+def _invoice(customer_id: str, settings: Settings, bill: _Bill, paid: int,
+             completer: LedgerEntry | None) -> Invoice:  # fmt: skip
+    billed, amount, profile = bill
+    return Invoice(
+        id=f"{customer_id}/{billed.start.isoformat()}",
+        customer=customer_id,
+        period=billed,
+        due=due_date(settings, billed),
+        amount=amount,
+        profile=profile,
+        paid=paid,
+        paid_on=completer.date if completer else None,
+        paid_by=completer.id if completer else None,
+    )
+
+
+def _made(customer_id: str, settings: Settings, bills: list[_Bill],
+          entries: tuple[LedgerEntry, ...]) -> Callable[[], tuple[Invoice, ...]]:  # fmt: skip
+    """The invoices of `bills` with the ledger allocated, when asked for."""
+
+    def make() -> tuple[Invoice, ...]:
+        ledger = _Ledger(entries)
+        needed, made = 0, []
+        for bill in bills:
+            paid = max(0, min(bill[1], ledger.total - needed))
+            needed += bill[1]
+            completer = ledger.completed_by(needed) if paid == bill[1] else None
+            made.append(_invoice(customer_id, settings, bill, paid, completer))
+        return tuple(made)
+
+    return make
 
 
 def _account(
@@ -218,53 +317,57 @@ def _account(
     package: dict[tuple[str, date], int] | None = None,
 ) -> _Account:
     """`counted`: the customer's entries already filtered and ordered by `counted_entries`
-    (then `entries` is ignored); `package`: a package-price memo shared between customers."""
+    (then `entries` is ignored); `package`: a package-price memo shared between customers.
+    One pass over the periods with plain tuples; only unpaid invoices are made here."""
     settings = state.settings
     ledger = _Ledger(counted if counted is not None else counted_entries(entries, as_of))
     tariff = _Tariff(customer, state, package if package is not None else {})
-    billed: list[Invoice] = []
+    bills = _bills(customer, state, as_of, tariff)
     customer_id, total = customer.id, ledger.total
-    needed = 0  # what invoices 1..i need together
-    allocated = 0
-    for billed_period in periods_from(customer, settings, 0, as_of):
-        charge = _charge(customer, settings, billed_period, tariff)
-        if charge is None:  # wholly on hold: no invoice
-            continue
-        amount, profile = charge
+    every = Invoices(_made(customer_id, settings, bills, ledger.entries))
+    first_start = bills[0][0].start if bills else None
+    needed = allocated = 0  # what invoices 1..i need together; what they got
+    unpaid: list[Invoice] = []
+    paid_through = customer.billing_start - timedelta(days=1)
+    through: int | None = 0  # what the paid prefix needs (None: past the first unpaid)
+    for bill in bills:
+        amount = bill[1]
         paid = max(0, min(amount, total - needed))
         needed += amount
         allocated += paid
-        completer = ledger.completed_by(needed) if paid == amount else None
-        billed.append(
-            Invoice(
-                id=f"{customer_id}/{billed_period.start.isoformat()}",
-                customer=customer_id,
-                period=billed_period,
-                due=due_date(settings, billed_period),
-                amount=amount,
-                profile=profile,
-                paid=paid,
-                paid_on=completer.date if completer else None,
-                paid_by=completer.id if completer else None,
-            )
-        )
+        if paid < amount:
+            unpaid.append(_invoice(customer_id, settings, bill, paid, None))
+            through = None
+        elif through is not None:
+            paid_through, through = bill[0].end, needed
     credit = total - allocated
-
     if customer.status == "free":
-        return _Account(tuple(billed), credit, None, None)
+        return _Account(every, tuple(unpaid), first_start, credit, None, None)
+    entry = ledger.completed_by(through) if through else None
+    paid_through_entry = entry.id if entry else None
+    if unpaid:
+        return _Account(every, tuple(unpaid), first_start, credit, paid_through, paid_through_entry)
+    paid_through, paid_through_entry = _paid_ahead(
+        customer, settings, bills, tariff, (ledger, needed, credit), as_of,
+        (paid_through, paid_through_entry),
+    )  # fmt: skip
+    return _Account(every, (), first_start, credit, paid_through, paid_through_entry)
 
-    paid_through = customer.billing_start - timedelta(days=1)
-    paid_through_entry: str | None = None
-    for invoice in billed:
-        if invoice.status != "paid":
-            return _Account(tuple(billed), credit, paid_through, paid_through_entry)
-        paid_through, paid_through_entry = invoice.period.end, invoice.paid_by or paid_through_entry
 
-    # Everything billed is paid: see how many future periods the credit covers.
-    left = credit
-    horizon = as_of + PAID_AHEAD_HORIZON
-    first_future = billed[-1].period.index + 1 if billed else 0
-    for future in periods_from(customer, settings, first_future, horizon):
+def _paid_ahead(
+    customer: Customer,
+    settings: Settings,
+    bills: list[_Bill],
+    tariff: _Tariff,
+    money: tuple[_Ledger, int, int],
+    as_of: date,
+    found: tuple[date, str | None],
+) -> tuple[date, str | None]:
+    """Everything billed is paid: how many future periods the credit covers, as
+    (paid through, the entry that paid it); `found` when not even the next one."""
+    ledger, needed, left = money
+    first_future = bills[-1][0].index + 1 if bills else 0
+    for future in periods_from(customer, settings, first_future, as_of + PAID_AHEAD_HORIZON):
         charge = _charge(customer, settings, future, tariff)
         if charge is None:  # on hold: costs nothing, and is not "paid through" either
             continue
@@ -274,13 +377,12 @@ def _account(
         left -= amount
         needed += amount
         completer = ledger.completed_by(needed)
-        paid_through = future.end
-        paid_through_entry = completer.id if completer else paid_through_entry
-    return _Account(tuple(billed), credit, paid_through, paid_through_entry)
+        found = (future.end, completer.id if completer else found[1])
+    return found
 
 
 def invoices(
     customer: Customer, state: State, entries: tuple[LedgerEntry, ...], as_of: date
 ) -> tuple[Invoice, ...]:
     """Invoices for periods started on or before as_of, with the ledger allocated."""
-    return _account(customer, state, entries, as_of).invoices
+    return tuple(_account(customer, state, entries, as_of).invoices)

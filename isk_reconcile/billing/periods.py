@@ -88,8 +88,26 @@ def periods_from(
     if first_index >= count:
         return
     one_day = timedelta(days=1)
-    start = period_start(customer, settings, first_index)
-    for index in range(first_index, count):  # each start computed once, from the anchor
-        next_start = period_start(customer, settings, index + 1)
+    monthly = settings.billing.cycle == "monthly"
+    starts = _starts(customer.billing_start, monthly, first_index, count + 1)
+    start = next(starts)
+    for index, next_start in enumerate(starts, first_index):
         yield Period(index, start, next_start - one_day)
         start = next_start
+
+
+def _starts(anchor: date, monthly: bool, first: int, stop: int) -> Iterator[date]:
+    """period_start for the indexes first..stop-1, each from the anchor (never chained),
+    without a call per period (billing walks 190,000 of them for 10,000 customers)."""
+    if not monthly:
+        for index in range(first, stop):
+            yield anchor + timedelta(days=30 * index)
+        return
+    year, month0, day = anchor.year, anchor.month - 1, anchor.day
+    for index in range(first, stop):
+        years, month = divmod(month0 + index, 12)
+        month += 1
+        # days 1-28 exist in every month: only later days need clamping
+        yield date(
+            year + years, month, day if day <= 28 else min(day, days_in_month(year + years, month))
+        )

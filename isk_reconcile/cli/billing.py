@@ -11,7 +11,7 @@ import click
 from isk_reconcile.billing.engine import rupiah, standings
 from isk_reconcile.billing.receivables import AGING_BUCKETS, receivables, receivables_by_customer
 from isk_reconcile.billing.report_types import category
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, pass_context
 from isk_reconcile.cli.customers import (
     INVOICE_COLUMNS,
     access_style,
@@ -66,12 +66,13 @@ def invoices_command(
                 continue
             rows.append(invoice_row(invoice))
     footer = {
-        "id": f"{len(rows)} invoice{'s' if len(rows) != 1 else ''}",
+        "id": _("%(n)s invoices" if len(rows) != 1 else "%(n)s invoice", n=len(rows)),
         "amount": sum(row["amount"] for row in rows),
         "paid": sum(row["paid"] for row in rows),
         "outstanding": sum(row["outstanding"] for row in rows),
     }
-    emit(ctx, rows, INVOICE_COLUMNS, fmt, title=f"Invoices on {as_of.isoformat()}", footer=footer)
+    title = _("Invoices on %(day)s", day=ctx.tr.day(as_of))
+    emit(ctx, rows, INVOICE_COLUMNS, fmt, title=title, footer=footer)
 
 
 BUCKET_COLUMN_NAMES = {
@@ -116,10 +117,15 @@ def receivables_command(ctx: Context, detail: bool, fmt: str) -> None:
     every = standings(state, as_of)
     owed = receivables(state, as_of, by_customer=every)
     summary = ", ".join(f"{b.label}: {rupiah(b.amount)}" for b in owed.buckets)
-    title = f"Receivables on {as_of.isoformat()}: {rupiah(owed.total)} ({summary})"
+    title = _(
+        "Receivables on %(day)s: %(total)s (%(summary)s)",
+        day=ctx.tr.day(as_of),
+        total=rupiah(owed.total),
+        summary=summary,
+    )
     written_off = sum(e.amount for e in state.ledger if e.kind == "writeoff" and e.date <= as_of)
     if written_off:
-        title += f"; written off (bad debt) to date: {rupiah(written_off)}"
+        title += _("; written off (bad debt) to date: %(amount)s", amount=rupiah(written_off))
     if detail:
         rows = [
             {
@@ -135,7 +141,7 @@ def receivables_command(ctx: Context, detail: bool, fmt: str) -> None:
             for item in owed.items
         ]
         footer = {
-            "invoice": f"{len(rows)} invoices",
+            "invoice": _("%(n)s invoices", n=len(rows)),
             "amount": sum(row["amount"] for row in rows),
             "outstanding": owed.total,
         }
@@ -157,7 +163,7 @@ def receivables_command(ctx: Context, detail: bool, fmt: str) -> None:
         values.update({BUCKET_COLUMN_NAMES[label]: row.buckets[label] for label in row.buckets})
         rows.append(values)
     footer = {
-        "customer": "total",
+        "customer": _("total"),
         "invoices": len(owed.items),
         "total": owed.total,
         **{BUCKET_COLUMN_NAMES[b.label]: b.amount for b in owed.buckets},

@@ -20,7 +20,7 @@ from isk_reconcile.billing.changes import (
     next_period_start,
 )
 from isk_reconcile.billing.engine import rupiah, standing
-from isk_reconcile.cli.context import ISO_DATE, Context, pass_context
+from isk_reconcile.cli.context import ISO_DATE, Context, _, pass_context
 from isk_reconcile.cli.customers import customer, no_such
 from isk_reconcile.cli.secrets import secrets_group
 from isk_reconcile.errors import IskError
@@ -65,23 +65,30 @@ def _write(
     except edits.EditError as problem:
         raise IskError(f"{relpath}: {problem}") from None
     if text == original:
-        click.echo(f"{relpath}: unchanged")
+        click.echo(_("%(file)s: unchanged", file=relpath))
         return ctx.state
     state = replace_file(ctx.repo, relpath, text)
-    click.echo(f"wrote {relpath}")
+    click.echo(_("wrote %(path)s", path=relpath))
     if commit:
         from isk_reconcile.gitops.history import commit_files
 
-        click.echo(f"committed {commit_files(ctx.repo, [relpath], message)}")
+        click.echo(_("committed %(sha)s", sha=commit_files(ctx.repo, [relpath], message)))
     return state
 
 
 def _standing_line(ctx: Context, state: State, customer_id: str) -> None:
     now = standing(state, customer_id, ctx.as_of)
-    through = now.paid_through.isoformat() if now.paid_through else "-"
+    tr = ctx.tr
+    through = tr.day(now.paid_through) if now.paid_through else "-"
     click.echo(
-        f"{customer_id}: {now.access}, paid through {through}, balance {rupiah(now.balance)}"
-        f" ({now.reason})"
+        _(
+            "%(id)s: %(access)s, paid through %(day)s, balance %(balance)s (%(reason)s)",
+            id=customer_id,
+            access=tr.text(now.access),
+            day=through,
+            balance=rupiah(now.balance),
+            reason=tr.text(now.reason),
+        )
     )
 
 
@@ -126,11 +133,24 @@ def set_profile(
         message,
         commit,
     )
-    click.echo(f"{customer_id}: {old} → {profile} from {day}")
+    click.echo(
+        _(
+            "%(id)s: %(old)s → %(new)s from %(day)s",
+            id=customer_id,
+            old=old,
+            new=profile,
+            day=ctx.tr.day(day),
+        )
+    )
     if found.price is not None and found.price.at(day) is not None:
         click.echo(
-            f"note: {customer_id} has its own price ({rupiah(found.price.at(day) or 0)} on {day}), "
-            "which still applies instead of the package's: change `price:` too if it should not"
+            _(
+                "note: %(id)s has its own price (%(price)s on %(day)s), which still applies "
+                "instead of the package's: change `price:` too if it should not",
+                id=customer_id,
+                price=rupiah(found.price.at(day) or 0),
+                day=ctx.tr.day(day),
+            )
         )
 
 
@@ -194,11 +214,15 @@ def terminate(ctx: Context, customer_id: str, end: date | None, commit: bool) ->
     state = _write(ctx, customer_id, lambda text: edits.terminate(text, end), message, commit)
     now = standing(state, customer_id, ctx.as_of)
     owed = sum(invoice.outstanding for invoice in now.invoices)
-    click.echo(f"{customer_id}: terminated, last day {end}")
+    click.echo(_("%(id)s: terminated, last day %(day)s", id=customer_id, day=ctx.tr.day(end)))
     if owed > 0:
         click.echo(
-            f"{customer_id} still owes {rupiah(owed)}: it stays in `isk receivables` until paid "
-            "or written off"
+            _(
+                "%(id)s still owes %(amount)s: it stays in `isk receivables` until paid "
+                "or written off",
+                id=customer_id,
+                amount=rupiah(owed),
+            )
         )
 
 
@@ -236,7 +260,9 @@ def hold(
     state = _write(
         ctx, customer_id, lambda text: edits.add_hold(text, fields, before), message, commit
     )
-    click.echo(f"{customer_id}: on hold {span}: {reason}")
+    tr = ctx.tr
+    shown = f"{tr.day(start)} – {tr.day(until)}" if until else _("from %(day)s", day=tr.day(start))
+    click.echo(_("%(id)s: on hold %(span)s: %(reason)s", id=customer_id, span=shown, reason=reason))
 
 
 # --- edit ------------------------------------------------------------
@@ -302,14 +328,20 @@ def rekey(ctx: Context, commit: bool) -> None:
         except edits.EditError as problem:
             raise IskError(f"{relpath}: {problem}") from None
         if not is_encrypted(stored):
-            click.echo(f"{relpath}: plaintext password encrypted", err=True)
+            click.echo(_("%(file)s: plaintext password encrypted", file=relpath), err=True)
     if not files:
-        click.echo("no customer has a password: nothing to re-encrypt")
+        click.echo(_("no customer has a password: nothing to re-encrypt"))
         return
     write_files(ctx.repo, files)
-    click.echo(f"re-encrypted {len(files)} password(s) to {len(recipients)} recipient(s)")
+    click.echo(
+        _(
+            "re-encrypted %(n)s password(s) to %(m)s recipient(s)",
+            n=len(files),
+            m=len(recipients),
+        )
+    )
     if commit:
         from isk_reconcile.gitops.history import commit_files
 
         message = f"secrets: re-encrypt {len(files)} passwords to {len(recipients)} recipients"
-        click.echo(f"committed {commit_files(ctx.repo, sorted(files), message)}")
+        click.echo(_("committed %(sha)s", sha=commit_files(ctx.repo, sorted(files), message)))

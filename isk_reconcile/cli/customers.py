@@ -19,9 +19,10 @@ import click
 
 from isk_reconcile.billing.engine import Standing, rupiah, standing, standings
 from isk_reconcile.billing.report_types import category
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, pass_context
 from isk_reconcile.cli.root import CUSTOMER_COMMANDS, LazyGroup, main
 from isk_reconcile.errors import IskError
+from isk_reconcile.render.i18n import Translator, translator
 from isk_reconcile.render.tables import (
     FORMATS,
     Column,
@@ -59,7 +60,7 @@ def terminal_style(ctx: Context) -> dict[str, Any]:
     asked = os.environ.get("COLUMNS", "").isdigit()  # a width a script asks for explicitly
     fitted = (on_terminal or asked) and not ctx.wide
     width = shutil.get_terminal_size().columns if fitted else None
-    return {"color": ctx.color and on_terminal, "width": width}
+    return {"color": ctx.color and on_terminal, "width": width, "language": ctx.language}
 
 
 def emit(
@@ -249,7 +250,11 @@ def customers_command(
         search=search,
     )
     rows = [customer_row(customer, found) for customer, found in chosen]
-    title = f"{len(rows)} customer{'s' if len(rows) != 1 else ''} on {as_of.isoformat()}"
+    title = _(
+        "%(n)s customers on %(day)s" if len(rows) != 1 else "%(n)s customer on %(day)s",
+        n=len(rows),
+        day=ctx.tr.day(as_of),
+    )
     emit(ctx, rows, CUSTOMER_COLUMNS, fmt, title=title)
 
 
@@ -367,26 +372,31 @@ def customer_details(state: State, customer: Customer, found: Standing) -> dict[
     }
 
 
-def _details_text(details: dict[str, Any], color: bool, width: int | None) -> str:
+def _details_text(
+    details: dict[str, Any], color: bool, width: int | None, language: str = "en"
+) -> str:
     from rich.text import Text
 
-    heading = f"{details['id']} — {details['name']} (as of {details['as_of'].isoformat()})"
+    tr = translator(language)
+    as_of = tr.message("as of %(day)s", day=tr.day(details["as_of"]))
+    heading = f"{details['id']} — {details['name']} ({as_of})"
     parts = [render_rich(Text(heading, style="bold"), color=color, width=width)]
-    parts.append(render_rich(_facts(details), color=color, width=width))
-    parts += _history_tables(details, color, width)
+    parts.append(render_rich(_facts(details, tr), color=color, width=width))
+    parts += _history_tables(details, color, width, language)
     return "\n".join(parts)
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, tr: Translator) -> str:
     if value is None or value == "":
         return "-"
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value.isoformat() if isinstance(value, date) else str(value)
+        return tr.yes_no(value)
+    return tr.cell_day(value) if isinstance(value, date) else str(value)
 
 
-def _facts(details: dict[str, Any]) -> Table:
-    """The customer's standing, money and contact facts as a two-column grid."""
+def _facts(details: dict[str, Any], tr: Translator) -> Table:
+    """The customer's standing, money and contact facts as a two-column grid, in the
+    reader's language (the values the repository wrote stay as written)."""
     from rich.table import Table
     from rich.text import Text
 
@@ -394,44 +404,40 @@ def _facts(details: dict[str, Any]) -> Table:
     facts.add_column(style="bold")
     facts.add_column()
     access_colour = access_style(details["access"]) or ""
+    standing, why = standing_style(details["standing"]) or "", tr.text(details["reason"])
     lines = [
-        ("standing", Text(details["standing"], style=standing_style(details["standing"]) or "")),
-        ("access", Text(f"{details['access']}: {details['reason']}", style=access_colour)),
-        ("paid through", _shown(details["paid_through"])),
+        ("standing", Text(tr.text(details["standing"]), style=standing)),
+        ("access", Text(f"{tr.text(details['access'])}: {why}", style=access_colour)),
+        ("paid through", _shown(details["paid_through"], tr)),
         ("balance", rupiah(details["balance"])),
         ("credit", rupiah(details["credit"])),
-        ("profile", _shown(details["profile"])),
-        ("status", _shown(details["status"])),
+        ("profile", _shown(details["profile"], tr)),
+        ("status", tr.text(_shown(details["status"], tr))),
     ]
     if details["suspend_reason"]:
         lines.append(("suspend reason", details["suspend_reason"]))
-    for key in (
-        "router",
-        "username",
-        "phone",
-        "email",
-        "address",
-        "start",
-        "end",
-        "protect",
-        "notes",
-    ):
-        lines.append((key.replace("_", " "), _shown(details[key])))
+    contact = ("router", "username", "phone", "email", "address", "start", "end", "protect")
+    for key in (*contact, "notes"):
+        lines.append((key.replace("_", " "), _shown(details[key], tr)))
     for key, value in lines:
-        facts.add_row(key, value if isinstance(value, Text) else Text(value))
+        facts.add_row(tr.message(key), value if isinstance(value, Text) else Text(value))
     return facts
 
 
-def _history_tables(details: dict[str, Any], color: bool, width: int | None) -> list[str]:
+def _history_tables(
+    details: dict[str, Any], color: bool, width: int | None, language: str = "en"
+) -> list[str]:
     """Profile history, own price (when any), invoices and ledger, as rendered tables."""
+    tr = translator(language)
     history = details["profile_history"]
     parts = [
         render_table(
             history,
             (Column("from"), Column("profile"), money("price", "package price")),
-            title="Profile history",
+            title=tr.message("Profile history"),
             color=color,
             width=width,
+            language=language,
         )
     ]
     if details["price_history"]:
@@ -439,9 +445,10 @@ def _history_tables(details: dict[str, Any], color: bool, width: int | None) -> 
             render_table(
                 details["price_history"],
                 (Column("from"), money("price", "own price")),
-                title="Customer price",
+                title=tr.message("Customer price"),
                 color=color,
                 width=width,
+                language=language,
             )
         )
     invoice_columns = [c for c in INVOICE_COLUMNS if c.name != "customer"]
@@ -449,18 +456,20 @@ def _history_tables(details: dict[str, Any], color: bool, width: int | None) -> 
         render_table(
             details["invoices"],
             invoice_columns,
-            title=f"Invoices ({len(details['invoices'])})",
+            title=tr.message("Invoices (%(n)s)", n=len(details["invoices"])),
             color=color,
             width=width,
+            language=language,
         )
     )
     parts.append(
         render_table(
             details["ledger"],
             LEDGER_COLUMNS,
-            title=f"Ledger ({len(details['ledger'])})",
+            title=tr.message("Ledger (%(n)s)", n=len(details["ledger"])),
             color=color,
             width=width,
+            language=language,
         )
     )
     return parts

@@ -11,6 +11,7 @@ import click
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 from isk_reconcile.gitops.bootstrap import NewIsp
+from isk_reconcile.render.i18n import translator
 
 DEFAULTS = {
     "timezone": "Asia/Jakarta",
@@ -65,7 +66,7 @@ def init(
     target = (directory or Path.cwd()).resolve()
     if example:
         files = copy_example(target)
-        sha = _write(target, files, "init: a copy of the isk-reconcile example ISP")
+        sha = _write(target, files, "init: a copy of the isk-reconcile example ISP", example=True)
         click.echo(f"wrote the example ISP to {target}{sha}")
         click.echo(f"try: isk --repo {target} status --as-of 2026-11-29 --no-routers")
         return
@@ -83,10 +84,18 @@ def init(
     isp = NewIsp(recipient=recipient, **asked)
     _check_settings(isp)
     sha = _write(target, new_repository_files(isp), f"init: state repository of {isp.name}")
-    click.echo(f"created the state repository of {isp.name} in {target}{sha}")
-    click.echo(f"age identity (decrypts PPPoE passwords; keep it secret, out of git): {keyfile}")
-    click.echo("next: add your routers to state/routers.yaml, then `isk router check` and")
-    click.echo("      `isk import --router NAME` (see README: Start your own ISP)")
+    speak = translator(isp.language).message  # the new repository's language from here on
+    click.echo(
+        speak("created the state repository of %(isp)s in %(dir)s", isp=isp.name, dir=target) + sha
+    )
+    click.echo(
+        speak(
+            "age identity (decrypts PPPoE passwords; keep it secret, out of git): %(file)s",
+            file=keyfile,
+        )
+    )
+    click.echo(speak("next: add your routers to state/routers.yaml, then `isk router check` and"))
+    click.echo(speak("      `isk import --router NAME` (see README: Start your own ISP)"))
 
 
 def _answers(target: Path, **given: object) -> dict[str, object]:
@@ -148,10 +157,10 @@ def _check_settings(isp: NewIsp) -> None:
         load_settings(Path(scratch), cache=False)
 
 
-def _write(target: Path, files: dict[str, str], message: str) -> str:
+def _write(target: Path, files: dict[str, str], message: str, *, example: bool = False) -> str:
     from isk_reconcile.gitops.bootstrap import write_new_repository
 
-    sha = write_new_repository(target, files, message)
+    sha = write_new_repository(target, files, message, example=example)
     if sha is None:
         return " (files staged, not committed: set git user.name and user.email, then commit)"
     return f" (git commit {sha})"

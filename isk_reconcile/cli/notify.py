@@ -11,13 +11,16 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, current, pass_context
+from isk_reconcile.cli.customers import no_such
+from isk_reconcile.cli.notify_links import LinkMaker, known_links
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 from isk_reconcile.notify.events import CUSTOMER_EVENTS, OPERATOR_EVENTS, Notice
 from isk_reconcile.notify.gateways import clean
+from isk_reconcile.notify.links import LINKS_DIR, PENDING
 from isk_reconcile.notify.operator import apply_notices
-from isk_reconcile.notify.outbox import OUTBOX_DIR, Outbox, locked, read_records
+from isk_reconcile.notify.outbox import OUTBOX_DIR, Outbox, read_records
 from isk_reconcile.notify.planner import Item, NotifyPlan, context, expand, plan_notifications
 from isk_reconcile.notify.sender import Sent, send_plan
 from isk_reconcile.notify.templates import TemplateProblem, Templates
@@ -33,10 +36,14 @@ def shown(text: str) -> str:
     return "\n".join(clean(line, limit=10_000) if line else "" for line in text.splitlines())
 
 
-def make_plan(ctx: Context) -> NotifyPlan:
+def make_plan(ctx: Context, templates: Templates | None = None) -> NotifyPlan:
+    """Made without network: payment links only as already made (notify/links.py)."""
     state: State = ctx.state
     outbox = Outbox.of(read_records(ctx.repo))
-    return plan_notifications(state, outbox, Templates(ctx.repo), ctx.as_of, now_in(state))
+    now = now_in(state)
+    links = known_links(ctx.repo, state, now)
+    templates = templates or Templates(ctx.repo)
+    return plan_notifications(state, outbox, templates, ctx.as_of, now, links)
 
 
 @main.group("notify")
@@ -55,7 +62,13 @@ def item_json(item: Item) -> dict[str, object]:
         "why": notice.why,
         "attempt": item.attempt,
         "message": item.message,
+        **({"subject": item.subject} if item.subject else {}),
+        **({"payment_link": _link_text(item.link)} if item.link else {}),
     }
+
+
+def _link_text(link: str) -> str:
+    return "made when sent" if link == PENDING else link
 
 
 def plan_json(plan: NotifyPlan) -> dict[str, object]:
@@ -79,38 +92,49 @@ def plan_json(plan: NotifyPlan) -> dict[str, object]:
 
 
 def show_plan(plan: NotifyPlan) -> None:
+    tr = current()
     click.echo(
-        f"Notifications for {plan.as_of}: {len(plan.items)} to send, "
-        f"{len(plan.deferred)} over the per-run cap, {len(plan.skipped)} held back, "
-        f"{len(plan.errors)} error(s)"
+        _(
+            "Notifications for %(day)s: %(send)s to send, %(deferred)s over the per-run cap, "
+            "%(skipped)s held back, %(errors)s error(s)",
+            day=tr.day(plan.as_of),
+            send=len(plan.items),
+            deferred=len(plan.deferred),
+            skipped=len(plan.skipped),
+            errors=len(plan.errors),
+        )
     )
     for item in plan.items:
-        who = item.notice.customer or "operators"
-        retry = f" (attempt {item.attempt})" if item.attempt > 1 else ""
-        click.echo(
-            f"+ {item.notice.event} {clean(who)} via {item.channel} to {clean(item.to)}{retry}"
-        )
-        click.echo(f"    why: {clean(item.notice.why)}")
+        who = item.notice.customer or _("operators")
+        retry = " " + _("(attempt %(n)s)", n=item.attempt) if item.attempt > 1 else ""
+        via = _("via %(channel)s to %(to)s", channel=item.channel, to=clean(item.to))
+        click.echo(f"+ {item.notice.event} {clean(who)} {via}{retry}")
+        click.echo(f"    {_('why')}: {clean(tr.text(item.notice.why))}")
+        if item.subject:
+            click.echo(f"    {_('subject')}: {clean(item.subject)}")
+        if item.link:
+            click.echo(f"    {_('payment link')}: {clean(_link_text(item.link))}")
         for line in shown(item.message).splitlines():
             click.echo(f"    | {line}")
     for item in plan.deferred:
+        who = item.notice.customer or _("operators")
+        later = _("next run (over the cap)")
         click.echo(
-            f"> {item.notice.event} {item.notice.customer or 'operators'} via {item.channel}: "
-            "next run (over the cap)"
+            f"> {item.notice.event} {who} {_('via %(channel)s', channel=item.channel)}: {later}"
         )
     for entry in plan.skipped:
-        who = entry.notice.customer or "operators"
-        click.echo(
-            f"- {entry.notice.event} {clean(who)} via {entry.channel}: {clean(entry.reason)}"
-        )
+        who = entry.notice.customer or _("operators")
+        reason = clean(tr.text(entry.reason))
+        via = _("via %(channel)s", channel=entry.channel)
+        click.echo(f"- {entry.notice.event} {clean(who)} {via}: {reason}")
     show_errors(plan)
 
 
 def show_errors(plan: NotifyPlan) -> None:
     for entry in plan.errors:
-        click.echo(
-            f"error: {entry.notice.key} via {entry.channel}: {clean(entry.reason)}", err=True
-        )
+        reason = clean(current().text(entry.reason))
+        problem = f"{entry.notice.key} {_('via %(channel)s', channel=entry.channel)}: {reason}"
+        click.echo(_("error: %(problem)s", problem=problem), err=True)
 
 
 @notify_group.command("plan")
@@ -133,22 +157,36 @@ def show_sent(sent: Sent) -> None:
     who = clean(item.notice.customer or "operators")
     if reply.ok:
         click.echo(
-            f"sent {item.notice.event} {who} via {item.channel}"
+            _(
+                "sent %(event)s %(who)s via %(channel)s",
+                event=item.notice.event,
+                who=who,
+                channel=item.channel,
+            )
             + (f" (id {reply.id})" if reply.id else "")
         )
     else:
-        click.echo(
-            f"warning: {item.notice.event} {who} via {item.channel} failed: {reply.error}", err=True
+        failed = _(
+            "%(event)s %(who)s via %(channel)s failed: %(error)s",
+            event=item.notice.event,
+            who=who,
+            channel=item.channel,
+            error=current().text(str(reply.error)),
         )
+        click.echo(_("warning: %(message)s", message=failed), err=True)
 
 
 def commit_outbox(repo: Path, message: str) -> None:
+    """Commit the outbox and link records (only those) under the repository lock, like
+    `isk pay`."""
     from isk_reconcile.gitops.history import changed_files, commit_files
+    from isk_reconcile.state.lock import repository_lock
 
-    paths = changed_files(repo, OUTBOX_DIR)
-    if paths:
-        sha = commit_files(repo, paths, message)
-        click.echo(f"committed the outbox ({sha})")
+    with repository_lock(repo):
+        paths = changed_files(repo, OUTBOX_DIR) + changed_files(repo, LINKS_DIR)
+        if paths:
+            sha = commit_files(repo, paths, message)
+            click.echo(f"committed the outbox ({sha})")
 
 
 @notify_group.command("send")
@@ -162,23 +200,31 @@ def send_command(ctx: Context, dry_run: bool, commit: bool) -> None:
     if dry_run:
         plan = make_plan(ctx)
         show_plan(plan)
-        click.echo("dry run: nothing sent")
+        click.echo(_("dry run: nothing sent"))
         return
-    with locked(repo):
-        plan = make_plan(ctx)
-        show_errors(plan)
-        results, _ = send_plan(
-            repo,
-            state.settings.notify,
-            plan,
-            os.environ,
-            clock=lambda: now_in(state),
-            progress=show_sent,
-        )
+    # The plan is made without the lock; each send re-checks the outbox under it.
+    templates = Templates(repo)
+    plan = make_plan(ctx, templates)
+    show_errors(plan)
+    links = LinkMaker(repo, state, templates, ctx.as_of, lambda: now_in(state))
+    results, _outbox = send_plan(
+        repo,
+        state.settings.notify,
+        plan,
+        os.environ,
+        clock=lambda: now_in(state),
+        progress=show_sent,
+        prepare=links.prepare,
+        warn=lambda text: click.echo(_("warning: %(message)s", message=text), err=True),
+    )
     failed = sum(1 for sent in results if not sent.reply.ok)
     click.echo(
-        f"{len(results) - failed} sent, {failed} failed (retried next run), "
-        f"{len(plan.deferred)} left for the next run"
+        _(
+            "%(sent)s sent, %(failed)s failed (retried next run), %(left)s left for the next run",
+            sent=len(results) - failed,
+            failed=failed,
+            left=len(plan.deferred),
+        )
     )
     if commit:
         commit_outbox(repo, f"notify: {ctx.as_of}: {len(results) - failed} sent, {failed} failed")
@@ -197,14 +243,19 @@ def log_command(ctx: Context, customer: str | None) -> None:
         if customer is not None and record.customer != customer:
             continue
         shown_any = True
-        outcome = f"ok {record.reply}".rstrip() if record.ok else f"FAILED {record.error}"
+        outcome = f"ok {record.reply}".rstrip() if record.ok else f"{_('FAILED')} {record.error}"
+        who = clean(record.customer or _("operators"))
+        via = _("via %(channel)s to %(to)s", channel=clean(record.channel), to=clean(record.to))
+        # the time stays ISO with its offset: the outbox's record, to the second
         click.echo(
-            f"{record.time.isoformat(timespec='seconds')} {clean(record.customer or 'operators')} "
-            f"{clean(record.event)} via {clean(record.channel)} to {clean(record.to)}: "
+            f"{record.time.isoformat(timespec='seconds')} {who} {clean(record.event)} {via}: "
             f"{clean(outcome)} [{clean(record.key)}]"
         )
     if not shown_any:
-        click.echo("no notifications recorded" + (f" for {customer}" if customer else ""))
+        if customer:
+            click.echo(_("no notifications recorded for %(customer)s", customer=customer))
+        else:
+            click.echo(_("no notifications recorded"))
 
 
 SAMPLE_FACTS = {
@@ -245,16 +296,21 @@ def preview_command(
     if customer_id is not None:
         customer = state.customers.get(customer_id)
         if customer is None:
-            raise IskError(f"unknown customer {customer_id!r}")
+            raise no_such("customer", customer_id, state.customers)
     notice = Notice(
         key="preview", event=event, customer=customer_id, why="preview", facts=SAMPLE_FACTS
     )
     values = {"name": "Budi Santoso", "customer": "sample", "package": "home-10m"}
     values.update(context(state, notice, customer, ctx.as_of))
+    if state.settings.payments.gateway and state.settings.notify.payment_links:
+        values["payment_link"] = "https://pay.example/sample"
+    templates, language = Templates(ctx.repo), language or state.settings.language
     try:
-        text = Templates(ctx.repo).render(language or state.settings.language, event, values)
+        subject = templates.render_subject(language, event, values)
+        text = templates.render(language, event, values)
     except TemplateProblem as problem:
         raise IskError(str(problem)) from None
+    click.echo(f"{_('subject')}: {clean(subject)}")  # what an e-mail channel sends as subject
     click.echo(shown(text))
 
 
@@ -270,16 +326,15 @@ def post_operator_alerts(ctx: Context, plan, report) -> None:  # noqa: ANN001
         notices = apply_notices(plan, report, ctx.as_of, now)
         if not notices:
             return
-        with locked(ctx.repo):
-            outbox = Outbox.of(read_records(ctx.repo))
-            alerts = expand(state, outbox, Templates(ctx.repo), notices, ctx.as_of, now)
-            send_plan(
-                ctx.repo,
-                settings,
-                alerts,
-                os.environ,
-                clock=lambda: now_in(state),
-                progress=show_sent,
-            )
+        outbox = Outbox.of(read_records(ctx.repo))
+        alerts = expand(state, outbox, Templates(ctx.repo), notices, ctx.as_of, now)
+        send_plan(
+            ctx.repo,
+            settings,
+            alerts,
+            os.environ,
+            clock=lambda: now_in(state),
+            progress=show_sent,
+        )
     except (IskError, OSError) as problem:  # OSError: the outbox could not be written
         click.echo(f"warning: operator alert not sent: {problem}", err=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from isk_reconcile.cli.context import ISO_DATE, Context, pass_context, today_in
+from isk_reconcile.cli.context import ISO_DATE, Context, pass_context, say, today_in
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 
@@ -94,10 +94,10 @@ def invoice_link(
     order = order_for(state, customer_id, ctx.as_of, invoice_id, gateway.order_id_length)
     link = gateway.create_link(order)
     remember(journal_path(_git_dir(ctx.repo)), name, order, link, ctx.as_of)
-    click.echo(f"{customer_id}: {rupiah(order.amount)} for {order.invoice} via {name}")
-    click.echo(f"order: {order.order_id}")
+    say(f"{customer_id}: {rupiah(order.amount)} for {order.invoice} via {name}")
+    say(f"order: {order.order_id}")
     if link.expires:
-        click.echo(f"expires: {link.expires}")
+        say(f"expires: {link.expires}")
     click.echo(link.url)
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import click
 
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, current, pass_context, say
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.gitops.history import head_commit
@@ -42,13 +42,13 @@ def check_baselines(ctx: Context, routers: Sequence[Router]) -> int:
         secret = os.environ.get(router.radius_secret_variable)
         findings = check_baseline(router, ctx.state.settings.radius.servers, outcome, secret)
         if not findings:
-            click.echo(f"{router.name}: RADIUS baseline ok")
+            say(f"{router.name}: RADIUS baseline ok")
             continue
         failed += 1
-        click.echo(f"{router.name}: RADIUS baseline incomplete; fix on the router with:")
+        say(f"{router.name}: RADIUS baseline incomplete; fix on the router with:")
         for finding in findings:
-            click.echo(f"  # {finding.problem}")
-            click.echo(f"  {finding.fix}")
+            click.echo(f"  # {current().text(finding.problem)}")
+            click.echo(f"  {finding.fix}")  # a RouterOS command
     return failed
 
 
@@ -78,10 +78,10 @@ def split_store(plan: Plan) -> tuple[Plan, RouterPlan | None]:
 def apply_store(ctx: Context, store: RouterPlan, *, force: bool, adopt: bool, saved: bool) -> bool:
     """Apply the store's plan; print what happened; True when all went well."""
     if store.status == "error":
-        click.echo(f"error: {RADIUS_TARGET}: {store.error}", err=True)
+        say(f"error: {RADIUS_TARGET}: {store.error}", err=True)
         return False
     if not [change for change in store.changes if change.applies]:
-        click.echo(f"{RADIUS_TARGET}: no changes")
+        say(f"{RADIUS_TARGET}: no changes")
         return True
     result = apply_radius(
         ctx.state,
@@ -97,16 +97,16 @@ def apply_store(ctx: Context, store: RouterPlan, *, force: bool, adopt: bool, sa
 
 def show_store_result(result: StoreApply) -> None:
     if result.refused:
-        click.echo(f"error: {RADIUS_TARGET}: {result.refused}", err=True)
+        say(f"error: {RADIUS_TARGET}: {result.refused}", err=True)
         return
     if result.written or result.error is None:
         verdict = "NOT converged" if result.error else "verified"
-        click.echo(f"{RADIUS_TARGET}: {result.written} change(s) applied, {verdict}")
+        say(f"{RADIUS_TARGET}: {result.written} change(s) applied, {verdict}")
     if result.error:
-        click.echo(f"error: {RADIUS_TARGET}: {result.error}", err=True)
+        say(f"error: {RADIUS_TARGET}: {result.error}", err=True)
     for cut in result.disconnects:
         if cut.ok:
-            click.echo(f"{RADIUS_TARGET}: session {cut.username} disconnected")
+            say(f"{RADIUS_TARGET}: session {cut.username} disconnected")
         else:
             detail = f" ({cut.detail})" if cut.detail else ""
             click.echo(
@@ -134,11 +134,11 @@ def radius_plan(ctx: Context, fmt: str, detailed_exitcode: bool, adopt: bool) ->
     if fmt == "json":
         click.echo(render_json(plan), nl=False)
     elif fmt == "markdown":
-        click.echo(render_markdown(plan), nl=False)
+        click.echo(render_markdown(plan, language=ctx.language), nl=False)
     else:
-        click.echo(render_text(plan).plain, nl=False)
+        click.echo(render_text(plan, ctx.language).plain, nl=False)
     if store.status == "error":
-        click.echo(f"error: {RADIUS_TARGET}: {store.error}", err=True)
+        say(f"error: {RADIUS_TARGET}: {store.error}", err=True)
         raise click.exceptions.Exit(1)
     if detailed_exitcode and any(change.applies for change in store.changes):
         raise click.exceptions.Exit(2)
@@ -155,7 +155,7 @@ def radius_apply(ctx: Context, auto_approve: bool, force: bool, adopt: bool) -> 
     if not radius_routers(ctx.state):
         raise IskError("no router has backend: radius in state/routers.yaml")
     store = plan_radius(ctx.state, ctx.as_of, adopt=adopt, environ=os.environ)
-    click.echo(render_text(Plan(ctx.as_of, None, (store,))).plain, nl=False)
+    click.echo(render_text(Plan(ctx.as_of, None, (store,)), ctx.language).plain, nl=False)
     changes = store.status != "error" and any(change.applies for change in store.changes)
     if changes and not auto_approve:
         if not sys.stdin.isatty():

@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from isk_reconcile.cli.context import Context, pass_context, today_in
+from isk_reconcile.cli.context import Context, _, current, pass_context, today_in
 from isk_reconcile.cli.notify import post_operator_alerts
 from isk_reconcile.cli.radius import apply_store, split_store, with_store
 from isk_reconcile.cli.root import main
@@ -57,24 +57,26 @@ def read_progress(
 
     def line(router: str, outcome: LiveState | RouterError) -> None:
         if isinstance(outcome, RouterError):
-            err.print(
-                f"[red]read {router}: failed[/red]" if ctx.color else f"read {router}: failed"
-            )
+            failed = _("read %(router)s: %(outcome)s", router=router, outcome=_("failed"))
+            err.print(failed, style="red" if ctx.color else None, markup=False)
         else:
-            err.print(f"read {router}: ok", style="dim")
+            ok = _("read %(router)s: %(outcome)s", router=router, outcome="ok")
+            err.print(ok, style="dim", markup=False)
 
     if not sys.stderr.isatty():
         yield line
         return
-    with err.status(f"reading {total} router(s) ...") as status:
+    with err.status(_("reading %(n)s router(s) ...", n=total)) as status:
 
         def report(router: str, outcome: LiveState | RouterError) -> None:
             done.append(router)
             line(router, outcome)
             if len(done) < total:
-                status.update(f"reading routers: {len(done)}/{total} read ...")
+                status.update(
+                    _("reading routers: %(n)s/%(total)s read ...", n=len(done), total=total)
+                )
             else:
-                status.update(f"{total}/{total} router(s) read; planning ...")
+                status.update(_("%(n)s/%(n)s router(s) read; planning ...", n=total))
 
         yield report
 
@@ -109,15 +111,16 @@ def show_plan(ctx: Context, plan: Plan, fmt: str = "text") -> None:
     if fmt == "json":
         click.echo(render_json(plan), nl=False)
     elif fmt == "markdown":
-        click.echo(render_markdown(plan), nl=False)
+        click.echo(render_markdown(plan, language=ctx.language), nl=False)
     else:
-        console(ctx).print(render_text(plan), end="")
+        console(ctx).print(render_text(plan, ctx.language), end="")
 
 
 def report_router_errors(plan: Plan) -> None:
     for router in plan.routers:
         if router.status == "error":
-            click.echo(f"error: {visible(router.error or '')}", err=True)
+            problem = visible(current().text(router.error or ""))
+            click.echo(_("error: %(problem)s", problem=problem), err=True)
 
 
 @main.command("plan")
@@ -162,7 +165,7 @@ def plan_command(
             raise IskError(f"cannot write the plan to {out}: {reason}") from None
     show_plan(ctx, plan, fmt)
     if out is not None:
-        click.echo(f"plan saved to {out}; apply it with: isk apply {out}", err=True)
+        click.echo(_("plan saved to %(out)s; apply it with: isk apply %(out)s", out=out), err=True)
     if plan.has_errors:
         report_router_errors(plan)
         raise click.exceptions.Exit(1)
@@ -202,26 +205,54 @@ def apply_progress(ctx: Context) -> Iterator[ApplyProgress]:
         step = done * 4 // total if long else (0 if done >= total else -1)
         if shown.get(router, -1) < step:
             shown[router] = step
-            click.echo(f"{router}: {done}/{total} writes", err=True)
+            click.echo(
+                _("%(router)s: %(done)s/%(total)s writes", router=router, done=done, total=total),
+                err=True,
+            )
 
     yield plain
 
 
 def show_report(report: ApplyReport) -> None:
+    tr = current()
     for result in report.routers:
         if result.status == "unchanged":
-            click.echo(f"{result.router}: no changes")
+            click.echo(_("%(router)s: no changes", router=result.router))
         elif result.status == "applied":
-            verdict = "verified" if result.ok else "NOT converged"
-            click.echo(f"{result.router}: {result.applied} write(s) applied, {verdict}")
-        for error in result.errors:
-            click.echo(f"error: {visible(error)}", err=True)
-        for change in result.residual:
+            verdict = _("verified") if result.ok else _("NOT converged")
             click.echo(
-                f"error: {result.router}: still differs: {change.action} {change.kind} "
-                f"{visible(change.name)}",
-                err=True,
+                _(
+                    "%(router)s: %(n)s write(s) applied, %(verdict)s",
+                    router=result.router,
+                    n=result.applied,
+                    verdict=verdict,
+                )
             )
+        for error in result.errors:
+            click.echo(_("error: %(problem)s", problem=visible(tr.text(error))), err=True)
+        for change in result.residual:
+            differs = _(
+                "%(router)s: still differs: %(action)s %(kind)s %(name)s",
+                router=result.router,
+                action=tr.message(change.action),
+                kind=tr.message(change.kind),
+                name=visible(change.name),
+            )
+            click.echo(_("error: %(problem)s", problem=differs), err=True)
+
+
+def note_conflicts(plan: Plan) -> None:
+    """After an apply: the conflicts it left alone, per router."""
+    for router in plan.routers:
+        conflicts = sum(1 for change in router.changes if change.action == "conflict")
+        if conflicts:
+            note = _(
+                "note: %(router)s: %(n)s conflict(s) not applied "
+                "(unmanaged entries with the same name; review them, then --adopt)",
+                router=router.router,
+                n=conflicts,
+            )
+            click.echo(note, err=True)
 
 
 def _check_day(day: date, timezone: str, force: bool, what: str) -> None:
@@ -276,7 +307,8 @@ def apply_command(
     store_failed = store is not None and store.status == "error"
     if store is not None and (store_failed or not any(c.applies for c in store.changes)):
         if store_failed:
-            click.echo(f"error: {store.router}: {store.error}", err=True)
+            problem = f"{store.router}: {current().text(store.error or '')}"
+            click.echo(_("error: %(problem)s", problem=problem), err=True)
         store = None
     if not plan.has_changes and store is None:
         post_operator_alerts(ctx, plan, None)  # unreachable routers, drift
@@ -289,7 +321,7 @@ def apply_command(
             raise IskError(
                 "refusing to apply without confirmation: no terminal (use --auto-approve)"
             )
-        if not click.confirm("Apply these changes?", default=False):
+        if not click.confirm(_("Apply these changes?"), default=False):
             raise IskError("apply cancelled")
     with apply_progress(ctx) as progress:
         report = run_apply(plan, state, force=force, environ=os.environ, progress=progress)
@@ -298,13 +330,6 @@ def apply_command(
         ctx, store, force=force, adopt=adopt, saved=planfile is not None
     )
     post_operator_alerts(ctx, plan, report)
-    for router in plan.routers:
-        conflicts = sum(1 for change in router.changes if change.action == "conflict")
-        if conflicts:
-            click.echo(
-                f"note: {router.router}: {conflicts} conflict(s) not applied "
-                "(unmanaged entries with the same name; review them, then --adopt)",
-                err=True,
-            )
+    note_conflicts(plan)
     if not report.ok or not store_ok or store_failed:
         raise click.exceptions.Exit(1)

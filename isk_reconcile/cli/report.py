@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.cli.status import build_dashboard, fail_if_unreachable
 from isk_reconcile.errors import IskError
@@ -52,11 +52,19 @@ def export(ctx: Context, xlsx_path: Path, routers: tuple[str, ...], no_routers: 
     from isk_reconcile.render.xlsx import write_workbook
 
     board = build_dashboard(ctx, routers, read_routers=not no_routers)
+    settings = ctx.state.settings
     with writing(xlsx_path):
-        write_workbook(board, xlsx_path)
+        write_workbook(board, xlsx_path, language=settings.language, isp_name=settings.isp.name)
     click.echo(
-        f"wrote {xlsx_path} ({len(board.customers)} customers, {len(board.invoices)} invoices, "
-        f"{len(board.payments)} ledger entries, as of {board.as_of.isoformat()})"
+        _(
+            "wrote %(path)s (%(customers)s customers, %(invoices)s invoices, "
+            "%(entries)s ledger entries, as of %(day)s)",
+            path=xlsx_path,
+            customers=len(board.customers),
+            invoices=len(board.invoices),
+            entries=len(board.payments),
+            day=ctx.tr.day(board.as_of),
+        )
     )
     fail_if_unreachable(board)
 
@@ -76,9 +84,16 @@ def report(ctx: Context, html_dir: Path, routers: tuple[str, ...], no_routers: b
     """Static, self-contained HTML dashboard (no network fetches), e.g. for a CI artifact."""
     from isk_reconcile.render.html import write_site
 
-    board = build_dashboard(ctx, routers, read_routers=not no_routers)
+    online: list = []  # who is online, filled when the routers are read
+    board = build_dashboard(ctx, routers, read_routers=not no_routers, sessions=online)
     with writing(html_dir):
         settings = ctx.state.settings
-        page = write_site(board, html_dir, language=settings.language, isp_name=settings.isp.name)
-    click.echo(f"wrote {page} (as of {board.as_of.isoformat()})")
+        page = write_site(
+            board,
+            html_dir,
+            language=settings.language,
+            isp_name=settings.isp.name,
+            sessions=None if no_routers else online,
+        )
+    click.echo(_("wrote %(path)s (as of %(day)s)", path=page, day=ctx.tr.day(board.as_of)))
     fail_if_unreachable(board)

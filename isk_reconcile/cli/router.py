@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, current, pass_context
 from isk_reconcile.cli.radius import check_baselines
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
@@ -33,7 +33,7 @@ def check(ctx: Context, name: str | None) -> None:
         raise IskError("no routers in state/routers.yaml")
     for router in routers:
         for problem in transport_problems(router):
-            click.echo(f"warning: {router.name}: {problem}", err=True)
+            click.echo(current().text(f"warning: {router.name}: {problem}"), err=True)
     interactive = sys.stderr.isatty()
     finished = 0
 
@@ -52,7 +52,7 @@ def check(ctx: Context, name: str | None) -> None:
         where = f"{router.host}:{router.api_port}{' tls' if router.tls else ''}"
         if isinstance(outcome, RouterError):
             failed += 1
-            reason = visible(str(outcome).removeprefix(f"{router.name}: "))
+            reason = visible(current().text(str(outcome).removeprefix(f"{router.name}: ")))
             mark = click.style("FAILED", fg="red") if ctx.color else "FAILED"
             click.echo(f"{router.name:<{width}}  {mark}  {reason}")
         else:
@@ -81,4 +81,4 @@ def reboot(ctx: Context, name: str, yes: bool) -> None:
         raise IskError(f"refusing to reboot {name} without --yes (all its sessions will drop)")
     with connect(router) as client:
         client.reboot()
-    click.echo(f"{name}: reboot requested")
+    click.echo(_("%(router)s: reboot requested", router=name))

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, pass_context
 from isk_reconcile.cli.customers import access_style, emit, format_option, no_such, standing_style
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import RouterError
@@ -50,10 +50,10 @@ def sessions(ctx: Context, routers: tuple[str, ...], customer_id: str | None, fm
         live = read_live(state, names, os.environ, on_result=progress)
     rows = session_rows(state, standings(state, ctx.as_of), live, customer_id)
     online = sum(1 for row in rows if row.online)
-    title = f"Sessions as of {ctx.as_of}: {online} online"
+    title = _("Sessions as of %(day)s: %(n)s online", day=ctx.tr.day(ctx.as_of), n=online)
     emit(ctx, (row.as_row() for row in rows), COLUMNS, fmt, title=title)
     failed = [read for read in live.values() if isinstance(read, RouterError)]
     for problem in failed:
-        click.echo(f"error: {problem}", err=True)
+        click.echo(_("error: %(problem)s", problem=ctx.tr.text(str(problem))), err=True)
     if failed:  # after everything was shown, like `isk status`
         raise click.exceptions.Exit(1)

@@ -21,7 +21,7 @@ from isk_reconcile.billing.engine import standings
 from isk_reconcile.billing.receivables import receivables
 from isk_reconcile.billing.report import dashboard
 from isk_reconcile.billing.report_types import Dashboard, RouterInfo
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, pass_context
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.status import drift_of, read_routers
@@ -32,12 +32,13 @@ from isk_reconcile.render.tables import render_csv
 
 def read_live(
     ctx: Context, names: Sequence[str], environ: Mapping[str, str], by_customer: Mapping
-) -> tuple[dict[str, RouterInfo | RouterError], dict[str, int] | None, list[str]]:
-    """Per router: RouterInfo or its error; the drift counts (None when unknown); notes."""
+) -> tuple[dict[str, RouterInfo | RouterError], dict[str, int] | None, list[str], dict]:
+    """Per router: RouterInfo or its error; the drift counts (None when unknown); notes;
+    and what each router holds (its LiveState or its error)."""
     with reading_routers(ctx, len(names)) as progress:
         info, live = read_routers(ctx.state, names, environ, on_result=progress)
     drift, notes = drift_of(ctx.state, ctx.as_of, live, environ, by_customer)
-    return info, drift, notes
+    return info, drift, notes, live
 
 
 @contextmanager
@@ -49,7 +50,7 @@ def reading_routers(ctx: Context, total: int) -> Iterator[Callable[[str, object]
     def line(name: str, outcome: object) -> None:
         failed = isinstance(outcome, RouterError)
         click.secho(
-            f"read {name}: {'failed' if failed else 'ok'}",
+            _("read %(router)s: %(outcome)s", router=name, outcome=_("failed") if failed else "ok"),
             err=True,
             fg=("red" if failed else None) if colour else None,
             dim=colour and not failed,
@@ -65,16 +66,21 @@ def reading_routers(ctx: Context, total: int) -> Iterator[Callable[[str, object]
         highlight=False,
     )
     done: list[str] = []
-    with console.status(f"reading {total} router(s) ...") as spinner:
+    with console.status(_("reading %(n)s router(s) ...", n=total)) as spinner:
 
         def report(name: str, outcome: object) -> None:
             done.append(name)
+            failed = isinstance(outcome, RouterError)
             console.print(
-                f"read {name}: {'failed' if isinstance(outcome, RouterError) else 'ok'}",
+                _(
+                    "read %(router)s: %(outcome)s",
+                    router=name,
+                    outcome=_("failed") if failed else "ok",
+                ),
                 style=("red" if isinstance(outcome, RouterError) else "dim") if colour else None,
                 markup=False,
             )
-            spinner.update(f"reading routers: {len(done)}/{total} read ...")
+            spinner.update(_("reading routers: %(n)s/%(total)s read ...", n=len(done), total=total))
 
         yield report
 
@@ -85,7 +91,10 @@ def build_dashboard(
     *,
     read_routers: bool = True,
     environ: Mapping[str, str] = os.environ,
+    sessions: list | None = None,
 ) -> Dashboard:
+    """The dashboard; when the routers are read and `sessions` is a list, who is online
+    (`reconcile.sessions.session_rows`) is added to it for the HTML page."""
     from isk_reconcile.gitops.history import head_commit
     from isk_reconcile.routeros.fleet import select_routers
 
@@ -96,7 +105,11 @@ def build_dashboard(
     info = drift = None
     notes: list[str] = []
     if read_routers:
-        info, drift, notes = read_live(ctx, names, environ, by_customer)
+        info, drift, notes, live = read_live(ctx, names, environ, by_customer)
+        if sessions is not None:
+            from isk_reconcile.reconcile.sessions import session_rows
+
+            sessions.extend(session_rows(state, by_customer, live))
     return dashboard(
         state,
         ctx.as_of,
@@ -115,7 +128,9 @@ def fail_if_unreachable(board: Dashboard) -> None:
     down = board.unreachable
     if down:
         names = ", ".join(status.name for status in down)
-        click.echo(f"error: {len(down)} router(s) unreachable: {names}", err=True)
+        click.echo(
+            _("error: %(n)s router(s) unreachable: %(names)s", n=len(down), names=names), err=True
+        )
         raise click.exceptions.Exit(1)
 
 
@@ -139,5 +154,8 @@ def status(ctx: Context, routers: tuple[str, ...], output: str, no_routers: bool
     elif output == "csv":
         click.echo(render_csv(summary_rows(board), SUMMARY_COLUMNS), nl=False)
     else:
-        click.echo(render_status(board, color=ctx.color and sys.stdout.isatty()), nl=False)
+        colour = ctx.color and sys.stdout.isatty()
+        isp = ctx.state.settings.isp.name
+        text = render_status(board, color=colour, language=ctx.language, isp_name=isp)
+        click.echo(text, nl=False)
     fail_if_unreachable(board)

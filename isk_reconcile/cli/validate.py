@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from isk_reconcile.cli.context import Context, pass_context
+from isk_reconcile.cli.context import Context, _, pass_context, problem_line
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import ConfigError, Loc, ValidationFailed
 from isk_reconcile.state.loader import ledger_warnings
@@ -42,16 +42,28 @@ def validate(ctx: Context, base_ref: str | None) -> None:
     ]
     count = len(warnings)
     shown = sorted(warnings) if ctx.verbose else sorted(warnings)[:WARNINGS_SHOWN]
+    tr = ctx.tr
     for warning in shown:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("warning: %(message)s", message=problem_line(warning)), err=True)
     if count > len(shown):
-        click.echo(f"warning: ... and {count - len(shown)} more (-v shows all)", err=True)
-    click.echo(
-        f"ok: {len(state.routers)} routers, {len(state.profiles)} profiles, "
-        f"{len(state.customers)} customers, {len(state.ledger)} ledger entries "
-        f"({count} warning{'s' if count != 1 else ''}, as of {as_of})"
-        + (f"; git guards against {base_ref}: ok" if base_ref is not None else "")
+        more = _("warning: ... and %(n)s more (-v shows all)", n=count - len(shown))
+        click.echo(more, err=True)
+    summary = _(
+        "ok: %(routers)s routers, %(profiles)s profiles, %(customers)s customers, "
+        "%(entries)s ledger entries (%(warnings)s warnings, as of %(day)s)"
+        if count != 1
+        else "ok: %(routers)s routers, %(profiles)s profiles, %(customers)s customers, "
+        "%(entries)s ledger entries (%(warnings)s warning, as of %(day)s)",
+        routers=len(state.routers),
+        profiles=len(state.profiles),
+        customers=len(state.customers),
+        entries=len(state.ledger),
+        warnings=count,
+        day=tr.day(as_of),
     )
+    if base_ref is not None:
+        summary += _("; git guards against %(ref)s: ok", ref=base_ref)
+    click.echo(summary)
 
 
 def base_errors(ctx: Context, base_ref: str, state, as_of) -> list[ConfigError]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from isk_reconcile.cli.context import ISO_DATE, Context, pass_context
+from isk_reconcile.cli.context import ISO_DATE, Context, _, pass_context, say
 from isk_reconcile.cli.customers import customer
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
@@ -60,7 +60,7 @@ def holding_write_lock(ctx: Context) -> Iterator[None]:
 
     with repository_lock(ctx.repo) as lock:
         for write in lock.interrupted:
-            click.echo(f"warning: unfinished earlier write: {write.describe()}", err=True)
+            say(f"warning: unfinished earlier write: {write.describe()}", err=True)
         yield
 
 
@@ -139,15 +139,15 @@ def customer_add(
     )
     add_customer(ctx.repo, state, new)
     relpath = customer_path(customer_id)
-    click.echo(f"wrote {relpath}")
+    click.echo(_("wrote %(path)s", path=relpath))
     if commit:
         from isk_reconcile.gitops.history import commit_files
 
         sha = commit_files(ctx.repo, [relpath], f"customer: add {customer_id} ({name}) on {router}")
-        click.echo(f"committed {sha}")
-    click.echo(f"PPPoE username: {new.username or customer_id}")
+        click.echo(_("committed %(sha)s", sha=sha))
+    click.echo(_("PPPoE username: %(username)s", username=new.username or customer_id))
     # The one place a plaintext password is shown: the admin hands it to the technician.
-    click.echo(f"PPPoE password (shown once, store it safely): {password}")
+    click.echo(_("PPPoE password (shown once, store it safely): %(password)s", password=password))
 
 
 # --- isk pay ------------------------------------------------------------------------------
@@ -221,9 +221,22 @@ def _pay(ctx: Context, entry: NewEntry, commit: bool) -> None:
     customer_id, amount, kind, method = entry.customer, entry.amount, entry.kind, entry.method
     if commit:
         _check_can_commit(ctx.repo)
-    entry_id, relpath, state = add_entry(ctx.repo, ctx.state, entry)
+    # The state is loaded under the lock, once (not here before it as well).
+    entry_id, relpath, state = add_entry(ctx.repo, None, entry)
     how = f" {method}" if method else ""
-    click.echo(f"{relpath}: {entry_id} {kind} {customer_id} {rupiah(amount)}{how} on {entry.date}")
+    tr = ctx.tr
+    click.echo(
+        _(
+            "%(file)s: %(id)s %(kind)s %(customer)s %(amount)s%(how)s on %(day)s",
+            file=relpath,
+            id=entry_id,
+            kind=tr.message(kind),
+            customer=customer_id,
+            amount=rupiah(amount),
+            how=f" {tr.message(method)}" if method else "",
+            day=tr.day(entry.date),
+        )
+    )
     if commit:
         from isk_reconcile.gitops.commits import commit_contents, committed_text
 
@@ -234,12 +247,18 @@ def _pay(ctx: Context, entry: NewEntry, commit: bool) -> None:
         text = append_entry(
             committed_text(ctx.repo, relpath), entry_fields(entry_id, entry), f"{entry.date:%Y-%m}"
         )
-        click.echo(f"committed {commit_contents(ctx.repo, {relpath: text}, message)}")
+        click.echo(_("committed %(sha)s", sha=commit_contents(ctx.repo, {relpath: text}, message)))
     now = standing(state, customer_id, ctx.as_of)
-    through = now.paid_through.isoformat() if now.paid_through else "-"
+    through = tr.day(now.paid_through) if now.paid_through else "-"
     click.echo(
-        f"{customer_id}: {now.access}, paid through {through}, balance {rupiah(now.balance)}"
-        f" ({now.reason})"
+        _(
+            "%(id)s: %(access)s, paid through %(day)s, balance %(balance)s (%(reason)s)",
+            id=customer_id,
+            access=tr.text(now.access),
+            day=through,
+            balance=rupiah(now.balance),
+            reason=tr.text(now.reason),
+        )
     )
 
 
@@ -265,13 +284,17 @@ def history(ctx: Context, customer_id: str, fmt: str) -> None:
         }
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
+    tr = ctx.tr
     for event in events:
         who = ""
         if event.commit is not None:
             commit = event.commit
             stamp = f"{commit.when:%Y-%m-%d %H:%M %Z}".rstrip()
             who = f"  [{commit.short} {commit.author} {stamp} {commit.subject!r}]"
-        click.echo(f"{event.day}  {event.kind:<8}  {event.summary}{who}")
+        # Days stay ISO (a column that sorts); the kind and isk's summary are translated,
+        # commit subjects are git's record and stay as written.
+        kind = tr.message(event.kind)
+        click.echo(f"{event.day}  {kind:<8}  {tr.text(event.summary)}{who}")
         for change in event.changes:
             click.echo(f"{'':12}  {'':<8}    {change}")
 
@@ -282,7 +305,7 @@ def history(ctx: Context, customer_id: str, fmt: str) -> None:
 def _prices(values: tuple[str, ...]) -> dict[str, int]:
     prices: dict[str, int] = {}
     for value in values:
-        name, _, amount = value.partition("=")
+        name, _equals, amount = value.partition("=")
         try:
             prices[name] = parse_rupiah(amount)
         except ValueError:
@@ -359,13 +382,13 @@ def _import(
         state, live, ctx.as_of, protect, prices, paid_through, profile_text=profile_text
     )
     for reason in result.skipped:
-        click.echo(f"skipped {reason}", err=True)
+        say(f"skipped {reason}", err=True)
     if not result.files:
-        click.echo(f"{router_name}: nothing to import, the repository has everything")
+        say(f"{router_name}: nothing to import, the repository has everything")
         return
     written, refused = write_importable(result.files, lambda files: write_files(ctx.repo, files))
     for note in refused:
-        click.echo(f"skipped {note}", err=True)
+        say(f"skipped {note}", err=True)
     _tell_imported(ctx, router_name, result, written, commit)
 
 
@@ -397,20 +420,20 @@ def _tell_imported(
         and path not in {f"state/profiles/{name}.yaml" for name in result.profiles}
     )
     customers = [cid for cid in result.customers if f"state/customers/{cid}.yaml" in written]
-    click.echo(
+    say(
         f"{router_name}: imported {len(profiles)} profile(s) and "
         f"{len(customers)} customer(s), marked adopt: true"
     )
     for path in extended:
-        click.echo(f"extended {path} to {router_name} (check its per_router values)")
+        say(f"extended {path} to {router_name} (check its per_router values)")
     for name in result.unpriced:
-        click.echo(f"TODO: set the price in state/profiles/{name}.yaml")
+        say(f"TODO: set the price in state/profiles/{name}.yaml")
     if result.free_customers:
-        click.echo(
+        say(
             f"TODO: {len(result.free_customers)} customer(s) imported as status: free "
             "until their package has a price"
         )
-    click.echo(
+    say(
         "next: check names, phones and each `opening: paid_through` (what was paid before "
         "isk), then `isk plan --adopt`"
     )
@@ -418,7 +441,7 @@ def _tell_imported(
         from isk_reconcile.gitops.history import commit_files
 
         message = f"import: {len(customers)} customers, {len(profiles)} profiles from {router_name}"
-        click.echo(f"committed {commit_files(ctx.repo, sorted(written), message)}")
+        say(f"committed {commit_files(ctx.repo, sorted(written), message)}")
 
 
 # --- isk ci init --------------------------------------------------------------------------
@@ -440,12 +463,12 @@ def ci_init(ctx: Context, kind: str, force: bool, branch: str) -> None:
 
     root = _git_root(ctx.repo)
     target = write(root, kind, ctx.state, force=force, branch=branch)
-    click.echo(f"wrote {target}")
+    say(f"wrote {target}")
     ignore = ensure_gitignore(root)
     if ignore is not None:
-        click.echo(f"wrote {ignore} (the parse cache and outputs are never committed)")
-    click.echo("set ISK_PACKAGE (a CI variable) to a pinned source of isk: see the file's header")
-    click.echo("store these in the CI's secret store: " + ", ".join(secret_names(ctx.state)))
+        say(f"wrote {ignore} (the parse cache and outputs are never committed)")
+    say("set ISK_PACKAGE (a CI variable) to a pinned source of isk: see the file's header")
+    say("store these in the CI's secret store: " + ", ".join(secret_names(ctx.state)))
 
 
 def _git_root(repo: Path) -> Path:

@@ -54,12 +54,17 @@ def request_json(
     worker = threading.Thread(target=run, name=f"{gateway}-http", daemon=True)
     worker.start()
     worker.join(deadline)
+    silent = GatewayError(f"{gateway}: no answer within {deadline:g}s ({method} {_path(url)})")
     if worker.is_alive():
-        raise GatewayError(f"{gateway}: no answer within {deadline:g}s ({method} {_path(url)})")
+        raise silent
     if "error" in outcome:
         problem = outcome["error"]
         if isinstance(problem, GatewayError):
             raise problem
+        # The socket's own timeout can fire just before the join gives up: the same
+        # silence, so the same message, whichever clock noticed it first.
+        if _timed_out(problem):
+            raise silent from None
         raise GatewayError(f"{gateway}: {method} {_path(url)} failed: {_reason(problem)}")
     return outcome["value"]
 
@@ -80,6 +85,11 @@ def _send(request: urllib.request.Request, deadline: float) -> tuple[int, Any]:
         raise GatewayError(
             f"answer to {_path(request.full_url)} (HTTP {status}) is not JSON"
         ) from None
+
+
+def _timed_out(problem: BaseException) -> bool:
+    reason = problem.reason if isinstance(problem, urllib.error.URLError) else problem
+    return isinstance(reason, TimeoutError)
 
 
 def _path(url: str) -> str:

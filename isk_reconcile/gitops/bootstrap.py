@@ -15,20 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from isk_reconcile.errors import IskError
+from isk_reconcile.gitops.ci_templates import ensure_gitignore
 from isk_reconcile.state.writer import yaml_scalar
-
-# What a state repository keeps out of git: caches and outputs of the tool, and any
-# private key a careless copy could put next to the files.
-GITIGNORE = """\
-# isk: caches, outputs and secrets never belong in the state repository
-.isk-cache/
-/out/
-*.xlsx
-plan.json
-plan.md
-*identity*.txt
-.env
-"""
 
 
 @dataclass(frozen=True)
@@ -43,14 +31,14 @@ class NewIsp:
 
 
 def new_repository_files(isp: NewIsp) -> dict[str, str]:
-    """path (relative to the new repository) → text, for every file `isk init` writes."""
+    """path (relative to the new repository) → text, for every file `isk init` writes but
+    the `.gitignore` (`write_new_repository` writes it, through `ensure_gitignore`)."""
     return {
         "state/settings.yaml": settings_text(isp),
         "state/routers.yaml": ROUTERS,
         "state/profiles/.gitkeep": "",
         "state/customers/.gitkeep": "",
         "payments/.gitkeep": "",
-        ".gitignore": GITIGNORE,
         "README.md": readme_text(isp),
     }
 
@@ -140,15 +128,18 @@ def example_repository() -> Path:
     return Path(str(resources.files("isk_reconcile") / "example"))
 
 
-def write_new_repository(target: Path, files: dict[str, str], message: str) -> str | None:
-    """Write `files` into the empty directory `target`, `git init` it and commit them.
+def write_new_repository(
+    target: Path, files: dict[str, str], message: str, *, example: bool = False
+) -> str | None:
+    """Write `files` and the `.gitignore` (the example's, when `example`) into the empty
+    directory `target`, `git init` it and commit them.
 
     Returns the short sha of the first commit, or None when git has no identity to
     commit as (the files are then written and staged; the caller says so). Refuses, before
     writing anything, a directory that already holds any of the files or a state repo."""
     import git  # imported here: only init talks to git at this point
 
-    clashes = [path for path in files if (target / path).exists()]
+    clashes = [path for path in [*files, ".gitignore"] if (target / path).exists()]
     if (target / "state").exists() or clashes:
         shown = ", ".join(sorted(clashes)) or "state/"
         raise IskError(f"{target} already has {shown}: isk init never overwrites; pick a new DIR")
@@ -157,8 +148,9 @@ def write_new_repository(target: Path, files: dict[str, str], message: str) -> s
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
             handle.write(text)
+    ensure_gitignore(target, example=example)
     handle = git.Repo.init(target, initial_branch="main")
-    handle.git.add("--", *files)
+    handle.git.add("--", *files, ".gitignore")
     reader = handle.config_reader()
     if not (reader.get_value("user", "email", default="") or os.environ.get("GIT_AUTHOR_EMAIL")):
         return None
@@ -168,7 +160,7 @@ def write_new_repository(target: Path, files: dict[str, str], message: str) -> s
 
 def copy_example(target: Path) -> dict[str, str]:
     """The example ISP's files (state/, payments/ and the labelled demo identity) as
-    path → text, for `isk init --example`."""
+    path → text, for `isk init --example` (its `.gitignore`: `write_new_repository`)."""
     source = example_repository()
     files: dict[str, str] = {}
     for folder in ("state", "payments", "demo"):
@@ -176,5 +168,4 @@ def copy_example(target: Path) -> dict[str, str]:
         for path in sorted(root.rglob("*")):
             if path.is_file():
                 files[f"{folder}/{path.relative_to(root).as_posix()}"] = path.read_text("utf-8")
-    files[".gitignore"] = GITIGNORE.replace("*identity*.txt\n", "")  # the demo key is public
     return files

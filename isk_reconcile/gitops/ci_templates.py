@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from isk_reconcile.errors import IskError
-from isk_reconcile.gitops.bootstrap import GITIGNORE
 from isk_reconcile.state.model import State
 
 TARGETS = {"github": ".github/workflows/isk.yml", "gitlab": ".gitlab-ci.yml"}
@@ -59,10 +58,21 @@ def write_secrets(state: State) -> list[str]:
     return [IDENTITY, *routers]
 
 
+# The payment gateways' API keys (gateway/midtrans.py, gateway/xendit.py KEY_VARIABLE;
+# gitops may not import gateway/): `isk notify send` makes the reminders' payment links.
+PAYMENT_KEYS = {"midtrans": "ISK_MIDTRANS_SERVER_KEY", "xendit": "ISK_XENDIT_SECRET_KEY"}
+
+
 def notify_secrets(state: State) -> list[str]:
-    """What the notification step of the daily apply needs: the gateways' tokens."""
-    channels = state.settings.notify.channels.values()
-    return sorted({channel.token_env for channel in channels if channel.token_env})
+    """What the notification step of the daily apply needs: the gateways' tokens and
+    logins, and the payment gateway's key when reminders carry payment links."""
+    names = set()
+    for channel in state.settings.notify.channels.values():
+        names |= {channel.token_env, channel.user_env}
+    gateway = state.settings.payments.gateway
+    if gateway is not None and state.settings.notify.payment_links:
+        names.add(PAYMENT_KEYS[gateway])
+    return sorted(name for name in names if name)
 
 
 def plan_secrets(state: State) -> list[str]:
@@ -102,13 +112,30 @@ def write(root: Path, kind: str, state: State, force: bool = False, branch: str 
     return target
 
 
-def ensure_gitignore(repo: Path) -> Path | None:
-    """Write `repo/.gitignore` (bootstrap.GITIGNORE: cache, outputs, keys) when there is
-    none; the path written, or None when one exists (it is the ISP's: never changed)."""
+# What a state repository keeps out of git: caches and outputs of the tool, and any
+# private key a careless copy could put next to the files.
+GITIGNORE = """\
+# isk: caches, outputs and secrets never belong in the state repository
+.isk-cache/
+/out/
+*.xlsx
+plan.json
+plan.md
+*identity*.txt
+.env
+"""
+
+
+def ensure_gitignore(repo: Path, *, example: bool = False) -> Path | None:
+    """Write `repo/.gitignore` (GITIGNORE: cache, outputs, keys) when there is none; the
+    path written, or None when one exists (it is the ISP's: never changed). The one writer
+    of it: `isk init` and `isk ci init`. `example`: the example ISP's, which commits its
+    labelled demo identity (public by design), so identity files are not ignored."""
     target = repo / ".gitignore"
+    text = GITIGNORE.replace("*identity*.txt\n", "") if example else GITIGNORE
     try:
         with target.open("x", encoding="utf-8") as handle:
-            handle.write(GITIGNORE)
+            handle.write(text)
     except FileExistsError:
         return None
     return target

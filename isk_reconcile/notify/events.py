@@ -65,6 +65,7 @@ class Notice:
     customer: str | None  # None: for operators
     why: str  # the condition that holds, for `isk notify plan`
     facts: Mapping[str, str] = field(default_factory=dict)  # template variables
+    due: int = 0  # rupiah still owed on the notice's invoice (reminders): a link's amount
 
 
 def customer_notices(
@@ -123,6 +124,7 @@ def upcoming(
                 why=f"invoice {invoice.id} ({facts['amount']}) due {invoice.due} in {left} "
                 f"day(s): the {window}-day reminder",
                 facts=facts,
+                due=invoice.outstanding,
             )
         )
     return found
@@ -146,6 +148,7 @@ def overdue(state: State, current: Standing, as_of: date) -> list[Notice]:
                 why=f"invoice {invoice.id} ({facts['amount']}) was due {invoice.due}, "
                 f"grace ends on {grace_end}",
                 facts=facts,
+                due=invoice.outstanding,
             )
         )
     return found

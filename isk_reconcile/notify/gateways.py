@@ -4,6 +4,10 @@ Success is judged the way each gateway means it: Fonnte answers HTTP 200 with
 {"status": false, "reason": ...} when it did not send, so its JSON `status` decides;
 Telegram's Bot API answers {"ok": true, "result": {"message_id": ...}}. Generic JSON/form
 webhooks go through apprise (json:// and form:// URLs), where the HTTP status decides.
+Email goes through apprise's mailto:// / mailtos:// plugin (smtplib: every recipient
+accepted), SMS through apprise's SMSEagle plugin (smseagle://, a self-hosted gateway
+whose JSON-RPC reply must say `"status": "ok"`; HTTP 200 alone is not success). Their
+credentials are handed to the plugin as arguments, never written into a URL string.
 
 apprise's Telegram plugin has its API host fixed (`https://api.telegram.org/bot`, a class
 attribute, no URL option), so it cannot be pointed at a test server or a self-hosted Bot
@@ -16,11 +20,13 @@ outbox or a terminal is cleaned of control characters, and never holds a token."
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from isk_reconcile.state.settings import NotifyChannel
@@ -42,6 +48,7 @@ class Message:
     to: str
     text: str
     meta: Mapping[str, str]  # event, key, customer: carried by webhooks
+    subject: str = ""  # email only
 
 
 def clean(text: object, secrets: tuple[str, ...] = (), limit: int = 300) -> str:
@@ -143,28 +150,113 @@ def send_telegram(channel: NotifyChannel, message: Message, token: str) -> Reply
 
 def send_webhook(channel: NotifyChannel, message: Message, token: str) -> Reply:
     """apprise json:// or form://; our fields ride along as payload extras (`:name=`)."""
-    import apprise  # imported here: only a webhook send needs it (it is slow to import)
+    import apprise  # imported here: only an apprise send needs it (it is slow to import)
 
     assert channel.url is not None
     query: dict[str, str] = {f":{name}": value for name, value in message.meta.items()}
     query[":to"] = message.to
-    seconds = f"{channel.timeout:g}"
-    query.update({"cto": seconds, "rto": seconds})
+    query.update(_timeouts(channel))
     if token:
         query["+Authorization"] = f"Bearer {token}"
-    notifier = apprise.Apprise()
-    if not notifier.add(f"{channel.url}?{urlencode(query, quote_via=quote)}"):
-        return Reply(False, error="apprise does not accept the webhook URL")
-    outcome: list[bool] = []
-    worker = threading.Thread(
-        target=lambda: outcome.append(bool(notifier.notify(body=message.text, title=""))),
-        daemon=True,
+    url = f"{channel.url}?{urlencode(query, quote_via=quote)}"
+    return _through_apprise(
+        lambda: apprise.Apprise.instantiate(url), message, channel.timeout, (token,), "webhook"
     )
+
+
+SMTP_PORTS = {"starttls": 587, "ssl": 465, "insecure": 25}
+
+
+def send_email(channel: NotifyChannel, message: Message, token: str, user: str = "") -> Reply:
+    """apprise mailto:// (insecure) or mailtos:// (ssl, starttls) to the configured SMTP
+    server; plain text, UTF-8, the rendered subject. The login (user_env/token_env) is
+    added to the parsed arguments, so no URL ever holds the password."""
+    import apprise
+    from apprise.plugins.email import NotifyEmail
+
+    assert channel.host is not None and channel.sender is not None
+    port = channel.port or SMTP_PORTS[channel.security]
+    scheme = "mailto" if channel.security == "insecure" else "mailtos"
+    server = channel.host.strip("[]")  # smtplib takes an IPv6 address bare
+    query = {"smtp": server, "from": channel.sender, "to": message.to, "format": "text"}
+    if channel.security != "insecure":
+        query["mode"] = channel.security
+    query.update(_timeouts(channel))
+    host = f"[{server}]" if ":" in server else server
+    url = f"{scheme}://{host}:{port}?{urlencode(query, quote_via=quote)}"
+
+    def build() -> object:
+        arguments = NotifyEmail.parse_url(url)
+        if not arguments:
+            return None
+        if user:
+            arguments.update(user=user, password=token)
+        return apprise.Apprise.instantiate(arguments, suppress_exceptions=False)
+
+    return _through_apprise(build, message, channel.timeout, (token, user), "email")
+
+
+def send_smseagle(channel: NotifyChannel, message: Message, token: str) -> Reply:
+    """apprise smseagle:// (smseagles:// for HTTPS) to the gateway at `url`."""
+    import apprise
+    from apprise.plugins.smseagle import NotifySMSEagle
+
+    assert channel.url is not None
+    parts = urlsplit(channel.url)
+    scheme = "smseagles" if parts.scheme == "https" else "smseagle"
+    query = urlencode(_timeouts(channel))
+    url = f"{scheme}://{parts.netloc}/{quote(message.to, safe='')}?{query}"
+
+    def build() -> object:
+        arguments = NotifySMSEagle.parse_url(url)
+        if not arguments:
+            return None
+        arguments["token"] = token
+        return apprise.Apprise.instantiate(arguments, suppress_exceptions=False)
+
+    return _through_apprise(build, message, channel.timeout, (token,), "SMS gateway")
+
+
+def _timeouts(channel: NotifyChannel) -> dict[str, str]:
+    seconds = f"{channel.timeout:g}"
+    return {"cto": seconds, "rto": seconds}
+
+
+def _through_apprise(
+    build: Callable[[], Any], message: Message, timeout: float, secrets: tuple[str, ...], what: str
+) -> Reply:
+    """Build an apprise plugin and notify, in a thread joined with a deadline (apprise
+    bounds connect and read separately, not the whole exchange). apprise says only
+    True/False; its warnings, captured, tell why (cleaned of every secret)."""
+    import apprise
+
+    outcome: list[tuple[bool, str]] = []
+
+    def work() -> None:
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
+            try:
+                plugin = build()
+                ok = plugin is not None and bool(
+                    plugin.notify(
+                        body=message.text,
+                        title=message.subject,
+                        body_format=apprise.NotifyFormat.TEXT,
+                    )
+                )
+                note = "" if plugin is not None else f"apprise does not accept the {what} URL"
+            except Exception as problem:  # a plugin's own refusal of its arguments
+                ok, note = False, f"{type(problem).__name__}: {problem}"
+            outcome.append((ok, note or log.getvalue()))
+
+    worker = threading.Thread(target=work, daemon=True)
     worker.start()
-    worker.join(channel.timeout * 2 + 1)  # apprise bounds connect and read separately
+    worker.join(timeout * 2 + 1)
     if not outcome:
-        return Reply(False, error=f"no reply within {channel.timeout:g}s")
-    return Reply(True) if outcome[0] else Reply(False, error="the webhook did not answer 2xx")
+        return Reply(False, error=f"no reply within {timeout:g}s")
+    ok, note = outcome[0]
+    if ok:
+        return Reply(True)
+    return Reply(False, error=clean(note, secrets) or f"the {what} refused the message")
 
 
 SENDERS = {
@@ -172,12 +264,16 @@ SENDERS = {
     "telegram": send_telegram,
     "json": send_webhook,
     "form": send_webhook,
+    "smseagle": send_smseagle,
 }
 
 
 def deliver(channel: NotifyChannel, message: Message, environ: Mapping[str, str]) -> Reply:
     token = environ.get(channel.token_env, "") if channel.token_env else ""
     try:
+        if channel.kind == "email":
+            user = environ.get(channel.user_env, "") if channel.user_env else ""
+            return send_email(channel, message, token, user)
         return SENDERS[channel.kind](channel, message, token)
     except Exception as problem:  # one bad send must not stop the run or lose its record
         return Reply(False, error=clean(f"{type(problem).__name__}: {problem}", (token,)))

@@ -1,7 +1,8 @@
 """The outbox: an append-only record of every notification attempt, kept in the state
 repository (notifications/outbox/YYYY-MM.yaml) so it survives CI's fresh machines and is
 audited like everything else in git. A (key, channel) with a successful record is sent;
-failed attempts count towards retries and backoff.
+failed attempts count towards retries and backoff. It is written only under the
+repository's write lock (state/lock.py), the one `isk pay` and every other writer holds.
 
 The file is untrusted like every repository file: parsed as plain YAML values, each
 record validated; a malformed record is an error naming file:line (never skipped: a
@@ -9,10 +10,8 @@ skipped record could mean a message sent twice)."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,6 +40,7 @@ class Record(BaseModel):
     attempt: StrictInt = 1
     reply: StrictStr = ""  # the gateway's message id
     error: StrictStr = ""
+    note: StrictStr = ""  # e.g. sent without its payment link, and why
 
 
 def outbox_path(when: datetime) -> str:
@@ -111,20 +111,17 @@ def append_record(repo: Path, record: Record) -> str:
     return relative
 
 
-@contextlib.contextmanager
-def locked(repo: Path) -> Iterator[None]:
-    """One sender at a time per repository (a second one would send the same keys)."""
+def signature(repo: Path) -> tuple[tuple[str, int, int], ...]:
+    """(name, size, mtime) of every outbox file: when it is unchanged since a writer's last
+    read or append, no other writer has appended meanwhile."""
     folder = repo / OUTBOX_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IskError(f"another `isk notify send` is running on {repo}") from None
-        yield
-    finally:
-        os.close(handle)
+    if not folder.is_dir():
+        return ()
+    found = []
+    for path in sorted(folder.glob("*.yaml")):
+        stat = path.stat()
+        found.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
 
 
 @dataclass

@@ -1,26 +1,8 @@
-"""Phone numbers as WhatsApp gateways want them: Indonesian, digits only, 62... ."""
+"""Phone numbers as WhatsApp and SMS gateways want them: see state/phone.py, where
+`isk validate` checks them too (one normalisation for both)."""
 
 from __future__ import annotations
 
-import re
+from isk_reconcile.state.phone import normalize_phone
 
-_SEPARATORS = re.compile(r"[\s().\-/]")
-_DIGITS = re.compile(r"^\d{9,15}$")
-
-
-def normalize_phone(text: str | None) -> str | None:
-    """'0812-3456-789', '+62 812 3456789', '812...' -> '628123456789'; None when the text
-    is not a plausible number (a message must never go to a guessed recipient)."""
-    if not text:
-        return None
-    digits = _SEPARATORS.sub("", text.strip())
-    if digits.startswith("+"):  # written with its country code: keep it
-        digits = digits[1:]
-        return digits if _DIGITS.match(digits) else None
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    elif digits.startswith("8"):
-        digits = "62" + digits
-    if not digits.startswith("62") or not _DIGITS.match(digits):
-        return None
-    return digits
+__all__ = ["normalize_phone"]

@@ -7,10 +7,10 @@ items beyond `max_per_run` are deferred to the next run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from isk_reconcile.errors import IskError
 from isk_reconcile.notify.events import (
     INVOICE_OVERDUE,
     NOTIFY_FAILED,
@@ -19,13 +19,16 @@ from isk_reconcile.notify.events import (
     Notice,
     customer_notices,
 )
+from isk_reconcile.notify.links import PENDING, wants_link
 from isk_reconcile.notify.outbox import Outbox
 from isk_reconcile.notify.phone import normalize_phone
 from isk_reconcile.notify.templates import TemplateProblem, Templates
+from isk_reconcile.render.i18n import translator
 from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.model import State
-from isk_reconcile.state.settings import NotifyChannel
+from isk_reconcile.state.settings import EMAIL_ADDRESS, NotifyChannel
 
+PHONE_KINDS = ("fonnte", "smseagle")  # channels that send to a phone number (62...)
 # Sent first when the cap cuts a run short: what changes a customer's service today.
 _PRIORITY = {SERVICE_SUSPENDED: 0, SERVICE_RESUMED: 1, INVOICE_OVERDUE: 2}
 
@@ -38,6 +41,9 @@ class Item:
     to: str
     message: str
     attempt: int  # 1 for the first try
+    subject: str = ""  # email channels only
+    link: str = ""  # the payment link in the message; links.PENDING: made when sent
+    note: str = ""  # recorded with the attempt (e.g. sent without its link)
 
     @property
     def key(self) -> str:
@@ -61,14 +67,20 @@ class NotifyPlan:
 
 
 def plan_notifications(
-    state: State, outbox: Outbox, templates: Templates, as_of: date, now: datetime
+    state: State,
+    outbox: Outbox,
+    templates: Templates,
+    as_of: date,
+    now: datetime,
+    links: Mapping[tuple[str, int], str] | None = None,
 ) -> NotifyPlan:
-    """Customer notices that hold on as_of, and operator notices of given-up sends."""
+    """Customer notices that hold on as_of, and operator notices of given-up sends.
+    `links`: usable payment links by (invoice, amount) (notify/links.py)."""
     settings = state.settings.notify
-    check_opt_outs(state)
     notices = customer_notices(state, as_of, outbox.told) if settings.customers else []
     notices = sorted(notices, key=lambda n: (_PRIORITY.get(n.event, 9), n.customer or "", n.key))
-    return expand(state, outbox, templates, failure_notices(state, outbox) + notices, as_of, now)
+    everything = failure_notices(state, outbox) + notices
+    return expand(state, outbox, templates, everything, as_of, now, links or {})
 
 
 def expand(
@@ -78,6 +90,7 @@ def expand(
     notices: list[Notice],
     as_of: date,
     now: datetime,
+    links: Mapping[tuple[str, int], str] | None = None,
 ) -> NotifyPlan:
     """Each notice on each of its channels (operators' for operator notices), capped."""
     settings = state.settings.notify
@@ -86,7 +99,7 @@ def expand(
     errors: list[Skip] = []
     for notice in notices:
         for name in settings.operators if notice.customer is None else settings.customers:
-            outcome = plan_one(state, outbox, templates, notice, name, as_of, now)
+            outcome = plan_one(state, outbox, templates, notice, name, as_of, now, links or {})
             if isinstance(outcome, Item):
                 items.append(outcome)
             elif outcome is not None and outcome.reason.startswith("template"):
@@ -105,6 +118,7 @@ def plan_one(
     name: str,
     as_of: date,
     now: datetime,
+    links: Mapping[tuple[str, int], str],
 ) -> Item | Skip | None:
     settings = state.settings.notify
     channel = settings.channels[name]
@@ -124,26 +138,44 @@ def plan_one(
         return Skip(
             notice, name, f"failed {len(failures)}x, next try after {retry_at:%Y-%m-%d %H:%M}"
         )
+    link = ""
+    if wants_link(state, notice):
+        link = links.get((notice.facts["invoice"], notice.due), PENDING)
+    item = Item(notice, name, channel.kind, to, "", len(failures) + 1)
     try:
-        text = templates.render(
-            state.settings.language, notice.event, context(state, notice, customer, as_of)
-        )
+        return render(state, templates, item, link, as_of)
     except TemplateProblem as problem:
         return Skip(notice, name, f"template: {problem}")
-    return Item(notice, name, channel.kind, to, text, len(failures) + 1)
+
+
+def render(state: State, templates: Templates, item: Item, link: str, as_of: date) -> Item:
+    """`item` with its message (and e-mail subject) rendered, `link` as payment_link.
+    Also how `isk notify send` puts in a link made just before the send."""
+    customer = state.customers.get(item.notice.customer) if item.notice.customer else None
+    values = context(state, item.notice, customer, as_of)
+    values["payment_link"] = link
+    language = state.settings.language
+    text = templates.render(language, item.notice.event, values)
+    subject = ""
+    if item.kind == "email":
+        subject = templates.render_subject(language, item.notice.event, values)
+    return replace(item, message=text, subject=subject, link=link)
 
 
 def recipient(channel: NotifyChannel, customer: Customer | None) -> str | None:
     """Where a message on `channel` goes: the channel's fixed `to` (operators), else the
     customer's own address for this kind of channel."""
     if customer is None or channel.to:
-        if channel.kind == "fonnte":
+        if channel.kind in PHONE_KINDS:
             return normalize_phone(channel.to)
         return channel.to
-    if channel.kind == "fonnte":
+    if channel.kind in PHONE_KINDS:
         return normalize_phone(customer.phone)
     if channel.kind == "telegram":
         return customer.notify.telegram
+    if channel.kind == "email":
+        email = (customer.email or "").strip()
+        return email if EMAIL_ADDRESS.match(email) else None
     # A webhook goes to the ISP's own system, which routes it: say who it is for.
     return normalize_phone(customer.phone) or customer.email or customer.id
 
@@ -168,6 +200,13 @@ def context(state: State, notice: Notice, customer: Customer | None, as_of: date
             }
         )
     values.update(notice.facts)
+    if values.get("reason"):
+        # The core's reason is an English sentence: shown in the message's language, like
+        # the reasons on the dashboard (untranslatable text stays as it is). Babel's
+        # no-break spaces become plain ones: one character outside GSM-7 makes an SMS
+        # UCS-2, 70 characters a part instead of 160.
+        reason = translator(state.settings.language).text(values["reason"])
+        values["reason"] = reason.replace("\u00a0", " ").replace("\u202f", " ")
     return values
 
 
@@ -203,16 +242,3 @@ def failure_notices(state: State, outbox: Outbox) -> list[Notice]:
             )
         )
     return found
-
-
-def check_opt_outs(state: State) -> None:
-    """An opt-out naming no channel would silently not opt out: refuse it."""
-    known = set(state.settings.notify.channels) | {"all"}
-    for customer in state.customers.values():
-        for name in customer.notify.opt_out:
-            if name not in known:
-                where = state.loc("customer", customer.id) or f"customer {customer.id}"
-                raise IskError(
-                    f"{where}: notify.opt_out: unknown channel '{name}' "
-                    f"(channels: {', '.join(sorted(known))})"
-                )

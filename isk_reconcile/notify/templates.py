@@ -19,6 +19,8 @@ OVERRIDE_DIR = "notifications/templates"
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 MAX_TEMPLATE_BYTES = 16_000
 MAX_MESSAGE_CHARS = 4_000  # Telegram's limit is 4096; WhatsApp gateways take about as much
+MAX_SUBJECT_CHARS = 200  # an e-mail subject: one line
+SUBJECT = ".subject"  # <event>.subject.txt: the e-mail subject of <event>
 
 
 class TemplateProblem(Exception):
@@ -77,6 +79,14 @@ class Templates:
                 raise TemplateProblem(f"{at}: {_one_line(problem)}") from None
             self._compiled[(language, event)] = cached
         return cached
+
+    def render_subject(self, language: str, event: str, context: Mapping[str, str]) -> str:
+        """The e-mail subject (`<event>.subject.txt`): one line, whitespace folded (a
+        newline in a header would start another header)."""
+        text = " ".join(self.render(language, event + SUBJECT, context).split())
+        if len(text) > MAX_SUBJECT_CHARS:
+            raise TemplateProblem(f"{event}{SUBJECT}: longer than {MAX_SUBJECT_CHARS} characters")
+        return text
 
     def render(self, language: str, event: str, context: Mapping[str, str]) -> str:
         where, template = self.compiled(language, event)

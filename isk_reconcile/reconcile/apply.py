@@ -36,6 +36,7 @@ from isk_reconcile.routeros.types import (
     Write,
     WriteResult,
 )
+from isk_reconcile.state.digestcache import SealedPassword
 from isk_reconcile.state.model import State
 
 # progress(router, writes done, writes total)
@@ -136,6 +137,8 @@ def known_sources(plan: Plan, state: State, passwords: Mapping[str, str]) -> dic
                 and customer is not None
                 and customer.pppoe.password == change.password_source
                 and change.customer in passwords
+                # known by its digest only (a plan compares, never writes): decrypted below
+                and not isinstance(passwords[change.customer], SealedPassword)
             ):
                 known[change.password_source] = passwords[change.customer]
     return known

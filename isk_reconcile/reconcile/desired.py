@@ -178,8 +178,9 @@ def _desired_secret(
                 f"customer {customer.id}: password could not be decrypted "
                 f"(state/customers/{customer.id}.yaml)"
             )
-        raw["password"] = plaintext
     attrs = {key: canonical(key, value) for key, value in raw.items()}
+    if source is not None:  # as it is: a SealedPassword (reconcile.passwords) stays one
+        attrs["password"] = plaintext
     return DesiredSecret(
         name=attrs["name"],
         customer=customer.id,

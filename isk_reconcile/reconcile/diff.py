@@ -11,6 +11,7 @@ from isk_reconcile.reconcile.desired import DesiredRouter, DesiredSecret
 from isk_reconcile.reconcile.plan_types import CHANGED, HIDDEN, Action
 from isk_reconcile.routeros.fields import unset_spellings
 from isk_reconcile.routeros.types import LiveItem
+from isk_reconcile.state.digestcache import same_password
 from isk_reconcile.state.profiles import RESERVED_PROFILES
 
 # A managed field left empty in the YAML matches a router that prints nothing, "" or
@@ -61,7 +62,7 @@ def field_diff(
             continue
         current = live.get(key)
         if key == "password":
-            if current is not None and current != wanted:
+            if current is not None and not same_password(wanted, current):
                 diff[key] = (HIDDEN, CHANGED)
             continue
         if wanted == "":

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from isk_reconcile.billing.engine import Standing
 from isk_reconcile.errors import IskError
+from isk_reconcile.state import digestcache
 from isk_reconcile.state.encryption import decrypt, load_identity
 from isk_reconcile.state.model import State
 
@@ -31,6 +32,54 @@ def decrypt_desired(
     not started) and customers on other routers are not decrypted at all, so one bad
     ciphertext stops only its own router. A missing identity stops everything (IskError):
     it is not one customer's problem."""
+    sources, router_of = _desired_sources(state, wanted, routers)
+    plain, problems = resolve_each(sources, environ)
+    return plain, _failures(problems, router_of)
+
+
+def desired_digests(
+    state: State,
+    wanted: Mapping[str, Standing],
+    routers: Iterable[str],
+    environ: Mapping[str, str],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """`decrypt_desired` for a plan, which only compares passwords: a password whose
+    ciphertext the digest cache knows (state.digestcache) is a `SealedPassword` and is not
+    decrypted; the others are decrypted (and learnt). The failures are the same."""
+    sources, router_of = _desired_sources(state, wanted, routers)
+    if not any(value.startswith("age:") for value in sources.values()):
+        return decrypt_desired(state, wanted, routers, environ)
+    identity = load_identity(environ)
+    key = digestcache.digest_key(identity)
+    known = digestcache.load(identity, key)
+    sealed: dict[str, str] = {}
+    used: dict[str, str] = {}
+    rest: dict[str, str] = {}
+    for customer_id, value in sources.items():
+        hashed = digestcache.ciphertext_hash(value) if value.startswith("age:") else None
+        if hashed is not None and hashed in known:
+            used[hashed] = known[hashed]
+            sealed[customer_id] = digestcache.SealedPassword(
+                key, hashed, known[hashed], lambda value=value: decrypt(value, identity)
+            )
+        else:
+            rest[customer_id] = value
+    plain, problems = resolve_each(rest, environ)
+    for customer_id, plaintext in plain.items():
+        value = rest[customer_id]
+        if value.startswith("age:"):
+            hashed = digestcache.ciphertext_hash(value)
+            used[hashed] = digestcache.password_digest(key, hashed, plaintext)
+    if used != known:
+        digestcache.save(identity, key, used)
+    return {**plain, **sealed}, _failures(problems, router_of)
+
+
+def _desired_sources(
+    state: State, wanted: Mapping[str, Standing], routers: Iterable[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(customer id -> stored password, customer id -> router) of the secrets desired on
+    `routers`: not those whose account must not exist."""
     sources: dict[str, str] = {}
     router_of: dict[str, str] = {}
     for router in routers:
@@ -41,15 +90,18 @@ def decrypt_desired(
                 continue
             sources[customer_id] = source
             router_of[customer_id] = router
-    plain, problems = resolve_each(sources, environ)
+    return sources, router_of
+
+
+def _failures(problems: Mapping[str, str], router_of: Mapping[str, str]) -> dict[str, str]:
+    """Router -> the first customer (by id) whose password did not decrypt, named."""
     failures: dict[str, str] = {}
     for customer_id in sorted(problems):
-        router = router_of[customer_id]
         failures.setdefault(
-            router,
+            router_of[customer_id],
             f"customer {customer_id} ({customer_file(customer_id)}): {problems[customer_id]}",
         )
-    return plain, failures
+    return failures
 
 
 def decrypt_passwords(

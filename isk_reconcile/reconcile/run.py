@@ -14,7 +14,7 @@ from datetime import date
 
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.errors import RouterError
-from isk_reconcile.reconcile.passwords import decrypt_desired
+from isk_reconcile.reconcile.passwords import desired_digests
 from isk_reconcile.reconcile.plan import make_plan
 from isk_reconcile.reconcile.plan_types import Plan, RouterPlan
 from isk_reconcile.routeros.fleet import read_all, select_routers
@@ -48,7 +48,8 @@ def run_plan(
     names = router_names(state, routers)
     contacted = [name for name in names if name not in skipped]
     wanted = standings(state, as_of)
-    passwords, failures = decrypt_desired(state, wanted, contacted, environ)
+    # A plan only compares passwords: known ones are compared by digest, not decrypted.
+    passwords, failures = desired_digests(state, wanted, contacted, environ)
     readable = [name for name in contacted if name not in failures]
     read = read_all(state, readable, environ, on_result=on_read)
     live: dict[str, LiveState | RouterError] = {

@@ -9,6 +9,7 @@ or a file share.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from isk_reconcile.billing.engine import rupiah
 from isk_reconcile.billing.report_types import Dashboard
+from isk_reconcile.reconcile.sessions import SessionRow
 from isk_reconcile.render import i18n
 from isk_reconcile.render.status_data import as_dict
 
@@ -150,7 +152,11 @@ def _environment(language: str) -> Environment:
     )
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["rupiah"] = rupiah
+    env.filters["words"] = i18n.translator(language).text  # isk's reasons and notes
     env.filters["day"] = lambda value: value.isoformat() if isinstance(value, date) else ""
+    if language != "en":  # table cells: "4 Des 2026", never split (English keeps ISO)
+        cell_day = i18n.translator(language).cell_day
+        env.filters["day"] = lambda value: cell_day(value) if isinstance(value, date) else ""
     # English pages keep ISO dates (scripts and the browser test read them); others: long form
     env.filters["longday"] = (
         env.filters["day"] if language == "en" else (lambda value: i18n.long_day(value, language))
@@ -164,8 +170,15 @@ def _embedded_json(board: Dashboard) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_html(board: Dashboard, *, language: str = "en", isp_name: str = "") -> str:
-    """The page in `language` (settings.language), headed by the ISP's name when set."""
+def render_html(
+    board: Dashboard,
+    *,
+    language: str = "en",
+    isp_name: str = "",
+    sessions: Sequence[SessionRow] | None = None,
+) -> str:
+    """The page in `language` (settings.language), headed by the ISP's name when set;
+    with who is online (`isk sessions`) when the routers were read (`sessions`)."""
     template = _environment(language).get_template("dashboard.html.j2")
     profiles = sorted({row.profile for row in board.customers if row.profile})
     return template.render(
@@ -177,14 +190,21 @@ def render_html(board: Dashboard, *, language: str = "en", isp_name: str = "") -
         aging=aging_rows(board),
         profiles=profiles,
         status_json=_embedded_json(board),
+        sessions=sessions,
     )
 
 
 def write_site(
-    board: Dashboard, directory: Path, *, language: str = "en", isp_name: str = ""
+    board: Dashboard,
+    directory: Path,
+    *,
+    language: str = "en",
+    isp_name: str = "",
+    sessions: Sequence[SessionRow] | None = None,
 ) -> Path:
     """Write DIR/index.html; returns its path."""
     directory.mkdir(parents=True, exist_ok=True)
     page = directory / "index.html"
-    page.write_text(render_html(board, language=language, isp_name=isp_name), encoding="utf-8")
+    html = render_html(board, language=language, isp_name=isp_name, sessions=sessions)
+    page.write_text(html, encoding="utf-8")
     return page

@@ -17,7 +17,10 @@ from isk_reconcile.reconcile.plan_types import (
     Plan,
     RouterPlan,
 )
+from isk_reconcile.render.i18n import Translator, translator
 from isk_reconcile.untrusted import visible
+
+EN = translator("en")
 
 SYMBOLS = {
     "create": ("+", "green"),
@@ -30,9 +33,11 @@ SYMBOLS = {
 }
 
 
-def summary_line(router: RouterPlan) -> str:
-    counts = ", ".join(f"{router.summary.get(action, 0)} {action}" for action in ACTIONS)
-    return f"{counts}, {router.summary.get('unmanaged', 0)} unmanaged"
+def summary_line(router: RouterPlan, tr: Translator = EN) -> str:
+    counts = ", ".join(
+        f"{router.summary.get(action, 0)} {tr.message(action)}" for action in ACTIONS
+    )
+    return f"{counts}, {router.summary.get('unmanaged', 0)} {tr.message('unmanaged')}"
 
 
 def field_text(key: str, before: str | None, after: str | None) -> str:
@@ -45,36 +50,38 @@ def field_text(key: str, before: str | None, after: str | None) -> str:
     return visible(f"{key}: {before} -> {after if after is not None else '(unset)'}")
 
 
-def verb(change: Change) -> str:
+def verb(change: Change, tr: Translator = EN) -> str:
     """The action as a reviewer reads it: in isolate mode a `disable` moves the secret
     into the isolate profile and an `enable` out of it (the summary keeps the six verbs)."""
     if change.kind == "secret" and "profile" in change.fields and "disabled" not in change.fields:
         if change.action == "disable":
-            return "disable (isolate)"
+            return tr.message("disable (isolate)")
         if change.action == "enable":
-            return "enable (from isolation)"
-    return change.action
+            return tr.message("enable (from isolation)")
+    return tr.message(change.action)
 
 
-def shown_reason(change: Change, said: dict[str, str]) -> str:
+def shown_reason(change: Change, said: dict[str, str], tr: Translator = EN) -> str:
     """The reason, without repeating one already shown for the same name: a disconnect
     after a suspension says "access suspended (see above)" instead of the whole invoice."""
     earlier = said.get(change.name)
     if change.kind == "session" and earlier and change.reason.endswith(": " + earlier):
-        return change.reason[: -len(earlier) - 2] + " (reason above)"
-    return change.reason
+        return tr.text(change.reason[: -len(earlier) - 2]) + tr.message(" (reason above)")
+    return tr.text(change.reason)
 
 
-def render_change(change: Change, text: Text, said: dict[str, str] | None = None) -> None:
+def render_change(
+    change: Change, text: Text, said: dict[str, str] | None = None, tr: Translator = EN
+) -> None:
     symbol, style = SYMBOLS[change.action]
-    text.append(f"  {symbol} {verb(change)} {change.kind} ", style=style)
+    text.append(f"  {symbol} {verb(change, tr)} {tr.message(change.kind)} ", style=style)
     text.append(visible(change.name), style="bold")
     if change.customer and change.customer != change.name:
-        text.append(f" (customer {visible(change.customer)})")
+        text.append(" (" + tr.message("customer %(id)s", id=visible(change.customer)) + ")")
     text.append("\n")
     if change.reason:
-        reason = change.reason if said is None else shown_reason(change, said)
-        text.append(f"      why: {visible(reason)}\n", style="dim")
+        reason = tr.text(change.reason) if said is None else shown_reason(change, said, tr)
+        text.append(f"      {tr.message('why')}: {visible(reason)}\n", style="dim")
         if said is not None and change.kind != "session":
             said.setdefault(change.name, change.reason)
     if change.action == "delete":
@@ -83,42 +90,50 @@ def render_change(change: Change, text: Text, said: dict[str, str] | None = None
         text.append(f"      {field_text(key, before, after)}\n")
 
 
-def render_router(router: RouterPlan, text: Text) -> None:
+def render_router(router: RouterPlan, text: Text, tr: Translator = EN) -> None:
     text.append(visible(router.router), style="bold cyan")
     if router.status == "error":
-        error = (router.error or "").removeprefix(f"{router.router}: ")
-        text.append(f": ERROR {visible(error)}\n", style="bold red")
+        error = tr.text((router.error or "").removeprefix(f"{router.router}: "))
+        text.append(f": {tr.message('ERROR')} {visible(error)}\n", style="bold red")
         return
     if router.status == "skipped":
-        text.append(f": SKIPPED {visible('; '.join(router.notes))}\n", style="bold yellow")
+        notes = "; ".join(tr.text(note) for note in router.notes)
+        text.append(f": {tr.message('SKIPPED')} {visible(notes)}\n", style="bold yellow")
         return
-    text.append(f": {summary_line(router)}\n")
+    text.append(f": {summary_line(router, tr)}\n")
     if router.status == "unsafe":
-        reason = visible(router.unsafe_reason or "")
+        reason = visible(tr.text(router.unsafe_reason or ""))
         text.append(
-            f"  UNSAFE: {reason}; apply refuses this router without --force\n",
+            "  "
+            + tr.message(
+                "UNSAFE: %(reason)s; apply refuses this router without --force", reason=reason
+            )
+            + "\n",
             style="bold red",
         )
     said: dict[str, str] = {}
     for change in router.changes:
-        render_change(change, text, said)
+        render_change(change, text, said, tr)
     for note in router.notes:
-        text.append(f"  note: {visible(note)}\n", style="dim")
+        text.append(f"  {tr.message('note')}: {visible(tr.text(note))}\n", style="dim")
     if not router.changes:
-        text.append("  no changes\n", style="dim")
+        text.append(f"  {tr.message('no changes')}\n", style="dim")
 
 
-def render_text(plan: Plan) -> Text:
+def render_text(plan: Plan, language: str = "en") -> Text:
+    """The plan in `language` (reasons translated here; the plan itself stays English)."""
+    tr = translator(language)
     text = Text()
-    text.append(f"Plan as of {plan.as_of.isoformat()}", style="bold")
+    text.append(tr.message("Plan as of %(day)s", day=tr.day(plan.as_of)), style="bold")
     if plan.commit:
-        text.append(f" (commit {visible(plan.commit[:12])})")
+        text.append(" (" + tr.message("commit %(sha)s", sha=visible(plan.commit[:12])) + ")")
     text.append("\n")
     for warning in plan.warnings:
-        text.append(f"warning: {visible(warning)}\n", style="bold yellow")
+        line = tr.message("warning: %(message)s", message=visible(tr.text(warning)))
+        text.append(line + "\n", style="bold yellow")
     text.append("\n")
     for router in plan.routers:
-        render_router(router, text)
+        render_router(router, text, tr)
         text.append("\n")
     changes = sum(len(router.applicable) for router in plan.routers)
     failed = sum(1 for router in plan.routers if router.status == "error")
@@ -126,22 +141,32 @@ def render_text(plan: Plan) -> Text:
     conflicts = conflict_count(plan)
     if changes:
         planned = len(plan.routers) - failed - skipped
-        text.append(f"{changes} change(s) on {planned} router(s)", style="bold")
+        text.append(
+            tr.message(
+                "%(changes)s change(s) on %(routers)s router(s)", changes=changes, routers=planned
+            ),
+            style="bold",
+        )
     elif conflicts:
-        text.append("No changes to apply", style="bold")
+        text.append(tr.message("No changes to apply"), style="bold")
     elif failed or skipped:
-        text.append("No changes on the routers that were read", style="bold")
+        text.append(tr.message("No changes on the routers that were read"), style="bold")
     else:
-        text.append("No changes: the routers match the repository", style="bold green")
+        text.append(tr.message("No changes: the routers match the repository"), style="bold green")
     if conflicts:
         text.append(
-            f"; {conflicts} conflict(s) not applied (review them; --adopt takes them over)",
+            tr.message(
+                "; %(n)s conflict(s) not applied (review them; --adopt takes them over)",
+                n=conflicts,
+            ),
             style="bold red",
         )
     if failed:
-        text.append(f"; {failed} router(s) could not be read", style="bold red")
+        text.append(tr.message("; %(n)s router(s) could not be read", n=failed), style="bold red")
     if skipped:
-        text.append(f"; {skipped} router(s) skipped (not contacted)", style="bold yellow")
+        text.append(
+            tr.message("; %(n)s router(s) skipped (not contacted)", n=skipped), style="bold yellow"
+        )
     text.append(".\n")
     return text
 

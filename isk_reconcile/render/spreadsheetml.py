@@ -112,15 +112,19 @@ def add_sheet(
     book.append(Sheet(title, columns, list(rows), total_last, notes))
 
 
-def save_workbook(book: Sequence[Sheet], path: Path) -> None:
+def save_workbook(book: Sequence[Sheet], path: Path, *, heading: str = "") -> None:
+    """The file; `heading` (the ISP's name) is its title and every sheet's printed header."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", _content_types(len(book)))
         archive.writestr(
             "_rels/.rels",
             f'{_XML}<Relationships xmlns="{_PKG}/relationships">'
             f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+            f'<Relationship Id="rId2" Type="{_PKG}/relationships/metadata/core-properties"'
+            ' Target="docProps/core.xml"/>'
             "</Relationships>",
         )
+        archive.writestr("docProps/core.xml", _core_properties(heading))
         archive.writestr("xl/workbook.xml", _workbook_xml(book))
         archive.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(book)))
         archive.writestr("xl/styles.xml", _STYLES)
@@ -129,7 +133,17 @@ def save_workbook(book: Sequence[Sheet], path: Path) -> None:
                 archive.open(f"xl/worksheets/sheet{number}.xml", "w") as raw,
                 io.TextIOWrapper(raw, encoding="utf-8", newline="") as out,
             ):
-                _write_sheet(sheet, out)
+                _write_sheet(sheet, out, heading)
+
+
+def _core_properties(title: str) -> str:
+    """The file's properties: its title is the ISP's name (Excel shows it in Info)."""
+    text = escape(_ILLEGAL.sub("", title))
+    return (
+        f'{_XML}<cp:coreProperties xmlns:cp="{_PKG}/metadata/core-properties"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<dc:title>{text}</dc:title></cp:coreProperties>"
+    )
 
 
 def _content_types(sheets: int) -> str:
@@ -147,6 +161,8 @@ def _content_types(sheets: int) -> str:
         'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
         '<Override PartName="/xl/styles.xml" ContentType="application/'
         'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" ContentType="application/'
+        'vnd.openxmlformats-package.core-properties+xml"/>'
         f"{overrides}</Types>"
     )
 
@@ -189,7 +205,7 @@ def _workbook_rels(sheets: int) -> str:
     return f'{_XML}<Relationships xmlns="{_PKG}/relationships">{links}{styles}</Relationships>'
 
 
-def _write_sheet(sheet: Sheet, out: io.TextIOWrapper) -> None:
+def _write_sheet(sheet: Sheet, out: io.TextIOWrapper, heading: str = "") -> None:
     columns = sheet.columns
     letters = [column_letter(n) for n in range(1, len(columns) + 1)]
     widths = _widths(columns, sheet.rows)
@@ -234,7 +250,11 @@ def _write_sheet(sheet: Sheet, out: io.TextIOWrapper) -> None:
         style = _PLAIN["date"] if isinstance(value, date) else 0
         out.write(f'<row r="{offset}">{_cell(f"A{offset}", label)}')
         out.write(f"{_cell(f'B{offset}', value, style)}</row>")
-    out.write(f'</sheetData><autoFilter ref="{sheet.table_ref}"/></worksheet>')
+    out.write(f'</sheetData><autoFilter ref="{sheet.table_ref}"/>')
+    if heading:  # printed pages are headed by the ISP's name ("&&": a literal "&")
+        text = escape(_ILLEGAL.sub("", heading).replace("&", "&&"))
+        out.write(f"<headerFooter><oddHeader>&amp;C{text}</oddHeader></headerFooter>")
+    out.write("</worksheet>")
 
 
 def _cell(ref: str, value: object, style: int = 0) -> str:

@@ -11,40 +11,53 @@ from rich.text import Text
 
 from isk_reconcile.billing.engine import rupiah
 from isk_reconcile.billing.report_types import CustomerCounts, Dashboard
+from isk_reconcile.render.i18n import Translator, translator
 from isk_reconcile.render.tables import render_rich
 from isk_reconcile.untrusted import visible
 
 SHOWN_OVERDUE = 10
 
 
-def render_status(board: Dashboard, *, color: bool = False) -> str:
-    """The dashboard for people."""
-    commit = board.commit[:12] if board.commit else "not a git repository"
-    parts: list = [
-        Text(f"ISP status as of {board.as_of.isoformat()} · month {board.month} · commit {commit}"),
-        _routers_table(board),
-        _money_table(board),
-        _aging_table(board),
-        _expiring_part(board),
-        *_overdue_parts(board),
+def render_status(
+    board: Dashboard, *, color: bool = False, language: str = "en", isp_name: str = ""
+) -> str:
+    """The dashboard for people, in `language`, headed by the ISP's name when set."""
+    tr = translator(language)
+    commit = board.commit[:12] if board.commit else tr.message("not a git repository")
+    heading = tr.message(
+        "ISP status as of %(day)s · month %(month)s · commit %(commit)s",
+        day=tr.day(board.as_of),
+        month=board.month,
+        commit=commit,
+    )
+    parts: list = [Text(visible(isp_name), style="bold")] if isp_name else []
+    parts += [
+        Text(heading),
+        _routers_table(board, tr),
+        _money_table(board, tr),
+        _aging_table(board, tr),
+        _expiring_part(board, tr),
+        *_overdue_parts(board, tr),
     ]
-    parts += [Text(f"note: {note}") for note in board.notes]
+    parts += [Text(f"{tr.message('note')}: {tr.text(note)}") for note in board.notes]
     return render_rich(Group(*parts), color=color)
 
 
-def _routers_table(board: Dashboard) -> Table:
+def _routers_table(board: Dashboard, tr: Translator) -> Table:
     live = _table(
+        tr,
         "Routers",
         ("router", "state", "identity", "version", "uptime", "sessions", "drift"),
         right=("sessions", "drift"),
     )
     for status in board.routers:
         if status.reachable is None:
-            state = Text("not read", style="dim")
+            state = Text(tr.message("not read"), style="dim")
         elif status.reachable:
-            state = Text("reachable", style="green")
+            state = Text(tr.message("reachable"), style="green")
         else:
-            state = Text(f"unreachable: {visible(status.error or '')}", style="red")
+            error = visible(tr.text(status.error or ""))
+            state = Text(f"{tr.message('unreachable')}: {error}", style="red")
         info = status.info
         live.add_row(
             Text(status.name),
@@ -58,7 +71,7 @@ def _routers_table(board: Dashboard) -> Table:
         )
     live.add_section()
     live.add_row(
-        Text("total"),
+        Text(tr.message("total")),
         Text(""),
         Text(""),
         Text(""),
@@ -69,13 +82,13 @@ def _routers_table(board: Dashboard) -> Table:
     return live
 
 
-def _money_table(board: Dashboard) -> Table:
+def _money_table(board: Dashboard, tr: Translator) -> Table:
     money_columns = ["router", "customers", "active", "suspended", "free", "terminated"]
     money_columns += ["expiring", f"billed {board.month}", "collected", "credits"]
     money_columns += ["written off", "receivables"]
-    money = _table("Customers and money", money_columns, right=money_columns[1:])
+    money = _table(tr, "Customers and money", money_columns, right=money_columns[1:])
     rows = [(status.name, status.figures) for status in board.routers]
-    for index, (name, figures) in enumerate([*rows, ("total", board.total)]):
+    for index, (name, figures) in enumerate([*rows, (tr.message("total"), board.total)]):
         counts = figures.customers
         if index == len(rows):
             money.add_section()
@@ -83,7 +96,7 @@ def _money_table(board: Dashboard) -> Table:
             name,
             str(counts.total),
             str(counts.active),
-            _suspended(counts),
+            _suspended(counts, tr),
             str(counts.free),
             str(counts.terminated),
             str(figures.expiring),
@@ -97,8 +110,9 @@ def _money_table(board: Dashboard) -> Table:
     return money
 
 
-def _aging_table(board: Dashboard) -> Table:
+def _aging_table(board: Dashboard, tr: Translator) -> Table:
     aging = _table(
+        tr,
         "Receivables aging (days past due)",
         ("bucket", "amount", "invoices"),
         right=("amount", "invoices"),
@@ -106,14 +120,15 @@ def _aging_table(board: Dashboard) -> Table:
     for bucket in board.total.aging:
         aging.add_row(Text(bucket.label), Text(rupiah(bucket.amount)), Text(str(bucket.invoices)))
     aging.add_section()
-    aging.add_row(Text("total"), Text(rupiah(board.total.outstanding)), Text(""))
+    aging.add_row(Text(tr.message("total")), Text(rupiah(board.total.outstanding)), Text(""))
     return aging
 
 
-def _expiring_part(board: Dashboard) -> Table | Text:
+def _expiring_part(board: Dashboard, tr: Translator) -> Table | Text:
     if not board.expiring:
-        return Text("No account expires within 7 days.")
+        return Text(tr.message("No account expires within 7 days."))
     soon = _table(
+        tr,
         "Expiring within 7 days (last paid day; negative days left: in grace)",
         ("customer", "name", "router", "profile", "expires", "days left"),
         right=("days left",),
@@ -125,17 +140,18 @@ def _expiring_part(board: Dashboard) -> Table | Text:
             row.name,
             row.router,
             row.profile or "",
-            row.expires.isoformat() if row.expires else "",
+            tr.cell_day(row.expires) if row.expires else "",
             _opt(days),
         ]
         soon.add_row(*(Text(cell) for cell in cells))
     return soon
 
 
-def _overdue_parts(board: Dashboard) -> list:
+def _overdue_parts(board: Dashboard, tr: Translator) -> list:
     if not board.overdue:
         return []
     overdue = _table(
+        tr,
         "Most overdue",
         ("customer", "router", "owes", "oldest due", "days", "reason"),
         right=("owes", "days"),
@@ -145,33 +161,34 @@ def _overdue_parts(board: Dashboard) -> list:
             row.customer,
             row.router,
             rupiah(row.outstanding),
-            row.oldest_due.isoformat(),
+            tr.cell_day(row.oldest_due),
             str(row.days_past_due),
-            row.reason,
+            tr.text(row.reason),
         ]
         overdue.add_row(*(Text(cell) for cell in cells))
     parts: list = [overdue]
     hidden = len(board.overdue) - SHOWN_OVERDUE
     if hidden > 0:
-        parts.append(Text(f"… and {hidden} more: isk receivables"))
+        parts.append(Text(tr.message("… and %(n)s more: isk receivables", n=hidden)))
     return parts
 
 
-def _suspended(counts: CustomerCounts) -> str:
+def _suspended(counts: CustomerCounts, tr: Translator) -> str:
     if not counts.suspended:
         return "0"
-    return (
-        f"{counts.suspended} ({counts.suspended_unpaid} unpaid, {counts.suspended_manual} manual"
-        + (f", {counts.on_hold} on hold)" if counts.on_hold else ")")
-    )
+    unpaid = tr.message("%(n)s unpaid", n=counts.suspended_unpaid)
+    manual = tr.message("%(n)s manual", n=counts.suspended_manual)
+    held = ", " + tr.message("%(n)s on hold", n=counts.on_hold) if counts.on_hold else ""
+    return f"{counts.suspended} ({unpaid}, {manual}{held})"
 
 
 def _opt(value: object) -> str:
     return "–" if value is None else str(value)
 
 
-def _table(title: str, columns: Sequence[str], right: Sequence[str] = ()) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold")
+def _table(tr: Translator, title: str, columns: Sequence[str], right: Sequence[str] = ()) -> Table:
+    table = Table(title=tr.message(title), title_justify="left", title_style="bold")
     for column in columns:
-        table.add_column(column, justify="right" if column in right else "left")
+        # tr.text: `billed 2026-11` matches the catalog's `billed %(month)s`
+        table.add_column(tr.text(column), justify="right" if column in right else "left")
     return table

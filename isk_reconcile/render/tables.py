@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from isk_reconcile.billing.engine import rupiah
+from isk_reconcile.render.i18n import Translator, translator
 from isk_reconcile.untrusted import visible
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
@@ -134,6 +135,12 @@ FREE_TEXT = frozenset(
 # Long sentences are cut with "…" rather than wrapped (a reason wrapped into a narrow
 # column fills twenty lines); `isk customer show` and --wide have them whole.
 TRUNCATED = frozenset({"reason", "note", "notes", "description", "summary", "message"})
+# Columns whose words are isk's own (standings, reasons, notes): translated in the table.
+# Other text (names, ids, addresses) is the repository's and shown as written.
+TRANSLATED = frozenset(
+    {"status", "standing", "access", "reason", "note", "kind", "state", "method", "cause",
+     "event", "channel", "outcome", "result"}
+)  # fmt: skip
 FREE_TEXT_MIN = 8  # a free-text column keeps at least this many characters a line
 
 
@@ -145,15 +152,18 @@ def render_table(
     footer: Row | None = None,
     color: bool = False,
     width: int | None = None,
+    language: str = "en",
 ) -> str:
     """A rich table as text; `footer` is an extra, emphasised row (e.g. totals).
 
     With a `width` (the terminal's), only free-text columns wrap to fit it; when that is
     not enough, columns that `give_way` are left out (a note says which); a cell is never
-    split or cut."""
+    split or cut. Headers, the title, isk's own words and dates are in `language`."""
     cols = _columns(columns)
     rows = list(rows)
-    table = _table(rows, cols, title, footer)
+    tr = translator(language)
+    title = tr.text(title) if title else title
+    table = _table(rows, cols, title, footer, tr)
     left_out: list[str] = []
     if width:
         for name in [c.name for c in sorted(cols, key=lambda c: -c.give_way) if c.give_way]:
@@ -161,31 +171,42 @@ def render_table(
                 break
             cols = tuple(c for c in cols if c.name != name)
             left_out.append(name)
-            table = _table(rows, cols, title, footer)
+            table = _table(rows, cols, title, footer, tr)
     text = render_rich(table, color=color, width=max(width, _narrowest(table)) if width else None)
     if left_out:
-        note = f"(left out to fit {width} columns: {', '.join(left_out)}; --wide shows all)"
+        names = ", ".join(tr.message(name) for name in left_out)
+        note = tr.message(
+            "(left out to fit %(width)s columns: %(names)s; --wide shows all)",
+            width=width,
+            names=names,
+        )
         text += "\n".join(textwrap.wrap(note, width, break_on_hyphens=False)) + "\n"
     return text
 
 
 def _table(
-    rows: Sequence[Row], cols: Sequence[Column], title: str | None, footer: Row | None
+    rows: Sequence[Row],
+    cols: Sequence[Column],
+    title: str | None,
+    footer: Row | None,
+    tr: Translator | None = None,
 ) -> Table:
+    tr = tr or translator("en")
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
     for column in cols:
+        header = tr.text(column.header)  # `0-30 days` matches `%(label)s days`
         if column.name in FREE_TEXT:
             overflow = "ellipsis" if column.name in TRUNCATED else "fold"
             table.add_column(
-                column.header, justify=column.justify, overflow=overflow, min_width=FREE_TEXT_MIN
+                header, justify=column.justify, overflow=overflow, min_width=FREE_TEXT_MIN
             )
         else:
-            table.add_column(column.header, justify=column.justify, no_wrap=True)
+            table.add_column(header, justify=column.justify, no_wrap=True)
     for row in rows:
-        table.add_row(*(_cell(column, row.get(column.name)) for column in cols))
+        table.add_row(*(_cell(column, row.get(column.name), "", tr) for column in cols))
     if footer is not None:
         table.add_section()
-        table.add_row(*(_cell(column, footer.get(column.name), "bold") for column in cols))
+        table.add_row(*(_cell(column, footer.get(column.name), "bold", tr) for column in cols))
     for column in table.columns:
         if column.overflow == "ellipsis":  # one line per row: the sentence is cut, not wrapped
             for cell in column.cells:
@@ -207,10 +228,23 @@ def _narrowest(table: Table) -> int:
     return total
 
 
-def _cell(column: Column, value: Any, extra_style: str = "") -> Text:
-    text = visible((column.display or plain_text)(value)) if value is not None else ""
+def _cell(column: Column, value: Any, extra_style: str = "", tr: Translator | None = None) -> Text:
+    text = visible(_cell_text(column, value, tr)) if value is not None else ""
     style = (column.style(value) if column.style else None) or ""
     return Text(text, style=f"{style} {extra_style}".strip())  # Text: never parsed as markup
+
+
+def _cell_text(column: Column, value: Any, tr: Translator | None) -> str:
+    """A cell in the reader's language: dates by Babel, yes/no and isk's own words
+    translated; ids, names, money and the repository's text as they are."""
+    if tr is None or tr.english or column.display is not None:
+        return (column.display or plain_text)(value)
+    if isinstance(value, bool):
+        return tr.yes_no(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return tr.cell_day(value)
+    text = plain_text(value)
+    return tr.text(text) if column.name in TRANSLATED or column.name == "total" else text
 
 
 def render_rich(renderable: Any, *, color: bool = False, width: int | None = None) -> str:
@@ -238,12 +272,16 @@ def render_rows(
     footer: Row | None = None,
     color: bool = False,
     width: int | None = None,
+    language: str = "en",
 ) -> str:
-    """Rows in the chosen format ("table", "csv" or "json")."""
+    """Rows in the chosen format ("table", "csv" or "json"; only the table is translated:
+    CSV and JSON are for scripts)."""
     if fmt == "json":
         return render_json(rows, columns)
     if fmt == "csv":
         return render_csv(rows, columns)
     if fmt == "table":
-        return render_table(rows, columns, title=title, footer=footer, color=color, width=width)
+        return render_table(
+            rows, columns, title=title, footer=footer, color=color, width=width, language=language
+        )
     raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")

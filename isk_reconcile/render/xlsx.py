@@ -10,10 +10,11 @@ ISP; openpyxl reads the file back in the tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from isk_reconcile.billing.report_types import Dashboard
+from isk_reconcile.render.i18n import Translator, translator
 from isk_reconcile.render.spreadsheetml import Column, Sheet, add_sheet, save_workbook
 from isk_reconcile.render.status_data import SUMMARY_COLUMNS, summary_rows
 
@@ -91,33 +92,69 @@ RECEIVABLE_COLUMNS = (
 MONTHLY_COLUMNS = (Column("month"), Column("billed", "money"), Column("collected", "money"))
 
 
-def write_workbook(board: Dashboard, path: Path) -> None:
-    """Write the whole workbook to `path` (overwritten)."""
+def write_workbook(
+    board: Dashboard, path: Path, *, language: str = "en", isp_name: str = ""
+) -> None:
+    """Write the whole workbook to `path` (overwritten): sheet names, headers and isk's
+    own words in `language`; the ISP's name, when set, heads it (the Summary sheet's
+    first note, every sheet's printed header and the file's title)."""
     path.parent.mkdir(parents=True, exist_ok=True)  # fail before any sheet is started
+    tr = translator(language)
     book: list[Sheet] = []
+    notes: list[tuple[str, object]] = [("ISP", isp_name)] if isp_name else []
+    notes += [
+        (tr.message("as_of"), board.as_of),
+        (tr.message("month"), board.month),
+        (tr.message("commit"), board.commit or tr.message("not a git repository")),
+    ]
     add_sheet(
         book,
-        "Summary",
-        _summary_columns(),
+        tr.message("Summary"),
+        _in(tr, _summary_columns()),
         [[row[c] for c in SUMMARY_COLUMNS] for row in summary_rows(board)],
         total_last=True,
-        notes=[
-            ("as_of", board.as_of),
-            ("month", board.month),
-            ("commit", board.commit or "not a git repository"),
-        ],
+        notes=notes,
     )
-    add_sheet(book, "Customers", CUSTOMER_COLUMNS, _customer_rows(board))
-    add_sheet(book, "Invoices", INVOICE_COLUMNS, _invoice_rows(board))
-    add_sheet(book, "Payments", PAYMENT_COLUMNS, _payment_rows(board))
-    add_sheet(book, "Receivables", RECEIVABLE_COLUMNS, _receivable_rows(board))
+    add_sheet(book, tr.message("Customers"), *_words(tr, CUSTOMER_COLUMNS, _customer_rows(board)))
+    add_sheet(book, tr.message("Invoices"), *_words(tr, INVOICE_COLUMNS, _invoice_rows(board)))
+    add_sheet(book, tr.message("Payments"), *_words(tr, PAYMENT_COLUMNS, _payment_rows(board)))
+    receivable = _words(tr, RECEIVABLE_COLUMNS, _receivable_rows(board))
+    add_sheet(book, tr.message("Receivables"), *receivable)
     add_sheet(
         book,
-        "Monthly",
-        MONTHLY_COLUMNS,
+        tr.message("Monthly"),
+        _in(tr, MONTHLY_COLUMNS),
         ([m.month, m.billed, m.collected] for m in board.monthly),
     )
-    save_workbook(book, path)
+    save_workbook(book, path, heading=isp_name)
+
+
+# Columns whose words are isk's own (standings, reasons): translated with the headers.
+TRANSLATED = frozenset({"status", "standing", "access", "kind", "reason"})
+
+
+def _in(tr: Translator, columns: Sequence[Column]) -> tuple[Column, ...]:
+    """The columns with their headers in the language (English keeps the machine names
+    scripts and the tests read)."""
+    return tuple(Column(tr.message(column.title), column.kind) for column in columns)
+
+
+def _words(
+    tr: Translator, columns: Sequence[Column], rows: Iterator[list]
+) -> tuple[tuple[Column, ...], Iterator[list]]:
+    """Headers and isk's words in the language; dates and money stay typed values."""
+    if tr.english:
+        return tuple(columns), rows
+    spots = [index for index, column in enumerate(columns) if column.title in TRANSLATED]
+
+    def translated() -> Iterator[list]:
+        for row in rows:
+            for index in spots:
+                if isinstance(row[index], str):
+                    row[index] = tr.text(row[index])
+            yield row
+
+    return _in(tr, columns), translated()
 
 
 # One list per row, in the order of the sheet's columns.

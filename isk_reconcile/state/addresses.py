@@ -21,7 +21,7 @@ _LOOKS_NUMERIC = re.compile(r"^[0-9.:]+$")
 # Ledger ids: one spelling per id. Upper-case ASCII only, so "p-1" and a Cyrillic "Р-1"
 # (or one with a zero-width space) can never sit beside "P-1" as a different entry.
 LEDGER_ID = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
-_TOOL_ID = re.compile(r"^P-\d{4}-\d{2}-(\d+)$")
+TOOL_ID = re.compile(r"^P-\d{4}-\d{2}-(\d+)$")
 MAX_ID_NUMBER_DIGITS = 6
 
 
@@ -100,7 +100,7 @@ def ledger_id(value: str) -> str:
             value=_shown(value),
             hint=hint,
         )
-    tool = _TOOL_ID.match(value)
+    tool = TOOL_ID.match(value)
     if tool and len(tool[1]) > MAX_ID_NUMBER_DIGITS:
         raise _fail(
             "isk_ledger_id",

@@ -36,9 +36,26 @@ PppService = Literal["any", "async", "l2tp", "ovpn", "pppoe", "pptp", "sstp"]
 USERNAME = re.compile(r"^[!-~](?:[ -~]{0,62}[!-~])?$")
 
 
+# A Telegram chat: its numeric id (negative for groups) or a public @username.
+TELEGRAM_CHAT = re.compile(r"^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$")
+
+
 class CustomerNotify(Frozen):
+    """A customer's `notify:` block; channel names are checked against the settings by
+    state/rules.py (`check_notify`), so `isk validate` reports them with file:line."""
+
     opt_out: tuple[StrictStr, ...] = ()  # channel names, or "all"
     telegram: StrictStr | None = None  # the customer's Telegram chat id
+
+    @field_validator("telegram")
+    @classmethod
+    def _chat_id(cls, value: str | None) -> str | None:
+        if value is not None and not TELEGRAM_CHAT.match(value):
+            raise rule_error(
+                "a Telegram chat id is a number (negative for groups) or @username",
+                hint='quote it: telegram: "123456789"',
+            )
+        return value
 
 
 # --- customers ----------------------------------------------------------------------------

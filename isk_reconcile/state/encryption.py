@@ -14,7 +14,7 @@ import binascii
 import hashlib
 import os
 import secrets as _random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,11 +151,6 @@ def decrypt(value: str, identity: Identity) -> str:
         ) from None
     _decrypted[cache_key] = plaintext
     return plaintext
-
-
-def decrypt_all(values: Iterable[str], identity: Identity) -> dict[str, str]:
-    """Plaintexts by stored value, each distinct value decrypted once."""
-    return {value: decrypt(value, identity) for value in dict.fromkeys(values)}
 
 
 def generate_password(length: int = 12) -> str:

@@ -40,6 +40,7 @@ from isk_reconcile.state.messages import (
     translate_for,
 )
 from isk_reconcile.state.model import State
+from isk_reconcile.state.notify_rules import NotifyRules
 from isk_reconcile.state.profiles import Profile
 from isk_reconcile.state.routers import Router
 from isk_reconcile.state.rules import CrossFileRules
@@ -62,17 +63,26 @@ def load_state(repo: Path, *, cache: bool | ParseCache = True) -> State:
 
     `cache`: use the repository's caches (True: the validated-state cache, else the parse
     cache), none (False), or this parse cache."""
+    return load_state_and_files(repo, cache=cache)[0]
+
+
+def load_state_and_files(
+    repo: Path, *, cache: bool | ParseCache = True, keep: bool = False
+) -> tuple[State, dict[str, str] | None]:
+    """`load_state`, and the fingerprint (statecache.fingerprint) of exactly the files the
+    State was read from: None when unknown (no state cache, or a file changed meanwhile).
+    `keep`: a writer about to append one entry (statecache.save_appended)."""
     repo = Path(repo)
     files = statecache.fingerprint(repo) if cache is True else None
     with collector_paused():
         if files is not None:
             try:
-                state = statecache.load(repo, files)
+                state = statecache.load(repo, files, keep=keep)
             except statecache.Miss:
                 pass
             else:
                 freeze_if_large(len(state.customers) + len(state.ledger))
-                return state
+                return state, files
         loading = _Loading(repo, cache)
         state = loading.run()
         # The caches learn only from a repository that validated: what a refused file held
@@ -82,8 +92,10 @@ def load_state(repo: Path, *, cache: bool | ParseCache = True) -> State:
         # Only a state read from exactly these files is remembered for them.
         if files is not None and statecache.fingerprint(repo) == files:
             statecache.save(repo, files, state)
+        else:
+            files = None
         freeze_if_large(len(state.customers) + len(state.ledger))
-    return state
+    return state, files
 
 
 def load_settings(repo: Path, *, cache: bool = True) -> Settings:
@@ -119,7 +131,7 @@ def ledger_warnings(state: State, as_of: date) -> list[ConfigError]:
     return warnings
 
 
-class _Loading(CrossFileRules):
+class _Loading(CrossFileRules, NotifyRules):
     def __init__(self, repo: Path, cache: bool | ParseCache):
         self.repo = repo
         self.cache = cache if isinstance(cache, ParseCache) else ParseCache(repo) if cache else None
@@ -240,6 +252,7 @@ class _Loading(CrossFileRules):
         self.check_settings_references(settings, routers, profiles)
         self.check_profile_routers(profiles, routers)
         self.check_customers(settings, customers, routers, profiles)
+        self.check_notify(settings, customers)
         self.check_pools(routers, customers)
         self.check_ledger_customers(ledger, customers)
         self.check_amounts(settings.billing.max_amount, profiles, customers, ledger)
@@ -280,6 +293,7 @@ class _Loading(CrossFileRules):
                     "not an age public key",
                     "age1... as printed by `isk secrets keygen`",
                 )
+        self.warnings.extend(policy.channel_warnings(settings, source))
         return settings
 
     def routers(self, settings: Settings) -> dict[str, tuple[Router, Placed]]:
@@ -384,47 +398,55 @@ class _Loading(CrossFileRules):
         entries: list[tuple[LedgerEntry, Placed]] = []
         first_seen: dict[str, Loc] = {}
         for relative in self.yaml_files(PAYMENTS_DIR, recursive=True):
-            source = self.read(relative)
-            if source.data is None:
-                continue
-            if not isinstance(source.data, list):
-                self.error(
-                    source,
-                    (),
-                    f"a payments file is a YAML list of entries, not {describe_value(source.data)}",
-                    "start each entry with '- id: ...'",
-                )
-                continue
-            lines = source.item_lines
-            batch: list[tuple[dict[str, Any], Placed]] = []
-            for index, raw in enumerate(source.data):
-                entry_id = raw.get("id") if isinstance(raw, dict) else None
-                # A non-ASCII id (a look-alike) is named by position: its message spells it out.
-                readable = isinstance(entry_id, str) and entry_id and entry_id.isascii()
-                label = entry_id if readable else f"[{index}]"
-                placed = Placed(source, (index,), label)
-                if not self.expect_mapping(source, (index,), raw, label):
-                    continue
-                line = lines[index] if index < len(lines) else 1
-                here = Loc(relative, line, 1)
-                if isinstance(entry_id, str):
-                    if entry_id in first_seen:
-                        self.error(
-                            source,
-                            (index, "id"),
-                            f"duplicate ledger id '{entry_id}' (also at {first_seen[entry_id]})",
-                            "every entry needs its own id; correct a mistake with a new entry",
-                            label=label,
-                        )
-                        continue
-                    first_seen[entry_id] = here
-                    self.locations[("ledger", entry_id)] = here
-                batch.append((raw, placed))
-            entries.extend(self.validate_entries(batch))
-            # A big ledger file's positions are only needed again if something refers to
-            # them; then they are re-read. Dropping them halves the peak memory.
-            source.forget_positions()
+            entries.extend(self.ledger_file(relative, first_seen))
         return entries
+
+    def ledger_file(
+        self, relative: str, first_seen: dict[str, Loc]
+    ) -> list[tuple[LedgerEntry, Placed]]:
+        """The valid entries of one payments file; `first_seen`: where each id was seen
+        (across files: an id used twice is an error at its second place)."""
+        source = self.read(relative)
+        if source.data is None:
+            return []
+        if not isinstance(source.data, list):
+            self.error(
+                source,
+                (),
+                f"a payments file is a YAML list of entries, not {describe_value(source.data)}",
+                "start each entry with '- id: ...'",
+            )
+            return []
+        lines = source.item_lines
+        batch: list[tuple[dict[str, Any], Placed]] = []
+        for index, raw in enumerate(source.data):
+            entry_id = raw.get("id") if isinstance(raw, dict) else None
+            # A non-ASCII id (a look-alike) is named by position: its message spells it out.
+            readable = isinstance(entry_id, str) and entry_id and entry_id.isascii()
+            label = entry_id if readable else f"[{index}]"
+            placed = Placed(source, (index,), label)
+            if not self.expect_mapping(source, (index,), raw, label):
+                continue
+            line = lines[index] if index < len(lines) else 1
+            here = Loc(relative, line, 1)
+            if isinstance(entry_id, str):
+                if entry_id in first_seen:
+                    self.error(
+                        source,
+                        (index, "id"),
+                        f"duplicate ledger id '{entry_id}' (also at {first_seen[entry_id]})",
+                        "every entry needs its own id; correct a mistake with a new entry",
+                        label=label,
+                    )
+                    continue
+                first_seen[entry_id] = here
+                self.locations[("ledger", entry_id)] = here
+            batch.append((raw, placed))
+        valid = self.validate_entries(batch)
+        # A big ledger file's positions are only needed again if something refers to
+        # them; then they are re-read. Dropping them halves the peak memory.
+        source.forget_positions()
+        return valid
 
     def validate_entries(
         self, batch: list[tuple[dict[str, Any], Placed]]

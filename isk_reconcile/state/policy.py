@@ -9,9 +9,11 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from isk_reconcile.errors import ConfigError, Loc
 from isk_reconcile.state.routers import Router
+from isk_reconcile.state.settings import NotifyChannel, Settings
 from isk_reconcile.state.yamlsource import SourceFile, YamlPath, format_path
 from isk_reconcile.untrusted import control_problem
 
@@ -104,7 +106,51 @@ def transport_warnings(
     return warnings
 
 
+# URL schemes that travel in clear (apprise's webhook schemes included), and their TLS twin.
+CLEAR_SCHEMES = {"http": "https", "json": "jsons", "form": "forms", "xml": "xmls"}
+
+
+def channel_problems(channel: NotifyChannel) -> list[tuple[str, str]]:
+    """(key, problem): what sends a notification channel's credential in clear."""
+    if channel.kind == "email":
+        if channel.security == "insecure" and channel.host and not is_loopback(channel.host):
+            return [
+                (
+                    "security",
+                    f"security: insecure: the SMTP login and every message go in clear to "
+                    f"{channel.host} (use starttls or ssl)",
+                )
+            ]
+        return []
+    url = urlsplit(channel.url or "")
+    if url.scheme in CLEAR_SCHEMES and channel.token_env and not is_loopback(url.hostname or ""):
+        secure = CLEAR_SCHEMES[url.scheme]
+        return [
+            (
+                "url",
+                f"url: {url.scheme}:// sends the {channel.token_env} token in clear to "
+                f"{url.hostname} (use {secure}://)",
+            )
+        ]
+    return []
+
+
+def channel_warnings(settings: Settings, source: SourceFile | None) -> list[ConfigError]:
+    """`channel_problems` of every notification channel as warnings at its line."""
+    warnings = []
+    for name, channel in settings.notify.channels.items():
+        for key, problem in channel_problems(channel):
+            path = ("notify", "channels", name, key)
+            loc = source.loc(path, key=True) if source is not None else Loc("")
+            warnings.append(
+                ConfigError(loc, f"notify.channels.{name}.{key}", problem, severity="warning")
+            )
+    return warnings
+
+
 __all__ = [
+    "channel_problems",
+    "channel_warnings",
     "is_loopback",
     "outside_repository",
     "text_errors",

@@ -17,6 +17,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -36,29 +37,44 @@ RADIUS_DSN_ENV = re.compile(r"^ISK_RADIUS_[A-Z0-9_]+$")
 # Secrets of notification gateways come only from variables with this prefix, so a pull
 # request cannot make `isk notify send` read (and send away) any other variable.
 NOTIFY_ENV = re.compile(r"^ISK_NOTIFY_[A-Z0-9_]+$")
-NotifyKind = Literal["fonnte", "telegram", "json", "form"]
+NotifyKind = Literal["fonnte", "telegram", "json", "form", "email", "smseagle"]
 # json/form go through apprise, whose URLs carry host:port in the scheme's own form.
 WEBHOOK_URL = re.compile(r"^(json|jsons|form|forms)://[^@/?#\s]+(/[^?#\s]*)?$")
 HTTP_URL = re.compile(r"^https?://[^@/?#\s]+(/[^?#\s]*)?$")
+# An SMS gateway's address: scheme, host and port only (SMSEagle's API path is fixed).
+HOST_URL = re.compile(r"^https?://[^@/?#\s]+/?$")
+HOSTNAME = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$")
+# One plain address, the way apprise's mailto:// takes it (no display name, no list).
+EMAIL_ADDRESS = re.compile(
+    r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
+)
 Seconds0 = Annotated[float, BeforeValidator(number_of_seconds), Field(ge=0)]
 
 
 class NotifyChannel(Frozen):
-    """One delivery channel. `url`: the gateway's base URL (fonnte, telegram) or the
-    apprise webhook URL (json://host:port/path, form://...); never a credential."""
+    """One delivery channel. `url`: the gateway's base URL (fonnte, telegram, smseagle) or
+    the apprise webhook URL (json://host:port/path, form://...); never a credential.
+    email: the SMTP server (`host`, `port`, `security`) and the `sender` address; the
+    login comes from `user_env` / `token_env` (ISK_NOTIFY_... variables) only."""
 
     kind: NotifyKind
     url: StrictStr | None = None  # None: the public gateway (fonnte, telegram)
-    token_env: StrictStr | None = None  # ISK_NOTIFY_...: the token, read at send time
-    to: StrictStr | None = None  # a fixed recipient (operators' chat or phone)
+    token_env: StrictStr | None = None  # ISK_NOTIFY_...: the token/password, read at send time
+    to: StrictStr | None = None  # a fixed recipient (operators' chat, phone or address)
     timeout: Seconds = 10
+    # email only
+    host: StrictStr | None = None  # the SMTP server
+    port: Annotated[StrictInt, Field(gt=0, lt=65536)] | None = None  # default: by security
+    security: Literal["starttls", "ssl", "insecure"] = "starttls"
+    sender: StrictStr | None = None  # the From address
+    user_env: StrictStr | None = None  # ISK_NOTIFY_...: the SMTP login name
 
-    @field_validator("token_env")
+    @field_validator("token_env", "user_env")
     @classmethod
-    def _token_variable(cls, value: str | None) -> str | None:
+    def _token_variable(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and not NOTIFY_ENV.match(value):
             raise rule_error(
-                f"token_env '{value}' must match {NOTIFY_ENV.pattern}",
+                f"{info.field_name} '{value}' must match {NOTIFY_ENV.pattern}",
                 hint="e.g. ISK_NOTIFY_FONNTE_TOKEN",
             )
         return value
@@ -72,11 +88,41 @@ class NotifyChannel(Frozen):
                 ("url",),
                 "credentials never go in the URL: use token_env",
             )
+        if self.kind == "smseagle" and (self.url is None or not HOST_URL.match(self.url)):
+            raise rule_error(
+                "an smseagle channel needs url: http(s)://host[:port] (no path, no credentials)",
+                ("url",),
+                "the API token comes from token_env",
+            )
+        if self.kind == "smseagle" and self.token_env is None:
+            raise rule_error("an smseagle channel needs token_env (its API access token)")
+        if self.kind == "email":
+            return self._email_fields()
         if not webhook and self.url is not None and not HTTP_URL.match(self.url):
             raise rule_error(
                 # The value is not repeated: it may hold a credential written by mistake.
                 "url must be http(s)://host[:port][/path], without credentials or a query",
                 ("url",),
+            )
+        for name in ("host", "port", "sender", "user_env"):
+            if getattr(self, name) is not None:
+                raise rule_error(f"{name} is only for email channels", (name,))
+        return self
+
+    def _email_fields(self) -> NotifyChannel:
+        if self.url is not None:
+            raise rule_error("an email channel takes host/port/security, not url", ("url",))
+        if self.host is None or not HOSTNAME.match(self.host):
+            raise rule_error(
+                "an email channel needs host: the SMTP server's name or address", ("host",)
+            )
+        if self.sender is None or not EMAIL_ADDRESS.match(self.sender):
+            raise rule_error("an email channel needs sender: one plain address", ("sender",))
+        if self.to is not None and not EMAIL_ADDRESS.match(self.to):
+            raise rule_error("to must be one plain e-mail address", ("to",))
+        if (self.user_env is None) != (self.token_env is None):
+            raise rule_error(
+                "set both user_env and token_env (the SMTP login), or neither", ("user_env",)
             )
         return self
 
@@ -92,6 +138,8 @@ class NotifySettings(Frozen):
     max_attempts: Annotated[StrictInt, Field(gt=0)] = 5  # then operators are told
     retry_minutes: Annotated[StrictInt, Field(ge=0)] = 60  # doubled after each failure
     apply_summary: StrictBool = True  # `isk apply` posts its summary to the operators
+    # Reminders carry a payment link when payments.gateway is set (notify/links.py).
+    payment_links: StrictBool = True
 
     @model_validator(mode="after")
     def _known_channels(self) -> NotifySettings:

@@ -22,9 +22,10 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import tempfile
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -34,8 +35,9 @@ import pydantic
 import yaml
 
 from isk_reconcile.errors import ConfigError, Loc
+from isk_reconcile.state import addresses
 from isk_reconcile.state.customers import Customer
-from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.ledger import NON_CASH, LedgerEntry
 from isk_reconcile.state.model import State
 from isk_reconcile.state.parsecache import INPUT_DIRS, cache_file, usable_location
 from isk_reconcile.state.profiles import Profile
@@ -59,6 +61,10 @@ _METHODS = frozenset(
     for option in typing.get_args(LedgerEntry.model_fields["method"].annotation)
     for arg in (typing.get_args(option) or (option,))
 )
+# addresses.LEDGER_ID for every line of the joined ids, and a tool id's number at most
+# MAX_ID_NUMBER_DIGITS long (both checked by LedgerEntry's id validator).
+_IDS = re.compile(r"(?:" + addresses.LEDGER_ID.pattern.strip("^$") + r"\n)*")
+_LONGEST_TOOL_ID = len("P-YYYY-MM-") + addresses.MAX_ID_NUMBER_DIGITS
 _ERROR_TYPES = (str, int, int, str, str, str, str)
 _STATE_FIELDS = ("settings", "routers", "profiles", "customers", "ledger", "locations", "warnings")
 # What this module knows how to store. A State or LedgerEntry that gains a field is not
@@ -99,8 +105,10 @@ def fingerprint(repo: Path) -> dict[str, str]:
     return found
 
 
-def load(repo: Path, files: dict[str, str]) -> State:
-    """The cached State of `repo` if its files are exactly `files`; else Miss."""
+def load(repo: Path, files: dict[str, str], *, keep: bool = False) -> State:
+    """The cached State of `repo` if its files are exactly `files`; else Miss. `keep`:
+    remember the document for `save_appended`."""
+    global _kept
     file = state_cache_file(repo)
     if not COMPATIBLE or not usable_location(repo, file):
         raise Miss("location")
@@ -114,18 +122,54 @@ def load(repo: Path, files: dict[str, str]) -> State:
     if document.get("files") != files:
         raise Miss("changed")
     try:
-        return _decode(document)
+        state = _decode(document)
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as problem:
         raise Miss("malformed") from problem  # pydantic's ValidationError is a ValueError
+    _kept = (state, document) if keep else None
+    return state
 
 
 def save(repo: Path, files: dict[str, str], state: State) -> None:
     """Remember `state` for exactly these files (best effort: never an error)."""
+    if COMPATIBLE:
+        _write(repo, lambda: {"format": FORMAT, "files": files, **_encode(state)})
+
+
+# The document the last `load(..., keep=True)` decoded, and the State it made: a writer
+# that appends one ledger entry (`save_appended`) re-encodes only that entry.
+_kept: tuple[State, dict[str, Any]] | None = None
+
+
+def save_appended(repo: Path, files: dict[str, str], before: State, after: State) -> None:
+    """`save(repo, files, after)` where `after` is `before` plus one ledger entry (at any
+    place) and one location: from the document `before` was loaded from when it was kept,
+    instead of encoding 10,000 customers again."""
+    global _kept
+    kept, _kept = _kept, None
+    added = len(after.ledger) - len(before.ledger)
+    if kept is None or kept[0] is not before or added != 1:
+        save(repo, files, after)
+        return
+    document = dict(kept[1], files=files)
+    pairs = enumerate(zip(after.ledger, before.ledger, strict=False))
+    at = next((i for i, (a, b) in pairs if a is not b), len(before.ledger))  # where it went
+    entry = after.ledger[at]
+    values = [getattr(entry, name) for name in _LEDGER_FIELDS]
+    values[3] = values[3].isoformat()
+    columns = zip(document["ledger"], values, strict=True)
+    document["ledger"] = [[*column[:at], value, *column[at:]] for column, value in columns]
+    where = after.locations[("ledger", entry.id)]
+    row = ["ledger", entry.id, where.file, where.line, where.column]
+    document["locations"] = [*document["locations"], row]
+    _write(repo, lambda: document)
+
+
+def _write(repo: Path, make: typing.Callable[[], dict[str, Any]]) -> None:
     file = state_cache_file(repo)
-    if not COMPATIBLE or not usable_location(repo, file):
+    if not usable_location(repo, file):
         return
     try:
-        document = {"format": FORMAT, "files": files, **_encode(state)}
+        document = make()
         file.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
         try:
@@ -205,6 +249,7 @@ def _ledger(columns: Any) -> tuple[LedgerEntry, ...]:
         raise ValueError("amounts are positive whole numbers")
     if not set(kinds) <= _KINDS or not set(methods) <= _METHODS | {None}:
         raise ValueError("unknown kind or method")
+    _check_entry_rules(ids, kinds, methods, reasons)
     parsed: dict[str, date] = {}
     for text in set(days):
         if type(text) is not str or len(text) != 10:
@@ -228,6 +273,30 @@ def _ledger(columns: Any) -> tuple[LedgerEntry, ...]:
     )
 
 
+def _check_entry_rules(
+    ids: list[str], kinds: list[str], methods: list[Any], reasons: list[str]
+) -> None:
+    """What LedgerEntry's own validators would refuse, checked over the columns (entries
+    are built without them): ids in the canonical form, a method exactly for the kinds
+    that move cash, a reason exactly for a writeoff. Over the distinct values (a few
+    dozen), not the 120,000 entries one by one."""
+    if not ids:
+        return
+    joined = "\n".join(ids)
+    if joined.count("\n") != len(ids) - 1 or not _IDS.fullmatch(joined + "\n"):
+        raise ValueError("ledger id")  # the first test: no id hides a line break
+    # a tool id "P-YYYY-MM-N" is at most 10 + MAX_ID_NUMBER_DIGITS long: only longer ones
+    longer = (value for value in ids if len(value) > _LONGEST_TOOL_ID)
+    if any(addresses.TOOL_ID.match(value) for value in longer):
+        raise ValueError("ledger id number too long")
+    for kind, method in set(zip(kinds, methods, strict=True)):
+        if (method is None) != (kind in NON_CASH):
+            raise ValueError("ledger entry method")
+    for kind, reason in set(zip(kinds, reasons, strict=True)):
+        if bool(reason.strip()) != (kind == "writeoff") or (reason and kind != "writeoff"):
+            raise ValueError("ledger entry reason")
+
+
 def _entry_builder() -> typing.Callable[[tuple[Any, ...]], LedgerEntry]:
     """LedgerEntry from already checked field values, as LedgerEntry.model_construct makes
     it but without its per-call overhead (123,000 entries). Checked once against
@@ -238,7 +307,7 @@ def _entry_builder() -> typing.Callable[[tuple[Any, ...]], LedgerEntry]:
 
     def fast(values: tuple[Any, ...]) -> LedgerEntry:
         entry = new(LedgerEntry)
-        setattr_(entry, "__dict__", dict(zip(names, values, strict=True)))
+        setattr_(entry, "__dict__", dict(zip(names, values)))  # noqa: B905 - 9 and 9
         setattr_(entry, "__pydantic_fields_set__", fields_set)
         setattr_(entry, "__pydantic_extra__", None)
         setattr_(entry, "__pydantic_private__", None)
@@ -247,7 +316,7 @@ def _entry_builder() -> typing.Callable[[tuple[Any, ...]], LedgerEntry]:
     def slow(values: tuple[Any, ...]) -> LedgerEntry:
         return LedgerEntry.model_validate(dict(zip(names, values, strict=True)))
 
-    probe = ("P-1", "c", 1, date(2026, 1, 1), "payment", "cash", "", "")
+    probe = ("P-1", "c", 1, date(2026, 1, 1), "payment", "cash", "", "", "")
     try:
         same = fast(probe) == slow(probe) and fast(probe).signed_amount == 1
     except Exception:  # noqa: BLE001 - any surprise: use the public way
@@ -277,6 +346,29 @@ class _Locations(Mapping[tuple[str, str], Loc]):
 
     def __len__(self) -> int:
         return len(self._table())
+
+    def items(self) -> ItemsView[tuple[str, str], Loc]:
+        return self._table().items()  # the dict's own view: no lookup per key
+
+    def ledger_places(self) -> dict[str, tuple[str, int]]:
+        """Ledger id -> (file, line), without making a Loc for each (see ledger_places)."""
+        if self._built is not None:
+            return ledger_places(self._built)
+        places: dict[str, tuple[str, int]] = {}
+        for row in self._rows:  # the same rows `_locations` keeps
+            if isinstance(row, list) and len(row) == 5 and row[0] == "ledger":
+                _, key, file, line, column = row
+                texts = type(key) is str and type(file) is str
+                if texts and type(line) is int and type(column) is int:
+                    places[key] = (file, line)
+        return places
+
+
+def ledger_places(locations: Mapping[tuple[str, str], Loc]) -> dict[str, tuple[str, int]]:
+    """Ledger entry id -> (file, line) of a State's locations."""
+    if isinstance(locations, _Locations):
+        return locations.ledger_places()
+    return {key[1]: (loc.file, loc.line) for key, loc in locations.items() if key[0] == "ledger"}
 
 
 def _locations(rows: list[Any]) -> dict[tuple[str, str], Loc]:

@@ -2,8 +2,9 @@
 
 Text in, text out: the documents are rendered as text (with comments), an existing
 ledger file is only ever appended to, so its bytes (comments, layout) stay as they are.
-Every write is validated by loading the whole repository afterwards; when that fails
-the write is undone, so the repository is left valid or unchanged.
+Every write is validated by loading the whole repository afterwards (a ledger append to
+an otherwise unchanged repository: by checking the appended entry, state.appending);
+when that fails the write is undone, so the repository is left valid or unchanged.
 
 Every public writing function holds `repository_lock` (re-entrant: a command holding it
 already, to commit under it too, is not blocked) and records its write in the lock's
@@ -12,6 +13,7 @@ journal first, so concurrent writers serialise and an interrupted one is reporte
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -19,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -26,6 +29,9 @@ from isk_reconcile.errors import IskError
 from isk_reconcile.state.base import CUSTOMER_ID
 from isk_reconcile.state.lock import UnfinishedWrite, WriteLock, repository_lock
 from isk_reconcile.state.model import State
+
+if TYPE_CHECKING:
+    from isk_reconcile.state.appending import LedgerFile
 
 __all__ = ["UnfinishedWrite", "WriteLock", "repository_lock"]  # re-exported for writers
 
@@ -224,14 +230,20 @@ LEDGER_HEADER = (
 )
 
 
-def append_entry(original: str | None, fields: Mapping[str, object], month: str) -> str:
-    """The ledger file's text with the entry appended; `original` stays a byte-exact prefix."""
+def append_entry(
+    original: str | None, fields: Mapping[str, object], month: str, *, indent: int | None = None
+) -> str:
+    """The ledger file's text with the entry appended; `original` stays a byte-exact prefix.
+    `indent`: the column of the file's block list when known (else the file is parsed)."""
     if original is None or not original.strip():
         prefix = original if original else LEDGER_HEADER.format(month=month)
         if prefix and not prefix.endswith("\n"):
             prefix += "\n"
         return prefix + entry_text(fields)
-    indent = _sequence_indent(original)
+    if original.rstrip().endswith("..."):
+        raise IskError("the ledger file ends with a document end marker (...): cannot append")
+    if indent is None:
+        indent = _sequence_indent(original)
     separator = "" if original.endswith("\n") else "\n"
     return original + separator + entry_text(fields, indent)
 
@@ -239,7 +251,8 @@ def append_entry(original: str | None, fields: Mapping[str, object], month: str)
 def _sequence_indent(text: str) -> int:
     """Column of the file's top-level block list, so appended items join that list."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # libyaml when present: a month's ledger is 10,000 entries (same nodes and marks).
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as problem:
         raise IskError(f"the ledger file does not parse, fix it first: {problem}") from None
     if node is None:
@@ -359,18 +372,20 @@ def add_customer(repo: Path, state: State, new: NewCustomer) -> State:
 
 
 def add_entry(
-    repo: Path, state: State, entry: NewEntry, command: str = "isk pay"
+    repo: Path, state: State | None, entry: NewEntry, command: str = "isk pay"
 ) -> tuple[str, str, State]:
     """Append the entry to its month's ledger file; returns (entry id, file, new state).
 
     The id is allocated from the ledger as it is under the lock (not from `state`, which
-    another writer may have outdated meanwhile)."""
+    another writer may have outdated meanwhile, and which may be None)."""
+    from isk_reconcile.state import appending
+
     if entry.amount <= 0:
         raise IskError("the amount must be a positive number of rupiah")
     if entry.kind in ("credit", "writeoff") and entry.method:
         raise IskError(f"a {entry.kind} is not cash: leave out --method")
     with repository_lock(repo) as lock:
-        current = _load(repo)
+        current, files = _load_with_files(repo)
         if entry.customer not in current.customers:
             raise IskError(f"unknown customer {entry.customer!r}")
         most = current.settings.billing.max_amount
@@ -382,7 +397,70 @@ def add_entry(
         entry_id = next_entry_id((known.id for known in current.ledger), entry.date)
         relpath = ledger_path(entry.date)
         target = repo / relpath
-        original = target.read_bytes().decode("utf-8") if target.exists() else None
-        text = append_entry(original, entry_fields(entry_id, entry), f"{entry.date:%Y-%m}")
+        original = target.read_bytes() if target.exists() else None
+        known = appending.ledger_file(current, relpath)
+        fields = entry_fields(entry_id, entry)
+        old_text = original.decode("utf-8") if original is not None else None
+        indent = appending.item_indent(old_text, known)
+        text = append_entry(old_text, fields, f"{entry.date:%Y-%m}", indent=indent)
         lock.record(relpath, entry_id, command)
-        return entry_id, relpath, replace_file(repo, relpath, text)
+        write = _Append(known, original, text.encode("utf-8"), fields)
+        return entry_id, relpath, _append_file(repo, (current, files), write)
+
+
+def _load_with_files(repo: Path) -> tuple[State, dict[str, str] | None]:
+    from isk_reconcile.state.loader import load_state_and_files
+
+    return load_state_and_files(repo, keep=True)
+
+
+@dataclass(frozen=True)
+class _Append:
+    known: LedgerFile  # the file as the validated State has it
+    original: bytes | None  # its bytes before (None: a new file)
+    data: bytes  # its bytes after: `original` plus the entry
+    fields: dict[str, object]  # the entry
+
+
+def _append_file(repo: Path, before: tuple[State, dict[str, str] | None], write: _Append) -> State:
+    """`replace_file` for an append: when nothing but this file changed since `before`
+    was validated, only the appended entry is checked (state.appending); otherwise, or
+    when that check cannot vouch for it, the whole repository is validated again. Either
+    way a refused write is undone byte for byte."""
+    from isk_reconcile.state import statecache
+    from isk_reconcile.state.appending import appended_state
+
+    state, files = before
+    relpath = write.known.relpath
+    target = repo / relpath
+    _write_atomic(target, write.data)
+    try:
+        now = statecache.fingerprint(repo) if files is not None else None
+        if now is not None and _only_changed(files, now, relpath, write):
+            text = write.data.decode("utf-8")
+            after = appended_state(repo, state, write.known, text, write.fields)
+            if after is not None:
+                statecache.save_appended(repo, now, state, after)
+                return after
+        return _load(repo)
+    except BaseException:
+        if write.original is None:
+            target.unlink(missing_ok=True)
+        else:
+            _write_atomic(target, write.original)
+        raise
+
+
+def _only_changed(
+    before: dict[str, str] | None, now: dict[str, str], relpath: str, write: _Append
+) -> bool:
+    """Whether `now` is `before` with only `relpath` changed, from exactly `write.original`
+    (or absent) to exactly `write.data`."""
+    if before is None or now.get(relpath) != hashlib.sha256(write.data).hexdigest():
+        return False
+    was = None if write.original is None else hashlib.sha256(write.original).hexdigest()
+    if before.get(relpath) != was:
+        return False
+    return {k: v for k, v in now.items() if k != relpath} == {
+        k: v for k, v in before.items() if k != relpath
+    }

@@ -45,7 +45,9 @@ def test_init_without_a_terminal_takes_defaults_and_commits(tmp_path: Path, home
     code, out, err = isk("init", str(target), "--name", "Kudus Net")
     assert (code, err) == (0, ""), err
     keyfile = home / "isk" / "kudus-net-identity.txt"
-    assert f"age identity (decrypts PPPoE passwords; keep it secret, out of git): {keyfile}" in out
+    # `isk init` makes an Indonesian repository (language: id) and speaks its language
+    said = "identitas age (membuka kata sandi PPPoE; rahasiakan, jangan masuk git)"
+    assert f"{said}: {keyfile}" in out
     # the private key lives outside the repository, readable by its owner only
     assert stat.S_IMODE(keyfile.stat().st_mode) == 0o600
     identity = parse_identity(keyfile.read_text(), str(keyfile))
@@ -137,6 +139,29 @@ def test_example_copy_to_explore(tmp_path: Path, home: Path) -> None:
     assert len(state.customers) == len(load_state(PROJECT, cache=False).customers)
     assert (target / "demo" / "age-identity.txt").is_file()
     assert git.Repo(target).head.commit.message.startswith("init: a copy")
+
+
+def test_init_writes_the_one_gitignore_isk_ci_init_writes(tmp_path: Path, home: Path) -> None:
+    """One home for what a state repository keeps out of git (gitops.ci_templates); the
+    example keeps its labelled demo identity, which it commits."""
+    from isk_reconcile.gitops.ci_templates import GITIGNORE
+
+    fresh, example = tmp_path / "fresh", tmp_path / "example"
+    assert isk("init", str(fresh), "--name", "Fresh Net")[0] == 0
+    assert isk("init", str(example), "--example")[0] == 0
+    assert (fresh / ".gitignore").read_text() == GITIGNORE
+    assert (example / ".gitignore").read_text() == GITIGNORE.replace("*identity*.txt\n", "")
+    tracked = {item.path for item in git.Repo(example).head.commit.tree.traverse()}
+    assert {".gitignore", "demo/age-identity.txt"} <= tracked
+
+
+def test_init_refuses_a_directory_with_a_gitignore(tmp_path: Path, home: Path) -> None:
+    target = tmp_path / "taken"
+    target.mkdir()
+    (target / ".gitignore").write_text("mine\n")
+    code, _, err = isk("init", str(target), "--name", "Taken Net")
+    assert code == 1 and "already has .gitignore" in err
+    assert (target / ".gitignore").read_text() == "mine\n"
 
 
 @pytest.fixture(scope="module")

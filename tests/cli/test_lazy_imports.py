@@ -10,8 +10,16 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("isk_reconcile.render.xlsx", "jinja2", "deepdiff", "git", "rich.progress",
-         "isk_reconcile.sim", "librouteros")  # fmt: skip
+HEAVY = (
+    "isk_reconcile.render.xlsx",
+    "isk_reconcile.render.spreadsheetml",
+    "jinja2",
+    "deepdiff",
+    "git",
+    "rich.progress",
+    "isk_reconcile.sim",
+    "librouteros",
+)
 
 PROBE = """
 import json, sys

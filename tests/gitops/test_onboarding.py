@@ -95,9 +95,10 @@ def test_a_new_isp_adopts_two_routers_and_bills_only_the_unpaid(
     assert code == 0, err
     code, out, err = isk(repo, "import", "--router", "jati")  # its packages exist already
     assert code == 0, err
-    assert "imported 0 profile(s) and 5 customer(s)" in out, err
+    # `isk init` writes language: id, so the import speaks Indonesian
+    assert "jati: 0 paket dan 5 pelanggan diimpor" in out, err
 
-    assert "extended state/profiles/5Mbps.yaml to jati" in out
+    assert "state/profiles/5Mbps.yaml diperluas ke jati" in out
     state = load_state(repo, cache=False)
     five = state.profiles["5Mbps"]
     assert five.routers == ("kudus", "jati")

@@ -15,6 +15,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from tests.helpers.smtp import SmtpServer
+
 # What a fake gateway does with one request: (HTTP status, JSON body) or "hang".
 Behaviour = Callable[[int], tuple[int, object] | str]
 
@@ -29,6 +31,15 @@ def fonnte_refused(n: int) -> tuple[int, object]:
 
 def telegram_ok(n: int) -> tuple[int, object]:
     return 200, {"ok": True, "result": {"message_id": 1000 + n}}
+
+
+def smseagle_ok(n: int) -> tuple[int, object]:
+    return 200, {"result": {"message_id": 500 + n, "status": "ok"}}
+
+
+def smseagle_refused(n: int) -> tuple[int, object]:
+    # SMSEagle's JSON-RPC answers HTTP 200 and says in its body that it did not send.
+    return 200, {"result": {"error_text": "Invalid phone number", "status": "error"}}
 
 
 def webhook_ok(n: int) -> tuple[int, object]:
@@ -114,6 +125,21 @@ def gateways() -> Iterator[Callable[[Behaviour], Gateway]]:
         server.server_close()
 
 
+@pytest.fixture
+def smtp() -> Iterator[Callable[..., SmtpServer]]:
+    """Start real SMTP servers on 127.0.0.1 (tests/helpers/smtp.py); stopped afterwards."""
+    started: list[SmtpServer] = []
+
+    def start(**options: object) -> SmtpServer:
+        server = SmtpServer(**options).start()  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
 SETTINGS = """\
 timezone: Asia/Jakarta
 billing: {{cycle: monthly, mode: prepaid, grace_days: 3}}
@@ -190,6 +216,8 @@ def fake() -> SimpleNamespace:
         fonnte_refused=fonnte_refused,
         telegram_ok=telegram_ok,
         webhook_ok=webhook_ok,
+        smseagle_ok=smseagle_ok,
+        smseagle_refused=smseagle_refused,
         hang=hang,
         failing_first=failing_first,
     )

@@ -32,3 +32,29 @@ def test_gateway_tokens_are_pipeline_secrets(example_repo) -> None:
     assert all(notify["env"][name] == f"${{{{ secrets.{name} }}}}" for name in tokens)
     assert not set(tokens) & set(steps["Apply"]["env"])
     assert "env" not in github
+
+
+def test_email_login_and_payment_key_are_notification_secrets(example_repo) -> None:
+    from isk_reconcile.gateway.midtrans import KEY_VARIABLE as MIDTRANS
+    from isk_reconcile.gateway.xendit import KEY_VARIABLE as XENDIT
+    from isk_reconcile.gitops.ci_templates import PAYMENT_KEYS, notify_secrets
+
+    assert PAYMENT_KEYS == {"midtrans": MIDTRANS, "xendit": XENDIT}
+    settings = example_repo / "state" / "settings.yaml"
+    text = (
+        settings.read_text()
+        .replace(
+            "notify:\n",
+            "payments: {gateway: xendit}\nnotify:\n",
+            1,
+        )
+        .replace(
+            "  channels:\n",
+            "  channels:\n    mail: {kind: email, host: smtp.example.net, sender: a@example.net,"
+            " user_env: ISK_NOTIFY_SMTP_USER, token_env: ISK_NOTIFY_SMTP_PASSWORD}\n",
+            1,
+        )
+    )
+    settings.write_text(text + "payments: {gateway: xendit}\n")
+    names = notify_secrets(load_state(example_repo))
+    assert {"ISK_NOTIFY_SMTP_USER", "ISK_NOTIFY_SMTP_PASSWORD", XENDIT} <= set(names)

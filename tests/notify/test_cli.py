@@ -180,3 +180,41 @@ def test_a_credential_in_a_channel_url_is_refused_and_not_repeated(paid_repo, ca
     repo = paid_repo(notify, CUSTOMERS)
     code, _, err = isk_out(capsys, repo, "notify", "plan")
     assert code == 1 and "state/settings.yaml:" in err and "s3cret" not in err
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("en", "unpaid invoice budi/2026-10-10 (Rp100.000) due 2026-10-10, grace ended 2026-10-13"),
+        (
+            "id",
+            "tagihan budi/2026-10-10 (Rp100.000) belum dibayar, jatuh tempo 10 Okt 2026, "
+            "masa tenggang berakhir 13 Okt 2026",
+        ),
+    ],
+)
+def test_the_reason_in_a_message_is_in_the_messages_language(
+    make_repo, capsys, language: str, reason: str
+) -> None:
+    """The core writes a standing's reason in English; an Indonesian SMS says it in
+    Indonesian, an English one word for word."""
+    unpaid = {"budi": {"name": "Budi", "phone": "0812-1000-0001", "start": "2026-10-10"}}
+    repo = make_repo(NOTIFY, unpaid, language=language)
+    plan = json.loads(isk_out(capsys, repo, "notify", "plan", "--format", "json")[1])
+    (suspended,) = [item for item in plan["items"] if item["event"] == "service.suspended"]
+    assert reason in suspended["message"], suspended["message"]
+    if language == "id":
+        assert "unpaid" not in suspended["message"] and "grace" not in suspended["message"]
+
+
+def test_preview_shows_the_subject_and_names_a_close_customer(paid_repo, capsys) -> None:
+    repo = paid_repo(NOTIFY, CUSTOMERS)
+    code, out, _ = isk_out(capsys, repo, "notify", "preview", "service.suspended")
+    assert code == 0
+    subject, body = out.split("\n", 1)
+    assert subject == "subject: Your internet service is suspended"
+    assert body.startswith("Hello Budi Santoso")
+    code, _, err = isk_out(
+        capsys, repo, "notify", "preview", "invoice.upcoming", "--customer", "bud"
+    )
+    assert code == 1 and "no such customer: bud" in err and "'budi'" in err

@@ -16,10 +16,21 @@ from isk_reconcile.notify.outbox import read_records
 
 CUSTOMERS = {
     # Paid October; pays the 2026-11-10 invoice on 11-08, before the 1-day reminder.
-    "budi": {"name": "Budi", "phone": "0812-1000-0001", "start": "2026-10-10"},
+    # Also told by e-mail and SMS.
+    "budi": {
+        "name": "Budi",
+        "phone": "0812-1000-0001",
+        "start": "2026-10-10",
+        "extra": "email: budi@example.net",
+    },
     # Paid October; never pays on time: reminders, overdue, suspended, pays 11-22, resumed.
-    "siti": {"name": "Siti", "phone": "+62 812 1000 0002", "start": "2026-10-15"},
-    # WhatsApp opted out; told on Telegram only (whose first two requests fail).
+    "siti": {
+        "name": "Siti",
+        "phone": "+62 812 1000 0002",
+        "start": "2026-10-15",
+        "extra": "email: siti@example.net\nnotify: {opt_out: [sms]}",
+    },
+    # WhatsApp opted out; told on Telegram (whose first two requests fail) and SMS.
     "ani": {
         "name": "Ani",
         "phone": "081210000003",
@@ -27,19 +38,34 @@ CUSTOMERS = {
         "extra": "notify: {opt_out: [wa], telegram: '777'}",
     },
     # Its WhatsApp number is refused by the gateway every time: operators are told.
-    "dodi": {"name": "Dodi", "phone": "081299999999", "start": "2026-10-25"},
+    "dodi": {
+        "name": "Dodi",
+        "phone": "081299999999",
+        "start": "2026-10-25",
+        "extra": "notify: {opt_out: [sms]}",
+    },
 }
 MISSED = date(2026, 11, 3)  # budi's 7-day reminder day: caught up on 11-04
 TWICE = {date(2026, 11, 8), date(2026, 11, 15), date(2026, 11, 19), date(2026, 11, 22)}
 
 
-def notify_settings(wa: str, tg: str, hook_port: int) -> str:
+def notify_settings(wa: str, tg: str, hook_port: int, smtp_port: int, sms: str) -> str:
     return f"""
 channels:
   wa: {{kind: fonnte, url: "{wa}", token_env: ISK_NOTIFY_FONNTE, timeout: 2}}
   tg: {{kind: telegram, url: "{tg}", token_env: ISK_NOTIFY_TG, timeout: 2}}
   ops: {{kind: json, url: "json://127.0.0.1:{hook_port}/ops", to: noc, timeout: 2}}
-customers: [wa, tg]
+  mail:
+    kind: email
+    host: 127.0.0.1
+    port: {smtp_port}
+    security: insecure
+    sender: tagihan@netdesa.example
+    user_env: ISK_NOTIFY_SMTP_USER
+    token_env: ISK_NOTIFY_SMTP_PASSWORD
+    timeout: 2
+  sms: {{kind: smseagle, url: "{sms}", token_env: ISK_NOTIFY_SMS, timeout: 2}}
+customers: [wa, tg, mail, sms]
 operators: [ops]
 reminder_days: [7, 3, 1]
 whatsapp_delay: 0
@@ -48,7 +74,7 @@ retry_minutes: 0
 """
 
 
-def test_a_month_day_by_day(make_repo, pay, gateways, fake, monkeypatch) -> None:
+def test_a_month_day_by_day(make_repo, pay, gateways, fake, smtp, monkeypatch) -> None:
     refused = "6281299999999"
 
     def whatsapp(n: int):
@@ -58,11 +84,17 @@ def test_a_month_day_by_day(make_repo, pay, gateways, fake, monkeypatch) -> None
     wa = gateways(whatsapp)
     tg = gateways(fake.failing_first(2, fake.telegram_ok))
     hook = gateways(fake.webhook_ok)
-    repo = make_repo(notify_settings(wa.url, tg.url, hook.port), CUSTOMERS)
+    mail = smtp(password="smtp-pw-42")
+    # The SMS gateway's first answer says in its body that it did not send (HTTP 200).
+    sms = gateways(lambda n: fake.smseagle_refused(n) if n == 0 else fake.smseagle_ok(n))
+    repo = make_repo(notify_settings(wa.url, tg.url, hook.port, mail.port, sms.url), CUSTOMERS)
     for cid, values in CUSTOMERS.items():
         pay(repo, f"P-2026-10-{len(cid):02d}{cid[0].upper()}", cid, 100000, values["start"])
     monkeypatch.setenv("ISK_NOTIFY_FONNTE", "fonnte-token")
     monkeypatch.setenv("ISK_NOTIFY_TG", "tg-token")
+    monkeypatch.setenv("ISK_NOTIFY_SMTP_USER", "tagihan")
+    monkeypatch.setenv("ISK_NOTIFY_SMTP_PASSWORD", "smtp-pw-42")
+    monkeypatch.setenv("ISK_NOTIFY_SMS", "eagle-token")
 
     payments = {date(2026, 11, 8): "budi", date(2026, 11, 22): "siti"}
     day = date(2026, 11, 1)
@@ -102,7 +134,7 @@ def test_a_month_day_by_day(make_repo, pay, gateways, fake, monkeypatch) -> None
 
     # Ani opted out of WhatsApp: only Telegram, where the first two tries failed.
     assert not any(r.customer == "ani" and r.channel == "wa" for r in records)
-    ani = [r for r in records if r.customer == "ani"]
+    ani = [r for r in records if r.customer == "ani" and r.channel == "tg"]
     assert [r.ok for r in ani[:3]] == [False, False, True]
     assert ani[2].attempt == 3 and ani[2].key == ani[0].key
 
@@ -131,6 +163,7 @@ def test_a_month_day_by_day(make_repo, pay, gateways, fake, monkeypatch) -> None
     assert len(hook.received) == len(alerts)
     assert {got.fields["key"] for got in hook.received} == {r.key for r in alerts}
     assert all(got.fields["to"] == "noc" for got in hook.received)
+    check_email_and_sms(records, mail, sms)
 
     # A rerun delivers nothing again (it only retries what failed), and the outbox is
     # committed.
@@ -147,3 +180,32 @@ def test_a_month_day_by_day(make_repo, pay, gateways, fake, monkeypatch) -> None
         check=True,
     )
     assert status.stdout == ""
+
+
+def check_email_and_sms(records: list, mail, sms) -> None:  # noqa: ANN001
+    """The e-mail and SMS records match what the SMTP server and the SMS gateway got,
+    each message complete (rendered subject and body, no password, no template left)."""
+    mail_records = [r for r in records if r.channel == "mail"]
+    assert {r.customer for r in mail_records} == {"budi", "siti"}  # who has an address
+    assert all(r.ok for r in mail_records)
+    assert [r.to for r in mail_records] == [got.recipients[0] for got in mail.received]
+    for got in mail.received:
+        message = got.parsed()
+        body = message.get_content()
+        assert got.login == ("tagihan", "smtp-pw-42")
+        assert message["Subject"] and "{" not in message["Subject"] + body
+        assert "Net Desa" in body and "smtp-pw-42" not in got.data.decode("latin-1")
+        assert "plain-pass" not in body
+    first = mail.received[0].parsed()
+    assert first["Subject"] == "Reminder: home invoice Rp100.000 due 2026-11-10"
+    assert "is due on 2026-11-10 (in 6 day(s))" in first.get_content()  # caught up
+
+    sms_records = [r for r in records if r.channel == "sms"]
+    assert {r.customer for r in sms_records} == {"budi", "ani"}  # siti and dodi opted out
+    assert [(r.to, r.ok) for r in sms_records] == [
+        (got.fields["params"]["to"], n > 0) for n, got in enumerate(sms.received)
+    ]
+    assert sms_records[1].key == sms_records[0].key  # the refused one, retried
+    for got in sms.received:
+        text = got.fields["params"]["message"]
+        assert "{" not in text and "eagle-token" not in text and "plain-pass" not in text

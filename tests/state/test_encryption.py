@@ -9,7 +9,6 @@ import pytest
 
 from isk_reconcile.errors import IskError
 from isk_reconcile.state import encryption
-from isk_reconcile.state.loader import load_state
 
 
 @pytest.fixture
@@ -41,16 +40,6 @@ def test_encrypt_needs_recipients_and_valid_keys() -> None:
         encryption.encrypt("x", [])
     with pytest.raises(IskError, match="not an age public key"):
         encryption.encrypt("x", ["age1nope"])
-
-
-def test_demo_identity_decrypts_the_example_repo(example_repo: Path) -> None:
-    state = load_state(example_repo)
-    identity = encryption.load_identity()
-    assert "DEMO" in identity.source or "demo" in identity.source
-    stored = [c.pppoe.password for c in state.customers.values() if c.pppoe.password]
-    plaintexts = encryption.decrypt_all(stored, identity)
-    assert len(plaintexts) == len(set(stored))
-    assert all(text and not text.startswith("age:") for text in plaintexts.values())
 
 
 def test_identity_file_skips_comments(tmp_path: Path, keypair: tuple[str, str]) -> None:
@@ -114,14 +103,6 @@ def test_malformed_ciphertexts() -> None:
 def test_plaintext_passes_through(keypair: tuple[str, str]) -> None:
     identity = encryption.parse_identity(keypair[0], "test")
     assert encryption.decrypt("plain-pw", identity) == "plain-pw"
-
-
-def test_decrypt_all_maps_each_distinct_value(keypair: tuple[str, str]) -> None:
-    identity_text, public = keypair
-    identity = encryption.parse_identity(identity_text, "test")
-    values = [encryption.encrypt(f"pw{n}", [public]) for n in range(5)]
-    result = encryption.decrypt_all([*values, values[0], "plain"], identity)
-    assert result == {**{v: f"pw{n}" for n, v in enumerate(values)}, "plain": "plain"}
 
 
 def test_generated_passwords() -> None:

@@ -114,6 +114,16 @@ def _tamper(document: dict, how: str) -> dict:
         document["ledger"][3][0] = "2026-13-01"
     elif how == "not a list":
         document["routers"] = {"a": 1}
+    elif how == "lower-case id":
+        document["ledger"][0][0] = document["ledger"][0][0].lower()
+    elif how == "id hiding a line break":
+        document["ledger"][0][0] = "P-1\nP-2"
+    elif how == "tool id number too long":
+        document["ledger"][0][0] = "P-2026-01-1234567"
+    elif how == "payment without a method":
+        document["ledger"][5][document["ledger"][4].index("payment")] = None
+    elif how == "reason on a payment":
+        document["ledger"][8][document["ledger"][4].index("payment")] = "moved away"
     elif how == "bad warning":
         document["warnings"] = [[1, 2]]
     return document
@@ -122,7 +132,9 @@ def _tamper(document: dict, how: str) -> dict:
 @pytest.mark.parametrize(
     "how",
     ["amount as text", "unknown kind", "short column", "customer of the wrong type",
-     "bad date", "not a list", "bad warning", "garbage", "truncated"],
+     "bad date", "not a list", "bad warning", "garbage", "truncated", "lower-case id",
+     "payment without a method", "reason on a payment", "id hiding a line break",
+     "tool id number too long"],
 )  # fmt: skip
 def test_a_hostile_state_cache_is_a_miss_and_is_rewritten(
     generated: Path, tmp_path: Path, how: str
@@ -144,3 +156,25 @@ def test_a_hostile_state_cache_is_a_miss_and_is_rewritten(
         cached_state(repo)
     assert load_state(repo) == expected  # loaded from the files, and the cache rewritten
     assert cached_state(repo) == expected
+
+
+def test_after_a_pay_the_warm_state_is_the_cold_one(
+    generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`isk pay` updates the state cache with the one entry it checked (state.appending):
+    what the next command sees warm is what a full validation of the files gives."""
+    repo = tmp_path / "isp"
+    for top in ("state", "payments"):
+        __import__("shutil").copytree(generated / top, repo / top)
+    load_state(repo)  # warm
+    customer = sorted(load_state(repo).customers)[150]
+    argv = ["--repo", str(repo), "--as-of", AS_OF.isoformat(), "pay", customer, "150000"]
+    assert run_cli(_group, argv) == 0, capsys.readouterr().err
+    warm = cached_state(repo)  # written by the pay, not by a full load
+    cold = load_state(repo, cache=False)
+    assert warm == cold and dict(warm.locations) == dict(cold.locations)
+    assert standings(warm, AS_OF) == standings(cold, AS_OF)
+    assert plan_json(warm) == plan_json(cold)
+    warm_book = workbook(repo, tmp_path / "warm.xlsx", capsys)
+    statecache.state_cache_file(repo).unlink()
+    assert workbook(repo, tmp_path / "cold.xlsx", capsys) == warm_book
