@@ -28,6 +28,9 @@ bench: venv
 MUTANTS ?=
 mutate: venv
 	$(BIN)/pip install -q -e '.[test,mutate]'
+	# mutmut copies the package's other files (catalogs, templates) into mutants/ only once
+	if [ -d mutants ]; then find isk_reconcile -type f ! -name '*.py' ! -path '*/__pycache__/*' \
+	  -exec install -D -m 644 {} mutants/{} \; ; fi
 	ISK_HYPOTHESIS_PROFILE=mutate $(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/python scripts/mutation_score.py
 
