@@ -30,7 +30,6 @@ if os.environ.get("ISK_HYPOTHESIS_PROFILE"):
     settings.load_profile(os.environ["ISK_HYPOTHESIS_PROFILE"])
 
 
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "reads_source: reads the package's source text (skipped under mutmut)"
@@ -46,6 +45,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("reads_source"):
             item.add_marker(skip)
+
 
 @pytest.fixture(autouse=True)
 def private_cache_home(
