@@ -261,9 +261,7 @@ def _sequence_indent(text: str) -> int:
         raise IskError("the ledger file is not a YAML list of entries")
     if node.flow_style:
         raise IskError("the ledger file is a flow-style list ([...]): cannot append to it")
-    if text.rstrip().endswith("..."):
-        raise IskError("the ledger file ends with a document end marker (...): cannot append")
-    return node.start_mark.column
+    return node.start_mark.column  # a document end marker: append_entry refused it already
 
 
 # --- writing, validated ----------------------------------------------------------------

@@ -138,26 +138,3 @@ def test_a_tail_that_reads_differently_is_left_to_the_full_validation(example_re
     original = (example_repo / JUNE).read_text()
     changed = original + "  note: appended to the last entry\n" + entry_text(fields)
     assert appending.appended_state(example_repo, state, known, changed, fields) is None
-
-
-def test_only_the_appended_file_may_differ_from_the_validated_fingerprint(
-    example_repo: Path,
-) -> None:
-    """Another file edited between the load and the append (or the file itself not as
-    loaded) means the whole repository is validated, not just the entry."""
-    from isk_reconcile.state.writer import _Append, _only_changed
-
-    state = load_state(example_repo)
-    before = statecache.fingerprint(example_repo)
-    original = (example_repo / JUNE).read_bytes()
-    data = original + b"- id: P-2026-06-9999\n"
-    write = _Append(appending.ledger_file(state, JUNE), original, data, {})
-    (example_repo / JUNE).write_bytes(data)
-    assert _only_changed(before, statecache.fingerprint(example_repo), JUNE, write)
-    customer = example_repo / "state/customers/budi-santoso.yaml"
-    customer.write_bytes(customer.read_bytes() + b"# edited meanwhile\n")
-    assert not _only_changed(before, statecache.fingerprint(example_repo), JUNE, write)
-    customer.write_bytes(customer.read_bytes()[: -len(b"# edited meanwhile\n")])
-    other = _Append(write.known, original + b"# not what was loaded\n", data, {})
-    assert not _only_changed(before, statecache.fingerprint(example_repo), JUNE, other)
-    assert not _only_changed(None, statecache.fingerprint(example_repo), JUNE, write)

@@ -14,17 +14,24 @@ from isk_reconcile.cli import COMMAND_MODULES  # noqa: F401  (registers every co
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.cli.root import main as isk
 from isk_reconcile.errors import IskError, ValidationFailed
+from isk_reconcile.state import appending, statecache
 from isk_reconcile.state.encryption import decrypt, load_identity
-from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.loader import load_state, load_state_and_files
 from isk_reconcile.state.writer import (
     NewEntry,
+    _Append,
+    _append_file,
+    _only_changed,
     add_entry,
     append_entry,
     create_file,
+    entry_fields,
     next_entry_id,
     replace_file,
     yaml_scalar,
 )
+
+JUNE = "payments/2026-06.yaml"
 
 
 @pytest.mark.parametrize(
@@ -248,3 +255,93 @@ def test_new_file_failing_validation_is_removed(example_repo: Path) -> None:
     with pytest.raises(ValidationFailed):
         create_file(example_repo, "state/customers/zaki.yaml", text)
     assert not list((example_repo / "state" / "customers").glob("*zaki*"))
+
+
+def test_only_the_appended_file_may_differ_from_the_validated_fingerprint(
+    example_repo: Path,
+) -> None:
+    """Another file edited between the load and the append (or the file itself not as
+    loaded) means the whole repository is validated, not just the entry."""
+    state = load_state(example_repo)
+    before = statecache.fingerprint(example_repo)
+    original = (example_repo / JUNE).read_bytes()
+    data = original + b"- id: P-2026-06-9999\n"
+    write = _Append(appending.ledger_file(state, JUNE), original, data, {})
+    (example_repo / JUNE).write_bytes(data)
+    assert _only_changed(before, statecache.fingerprint(example_repo), JUNE, write)
+    customer = example_repo / "state/customers/budi-santoso.yaml"
+    customer.write_bytes(customer.read_bytes() + b"# edited meanwhile\n")
+    assert not _only_changed(before, statecache.fingerprint(example_repo), JUNE, write)
+    customer.write_bytes(customer.read_bytes()[: -len(b"# edited meanwhile\n")])
+    other = _Append(write.known, original + b"# not what was loaded\n", data, {})
+    assert not _only_changed(before, statecache.fingerprint(example_repo), JUNE, other)
+    assert not _only_changed(None, statecache.fingerprint(example_repo), JUNE, write)
+    # a new file: absent when loaded, and now exactly the data
+    new = _Append(write.known, None, data, {})
+    (example_repo / "payments/2027-03.yaml").write_bytes(data)
+    now = statecache.fingerprint(example_repo)
+    before_new = {k: v for k, v in now.items() if k != "payments/2027-03.yaml"}
+    assert _only_changed(before_new, now, "payments/2027-03.yaml", new)
+    assert not _only_changed(before, now, "payments/2027-03.yaml", new)
+
+
+# --- the append fast path (state.appending): it vouches only for what it checked --------
+
+
+def _june_append(repo: Path, state: object, entry: NewEntry) -> _Append:
+    known = appending.ledger_file(state, JUNE)  # type: ignore[arg-type]
+    original = (repo / JUNE).read_bytes()
+    fields = entry_fields("P-2026-06-9999", entry)
+    text = append_entry(original.decode("utf-8"), fields, "2026-06")
+    return _Append(known, original, text.encode("utf-8"), fields)
+
+
+def test_an_append_after_another_file_broke_is_validated_in_full(example_repo: Path) -> None:
+    """A file edited (here: broken) by someone ignoring the lock after the load: the entry
+    alone would check, but the repository is validated again, refused, and undone."""
+    load_state(example_repo)
+    state, files = load_state_and_files(example_repo, keep=True)
+    assert files is not None
+    write = _june_append(example_repo, state, NewEntry("budi-santoso", 1000, date(2026, 6, 30),
+                                                       method="cash"))  # fmt: skip
+    customer = example_repo / "state/customers/budi-santoso.yaml"
+    customer.write_text(customer.read_text().replace("profile: ", "profile: no-such-"))
+    with pytest.raises(ValidationFailed) as refused:
+        _append_file(example_repo, (state, files), write)
+    assert "no-such-" in " ".join(str(error) for error in refused.value.errors)
+    assert (example_repo / JUNE).read_bytes() == write.original
+
+
+@pytest.mark.parametrize("day", [date(2026, 6, 30), date(2027, 3, 1)], ids=["existing", "new"])
+def test_a_payment_the_validation_refuses_leaves_the_ledger_as_it_was(
+    example_repo: Path, day: date
+) -> None:
+    ledger = example_repo / f"payments/{day:%Y-%m}.yaml"
+    before = ledger.read_bytes() if ledger.exists() else None
+    load_state(example_repo)  # warm: the entry is checked on its own first
+    with pytest.raises(ValidationFailed) as refused:
+        add_entry(example_repo, None, NewEntry("budi-santoso", 1000, day, kind="writeoff"))
+    assert "reason" in " ".join(str(error) for error in refused.value.errors)
+    assert (ledger.read_bytes() if ledger.exists() else None) == before
+
+
+def test_a_payment_leaves_the_state_cache_holding_the_new_state(example_repo: Path) -> None:
+    load_state(example_repo)
+    entry = NewEntry("budi-santoso", 1000, date(2026, 6, 30), method="cash")
+    entry_id, _relpath, state = add_entry(example_repo, None, entry)
+    cached = statecache.load(example_repo, statecache.fingerprint(example_repo))
+    assert cached == state == load_state(example_repo, cache=False)
+    assert any(known.id == entry_id for known in cached.ledger)
+
+
+def test_replace_file_creates_a_missing_file_and_removes_it_when_refused(
+    example_repo: Path,
+) -> None:
+    good = ("- id: P-2027-03-0001\n  customer: budi-santoso\n  amount: 1000\n"
+            "  date: 2027-03-01\n  kind: payment\n  method: cash\n")  # fmt: skip
+    state = replace_file(example_repo, "payments/2027-03.yaml", good)
+    assert any(entry.id == "P-2027-03-0001" for entry in state.ledger)
+    bad = good.replace("budi-santoso", "nobody").replace("2027-03", "2027-04")
+    with pytest.raises(ValidationFailed):
+        replace_file(example_repo, "payments/2027-04.yaml", bad)
+    assert not (example_repo / "payments/2027-04.yaml").exists()
