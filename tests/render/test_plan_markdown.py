@@ -119,3 +119,61 @@ def test_code_spans_hold_any_text() -> None:
     assert code(" lead") == "`  lead `"
     assert code("a``b") == "```a``b```"
     assert code("XtraX") == "`XtraX`"
+
+
+# The same comment in the repository's language (settings `language: id`).
+EVERY_KIND_ID = """\
+<!-- isk-plan -->
+## Rencana isk per 29 November 2026
+Commit `0123456789ab`
+
+| router | status | buat | ubah | hapus | aktifkan | nonaktifkan | putuskan | konflik | tak dikelola |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| core-kudus | ok | 1 | 1 | 1 | 0 | 0 | 0 | 1 | 2 |
+| rw09-bae | galat | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| rw10 | dilewati | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| rw11 | tidak aman | 0 | 0 | 0 | 0 | 1 | 0 | 0 | 0 |
+| rw12 | ok | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+
+**Peringatan:** rw09-bae logs in over plain API
+
+**1 konflik** tidak diterapkan: periksa dulu (`--adopt` mengambil alih).
+
+**1 router tidak terbaca**: perubahannya tidak diketahui.
+
+**1 router dilewati**: tidak dihubungi sebelum merge (lihat di bawah).
+
+### core-kudus
+
+- **buat** secret `siti-home` (pelanggan `siti`): lunas sampai 14 Des 2026 (P-1)  
+  `password: (set)`; `profile: home-10m`
+- **ubah** secret `ani`: profile differs  
+  `profile: home-10m -> home-20m`; `comment: old -> (unset)`
+- **hapus** secret `gone`: not in the repository
+- **konflik** secret `eko`: exists on the router without the isk comment
+- catatan: profile home-old kept: a secret still uses it
+
+### rw09-bae
+
+**Galat:** 
+
+### rw10
+
+**Dilewati:** not contacted before merge; pull request
+
+### rw11
+
+**Tidak aman:**  (apply butuh `--force`)
+
+- **nonaktifkan** secret `budi`: menunggak  
+  `disabled: false -> true`
+
+### rw12
+
+Tidak ada perubahan.
+
+"""  # noqa: W291, E501 (a Markdown line break is two trailing spaces; the table is wide)
+
+
+def test_the_comment_reads_in_the_repository_language() -> None:
+    assert render_markdown(every_kind_of_router(), language="id") == EVERY_KIND_ID

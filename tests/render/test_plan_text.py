@@ -145,3 +145,49 @@ def test_a_disable_that_also_changes_the_profile_reads_disable() -> None:
     assert verb(Change("disable", "secret", "budi", "budi", "x", both)) == "disable"
     isolate = {"profile": ("home-10m", "isolir")}
     assert verb(Change("disable", "secret", "budi", "budi", "x", isolate)) == "disable (isolate)"
+
+
+# The same plan in the repository's language (settings `language: id`): every line built
+# from a catalog message is translated; the core's reasons are where the catalog has them.
+EVERY_KIND_ID = """\
+Rencana per 29 November 2026 (commit 0123456789ab)
+peringatan: rw09-bae logs in over plain API
+
+core-kudus: 1 buat, 1 ubah, 1 hapus, 0 aktifkan, 0 nonaktifkan, 0 putuskan, 1 konflik, 2 tak dikelola
+  + buat secret siti-home (pelanggan siti)
+      alasan: lunas sampai 14 Des 2026 (P-1)
+      password: (set)
+      profile: home-10m
+  ~ ubah secret ani
+      alasan: profile differs
+      profile: home-10m -> home-20m
+      comment: old -> (unset)
+  - hapus secret gone
+      alasan: not in the repository
+  ! konflik secret eko
+      alasan: exists on the router without the isk comment
+  catatan: profile home-old kept: a secret still uses it
+
+rw09-bae: GALAT 
+
+rw10: DILEWATI not contacted before merge; pull request
+
+rw11: 0 buat, 0 ubah, 0 hapus, 0 aktifkan, 1 nonaktifkan, 0 putuskan, 0 konflik, 0 tak dikelola
+  TIDAK AMAN: ; apply menolak router ini tanpa --force
+  v nonaktifkan secret budi
+      alasan: menunggak
+      disabled: false -> true
+
+rw12: 0 buat, 0 ubah, 0 hapus, 0 aktifkan, 0 nonaktifkan, 0 putuskan, 0 konflik, 0 tak dikelola
+  tidak ada perubahan
+
+4 perubahan di 3 router; 1 konflik tidak diterapkan (periksa dulu; --adopt mengambil alih); 1 router tidak terbaca; 1 router dilewati (tidak dihubungi).
+"""  # noqa: W291, E501 (the error line ends after "GALAT "; the closing line is long)
+
+
+def test_the_plan_reads_in_the_repository_language() -> None:
+    assert render_text(every_kind_of_router(), "id").plain == EVERY_KIND_ID
+
+
+def test_a_language_without_a_catalog_reads_english() -> None:
+    assert render_text(every_kind_of_router(), "fr").plain == EVERY_KIND
