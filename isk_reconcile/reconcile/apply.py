@@ -25,7 +25,7 @@ from isk_reconcile.reconcile.plan_types import Change, Plan, RouterPlan
 from isk_reconcile.reconcile.verify import saved_plan_problem
 from isk_reconcile.routeros.client import ConnectionLost, RouterClient
 from isk_reconcile.routeros.connection import connect
-from isk_reconcile.routeros.fleet import MAX_THREADS
+from isk_reconcile.routeros.fleet import parallel_routers
 from isk_reconcile.routeros.types import (
     ACTIVE,
     POOL,
@@ -121,7 +121,7 @@ def run_apply(
         except RouterError as problem:
             return RouterApplyResult(router_plan.router, "error", errors=(str(problem),))
 
-    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(plan.routers))) as pool:
+    with ThreadPoolExecutor(max_workers=min(parallel_routers(environ), len(plan.routers))) as pool:
         results = list(pool.map(apply_one, plan.routers))
     return ApplyReport(tuple(results))
 

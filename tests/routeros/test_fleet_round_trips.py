@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from isk_reconcile.errors import IskError
 from isk_reconcile.reconcile.plan_types import Plan
+from isk_reconcile.routeros.fleet import MAX_THREADS, PARALLEL_VARIABLE, parallel_routers
 from isk_reconcile.sim import SimulatedRouter
 from tests.helpers.isp import Fleet, converge, customer, plan, repo
 
@@ -80,3 +82,11 @@ def test_a_plan_reads_every_router_at_once_in_two_round_trips_each(
         name: 2 for name in many.sims
     }
     assert all(sim.counters["/ppp/secret/print"] == 1 for sim in many.sims.values())
+
+
+def test_the_cap_on_routers_at_once_comes_from_the_environment() -> None:
+    assert parallel_routers({}) == MAX_THREADS >= 200  # a fleet of 200 in one wave
+    assert parallel_routers({PARALLEL_VARIABLE: "16"}) == 16
+    for wrong in ("0", "-3", "many", "1.5"):
+        with pytest.raises(IskError, match=f"{PARALLEL_VARIABLE} must be a positive"):
+            parallel_routers({PARALLEL_VARIABLE: wrong})
