@@ -53,16 +53,7 @@ class Context:
     def repo(self) -> Path:
         """--repo, else $ISK_REPO (click reads both), else the nearest ancestor with
         state/routers.yaml."""
-        if self.repo_option is not None:
-            return self.repo_option.resolve()
-        here = Path.cwd().resolve()
-        for candidate in (here, *here.parents):
-            if (candidate / "state" / "routers.yaml").is_file():
-                return candidate
-        raise IskError(
-            "no state repository found: pass --repo DIR, set ISK_REPO, "
-            "or run inside a directory that has state/routers.yaml"
-        )
+        return find_repo(self.repo_option)
 
     @property
     def state(self):
@@ -92,7 +83,26 @@ class Context:
 _active: Context | None = None
 
 
+def find_repo(option: Path | None) -> Path:
+    """`option` (--repo or $ISK_REPO), else the nearest ancestor of the working directory
+    with state/routers.yaml."""
+    if option is not None:
+        return option.resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "state" / "routers.yaml").is_file():
+            return candidate
+    raise IskError(
+        "no state repository found: pass --repo DIR, set ISK_REPO, "
+        "or run inside a directory that has state/routers.yaml"
+    )
+
+
 def peek_language(ctx: Context) -> str:
+    return read_language(ctx.repo_option)
+
+
+def read_language(repo_option: Path | None) -> str:
     """The `language:` of state/settings.yaml, read on its own (safe_load: the file is
     untrusted); English when the repository, the file or the key is missing or wrong."""
     import yaml
@@ -100,11 +110,54 @@ def peek_language(ctx: Context) -> str:
     from isk_reconcile.state.layout import SETTINGS_FILE
 
     try:
-        settings = yaml.safe_load((ctx.repo / SETTINGS_FILE).read_text(encoding="utf-8"))
-    except (IskError, OSError, ValueError, yaml.YAMLError):
-        return "en"
+        path = find_repo(repo_option) / SETTINGS_FILE
+        settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (IskError, OSError, ValueError, RecursionError, yaml.YAMLError):
+        return "en"  # (RecursionError: a file nested thousands of levels deep)
     language = settings.get("language") if isinstance(settings, dict) else None
     return language if language in LANGUAGES else "en"
+
+
+ARGV = "isk.argv"  # click.Context.meta key: the command line, as the root group received it
+LANGUAGE = "isk.language"  # ... and the language read for it
+
+
+def language_of(command: click.Context | None) -> str:
+    """The language of `--help` and of usage errors. Click shows them while it parses the
+    command line, before the root group's callback has made the Context (and `--repo` may
+    come after `--help`), so the repository is found from the command line as the root
+    received it: the last `--repo DIR`, else $ISK_REPO, else the working directory's.
+    English when there is none or its settings.yaml is unreadable: asking for help is
+    never an error."""
+    if command is None:
+        return "en"
+    meta = command.meta  # shared by a context and all its parents
+    if LANGUAGE not in meta:
+        meta[LANGUAGE] = command_line_language(meta.get(ARGV, ()))
+    return meta[LANGUAGE]
+
+
+def command_line_language(argv: Iterable[str]) -> str:
+    """The language of the repository the command line `argv` names (see language_of)."""
+    option = repo_on_command_line(argv) or os.environ.get("ISK_REPO")
+    try:
+        return read_language(Path(option) if option else None)
+    except Exception:  # noqa: BLE001 - a repository too broken to read: English help
+        return "en"
+
+
+def repo_on_command_line(argv: Iterable[str]) -> str | None:
+    """The value of the last `--repo DIR` / `--repo=DIR` (none after `--`)."""
+    found = None
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            break
+        if word == "--repo":
+            found = next(words, None) or found
+        elif word.startswith("--repo="):
+            found = word.removeprefix("--repo=") or found
+    return found
 
 
 def current() -> Translator:
@@ -194,13 +247,22 @@ def pass_context(f):
     return click.pass_obj(f)
 
 
-def usage_error_line(problem: click.ClickException) -> str:
-    """`error: <click's message> (see 'isk plan --help')`, on one line."""
+def usage_error_line(problem: click.ClickException, argv: Iterable[str] = ()) -> str:
+    """`error: <click's message> (see 'isk plan --help')`, on one line, in the language of
+    the command's help (click writes its message in English: the catalog has its
+    sentences as templates, like the core's). `argv`: the command line, for an error
+    click raised without its context (`Option '--router' requires an argument`)."""
     message = " ".join(problem.format_message().split()).rstrip(".")
     command = getattr(problem, "ctx", None)
+    language = language_of(command) if command is not None else command_line_language(argv)
+    tr = translator(language)
+    message = tr.text(message)
     if isinstance(problem, click.UsageError) and command is not None:
-        return f"error: {message} (see '{command.command_path} --help')"
-    return f"error: {message}"
+        see = command.command_path
+        return tr.message(
+            "error: %(problem)s (see '%(command)s --help')", problem=message, command=see
+        )
+    return tr.message("error: %(problem)s", problem=message)
 
 
 class IsoDate(click.ParamType):
@@ -243,6 +305,7 @@ def bug_location(problem: BaseException) -> str:
 
 def run_cli(group: click.Group, argv: list[str] | None) -> int:
     """Run the click group; expected errors become one stderr line each and exit 1."""
+    words = sys.argv[1:] if argv is None else argv
     verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
     try:
         # standalone_mode=False returns the code of `raise click.exceptions.Exit(n)`.
@@ -258,7 +321,7 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
     except click.ClickException as problem:
         # Usage errors are invalid input too: exit 1, never 2 (2 means "plan has changes"),
         # and one line like every other error (click's own display takes three).
-        click.echo(usage_error_line(problem), err=True)
+        click.echo(usage_error_line(problem, words), err=True)
         return 1
     except click.exceptions.Abort:
         click.echo(_("aborted"), err=True)

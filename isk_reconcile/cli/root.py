@@ -11,6 +11,7 @@ import click
 
 from isk_reconcile import __version__
 from isk_reconcile.cli.context import ISO_DATE, Context, add_global_options
+from isk_reconcile.cli.helptext import HelpGroup
 
 # Which modules of isk_reconcile.cli register each top-level command. A command's modules
 # are imported only when that command runs (or help lists them all): `isk customer show`
@@ -52,11 +53,13 @@ CUSTOMER_COMMANDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(HelpGroup):
     """A group whose commands' modules are imported on first use (`sources`: command name
-    -> modules of isk_reconcile.cli that register it)."""
+    -> modules of isk_reconcile.cli that register it). Its help is in the repository's
+    language (HelpGroup), and so is that of every command and group declared on it."""
 
     sources: dict[str, tuple[str, ...]] = {}
+    group_class = HelpGroup  # `notify`, `router`, ...: not lazy, they are one module each
 
     def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
@@ -77,7 +80,7 @@ class LazyGroup(click.Group):
         """Import every command module of this package (also one no table names)."""
         package = Path(__file__).parent
         for found in pkgutil.iter_modules([str(package)]):
-            if found.name not in ("context", "root", "__main__"):
+            if found.name not in ("context", "root", "helptext", "__main__"):
                 importlib.import_module(f"isk_reconcile.cli.{found.name}")
         add_global_options(self.commands.values())
 

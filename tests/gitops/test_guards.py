@@ -88,6 +88,11 @@ def test_price_change_rewriting_billed_periods_is_caught(repo: Path) -> None:
     assert str(errors[0].loc) == "state/profiles/home-10m.yaml:3:1" and errors[0].field == "price"
     assert "already-billed" in errors[0].message
     assert "dated entry {from: 2026-11-30" in errors[0].hint
+    # every customer on the package counted, the first one's oldest invoice as the example
+    assert errors[0].message == (
+        "changes already-billed periods of 18 customer(s), e.g. agus-prasetyo/2026-02-10 "
+        "(home-10m Rp150.000 → home-10m Rp165.000)"
+    )
 
 
 def test_future_dated_price_change_passes(repo: Path) -> None:
@@ -266,3 +271,65 @@ def test_an_invalid_base_with_odd_ledger_files_is_still_checked(repo: Path) -> N
     (repo / "payments" / "2027-01.yaml").unlink()  # the pull request that fixes it
     found = _errors(repo)
     assert [problem.severity for problem in found] == ["warning"]
+
+
+def test_a_start_moved_earlier_names_the_new_invoices_and_what_to_do(repo: Path) -> None:
+    customer = repo / "state/customers/budi-santoso.yaml"
+    _edit(customer, "start: 2025-12-05", "start: 2025-11-05")
+    (error,) = _errors(repo)
+    assert error.field == "start"
+    assert error.message.startswith(
+        "changes already-billed period budi-santoso/2025-11-05 (new, Rp150.000)"
+    )
+    assert error.hint == (
+        "start is not a dated value: keep it (a late start is a credit entry), or terminate "
+        "this customer and add a new one"
+    )
+
+
+@pytest.mark.parametrize(
+    ("customer", "edit", "field", "line"),
+    [
+        ("agus-prasetyo", ("status: active", "status: free"), "status", 9),
+        ("mega-putri", ("end: 2026-10-14", "end: 2026-09-01"), "end", 10),
+    ],
+)
+def test_erasing_debt_by_status_or_end_points_at_that_line(
+    repo: Path, customer: str, edit: tuple[str, str], field: str, line: int
+) -> None:
+    """A free account or an earlier end would erase debt still owed (gitops/debt_guard):
+    the error sits on the line that did it."""
+    path = f"state/customers/{customer}.yaml"
+    _edit(repo / path, *edit)
+    errors = [e for e in _errors(repo) if e.loc.file == path]
+    assert [(e.field, e.loc.line) for e in errors] == [(field, line)]
+
+
+def test_compare_names_the_base_and_places_edits_without_a_location(repo: Path) -> None:
+    """States built in code: the base is called "base" unless named, and an edited entry
+    without a recorded location is reported at the payments folder."""
+    base = load_state(repo)
+    owing = "agus-prasetyo"
+    first = base.ledger[0]
+    head = dataclasses.replace(
+        base,
+        customers={k: v for k, v in base.customers.items() if k != owing},
+        ledger=(first.model_copy(update={"amount": first.amount + 1}), *base.ledger[1:]),
+        locations={},
+    )
+    errors = {error.field: error for error in compare(base, head, AS_OF)}
+    assert errors[first.id].loc == Loc("payments")
+    assert errors[first.id].message.endswith("after it was merged in base")
+    assert "(on base's terms, " in errors[owing].message
+    named = {error.field: error for error in compare(base, head, AS_OF, "main")}
+    assert "(on main's terms, " in named[owing].message
+
+
+def test_a_new_customer_does_not_stop_the_billed_period_check(repo: Path) -> None:
+    base = load_state(repo)
+    budi = base.customers["budi-santoso"]
+    newcomer = budi.model_copy(update={"id": "aaa-new"})
+    moved = budi.model_copy(update={"start": date(2026, 1, 5)})
+    customers = {"aaa-new": newcomer, **base.customers, "budi-santoso": moved}
+    head = dataclasses.replace(base, customers=customers)
+    assert [e.field for e in compare(base, head, AS_OF, "main")] == ["start"]

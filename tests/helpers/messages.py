@@ -64,3 +64,31 @@ def code_msgids() -> set[str]:
             found |= msgids_in(path)
     found |= set(re.findall(r'_\("([^"]+)"', TEMPLATE.read_text(encoding="utf-8")))
     return found
+
+
+def help_msgids() -> dict[str, str]:
+    """Every help text of the `isk` command line as click shows it (msgid -> where): each
+    command's and group's help and short help, each option's and argument's help, found by
+    walking the loaded command tree (what `--help` renders, however it was declared)."""
+    import click
+
+    from isk_reconcile.cli import load_all_commands
+    from isk_reconcile.cli.helptext import help_source
+    from isk_reconcile.cli.root import main
+
+    load_all_commands()
+    found: dict[str, str] = {}
+
+    def walk(command, path: str) -> None:
+        if command.help:
+            found.setdefault(help_source(command), path)
+        if command.short_help:
+            found.setdefault(command.short_help, path)
+        for param in command.get_params(click.Context(command)):  # with click's --help
+            if getattr(param, "help", None) and not getattr(param, "hidden", False):
+                found.setdefault(param.help, f"{path} {param.opts[0]}")
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, f"{path} {name}")
+
+    walk(main, "isk")
+    return found

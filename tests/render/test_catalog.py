@@ -13,7 +13,7 @@ from isk_reconcile.billing.report_types import CATEGORIES
 from isk_reconcile.reconcile.plan_types import ACTIONS
 from isk_reconcile.render.i18n import PLACEHOLDER, Translator, short_money, translator
 from isk_reconcile.render.status_data import SUMMARY_COLUMNS
-from tests.helpers.messages import PACKAGE, code_msgids
+from tests.helpers.messages import PACKAGE, code_msgids, help_msgids
 
 PO = Path(__file__).resolve().parents[2] / "isk_reconcile/locale/id/LC_MESSAGES/isk.po"
 # Words the code passes to the catalog as values (not literals the scan can see).
@@ -42,6 +42,18 @@ def test_every_message_the_code_uses_has_an_indonesian_translation() -> None:
     wanted = code_msgids() | VALUES
     assert len(code_msgids()) > 150  # the scan found the messages (a broken scan finds none)
     assert sorted(wanted - translated) == []
+
+
+def test_every_help_text_has_an_indonesian_translation() -> None:
+    """`--help` is translated when shown (cli/helptext.py): each command's and option's
+    help, as click shows it, needs a translation; a new option without one fails here."""
+    translated = {msgid for msgid, text in catalog().items() if text.strip()}
+    found = help_msgids()
+    assert len(found) > 100 and "Show this message and exit." in found  # click's --help too
+    assert (
+        sorted(f"{where}: {msgid!r}" for msgid, where in found.items() if msgid not in translated)
+        == []
+    )
 
 
 def test_translations_keep_their_placeholders() -> None:
