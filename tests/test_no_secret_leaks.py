@@ -43,8 +43,6 @@ ISK = Path(sys.executable).parent / "isk"
 AS_OF = "2026-11-29"
 
 
-
-
 API_USER = "isk-api"
 API_PASSWORDS = {
     "core-kudus": "apiCore-Sekret-4711",

@@ -99,6 +99,7 @@ def find_repo(option: Path | None) -> Path:
 
 
 def peek_language(ctx: Context) -> str:
+    """settings.language of the command's repository, before (or without) loading it."""
     return read_language(ctx.repo_option)
 
 

@@ -24,8 +24,6 @@ AS_OF = "2026-11-29"
 TODAY = today_in("Asia/Jakarta")
 
 
-
-
 @pytest.fixture
 def fleet2() -> Iterator[Fleet]:
     with ExitStack() as stack:

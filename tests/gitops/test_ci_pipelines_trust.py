@@ -35,9 +35,7 @@ ODD = {
     "a.b_c-D": router("a.b_c-D"),
     "null": router("null"),
     "1e3": router("1e3"),
-    "ro": router(
-        "ro", read_username="isk-read", read_password_env="ISK_ROUTER_RO_READ_PASSWORD"
-    ),
+    "ro": router("ro", read_username="isk-read", read_password_env="ISK_ROUTER_RO_READ_PASSWORD"),
 }
 
 

@@ -333,3 +333,24 @@ def test_a_new_customer_does_not_stop_the_billed_period_check(repo: Path) -> Non
     customers = {"aaa-new": newcomer, **base.customers, "budi-santoso": moved}
     head = dataclasses.replace(base, customers=customers)
     assert [e.field for e in compare(base, head, AS_OF, "main")] == ["start"]
+
+
+def _start_moved(base, start: date, **changes):
+    budi = base.customers["budi-santoso"].model_copy(update={"start": start})
+    return dataclasses.replace(base, customers={**base.customers, "budi-santoso": budi}, **changes)
+
+
+def test_a_moved_start_counts_the_other_changed_invoices_and_has_a_location(repo: Path) -> None:
+    base = load_state(repo)
+    (one,) = compare(base, _start_moved(base, date(2025, 11, 5), locations={}), AS_OF, "main")
+    assert one.message == "changes already-billed period budi-santoso/2025-11-05 (new, Rp150.000)"
+    assert one.loc == Loc("state/customers/budi-santoso.yaml")  # a state built in code
+    (many,) = compare(base, _start_moved(base, date(2025, 12, 6)), AS_OF, "main")
+    assert many.message == (
+        "changes already-billed period budi-santoso/2025-12-05 (removed, was Rp150.000) and 23 more"
+    )
+    assert (
+        many.loc
+        == base.loc("customer", "budi-santoso")
+        == Loc("state/customers/budi-santoso.yaml", 1, 1)
+    )

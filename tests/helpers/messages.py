@@ -84,11 +84,16 @@ def help_msgids() -> dict[str, str]:
             found.setdefault(help_source(command), path)
         if command.short_help:
             found.setdefault(command.short_help, path)
-        for param in command.get_params(click.Context(command)):  # with click's --help
+        for param in command.params:
             if getattr(param, "help", None) and not getattr(param, "hidden", False):
                 found.setdefault(param.help, f"{path} {param.opts[0]}")
         for name, sub in getattr(command, "commands", {}).items():
             walk(sub, f"{path} {name}")
 
     walk(main, "isk")
+    # click's own --help (made per command when help is shown: a throwaway command's, so
+    # that click does not cache one made here, without `-h`, on a real command)
+    probe = click.Command("probe")
+    for param in probe.get_params(click.Context(probe)):
+        found.setdefault(param.help, "isk ... --help")  # type: ignore[attr-defined]
     return found

@@ -35,7 +35,7 @@ def _declared(tmp_path: Path) -> DesiredRouter:
         "pool-new": {"ranges": ["10.1.0.2-10.1.0.9"]},
         "pool-owned": {"ranges": ["10.2.0.2-10.2.0.9"], "comment": "mine"},
         "pool-hand": {"ranges": ["10.3.0.2-10.3.0.9"]},
-        "pool-same": {"ranges": ["10.4.0.2-10.4.0.9"]},
+        "pool-ident": {"ranges": ["10.4.0.2-10.4.0.9"]},
     }
     routers = {"r1": {"host": "127.0.0.1", "port": 8728, "pools": pools}}
     return desired(write_repo(tmp_path, {"a": customer("A")}, routers=routers))
@@ -44,7 +44,7 @@ def _declared(tmp_path: Path) -> DesiredRouter:
 def _router_pools(wanted: DesiredRouter) -> LiveState:
     owned = LiveItem("*1", {**wanted.pools["pool-owned"].attrs, "ranges": "10.2.0.2-10.2.0.5"})
     hand = LiveItem("*2", {"name": "pool-hand", "ranges": "10.3.0.2-10.3.0.5"})
-    same = LiveItem("*3", {**wanted.pools["pool-same"].attrs})
+    same = LiveItem("*3", {**wanted.pools["pool-ident"].attrs})
     return LiveState("r1", profiles=(), secrets=(), active=(), pools=(owned, hand, same))
 
 
@@ -70,3 +70,12 @@ def test_an_unmanaged_pool_is_taken_over_only_with_adopt(tmp_path: Path) -> None
     changes, _, _ = plan_pools(wanted, _router_pools(wanted), {}, adopt=True)
     adopted = [c for c in changes if c.name == "pool-hand"]
     assert [(c.action, c.reason) for c in adopted] == [("update", "adopted with --adopt")]
+
+
+def test_a_retired_pool_still_in_use_is_kept_with_a_note() -> None:
+    old = LiveItem("*1", {"name": "pool-old", "ranges": "10.9.0.2-10.9.0.9", "comment": "isk:pool"})
+    user = LiveItem("*2", {"name": "hand-made", "remote-address": "pool-old"})
+    live = LiveState("r1", profiles=(user,), secrets=(), active=(), pools=(old,))
+    changes, unmanaged, notes = plan_pools(DESIRED, live, {}, adopt=False)
+    assert (changes, unmanaged) == ([], 0)
+    assert notes == ["IP pool pool-old kept: no longer in routers.yaml but still in use"]

@@ -211,3 +211,39 @@ def test_a_declared_pool_the_router_holds_as_declared_is_left_alone(tmp_path: Pa
     live = applied(wanted)
     live = LiveState(live.router, live.profiles, live.secrets, live.active, (applied_pool,))
     assert plan_router(wanted, live, load(root).settings.safety).changes == ()
+
+
+def test_skipped_and_conflicting_packages_do_not_stop_the_ones_after_them(tmp_path: Path) -> None:
+    """A package the router flags as its default is left alone, one in conflict is shown:
+    the packages after them (in name order) are still planned, and a hand-made package
+    does not stop the retired ones after it from going."""
+    root = _root(tmp_path)
+    wanted = desired(root)
+    live = applied(
+        wanted,
+        **{
+            "home-10m": {"default": "yes", "rate-limit": "1M/1M"},
+            "home-20m": {"comment": None, "rate-limit": "1M/1M"},
+            "isolir": {"rate-limit": "1M/1M"},
+        },
+    )
+    hand_made = LiveItem("*H1", {"name": "aaa-hand", "rate-limit": "2M/2M"})
+    retired = LiveItem("*R1", {"name": "zz-old", "comment": "isk:profile Old"})
+    profiles = (*live.profiles[:-3], hand_made, *live.profiles[-3:], retired)
+    live = LiveState(live.router, profiles, live.secrets, live.active, live.pools)
+    planned = plan_router(wanted, _pooled(live), load(root).settings.safety)
+    assert sorted((c.action, c.name) for c in planned.changes if c.kind == "profile") == [
+        ("conflict", "home-20m"),
+        ("delete", "zz-old"),
+        ("update", "isolir"),
+    ]
+
+
+def test_adopt_reaches_the_pools(tmp_path: Path) -> None:
+    pools = {"pool-home": {"ranges": ["10.20.0.10-10.20.0.99"]}}
+    routers = {"r1": {"host": "127.0.0.1", "port": 8728, "pools": pools}}
+    root = write_repo(tmp_path, {"a": customer("A")}, routers=routers)
+    wanted = desired(root)
+    live = applied(wanted)  # pool-home as made by hand, other ranges
+    changes = plan_router(wanted, live, load(root).settings.safety, adopt=True).changes
+    assert [(c.action, c.name) for c in changes if c.kind == "pool"] == [("update", "pool-home")]

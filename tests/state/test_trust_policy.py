@@ -79,8 +79,18 @@ def test_control_characters_are_refused_in_every_text_field(
     )
     (tmp_path / "payments").mkdir()
     (tmp_path / "payments/l.yaml").write_text(
-        yaml.safe_dump([{"id": "p1", "customer": "budi", "amount": 1, "date": "2026-01-02",
-                         "method": "cash", "reference": text}])  # fmt: skip
+        yaml.safe_dump(
+            [
+                {
+                    "id": "p1",
+                    "customer": "budi",
+                    "amount": 1,
+                    "date": "2026-01-02",
+                    "method": "cash",
+                    "reference": text,
+                }
+            ]
+        )  # fmt: skip
     )
     errors = errors_of(repo)
     where = {error.split(": ", 2)[1] for error in errors if f"U+{code}" in error}
