@@ -29,6 +29,7 @@ the client: the times are an upper bound of what a real router on a LAN would gi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -402,7 +403,9 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
 
 def bench_fleet(options: argparse.Namespace, notes: list[str]) -> dict[str, Any] | None:
     """A no-change plan across many routers at the injected latency: the router phase
-    (connect, log in, read every menu of every router) in round-trip times."""
+    (connect, log in, read every menu of every router) in round-trip times, and the round
+    trips the routers counted. The simulators run in a child process here: 200 of them
+    in this one would bill their own CPU (and the GIL) to the client's read."""
     from isk_reconcile.reconcile.apply import run_apply
     from isk_reconcile.reconcile.run import run_plan
     from isk_reconcile.routeros.fleet import read_all
@@ -419,15 +422,18 @@ def bench_fleet(options: argparse.Namespace, notes: list[str]) -> dict[str, Any]
             "--plaintext-passwords",
         ]  # fmt: skip
         subprocess.run(command, check=True, capture_output=True, cwd=PROJECT)
-        with simulators(router_names(repo)) as sims:
-            point_routers_at(repo, sims)
+        with simulator_process(router_names(repo)) as sims:
+            point_routers_at(repo, sims.ports)
             environ = {**os.environ, PASSWORD_VARIABLE: API_PASSWORD}
             state = load_state(repo, cache=False)
             initial = run_plan(state, options.as_of, environ=environ)
             run_apply(initial, state, force=True, environ=environ)
-            for sim in sims.values():
-                sim.faults.latency_ms = latency
-            live, read_s, read_trips = measured(lambda: read_all(state, None, environ))
+            sims.ask("latency", latency)
+            sims.ask("reset")
+            start = time.perf_counter()
+            live = read_all(state, None, environ)
+            read_s = seconds_since(start)
+            read_trips = sims.ask("round_trips")
             again, plan_s, _ = measured(lambda: run_plan(state, options.as_of, environ=environ))
         failed = sum(1 for item in live.values() if isinstance(item, Exception))
         rtts = round(read_s / (latency / 1000), 1) if latency else None
@@ -449,6 +455,55 @@ def bench_fleet(options: argparse.Namespace, notes: list[str]) -> dict[str, Any]
         return None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+class SimulatorProcess:
+    """Simulated routers in a child process, driven over a pipe: their CPU is not the
+    client's (a real router does its own work), which matters for 200 routers on a
+    machine with few cores. `ports` maps each router to its API port."""
+
+    def __init__(self, names: list[str]) -> None:
+        import multiprocessing
+
+        self._pipe, child = multiprocessing.Pipe()
+        self._process = multiprocessing.get_context("fork").Process(
+            target=_host_simulators, args=(names, child), daemon=True
+        )
+        self._process.start()
+        self.ports: dict[str, int] = self._pipe.recv()
+
+    def ask(self, request: str, value: float = 0.0) -> int:
+        self._pipe.send((request, value))
+        return self._pipe.recv()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, EOFError):
+            self.ask("stop")
+        self._process.join(30)
+
+
+def _host_simulators(names: list[str], pipe: Any) -> None:
+    with simulators(names) as sims:
+        pipe.send({name: sim.port for name, sim in sims.items()})
+        while True:
+            request, value = pipe.recv()
+            if request == "latency":
+                for sim in sims.values():
+                    sim.faults.latency_ms = value
+            elif request == "reset":
+                reset_counters(sims)
+            pipe.send(round_trips(sims))  # round trips since the last reset
+            if request == "stop":
+                return
+
+
+@contextmanager
+def simulator_process(names: list[str]) -> Iterator[SimulatorProcess]:
+    process = SimulatorProcess(names)
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 def router_targets(report: Mapping[str, Any], latency_ms: float) -> dict[str, Any]:
@@ -486,8 +541,8 @@ def router_names(repo: Path) -> list[str]:
     return list(yaml.safe_load((repo / "state" / "routers.yaml").read_text()) or {})
 
 
-def point_routers_at(repo: Path, sims: Mapping[str, SimulatedRouter]) -> None:
-    """Rewrite routers.yaml so every router is its simulator on loopback."""
+def point_routers_at(repo: Path, sims: Mapping[str, SimulatedRouter] | Mapping[str, int]) -> None:
+    """Rewrite routers.yaml so every router is its simulator (or that port) on loopback."""
     import yaml
 
     path = repo / "state" / "routers.yaml"
@@ -495,7 +550,7 @@ def point_routers_at(repo: Path, sims: Mapping[str, SimulatedRouter]) -> None:
     for name, settings in routers.items():
         settings.update(
             host="127.0.0.1",
-            port=sims[name].port,
+            port=port if isinstance(port := sims[name], int) else port.port,
             tls=False,
             username=API_USER,
             password_env=PASSWORD_VARIABLE,

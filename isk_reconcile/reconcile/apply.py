@@ -17,7 +17,7 @@ from datetime import date
 from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.comments import pending_mark, pending_of_comment, without_pending
-from isk_reconcile.reconcile.desired import desired_state
+from isk_reconcile.reconcile.desired import DesiredRouter, desired_state
 from isk_reconcile.reconcile.disconnects import sessions_to_cut
 from isk_reconcile.reconcile.passwords import decrypt_desired, resolve_sources
 from isk_reconcile.reconcile.plan import config_fingerprint, make_plan
@@ -25,7 +25,7 @@ from isk_reconcile.reconcile.plan_types import Change, Plan, RouterPlan
 from isk_reconcile.reconcile.verify import saved_plan_problem
 from isk_reconcile.routeros.client import ConnectionLost, RouterClient
 from isk_reconcile.routeros.connection import connect
-from isk_reconcile.routeros.fleet import MAX_THREADS
+from isk_reconcile.routeros.fleet import parallel_routers
 from isk_reconcile.routeros.types import (
     ACTIVE,
     POOL,
@@ -117,11 +117,12 @@ def run_apply(
                 environ=environ,
                 progress=progress,
                 saved_with_adopt=plan.adopt if basis is None else None,
+                known=basis.desired if basis is not None else None,
             )
         except RouterError as problem:
             return RouterApplyResult(router_plan.router, "error", errors=(str(problem),))
 
-    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(plan.routers))) as pool:
+    with ThreadPoolExecutor(max_workers=min(parallel_routers(environ), len(plan.routers))) as pool:
         results = list(pool.map(apply_one, plan.routers))
     return ApplyReport(tuple(results))
 
@@ -156,11 +157,14 @@ def apply_router(
     environ: Mapping[str, str],
     progress: Progress | None,
     saved_with_adopt: bool | None = None,
+    known: Mapping[str, DesiredRouter] | None = None,
 ) -> RouterApplyResult:
     """One router: refuse (error, unsafe, unknown), or read it again, refuse a stale plan,
     write the batches and verify with a fresh read and a re-plan. `saved_with_adopt` is set
     (to the plan's --adopt) when the plan came from a file: it is then recomputed from the
-    fresh read and refused unless it is exactly that (reconcile.verify)."""
+    fresh read and refused unless it is exactly that (reconcile.verify). `known`: the
+    desired states the plan was made with, when made from these very inputs: the
+    verification re-plan compares against them instead of building them again."""
     name = router_plan.router
     refused = _refusal(router_plan, state, force)
     if refused is not None:
@@ -192,7 +196,7 @@ def apply_router(
             return _connection_lost(name, results, errors, lost, total)
         applied = sum(1 for result in results if result.ok)
         after = client.read()
-    verify = make_plan(state, as_of, wanted, {name: after}, passwords=passwords)
+    verify = make_plan(state, as_of, wanted, {name: after}, passwords=passwords, known=known)
     return _verified(name, verify, applied, errors)
 
 

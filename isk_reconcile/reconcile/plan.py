@@ -58,25 +58,30 @@ def make_plan(
     *,
     adopt: bool = False,
     passwords: Mapping[str, str],
+    known: Mapping[str, DesiredRouter] | None = None,
 ) -> Plan:
-    """The plan for every router in `live` (in routers.yaml order)."""
+    """The plan for every router in `live` (in routers.yaml order). `known`: desired
+    states already made from these very inputs (apply's verification re-plan reuses the
+    plan's, see PlanBasis), not made again."""
     order = [name for name in state.routers if name in live]
     order += sorted(name for name in live if name not in state.routers)
     router_plans = []
+    made: dict[str, DesiredRouter] = {}
     for name in order:
         observed = live[name]
         if isinstance(observed, BaseException):
             router_plans.append(RouterPlan(router=name, status="error", error=str(observed)))
             continue
         try:
-            desired = desired_state(state, standings, name, passwords)
+            desired = (known or {}).get(name) or desired_state(state, standings, name, passwords)
+            made[name] = desired
         except IskError as problem:  # e.g. a password that did not decrypt: this router only
             router_plans.append(
                 RouterPlan(router=name, status="error", error=str(RouterError(name, str(problem))))
             )
             continue
         router_plans.append(plan_router(desired, observed, state.safety_for(name), adopt=adopt))
-    basis = PlanBasis(state, standings, passwords)
+    basis = PlanBasis(state, standings, passwords, made)
     return Plan(as_of=as_of, commit=None, routers=tuple(router_plans), basis=basis, adopt=adopt)
 
 

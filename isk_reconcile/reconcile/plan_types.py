@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from isk_reconcile.billing.engine import Standing
 from isk_reconcile.state.model import State
+
+if TYPE_CHECKING:  # desired imports nothing from here; the annotation only
+    from isk_reconcile.reconcile.desired import DesiredRouter
 
 Action = Literal["create", "update", "delete", "enable", "disable", "disconnect", "conflict"]
 # group, user, nas: rows of the RADIUS store (isk_reconcile/radius/plan.py)
@@ -95,16 +98,22 @@ class RouterPlan:
 class PlanBasis:
     """What a plan was computed from, kept in memory only (never rendered or saved):
     apply verifies against the same standings and passwords instead of a second billing
-    pass and a second decryption of every password (seconds at 10,000 customers)."""
+    pass and a second decryption of every password (seconds at 10,000 customers), and
+    against the same desired state of each router (a pure function of those inputs)."""
 
-    __slots__ = ("state", "standings", "passwords")
+    __slots__ = ("state", "standings", "passwords", "desired")
 
     def __init__(
-        self, state: State, standings: Mapping[str, Standing], passwords: Mapping[str, str]
+        self,
+        state: State,
+        standings: Mapping[str, Standing],
+        passwords: Mapping[str, str],
+        desired: Mapping[str, DesiredRouter] | None = None,
     ) -> None:
         self.state = state
         self.standings = standings
         self.passwords = passwords
+        self.desired: Mapping[str, DesiredRouter] = desired or {}
 
     def __repr__(self) -> str:
         return "PlanBasis(...)"

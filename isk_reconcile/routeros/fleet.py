@@ -24,6 +24,17 @@ T = TypeVar("T")
 # so a fleet of a few hundred routers is read in one wave: with 32, 200 routers took 7
 # waves, about 20 round-trip times at 50 ms instead of 3 (bench/run.py, `fleet`).
 MAX_THREADS = 256
+PARALLEL_VARIABLE = "ISK_PARALLEL_ROUTERS"  # overrides MAX_THREADS (a positive integer)
+
+
+def parallel_routers(environ: Mapping[str, str] = os.environ) -> int:
+    """Routers worked on at once: ISK_PARALLEL_ROUTERS, else MAX_THREADS."""
+    text = environ.get(PARALLEL_VARIABLE, "").strip()
+    if not text:
+        return MAX_THREADS
+    if not text.isdigit() or int(text) < 1:
+        raise IskError(f"{PARALLEL_VARIABLE} must be a positive whole number, not {text!r}")
+    return int(text)
 
 
 def select_routers(state: State, names: Iterable[str] | None) -> list[Router]:
@@ -64,7 +75,7 @@ def on_routers(
         except IskError as problem:
             return RouterError(router.name, str(problem))
 
-    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(routers))) as pool:
+    with ThreadPoolExecutor(max_workers=min(parallel_routers(environ), len(routers))) as pool:
         futures = {pool.submit(run, router): router.name for router in routers}
         for future in as_completed(futures):
             name = futures[future]

@@ -44,9 +44,17 @@ def canonical(field: str, value: object) -> str:
     return text
 
 
+# Fields whose spelling canonical() changes; a string of any other field is already canonical.
+_RESPELLED = TRUE_FALSE_FIELDS | YES_NO_FIELDS | LIST_FIELDS | RATE_FIELDS
+
+
 def canonical_item(attrs: Mapping[str, object]) -> dict[str, str]:
-    """Canonical strings for every attribute of one entry."""
-    return {field: canonical(field, value) for field, value in attrs.items()}
+    """Canonical strings for every attribute of one entry (a live read holds thousands
+    of entries of plain strings: those pass through without a call)."""
+    return {
+        field: value if type(value) is str and field not in _RESPELLED else canonical(field, value)
+        for field, value in attrs.items()
+    }
 
 
 def to_wire(field: str, value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 
@@ -19,8 +20,13 @@ class Faults:
         "/ppp/secret/add budi" only the one whose target is named budi (the `name`
         attribute, else the item `.id` refers to). The command is not applied. Any
         command can be trapped, `/login` included.
+    hold: an Event; while it is not set, the answer to every `print` is held back (the
+        print has run and is counted; its connection reads nothing more). Tests set it
+        once every router has asked, which proves routers are read at once, not one
+        after another or in waves, without timing anything.
     """
 
     latency_ms: float = 0.0
     drop_after_writes: int | None = None
     trap_on: dict[str, str] = field(default_factory=dict)
+    hold: threading.Event | None = None

@@ -132,6 +132,8 @@ class _Connection:
                 if outcome.then == "drop":
                     LOG.info("%s: dropping the connection (fault injection)", self.peer)
                     break
+                if request.command.endswith("/print") and not self._held():
+                    break
                 self._schedule(
                     due,
                     outcome.sentences,
@@ -157,6 +159,13 @@ class _Connection:
             message = "failure: simulator internal error (see its log)"
             tag = request.tag
             return Outcome([trap_sentence(message, 4, tag), done_sentence(tag)])
+
+    def _held(self) -> bool:
+        """Wait while `faults.hold` is unset (see Faults); False when closed meanwhile."""
+        while (gate := self.router.faults.hold) is not None and not gate.wait(0.05):
+            if self._aborted:
+                return False
+        return True
 
     def _delay(self) -> float:
         return max(0.0, float(self.router.faults.latency_ms)) / 1000.0
