@@ -10,7 +10,7 @@ import git
 import pytest
 
 from isk_reconcile.errors import IskError, Loc
-from isk_reconcile.gitops.guards import check, compare
+from isk_reconcile.gitops.guards import check, compare, load_base
 from isk_reconcile.state.loader import load_state
 
 AS_OF = date(2026, 11, 29)
@@ -354,3 +354,31 @@ def test_a_moved_start_counts_the_other_changed_invoices_and_has_a_location(repo
         == base.loc("customer", "budi-santoso")
         == Loc("state/customers/budi-santoso.yaml", 1, 1)
     )
+
+
+def test_billing_settings_and_a_price_that_rewrite_billed_periods_are_both_caught(
+    repo: Path,
+) -> None:
+    """One error for the settings and one per package: the settings' does not hide the
+    package's, and each says what to do instead."""
+    _edit(repo / "state/settings.yaml", "cycle: monthly ", "cycle: 30d    ")
+    _edit(repo / "state/profiles/home-10m.yaml", "price: 150000 ", "price: 165000 ")
+    rewrites = [error for error in _errors(repo) if "already-billed periods" in error.message]
+    assert [(str(error.loc), error.field, error.hint) for error in rewrites] == [
+        ("state/settings.yaml:5:1", "billing",
+         "keep the billing settings of periods that have started"),
+        ("state/profiles/home-10m.yaml:3:1", "price",
+         "add a dated entry {from: 2026-11-30, value: ...} to price instead"),
+    ]  # fmt: skip
+    assert rewrites[0].message.startswith("the billing settings change already-billed periods")
+
+
+def test_a_price_rewrite_points_at_the_package_as_loaded(repo: Path) -> None:
+    """compare (before check moves a whole-file location to the field's line): the
+    package's recorded location, not a made-up one."""
+    base = load_base(repo, "main")
+    _edit(repo / "state/profiles/home-10m.yaml", "price: 150000 ", "price: 165000 ")
+    head = load_state(repo, cache=False)
+    errors = list(compare(base, head, AS_OF, "main"))
+    assert [error.loc for error in errors] == [head.loc("profile", "home-10m")]
+    assert head.loc("profile", "home-10m") != Loc("state/profiles/home-10m.yaml")
