@@ -15,18 +15,16 @@ line, which alone may use both packages."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
-from isk_reconcile.errors import IskError
 from isk_reconcile.notify.events import INVOICE_OVERDUE, INVOICE_UPCOMING, Notice
+from isk_reconcile.notify.outbox import append_text, read_items
 from isk_reconcile.state.model import State
 from isk_reconcile.state.writer import yaml_scalar
-from isk_reconcile.state.yamlsource import parse_yaml
 
 LINKS_DIR = "notifications/links"
 LINK_EVENTS = (INVOICE_UPCOMING, INVOICE_OVERDUE)
@@ -60,28 +58,7 @@ def wants_link(state: State, notice: Notice) -> bool:
 
 
 def read_links(repo: Path) -> list[LinkRecord]:
-    folder = repo / LINKS_DIR
-    if not folder.is_dir():
-        return []
-    found: list[LinkRecord] = []
-    for path in sorted(folder.glob("*.yaml")):
-        relative = path.relative_to(repo).as_posix()
-        parsed = parse_yaml(path.read_bytes(), relative)
-        if parsed.errors:
-            raise IskError(str(parsed.errors[0]))
-        if parsed.data is None:
-            continue
-        if not isinstance(parsed.data, list):
-            raise IskError(f"{relative}:1:1: the link record must be a YAML list")
-        for index, item in enumerate(parsed.data):
-            line = parsed.item_lines[index] if index < len(parsed.item_lines) else 1
-            try:
-                found.append(LinkRecord.model_validate(item))
-            except ValidationError as problem:
-                first = problem.errors()[0]
-                where = ".".join(str(part) for part in first["loc"]) or "record"
-                raise IskError(f"{relative}:{line}: {where}: {first['msg']}") from None
-    return found
+    return read_items(repo, LINKS_DIR, LinkRecord, "the link record must be a YAML list")
 
 
 def usable_links(
@@ -98,8 +75,6 @@ def usable_links(
 def append_link(repo: Path, record: LinkRecord) -> str:
     """Append and fsync (the caller holds the repository lock); the relative path."""
     relative = f"{LINKS_DIR}/{record.made:%Y-%m}.yaml"
-    target = repo / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
     values = record.model_dump()
     values["made"] = record.made.isoformat(timespec="seconds")
     values["expires"] = record.expires.isoformat(timespec="seconds")
@@ -107,13 +82,6 @@ def append_link(repo: Path, record: LinkRecord) -> str:
         f"{'- ' if not index else '  '}{name}: {yaml_scalar(value)}"
         for index, (name, value) in enumerate(values.items())
     ]
-    text = "\n".join(lines) + "\n"
-    if not target.exists() or not target.stat().st_size:
-        text = "# Payment links made for reminders (append-only; docs/notifications.md)\n" + text
-    handle = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(handle, text.encode("utf-8"))
-        os.fsync(handle)
-    finally:
-        os.close(handle)
+    header = "# Payment links made for reminders (append-only; docs/notifications.md)\n"
+    append_text(repo, relative, "\n".join(lines) + "\n", header)
     return relative

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr, ValidationError
 
@@ -43,17 +44,27 @@ class Record(BaseModel):
     note: StrictStr = ""  # e.g. sent without its payment link, and why
 
 
+Item = TypeVar("Item", bound=BaseModel)
+
+
 def outbox_path(when: datetime) -> str:
     return f"{OUTBOX_DIR}/{when:%Y-%m}.yaml"
 
 
 def read_records(repo: Path) -> list[Record]:
     """Every record, oldest file first, in file order."""
-    folder = repo / OUTBOX_DIR
-    if not folder.is_dir():
+    return read_items(repo, OUTBOX_DIR, Record, "the outbox must be a YAML list of records")
+
+
+def read_items(repo: Path, folder: str, model: type[Item], not_a_list: str) -> list[Item]:
+    """The items of every `folder/*.yaml` (an append-only list per month, committed to the
+    state repository, so untrusted): oldest file first; the first problem is one error
+    naming file:line."""
+    directory = repo / folder
+    if not directory.is_dir():
         return []
-    records: list[Record] = []
-    for path in sorted(folder.glob("*.yaml")):
+    items: list[Item] = []
+    for path in sorted(directory.glob("*.yaml")):
         relative = path.relative_to(repo).as_posix()
         parsed = parse_yaml(path.read_bytes(), relative)
         if parsed.errors:
@@ -61,16 +72,16 @@ def read_records(repo: Path) -> list[Record]:
         if parsed.data is None:
             continue
         if not isinstance(parsed.data, list):
-            raise IskError(f"{relative}:1:1: the outbox must be a YAML list of records")
+            raise IskError(f"{relative}:1:1: {not_a_list}")
         for index, item in enumerate(parsed.data):
             line = parsed.item_lines[index] if index < len(parsed.item_lines) else 1
             try:
-                records.append(Record.model_validate(item))
+                items.append(model.model_validate(item))
             except ValidationError as problem:
                 first = problem.errors()[0]
                 where = ".".join(str(part) for part in first["loc"]) or "record"
                 raise IskError(f"{relative}:{line}: {where}: {first['msg']}") from None
-    return records
+    return items
 
 
 def record_text(record: Record) -> str:
@@ -86,29 +97,32 @@ def record_text(record: Record) -> str:
 
 
 def append_record(repo: Path, record: Record) -> str:
-    """Append `record` to its month's file and fsync; returns the file's relative path.
-    Appending (never rewriting) keeps earlier records byte for byte."""
+    """Append `record` to its month's file and fsync; returns the file's relative path."""
     relative = outbox_path(record.time)
+    header = "# Notifications sent by `isk notify send` (append-only; see docs/notifications.md)\n"
+    append_text(repo, relative, record_text(record), header)
+    return relative
+
+
+def append_text(repo: Path, relative: str, text: str, header: str) -> None:
+    """Append `text` (list items) to `relative`, starting a new file with `header`, and
+    fsync. Appending (never rewriting) keeps earlier records byte for byte; a last line
+    without its newline (a hand edit) gets one first."""
     target = repo / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = record_text(record)
     if target.exists() and target.stat().st_size:
         with target.open("rb") as existing:
             existing.seek(-1, os.SEEK_END)
             if existing.read(1) != b"\n":
                 text = "\n" + text
     else:
-        text = (
-            "# Notifications sent by `isk notify send` (append-only; see docs/notifications.md)\n"
-            + text
-        )
+        text = header + text
     handle = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(handle, text.encode("utf-8"))
         os.fsync(handle)
     finally:
         os.close(handle)
-    return relative
 
 
 def signature(repo: Path) -> tuple[tuple[str, int, int], ...]:
