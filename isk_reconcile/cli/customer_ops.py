@@ -23,6 +23,7 @@ from isk_reconcile.billing.engine import rupiah, standing
 from isk_reconcile.cli.context import ISO_DATE, Context, _, pass_context
 from isk_reconcile.cli.customers import customer, no_such
 from isk_reconcile.cli.secrets import secrets_group
+from isk_reconcile.cli.workflow import standing_line
 from isk_reconcile.errors import IskError
 from isk_reconcile.state import edits
 from isk_reconcile.state.customers import Customer
@@ -74,22 +75,6 @@ def _write(
 
         click.echo(_("committed %(sha)s", sha=commit_files(ctx.repo, [relpath], message)))
     return state
-
-
-def _standing_line(ctx: Context, state: State, customer_id: str) -> None:
-    now = standing(state, customer_id, ctx.as_of)
-    tr = ctx.tr
-    through = tr.day(now.paid_through) if now.paid_through else "-"
-    click.echo(
-        _(
-            "%(id)s: %(access)s, paid through %(day)s, balance %(balance)s (%(reason)s)",
-            id=customer_id,
-            access=tr.text(now.access),
-            day=through,
-            balance=rupiah(now.balance),
-            reason=tr.text(now.reason),
-        )
-    )
 
 
 commit_option = click.option("--commit", "commit", is_flag=True, help=COMMIT_HELP)
@@ -174,7 +159,7 @@ def suspend(ctx: Context, customer_id: str, reason: str, commit: bool) -> None:
         )
     message = f"customer: suspend {customer_id} ({reason})"
     state = _write(ctx, customer_id, lambda text: edits.suspend(text, reason), message, commit)
-    _standing_line(ctx, state, customer_id)
+    standing_line(ctx, state, customer_id)
 
 
 @customer.command("resume")
@@ -188,7 +173,7 @@ def resume(ctx: Context, customer_id: str, commit: bool) -> None:
         raise IskError(f"{customer_id} is not suspended by hand (status: {found.status})")
     message = f"customer: resume {customer_id}"
     state = _write(ctx, customer_id, edits.resume, message, commit)
-    _standing_line(ctx, state, customer_id)
+    standing_line(ctx, state, customer_id)
 
 
 # --- terminate ------------------------------------------------------------

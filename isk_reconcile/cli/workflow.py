@@ -22,6 +22,7 @@ from isk_reconcile.state.money import parse_rupiah
 if TYPE_CHECKING:
     from isk_reconcile.gitops.importer import ImportResult
     from isk_reconcile.routeros.types import LiveState
+    from isk_reconcile.state.model import State
     from isk_reconcile.state.routers import Router
     from isk_reconcile.state.writer import NewEntry
 
@@ -215,7 +216,7 @@ def pay(
 
 
 def _pay(ctx: Context, entry: NewEntry, commit: bool) -> None:
-    from isk_reconcile.billing.engine import rupiah, standing
+    from isk_reconcile.billing.engine import rupiah
     from isk_reconcile.state.writer import add_entry, append_entry, entry_fields
 
     customer_id, amount, kind, method = entry.customer, entry.amount, entry.kind, entry.method
@@ -248,18 +249,7 @@ def _pay(ctx: Context, entry: NewEntry, commit: bool) -> None:
             committed_text(ctx.repo, relpath), entry_fields(entry_id, entry), f"{entry.date:%Y-%m}"
         )
         click.echo(_("committed %(sha)s", sha=commit_contents(ctx.repo, {relpath: text}, message)))
-    now = standing(state, customer_id, ctx.as_of)
-    through = tr.day(now.paid_through) if now.paid_through else "-"
-    click.echo(
-        _(
-            "%(id)s: %(access)s, paid through %(day)s, balance %(balance)s (%(reason)s)",
-            id=customer_id,
-            access=tr.text(now.access),
-            day=through,
-            balance=rupiah(now.balance),
-            reason=tr.text(now.reason),
-        )
-    )
+    standing_line(ctx, state, customer_id)
 
 
 # --- isk history --------------------------------------------------------------------------
@@ -479,3 +469,22 @@ def _git_root(repo: Path) -> Path:
     except IskError:
         return repo
     return Path(handle.working_tree_dir or repo)
+
+
+def standing_line(ctx: Context, state: State, customer_id: str) -> None:
+    """After a write: where the customer now stands, in one line."""
+    from isk_reconcile.billing.engine import rupiah, standing
+
+    now = standing(state, customer_id, ctx.as_of)
+    tr = ctx.tr
+    through = tr.day(now.paid_through) if now.paid_through else "-"
+    click.echo(
+        _(
+            "%(id)s: %(access)s, paid through %(day)s, balance %(balance)s (%(reason)s)",
+            id=customer_id,
+            access=tr.text(now.access),
+            day=through,
+            balance=rupiah(now.balance),
+            reason=tr.text(now.reason),
+        )
+    )
