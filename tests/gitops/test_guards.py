@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pytest
 
 from isk_reconcile.errors import IskError, Loc
 from isk_reconcile.gitops.guards import check, compare, load_base
+from isk_reconcile.state import yamlsource
 from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.parsecache import ParseCache, cache_file
 
 AS_OF = date(2026, 11, 29)
 
@@ -382,3 +385,71 @@ def test_a_price_rewrite_points_at_the_package_as_loaded(repo: Path) -> None:
     errors = list(compare(base, head, AS_OF, "main"))
     assert [error.loc for error in errors] == [head.loc("profile", "home-10m")]
     assert head.loc("profile", "home-10m") != Loc("state/profiles/home-10m.yaml")
+
+
+# --- the base's parse cache -------------------------------------------------------------
+
+
+def _delete_entry(ledger: Path, entry_id: str, next_id: str) -> str:
+    """Remove one entry from a ledger file; returns the text without it."""
+    text = ledger.read_text()
+    start, end = text.index(f"- id: {entry_id}"), text.index(f"- id: {next_id}")
+    return text[:start] + text[end:]
+
+
+def test_the_base_cache_is_kept_beside_the_work_trees_and_nowhere_else(
+    repo: Path, private_cache_home: Path
+) -> None:
+    """The base is checked out in a new scratch directory every run: its cache must not
+    follow that path (one new cache directory per `validate --base`, never reused)."""
+    own = cache_file(repo)
+    for _ in range(2):
+        assert load_base(repo, "main") is not None
+    assert (own.parent / "base-parse-cache.json").is_file()
+    assert [p.name for p in (private_cache_home / "isk").iterdir()] == [own.parent.name]
+
+
+def test_an_unchanged_base_is_read_from_the_work_trees_cache(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first `validate --base` starts the base's cache from the work tree's: files the
+    base shares with the work tree are not parsed again."""
+    load_state(repo)  # the work tree's cache, as `isk validate` leaves it
+    parsed: list[str] = []  # a file put in a cache is one that was parsed
+    real = ParseCache.put
+
+    def counting(cache: ParseCache, digest: bytes, entry: tuple) -> None:
+        parsed.append(digest.hex())
+        real(cache, digest, entry)
+
+    monkeypatch.setattr(ParseCache, "put", counting)
+    assert load_base(repo, "main") is not None
+    assert parsed == []
+
+
+def test_a_base_cache_committed_to_the_repository_is_not_trusted(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pull request that commits a cache file (here: the base's, under an in-repository
+    XDG_CACHE_HOME, as CI configures it) claiming the base ledger never had an entry must
+    not hide that entry's deletion."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(repo / ".isk-cache"))
+    ledger = repo / "payments" / "2026-06.yaml"
+    without = _delete_entry(ledger, "P-2026-06-0002", "P-2026-06-0003")
+    forged = ParseCache(repo, file=repo.parent / "forge.json")
+    parsed = yamlsource.parse_yaml(without.encode(), "payments/2026-06.yaml")
+    forged.put(
+        hashlib.sha256(ledger.read_bytes()).digest(),
+        (parsed.data, parsed.errors, parsed.item_lines),
+    )
+    forged.save()
+    planted = cache_file(repo).with_name("base-parse-cache.json")
+    planted.parent.mkdir(parents=True)
+    planted.write_bytes((repo.parent / "forge.json").read_bytes())
+    handle = git.Repo(repo)
+    handle.git.add("-A")
+    handle.git.commit("-q", "-m", "a cache, planted")
+    ledger.write_text(without)
+    errors = _errors(repo)
+    assert [e.field for e in errors] == ["P-2026-06-0002"]
+    assert "deleted" in errors[0].message
