@@ -30,6 +30,7 @@ from isk_reconcile.state.layout import (
     SETTINGS_FILE,
 )
 from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.ledgertext import LedgerReader
 from isk_reconcile.state.messages import (
     Placed,
     customer_id_loc,
@@ -47,6 +48,7 @@ from isk_reconcile.state.rules import CrossFileRules
 from isk_reconcile.state.settings import Settings
 from isk_reconcile.state.yamlsource import (
     ParseCache,
+    Parser,
     SourceFile,
     YamlPath,
     describe_value,
@@ -86,9 +88,14 @@ def load_state_and_files(
         loading = _Loading(repo, cache)
         state = loading.run()
         # The caches learn only from a repository that validated: what a refused file held
-        # (a plaintext password, anything hostile) is never written to them.
-        if loading.cache is not None:
-            loading.cache.save()
+        # (a plaintext password, anything hostile) is never written to them. The parsed
+        # files (held by the parse cache) go before the state cache is encoded: the two
+        # are the largest things a load makes, and need not be alive together.
+        parsed = loading.cache
+        del loading
+        if parsed is not None:
+            parsed.save()
+        del parsed
         # Only a state read from exactly these files is remembered for them.
         if files is not None and statecache.fingerprint(repo) == files:
             statecache.save(repo, files, state)
@@ -141,17 +148,18 @@ class _Loading(CrossFileRules, NotifyRules):
         # Customers whose file failed the model: (raw mapping, file).
         self.failed: dict[str, tuple[dict[str, Any], SourceFile]] = {}
         self.given: dict[str, SourceFile] = {}  # files already parsed (not read from disk)
+        self.directories: dict[str, bool] = {}  # policy.outside_repository's, for this load
 
     # --- helpers ----------------------------------------------------------------------
 
-    def read(self, relative: str) -> SourceFile:
+    def read(self, relative: str, parse: Parser | None = None) -> SourceFile:
         source = self.given.get(relative)
         if source is None:
-            escaped = policy.outside_repository(self.repo, relative)
+            escaped = policy.outside_repository(self.repo, relative, self.directories)
             if escaped is not None:
                 self.errors.append(escaped)
                 return SourceFile(self.repo, relative, None, (escaped,))
-            source = read_yaml(self.repo, relative, self.cache)
+            source = read_yaml(self.repo, relative, self.cache, parse)
         self.errors.extend(source.errors)
         self.errors.extend(policy.text_errors(source))
         return source
@@ -397,16 +405,17 @@ class _Loading(CrossFileRules, NotifyRules):
     def ledger(self) -> list[tuple[LedgerEntry, Placed]]:
         entries: list[tuple[LedgerEntry, Placed]] = []
         first_seen: dict[str, Loc] = {}
+        reader = LedgerReader()  # plain-shaped files the fast way (ledgertext)
         for relative in self.yaml_files(PAYMENTS_DIR, recursive=True):
-            entries.extend(self.ledger_file(relative, first_seen))
+            entries.extend(self.ledger_file(relative, first_seen, reader.parse))
         return entries
 
     def ledger_file(
-        self, relative: str, first_seen: dict[str, Loc]
+        self, relative: str, first_seen: dict[str, Loc], parse: Parser | None = None
     ) -> list[tuple[LedgerEntry, Placed]]:
         """The valid entries of one payments file; `first_seen`: where each id was seen
         (across files: an id used twice is an error at its second place)."""
-        source = self.read(relative)
+        source = self.read(relative, parse)
         if source.data is None:
             return []
         if not isinstance(source.data, list):

@@ -38,8 +38,9 @@ from isk_reconcile.errors import ConfigError, Loc
 # The cache is only valid for the code that wrote it: this module and the YAML reader
 # (construction rules, messages), and the PyYAML version.
 _HERE = Path(__file__).resolve().parent
+_READERS = ("parsecache.py", "yamlsource.py", "ledgertext.py")
 _CODE_DIGEST = hashlib.sha256(
-    (_HERE / "parsecache.py").read_bytes() + (_HERE / "yamlsource.py").read_bytes()
+    b"".join((_HERE / name).read_bytes() for name in _READERS)
 ).hexdigest()[:16]
 CACHE_FORMAT = f"isk-parse-cache/4:{_CODE_DIGEST}:{yaml.__version__}"
 CACHE_NAME = "parse-cache.json"
@@ -141,7 +142,7 @@ class ParseCache:
 
     def put(self, digest: bytes, entry: Entry) -> None:
         self._decoded[digest] = entry
-        self._used[digest.hex()] = encode_entry(entry)
+        self._used[digest.hex()] = _written(entry)
         self._changed = True
 
     def save(self) -> None:
@@ -189,28 +190,45 @@ def _read(file: Path) -> dict[str, Any]:
 
 
 def encode_entry(entry: Entry) -> list[Any]:
+    """The entry as plain JSON data, as it stands in the cache file."""
+    return json.loads(json.dumps(_written(entry), default=_iso))
+
+
+def _written(entry: Entry) -> list[Any]:
+    """The entry as `save` writes it: the data itself (not a copy, which at 123,000
+    ledger entries costs more time and memory than the rest of the cache; json.dumps
+    writes its dates as ISO text, `_iso`), and the paths where those dates stand."""
     data, errors, item_lines = entry
     dates: list[list[Any]] = []
-    plain = _encode(data, [], dates)
+    if isinstance(data, dict | list):
+        _find_dates(data, [], dates)
+    elif isinstance(data, date):
+        dates.append(["t" if isinstance(data, datetime) else "d"])
     shown = [
         [e.loc.file, e.loc.line, e.loc.column, e.field, e.message, e.hint, e.severity]
         for e in errors
     ]
-    return [plain, dates, shown, list(item_lines)]
+    return [data, dates, shown, list(item_lines)]
 
 
-def _encode(value: Any, path: list[str | int], dates: list[list[Any]]) -> Any:
-    if isinstance(value, dict):
-        return {key: _encode(item, [*path, key], dates) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_encode(item, [*path, index], dates) for index, item in enumerate(value)]
-    if isinstance(value, datetime):
-        dates.append(["t", *path])
-        return value.isoformat()
-    if isinstance(value, date):
-        dates.append(["d", *path])
-        return value.isoformat()
-    return value
+_PLAIN = (str, int, bool, float, type(None))
+
+
+def _find_dates(
+    value: dict[str, Any] | list[Any], path: list[str | int], dates: list[list[Any]]
+) -> None:
+    """Append ["d"|"t", *path] for every date and datetime in `value` (at `path`)."""
+    items = value.items() if type(value) is dict else enumerate(value)
+    for key, item in items:
+        kind = type(item)
+        if kind in _PLAIN:  # nearly all: one test, no call
+            continue
+        if isinstance(item, dict | list):
+            _find_dates(item, [*path, key], dates)
+        elif isinstance(item, datetime):
+            dates.append(["t", *path, key])
+        elif isinstance(item, date):
+            dates.append(["d", *path, key])
 
 
 def decode_entry(raw: Any) -> Entry | None:
