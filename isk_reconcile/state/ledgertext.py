@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -55,14 +56,16 @@ _UNSAFE = re.compile(
 # sign or dot before one, and goes on with anything but blanks, '#' and a ':' not
 # followed by more text; words are separated by spaces) or a quoted string without
 # escapes; then maybe spaces and a comment (after a space). One per line of a text.
+_KEY_TEXT = r"[A-Za-z_][A-Za-z0-9_]{0,63}"
 _WORD = r"[^\s#:]+(?::[^\s#:]+)*"
 _PLAIN = rf"(?:\w|[-+.]\w)[^\s#:]*(?::[^\s#:]+)*(?:[ ]+{_WORD})*"
 _QUOTED = r""""[^"\\\n]*"|'[^'\n]*'"""
 _FIELD = re.compile(
-    rf"^([A-Za-z_][A-Za-z0-9_]{{0,63}}):[ ]+({_PLAIN}|{_QUOTED})(?:[ ]+(?:#[^\n]*)?)?$",
+    rf"^({_KEY_TEXT}):[ ]+({_PLAIN}|{_QUOTED})(?:[ ]+(?:#[^\n]*)?)?$",
     re.MULTILINE,
 )
 _BLANK = re.compile(r"[ ]*(?:#.*)?")  # a blank or comment line
+_KEY = re.compile(_KEY_TEXT)
 _QUOTES = frozenset("\"'")
 # Only a scalar starting with one of these can match LEADING_ZERO or NUMBER_IN_YAML_12.
 _NUMBER_START = frozenset("+-.0123456789")
@@ -78,28 +81,42 @@ class _NotPlain(Exception):
     """The file holds something the fast reader leaves to parse_yaml."""
 
 
-class LedgerReader:
-    """Reads the payments files of one load: lines that repeat across files (a customer
-    pays every month) are read once. Drop it after the load (it holds every line)."""
+class PlainReader:
+    """Reads the files of one load: lines that repeat across files (a customer pays every
+    month, thousands of customers are `status: active`) are read once. Drop it after the
+    load (it holds every distinct line)."""
 
     def __init__(self) -> None:
-        self.known: dict[str, tuple[str, Any]] = {}
+        self.known: Known = {}
 
-    def parse(self, content: bytes, relative: str) -> SourceFile:
-        """`parse_yaml(content, relative)`, the fast way when the file is of the plain shape."""
+    def ledger(self, content: bytes, relative: str) -> SourceFile:
+        """`parse_yaml(content, relative)` of a payments file, the fast way when plain."""
+        return self._parsed(read_plain_ledger, content, relative)
+
+    def mapping(self, content: bytes, relative: str) -> SourceFile:
+        """`parse_yaml(content, relative)` of a file holding one mapping (a customer), the
+        fast way when plain."""
+        return self._parsed(read_plain_mapping, content, relative)
+
+    def _parsed(self, read: Callable[..., Any], content: bytes, relative: str) -> SourceFile:
         if len(self.known) > 500_000:
             self.known.clear()
-        fast = read_plain_ledger(content, self.known)
+        fast = read(content, self.known)
         if fast is None:
             return parse_yaml(content, relative)
         data, item_lines = fast
-        # Checked above: no key or text value can hold a control character.
+        # Checked on the way: no key or text value can hold a control character.
         return SourceFile(Path("."), relative, data, (), item_lines, no_controls=True)
 
 
 def parse_ledger(content: bytes, relative: str) -> SourceFile:
-    """`parse_yaml(content, relative)`, the fast way when the file is of the plain shape."""
-    return LedgerReader().parse(content, relative)
+    """`parse_yaml(content, relative)` of a payments file, the fast way when plain."""
+    return PlainReader().ledger(content, relative)
+
+
+def parse_mapping(content: bytes, relative: str) -> SourceFile:
+    """`parse_yaml(content, relative)` of a one-mapping file, the fast way when plain."""
+    return PlainReader().mapping(content, relative)
 
 
 Known = dict[str, tuple[str, Any]]  # a `key: value` line -> (key, value), parse_yaml's
@@ -146,14 +163,72 @@ def _entries(
         field_lists.append(fields)
     # Each distinct line is read once (most repeat: dates, amounts, kinds, customers),
     # and every entry is then made in C from (key, value) pairs looked up by line.
-    distinct = set(chain.from_iterable(field_lists))
-    distinct.difference_update(known)
-    _learn(distinct, known)
+    _learn({line for line in set(chain.from_iterable(field_lists)) if line not in known}, known)
     pair = known.__getitem__
     entries = [dict(map(pair, fields)) for fields in field_lists]
     if sum(map(len, entries)) != sum(map(len, field_lists)):
         raise _NotPlain("a duplicate key")
     return entries, tuple(item_lines)
+
+
+def read_plain_mapping(
+    content: bytes, known: Known | None = None
+) -> tuple[dict[str, Any], tuple[int, ...]] | None:
+    """(mapping, line of each value) of a file holding one mapping of the plain shape
+    (`key: value` lines, and `key:` lines each followed by a mapping of `  key: value`
+    lines), or None: then parse_yaml decides. `known`: as for read_plain_ledger."""
+    known = {} if known is None else known
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _UNSAFE.search(text):
+        return None
+    lines = text.split("\n")
+    try:
+        fields = {line.lstrip(" ") for line in lines if line[-1:] not in ("", ":")}
+        _learn({line for line in fields if line[:1] != "#" and line not in known}, known)
+        return _mapping(lines, known)
+    except (_NotPlain, KeyError):  # KeyError: a line not learned above, of no plain shape
+        return None
+
+
+def _mapping(lines: list[str], known: Known) -> tuple[dict[str, Any], tuple[int, ...]]:
+    data: dict[str, Any] = {}
+    item_lines: list[int] = []
+    inner: dict[str, Any] | None = None  # the mapping of the last `key:` line
+    for number, line in enumerate(lines, 1):
+        if line[:1] not in (" ", "#", ""):
+            _no_empty(inner)
+            if line[-1] == ":":  # `key:`, a mapping follows
+                if not _KEY.fullmatch(line[:-1]):
+                    raise _NotPlain(line)
+                key, inner = _key(line[:-1]), {}
+            else:
+                (key, value), inner = known[line], None
+            if key in data:
+                raise _NotPlain("a duplicate key")
+            data[key] = value if inner is None else inner
+            if inner is None:
+                item_lines.append(number)
+        elif line[:2] == "  " and line[2:3] not in ("", " ", "#") and inner is not None:
+            key, value = known[line[2:]]
+            if key in inner:
+                raise _NotPlain("a duplicate key")
+            if not inner:
+                item_lines.append(number)
+            inner[key] = value
+        elif not _BLANK.fullmatch(line):
+            raise _NotPlain(line)
+    _no_empty(inner)
+    if not data:
+        raise _NotPlain("no key")
+    return data, tuple(item_lines)
+
+
+def _no_empty(inner: dict[str, Any] | None) -> None:
+    if inner is not None and not inner:
+        raise _NotPlain("a key without a value")  # YAML's null, at a position of its own
 
 
 def _fields(item: str) -> list[str]:

@@ -9,6 +9,7 @@ validation errors become our messages in state.messages.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -28,9 +29,10 @@ from isk_reconcile.state.layout import (
     PROFILES_DIR,
     ROUTERS_FILE,
     SETTINGS_FILE,
+    directory_files,
 )
 from isk_reconcile.state.ledger import LedgerEntry
-from isk_reconcile.state.ledgertext import LedgerReader
+from isk_reconcile.state.ledgertext import PlainReader
 from isk_reconcile.state.messages import (
     Placed,
     customer_id_loc,
@@ -149,6 +151,8 @@ class _Loading(CrossFileRules, NotifyRules):
         self.failed: dict[str, tuple[dict[str, Any], SourceFile]] = {}
         self.given: dict[str, SourceFile] = {}  # files already parsed (not read from disk)
         self.directories: dict[str, bool] = {}  # policy.outside_repository's, for this load
+        # Customer and payments files of the plain shape are read the fast way (ledgertext).
+        self.plain = PlainReader()
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -233,16 +237,16 @@ class _Loading(CrossFileRules, NotifyRules):
         base = self.repo / directory
         if not base.is_dir():
             return []
-        pattern = "**/*" if recursive else "*"
         found, ignored = [], []
-        for path in base.glob(pattern):
+        for name, is_file in directory_files(self.repo, directory, recursive):
             # A link that leads nowhere is still read (and refused there), not skipped.
-            if not (path.is_file() or path.is_symlink()):
+            if not is_file:
                 continue
-            if path.suffix == ".yaml":
-                found.append(path.relative_to(self.repo).as_posix())
-            elif path.suffix == ".yml":
-                ignored.append(path.relative_to(self.repo).as_posix())
+            suffix = os.path.splitext(name)[1]  # Path.suffix: ".yaml" alone has none
+            if suffix == ".yaml":
+                found.append(name)
+            elif suffix == ".yml":
+                ignored.append(name)
         for relative in sorted(ignored):
             self.file_error(relative, "files ending .yml are not read", "rename it to .yaml")
         return sorted(found)
@@ -379,7 +383,7 @@ class _Loading(CrossFileRules, NotifyRules):
         for relative in self.yaml_files(CUSTOMERS_DIR, recursive=False):
             customer_id = Path(relative).stem
             self.locations[("customer", customer_id)] = Loc(relative, 1, 1)
-            source = self.read(relative)
+            source = self.read(relative, self.plain.mapping)
             placed = Placed(source, (), "")
             if not self.expect_mapping(source, (), source.data, ""):
                 continue
@@ -405,9 +409,8 @@ class _Loading(CrossFileRules, NotifyRules):
     def ledger(self) -> list[tuple[LedgerEntry, Placed]]:
         entries: list[tuple[LedgerEntry, Placed]] = []
         first_seen: dict[str, Loc] = {}
-        reader = LedgerReader()  # plain-shaped files the fast way (ledgertext)
         for relative in self.yaml_files(PAYMENTS_DIR, recursive=True):
-            entries.extend(self.ledger_file(relative, first_seen, reader.parse))
+            entries.extend(self.ledger_file(relative, first_seen, self.plain.ledger))
         return entries
 
     def ledger_file(

@@ -32,9 +32,9 @@ def outside_repository(
     `directories`: whether each directory resolves inside `repo`, filled as it goes (for
     one load: 10,000 customer files share a directory). A file that is no link in such a
     directory resolves inside, which one lstat tells; anything else is resolved in full."""
-    target = repo / relative
     if directories is not None and _plain_file_inside(repo, relative, directories):
         return None
+    target = repo / relative
     try:
         resolved = target.resolve(strict=True)
         inside = resolved.is_relative_to(repo.resolve(strict=True))
@@ -66,7 +66,7 @@ def _plain_file_inside(repo: Path, relative: str, directories: dict[str, bool]) 
     if not inside:
         return False
     try:
-        return not stat.S_ISLNK(os.lstat(repo / relative).st_mode)
+        return not stat.S_ISLNK(os.lstat(os.path.join(repo, relative)).st_mode)
     except OSError:
         return False
 

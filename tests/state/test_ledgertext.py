@@ -1,5 +1,6 @@
-"""The fast ledger reader (state.ledgertext) gives exactly what parse_yaml gives, or
-declines and lets parse_yaml decide; and it does take the ledgers isk and people write."""
+"""The fast readers of state.ledgertext (payments files, customer files) give exactly
+what parse_yaml gives, or decline and let parse_yaml decide; and they do take the files
+isk and people write."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from isk_reconcile.state import policy
-from isk_reconcile.state.ledgertext import parse_ledger, read_plain_ledger
+from isk_reconcile.state.ledgertext import (
+    parse_ledger,
+    parse_mapping,
+    read_plain_ledger,
+    read_plain_mapping,
+)
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.yamlsource import parse_yaml
 from tests.helpers.generated import generate_isp
@@ -93,6 +99,16 @@ def ledger_texts(draw: st.DrawFn) -> str:
     return "\n".join(lines) + end
 
 
+# The plain shape, only: every such text is taken (the reader is not merely declining).
+PLAIN_VALUES = st.one_of(
+    st.integers(1, 10**7).map(str),
+    st.dates(date(2000, 1, 1), date(2039, 12, 31)).map(str),
+    st.from_regex(r"[A-Z][A-Za-z0-9-]{0,12}", fullmatch=True),
+    st.from_regex(r'"[a-z0-9 :#-]{0,12}"', fullmatch=True),
+    st.sampled_from(["payment", "cash", "Sérgio Ñandú", "BRI 0112-00", "a #comment"]),
+)
+
+
 def assert_same_as_parse_yaml(content: bytes) -> bool:
     """What the fast reader makes of `content` is parse_yaml's; True when it took it."""
     fast = read_plain_ledger(content)
@@ -116,19 +132,90 @@ def test_the_fast_reader_gives_what_parse_yaml_gives(text: str) -> None:
     assert_same_as_parse_yaml(text.encode("utf-8"))
 
 
+@st.composite
+def mapping_texts(draw: st.DrawFn) -> str:
+    """A customer-like file: `key: value` lines, `key:` lines with a nested mapping."""
+    lines: list[str] = draw(st.lists(st.sampled_from(LINES[:4]), max_size=2))
+    keys = draw(st.lists(st.sampled_from(KEYS[:8]), min_size=1, max_size=7, unique=True))
+    if draw(st.integers(0, 9)) == 0:
+        keys.insert(draw(st.integers(0, len(keys))), draw(st.sampled_from(KEYS)))
+    for key in keys:
+        if draw(st.integers(0, 3)) == 0:  # a nested mapping
+            lines.append(f"{key}:" + draw(st.sampled_from(["", "", "", " ", " # c"])))
+            inner = draw(st.lists(st.sampled_from(KEYS[:8]), max_size=3, unique=True))
+            if draw(st.integers(0, 9)) == 0:
+                inner.append(draw(st.sampled_from(KEYS)))
+            for nested in inner:
+                indent = draw(st.sampled_from(["  ", "  ", "  ", "   ", "    "]))
+                lines.append(indent + draw(fields(nested)))
+        else:
+            lines.append(draw(fields(key)))
+        if draw(st.integers(0, 14)) == 0:
+            lines.append(draw(st.sampled_from([*LINES, "- x", "  - x", "key: [1]"])))
+    end = draw(st.sampled_from(["\n", "\n", "", "\n\n", "\n# end\n"]))
+    return "\n".join(lines) + end
+
+
+def assert_mapping_as_parse_yaml(content: bytes) -> bool:
+    """What the fast reader makes of a one-mapping file is parse_yaml's; True: it took it."""
+    fast = read_plain_mapping(content)
+    slow = parse_yaml(content, "state/customers/c.yaml")
+    through = parse_mapping(content, "state/customers/c.yaml")
+    assert typed(through.data) == typed(slow.data)
+    assert (through.errors, through.item_lines) == (slow.errors, slow.item_lines)
+    if fast is None:
+        return False
+    data, item_lines = fast
+    assert typed(data) == typed(slow.data)
+    assert item_lines == slow.item_lines
+    assert slow.errors == () and policy.text_errors(slow) == []
+    assert through.no_controls
+    return True
+
+
+@given(mapping_texts())
+def test_the_fast_mapping_reader_gives_what_parse_yaml_gives(text: str) -> None:
+    assert_mapping_as_parse_yaml(text.encode("utf-8"))
+
+
+@given(st.dictionaries(st.sampled_from(KEYS[:8]), PLAIN_VALUES, min_size=1))
+def test_a_mapping_of_the_plain_shape_is_read_the_fast_way(mapping: dict[str, str]) -> None:
+    lines = [f"{key}: {value}" for key, value in mapping.items()]
+    nested = "\n".join(f"  {key}: {value}" for key, value in reversed(mapping.items()))
+    text = "# customer\n" + "\n".join(lines) + f"\npppoe:\n{nested}\nend: 1\n"
+    assert assert_mapping_as_parse_yaml(text.encode("utf-8"))
+    data, item_lines = read_plain_mapping(text.encode("utf-8")) or ({}, ())
+    assert list(data["pppoe"]) == list(reversed(mapping))
+    assert item_lines == (*range(2, len(lines) + 2), len(lines) + 3, len(lines) * 2 + 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("a: 1\na: 2\n", "a duplicate key"),
+        ("pppoe:\n  a: 1\n  a: 2\n", "a duplicate nested key"),
+        ("pppoe:\n  a: 1\npppoe:\n  b: 1\n", "a duplicate mapping key"),
+        ("pppoe:\nb: 1\n", "a key without a value (null)"),
+        ("b: 1\npppoe:\n", "a key without a value at the end"),
+        ("pppoe:\n  a:\n    b: 1\n", "two levels"),
+        ("pppoe:\n   a: 1\n", "another indentation"),
+        ("  a: 1\n", "an indented mapping"),
+        ("a: b:\n", "not a key"),
+        ("a: 1\n  b: 2\n", "a continued scalar"),
+        ("profile:\n  - from: 2026-01-01\n    value: x\n", "a list"),
+        ("- a: 1\n", "a list of mappings"),
+        ("null:\n  a: 1\n", "a key YAML reads as null"),
+        ("a: 1\n...\n", "a document end marker"),
+    ],
+)
+def test_any_other_mapping_is_left_to_parse_yaml(text: str, why: str) -> None:
+    assert read_plain_mapping(text.encode("utf-8")) is None, why
+    assert_mapping_as_parse_yaml(text.encode("utf-8"))
+
+
 @given(st.binary(max_size=60) | ledger_texts().map(lambda text: text.encode("utf-16")))
 def test_bytes_that_are_not_utf8_text_are_parse_yamls(content: bytes) -> None:
     assert_same_as_parse_yaml(content)
-
-
-# The plain shape, only: every such text is taken (the reader is not merely declining).
-PLAIN_VALUES = st.one_of(
-    st.integers(1, 10**7).map(str),
-    st.dates(date(2000, 1, 1), date(2039, 12, 31)).map(str),
-    st.from_regex(r"[A-Z][A-Za-z0-9-]{0,12}", fullmatch=True),
-    st.from_regex(r'"[a-z0-9 :#-]{0,12}"', fullmatch=True),
-    st.sampled_from(["payment", "cash", "Sérgio Ñandú", "BRI 0112-00", "a #comment"]),
-)
 
 
 @st.composite
@@ -205,14 +292,29 @@ def test_the_generated_and_example_ledgers_are_read_the_fast_way(generated: Path
         assert assert_same_as_parse_yaml(path.read_bytes()), path
 
 
+def test_the_generated_and_example_customers_are_read_the_fast_way(generated: Path) -> None:
+    generated_files = sorted((generated / "state" / "customers").glob("*.yaml"))
+    assert len(generated_files) == 300
+    for path in generated_files:
+        assert assert_mapping_as_parse_yaml(path.read_bytes()), path
+    # The example's customers with a list of profile or price changes are parse_yaml's.
+    example = sorted((PROJECT / "state" / "customers").glob("*.yaml"))
+    taken = [path.name for path in example if assert_mapping_as_parse_yaml(path.read_bytes())]
+    assert len(taken) >= len(example) - 3
+
+
 def _slow_copy(repo: Path, to: Path) -> Path:
-    """`repo` with a document end marker closing each payments file: the same data on the
-    same lines for YAML, a line of another shape for the fast reader (so parse_yaml)."""
+    """`repo` with a document end marker closing each payments and customer file: the same
+    data on the same lines for YAML, a line of another shape for the fast readers (so
+    parse_yaml reads them)."""
     for top in ("state", "payments"):
         shutil.copytree(repo / top, to / top)
     for path in (to / "payments").glob("*.yaml"):
         path.write_bytes(path.read_bytes() + b"...\n")
         assert read_plain_ledger(path.read_bytes()) is None
+    for path in (to / "state" / "customers").glob("*.yaml"):
+        path.write_bytes(path.read_bytes() + b"...\n")
+        assert read_plain_mapping(path.read_bytes()) is None
     return to
 
 
