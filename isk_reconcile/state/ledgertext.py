@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from datetime import date, datetime
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ class PlainReader:
     load (it holds every distinct line)."""
 
     def __init__(self) -> None:
-        self.known: Known = {}
+        self.known = Known()
 
     def ledger(self, content: bytes, relative: str) -> SourceFile:
         """`parse_yaml(content, relative)` of a payments file, the fast way when plain."""
@@ -100,13 +101,15 @@ class PlainReader:
 
     def _parsed(self, read: Callable[..., Any], content: bytes, relative: str) -> SourceFile:
         if len(self.known) > 500_000:
-            self.known.clear()
+            self.known = Known()
         fast = read(content, self.known)
         if fast is None:
             return parse_yaml(content, relative)
-        data, item_lines = fast
+        data, item_lines, dates = fast
         # Checked on the way: no key or text value can hold a control character.
-        return SourceFile(Path("."), relative, data, (), item_lines, no_controls=True)
+        return SourceFile(
+            Path("."), relative, data, (), item_lines, no_controls=True, date_paths=dates
+        )
 
 
 def parse_ledger(content: bytes, relative: str) -> SourceFile:
@@ -119,15 +122,22 @@ def parse_mapping(content: bytes, relative: str) -> SourceFile:
     return PlainReader().mapping(content, relative)
 
 
-Known = dict[str, tuple[str, Any]]  # a `key: value` line -> (key, value), parse_yaml's
+class Known(dict[str, tuple[str, Any]]):
+    """A `key: value` line -> (key, value) as parse_yaml reads it; `dated`: the lines whose
+    value is a date ("d") or a date and time ("t"), for the parse cache's date paths."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dated: dict[str, str] = {}
 
 
-def read_plain_ledger(
-    content: bytes, known: Known | None = None
-) -> tuple[list[dict[str, Any]], tuple[int, ...]] | None:
-    """(entries, line of each entry) of a plain-shaped ledger, or None (see the module
-    docstring: then parse_yaml decides). `known`: lines already read, learns this file's."""
-    known = {} if known is None else known
+Read = tuple[Any, tuple[int, ...], list[list[Any]]]  # data, item lines, date paths
+
+
+def read_plain_ledger(content: bytes, known: Known | None = None) -> Read | None:
+    """(entries, line of each entry, date paths) of a plain-shaped ledger, or None (see the
+    module docstring: then parse_yaml decides). `known`: lines already read; learns more."""
+    known = Known() if known is None else known
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -145,9 +155,7 @@ def read_plain_ledger(
         return None
 
 
-def _entries(
-    items: list[str], line: int, known: Known
-) -> tuple[list[dict[str, Any]], tuple[int, ...]]:
+def _entries(items: list[str], line: int, known: Known) -> Read:
     """The entries of the items (each the text after its "- "); `line`: of the first
     item's, less one."""
     item_lines: list[int] = []
@@ -168,16 +176,21 @@ def _entries(
     entries = [dict(map(pair, fields)) for fields in field_lists]
     if sum(map(len, entries)) != sum(map(len, field_lists)):
         raise _NotPlain("a duplicate key")
-    return entries, tuple(item_lines)
+    dated = known.dated
+    dates = [
+        [dated[line], index, known[line][0]]
+        for index, fields in enumerate(field_lists)
+        for line in fields
+        if line in dated
+    ]
+    return entries, tuple(item_lines), dates
 
 
-def read_plain_mapping(
-    content: bytes, known: Known | None = None
-) -> tuple[dict[str, Any], tuple[int, ...]] | None:
-    """(mapping, line of each value) of a file holding one mapping of the plain shape
-    (`key: value` lines, and `key:` lines each followed by a mapping of `  key: value`
+def read_plain_mapping(content: bytes, known: Known | None = None) -> Read | None:
+    """(mapping, line of each value, date paths) of a file holding one mapping of the plain
+    shape (`key: value` lines, and `key:` lines each followed by a mapping of `  key: value`
     lines), or None: then parse_yaml decides. `known`: as for read_plain_ledger."""
-    known = {} if known is None else known
+    known = Known() if known is None else known
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -193,9 +206,11 @@ def read_plain_mapping(
         return None
 
 
-def _mapping(lines: list[str], known: Known) -> tuple[dict[str, Any], tuple[int, ...]]:
+def _mapping(lines: list[str], known: Known) -> Read:
     data: dict[str, Any] = {}
     item_lines: list[int] = []
+    dates: list[list[Any]] = []
+    outer = ""  # the key of `inner`
     inner: dict[str, Any] | None = None  # the mapping of the last `key:` line
     for number, line in enumerate(lines, 1):
         if line[:1] not in (" ", "#", ""):
@@ -204,8 +219,11 @@ def _mapping(lines: list[str], known: Known) -> tuple[dict[str, Any], tuple[int,
                 if not _KEY.fullmatch(line[:-1]):
                     raise _NotPlain(line)
                 key, inner = _key(line[:-1]), {}
+                outer = key
             else:
                 (key, value), inner = known[line], None
+                if line in known.dated:
+                    dates.append([known.dated[line], key])
             if key in data:
                 raise _NotPlain("a duplicate key")
             data[key] = value if inner is None else inner
@@ -215,6 +233,8 @@ def _mapping(lines: list[str], known: Known) -> tuple[dict[str, Any], tuple[int,
             key, value = known[line[2:]]
             if key in inner:
                 raise _NotPlain("a duplicate key")
+            if line[2:] in known.dated:
+                dates.append([known.dated[line[2:]], outer, key])
             if not inner:
                 item_lines.append(number)
             inner[key] = value
@@ -223,7 +243,7 @@ def _mapping(lines: list[str], known: Known) -> tuple[dict[str, Any], tuple[int,
     _no_empty(inner)
     if not data:
         raise _NotPlain("no key")
-    return data, tuple(item_lines)
+    return data, tuple(item_lines), dates
 
 
 def _no_empty(inner: dict[str, Any] | None) -> None:
@@ -255,10 +275,14 @@ def _learn(lines: set[str], known: Known) -> None:
         first = text[0]
         if first in _QUOTES:
             value = text[1:-1]
-        elif first in by_first or not _ONLY_BY_FIRST:
+        elif not _ONLY_BY_FIRST:
             value = _typed(text)
+        elif first not in by_first or (first not in _NUMBER_START and _resolve(text) == _STR_TAG):
+            value = text  # text for certain (most ids and references): no number trap
         else:
-            value = text  # text for certain: no resolver looks at it (most ids)
+            value = _typed(text)
+            if isinstance(value, date):
+                known.dated[line] = "t" if isinstance(value, datetime) else "d"
         known[line] = (keys.get(key) or _key(key), value)
 
 

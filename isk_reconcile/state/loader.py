@@ -411,6 +411,7 @@ class _Loading(CrossFileRules, NotifyRules):
         first_seen: dict[str, Loc] = {}
         for relative in self.yaml_files(PAYMENTS_DIR, recursive=True):
             entries.extend(self.ledger_file(relative, first_seen, self.plain.ledger))
+        self.plain = PlainReader()  # what it learnt is no longer needed: free it
         return entries
 
     def ledger_file(

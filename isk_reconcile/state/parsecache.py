@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import subprocess
 import tempfile
@@ -140,9 +141,10 @@ class ParseCache:
         self._used[key] = raw
         return entry
 
-    def put(self, digest: bytes, entry: Entry) -> None:
+    def put(self, digest: bytes, entry: Entry, dates: list[list[Any]] | None = None) -> None:
+        """Remember `entry`; `dates`: its date paths (as encode_entry finds them), if known."""
         self._decoded[digest] = entry
-        self._used[digest.hex()] = _written(entry)
+        self._used[digest.hex()] = _written(entry, dates)
         self._changed = True
 
     def save(self) -> None:
@@ -157,20 +159,36 @@ class ParseCache:
                     # date paths are unchanged, so writing them back as ISO text is exact.
                     document = {"format": CACHE_FORMAT, "entries": self._used}
                     # dumps, not dump: only the one-shot encoder is the C one.
-                    out.write(json.dumps(document, default=_iso, check_circular=False))
+                    text = json.dumps(document, default=_ISO, check_circular=False)
+                    write_in_parts(out, text)
                 os.replace(temporary, self.file)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-        except (OSError, TypeError, ValueError):  # read-only home: works, without the cache
+        # OSError: a read-only home (works, without the cache); AttributeError (_ISO):
+        # never, parsed data holds no other objects than dates.
+        except (OSError, TypeError, ValueError, AttributeError):
             return
         self._raw, self._changed = dict(self._used), False
+
+
+def write_in_parts(out: Any, text: str) -> None:
+    """out.write(text), a megabyte at a time: the encoded copy of a 30 MB cache document
+    is then never whole in memory beside the text (peak memory of a cold load)."""
+    step = 1 << 20
+    for start in range(0, len(text), step):
+        out.write(text[start : start + step])
 
 
 def _iso(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"not plain data: {type(value).__name__}")
+
+
+# What json.dumps calls for each date and datetime of the parsed data (133,000 in a
+# reference ledger): value.isoformat(), without a Python function of our own per date.
+_ISO = operator.methodcaller("isoformat")
 
 
 def _read(file: Path) -> dict[str, Any]:
@@ -194,21 +212,27 @@ def encode_entry(entry: Entry) -> list[Any]:
     return json.loads(json.dumps(_written(entry), default=_iso))
 
 
-def _written(entry: Entry) -> list[Any]:
+def _written(entry: Entry, known: list[list[Any]] | None = None) -> list[Any]:
     """The entry as `save` writes it: the data itself (not a copy, which at 123,000
     ledger entries costs more time and memory than the rest of the cache; json.dumps
     writes its dates as ISO text, `_iso`), and the paths where those dates stand."""
     data, errors, item_lines = entry
-    dates: list[list[Any]] = []
-    if isinstance(data, dict | list):
-        _find_dates(data, [], dates)
-    elif isinstance(data, date):
-        dates.append(["t" if isinstance(data, datetime) else "d"])
+    dates = _date_paths(data) if known is None else known
     shown = [
         [e.loc.file, e.loc.line, e.loc.column, e.field, e.message, e.hint, e.severity]
         for e in errors
     ]
     return [data, dates, shown, list(item_lines)]
+
+
+def _date_paths(data: Any) -> list[list[Any]]:
+    """["d"|"t", *path] of every date and datetime in `data`."""
+    dates: list[list[Any]] = []
+    if isinstance(data, dict | list):
+        _find_dates(data, [], dates)
+    elif isinstance(data, date):
+        dates.append(["t" if isinstance(data, datetime) else "d"])
+    return dates
 
 
 _PLAIN = (str, int, bool, float, type(None))

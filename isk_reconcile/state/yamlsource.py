@@ -75,6 +75,9 @@ class SourceFile:
     # Known when parsed here: no key or text value holds an untrusted.CONTROL character
     # (policy.text_errors then has nothing to find). False: not known, look.
     no_controls: bool = False
+    # Where the data's dates stand (parsecache's date paths), when the reader knows them
+    # already (ledgertext): the parse cache need not look through 123,000 entries.
+    date_paths: list[list[Any]] | None = field(default=None, repr=False)
 
     @property
     def positions(self) -> Positions:
@@ -131,7 +134,7 @@ def read_yaml(
         errors = tuple(_renamed(error, relative) for error in errors)
         return SourceFile(repo, relative, data, errors, item_lines)
     parsed = _with_repo(parse(content, relative), repo)
-    cache.put(digest, (parsed.data, parsed.errors, parsed.item_lines))
+    cache.put(digest, (parsed.data, parsed.errors, parsed.item_lines), parsed.date_paths)
     return parsed
 
 

@@ -21,6 +21,7 @@ from isk_reconcile.state.ledgertext import (
     read_plain_mapping,
 )
 from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.parsecache import encode_entry
 from isk_reconcile.state.yamlsource import parse_yaml
 from tests.helpers.generated import generate_isp
 
@@ -118,12 +119,13 @@ def assert_same_as_parse_yaml(content: bytes) -> bool:
     assert (through.errors, through.item_lines) == (slow.errors, slow.item_lines)
     if fast is None:
         return False
-    data, item_lines = fast
+    data, item_lines, dates = fast
     assert typed(data) == typed(slow.data)
     assert item_lines == slow.item_lines
     assert slow.errors == ()
     assert policy.text_errors(slow) == []  # why the loader need not look again
     assert through.no_controls
+    assert sorted(dates) == sorted(encode_entry((slow.data, (), ()))[1])  # the cache's
     return True
 
 
@@ -165,11 +167,12 @@ def assert_mapping_as_parse_yaml(content: bytes) -> bool:
     assert (through.errors, through.item_lines) == (slow.errors, slow.item_lines)
     if fast is None:
         return False
-    data, item_lines = fast
+    data, item_lines, dates = fast
     assert typed(data) == typed(slow.data)
     assert item_lines == slow.item_lines
     assert slow.errors == () and policy.text_errors(slow) == []
     assert through.no_controls
+    assert sorted(dates) == sorted(encode_entry((slow.data, (), ()))[1])  # the cache's
     return True
 
 
@@ -184,7 +187,7 @@ def test_a_mapping_of_the_plain_shape_is_read_the_fast_way(mapping: dict[str, st
     nested = "\n".join(f"  {key}: {value}" for key, value in reversed(mapping.items()))
     text = "# customer\n" + "\n".join(lines) + f"\npppoe:\n{nested}\nend: 1\n"
     assert assert_mapping_as_parse_yaml(text.encode("utf-8"))
-    data, item_lines = read_plain_mapping(text.encode("utf-8")) or ({}, ())
+    data, item_lines, _ = read_plain_mapping(text.encode("utf-8")) or ({}, (), [])
     assert list(data["pppoe"]) == list(reversed(mapping))
     assert item_lines == (*range(2, len(lines) + 2), len(lines) + 3, len(lines) * 2 + 3)
 
@@ -238,7 +241,7 @@ def plain_ledgers(draw: st.DrawFn) -> tuple[str, list[dict[str, Any]]]:
 def test_a_ledger_of_the_plain_shape_is_read_the_fast_way(drawn: tuple[str, list]) -> None:
     text, entries = drawn
     assert assert_same_as_parse_yaml(text.encode("utf-8"))
-    data, item_lines = read_plain_ledger(text.encode("utf-8")) or ([], ())
+    data, item_lines, _ = read_plain_ledger(text.encode("utf-8")) or ([], (), [])
     assert len(data) == len(entries) and item_lines[0] == 3
 
 
@@ -268,12 +271,13 @@ def test_anything_else_is_left_to_parse_yaml(text: str, why: str) -> None:
 
 def test_values_are_typed_as_yaml_11_types_them() -> None:
     text = "- a: 150000\n  b: 2026-11-01\n  c: 2026-11-01 10:00:00\n  d: yes\n  e: '7'\n  f: 1.5\n"
-    data, lines = read_plain_ledger(text.encode()) or ([{}], ())
+    data, lines, dates = read_plain_ledger(text.encode()) or ([{}], (), [])
     assert data == [
         {"a": 150000, "b": date(2026, 11, 1), "c": datetime(2026, 11, 1, 10), "d": True,
          "e": "7", "f": 1.5}
     ]  # fmt: skip
     assert lines == (1,)
+    assert dates == [["d", 0, "b"], ["t", 0, "c"]]
 
 
 # --- the ledgers isk writes and people keep -----------------------------------------------
