@@ -432,17 +432,19 @@ class _Loading(CrossFileRules, NotifyRules):
             return []
         lines = source.item_lines
         batch: list[tuple[dict[str, Any], Placed]] = []
-        for index, raw in enumerate(source.data):
-            entry_id = raw.get("id") if isinstance(raw, dict) else None
+        for index, raw in enumerate(source.data):  # 123,000: no call of ours per entry
+            is_mapping = type(raw) is dict or isinstance(raw, dict)
+            entry_id = raw.get("id") if is_mapping else None
             # A non-ASCII id (a look-alike) is named by position: its message spells it out.
-            readable = isinstance(entry_id, str) and entry_id and entry_id.isascii()
-            label = entry_id if readable else f"[{index}]"
+            is_text = type(entry_id) is str or isinstance(entry_id, str)
+            label = entry_id if is_text and entry_id and entry_id.isascii() else f"[{index}]"
             placed = Placed(source, (index,), label)
-            if not self.expect_mapping(source, (index,), raw, label):
+            if not is_mapping:
+                self.expect_mapping(source, (index,), raw, label)
                 continue
             line = lines[index] if index < len(lines) else 1
             here = Loc(relative, line, 1)
-            if isinstance(entry_id, str):
+            if is_text:
                 if entry_id in first_seen:
                     self.error(
                         source,
