@@ -37,6 +37,7 @@ import yaml
 from isk_reconcile.errors import ConfigError, Loc
 from isk_reconcile.state import addresses
 from isk_reconcile.state.customers import Customer
+from isk_reconcile.state.lazyledger import FIELDS, LazyLedger, entries_at, entry_ids
 from isk_reconcile.state.ledger import NON_CASH, LedgerEntry
 from isk_reconcile.state.model import State
 from isk_reconcile.state.parsecache import INPUT_DIRS, cache_file, usable_location
@@ -52,9 +53,7 @@ _CODE.update((_STATE_DIR.parent / "errors.py").read_bytes())
 FORMAT = f"isk-state-cache/1:{_CODE.hexdigest()[:16]}:{pydantic.VERSION}:{yaml.__version__}"
 NAME = "state-cache.json"
 
-_LEDGER_FIELDS = (
-    "id", "customer", "amount", "date", "kind", "method", "reference", "note", "reason",
-)  # fmt: skip
+_LEDGER_FIELDS = FIELDS
 _KINDS = frozenset(typing.get_args(LedgerEntry.model_fields["kind"].annotation))
 _METHODS = frozenset(
     arg
@@ -151,31 +150,38 @@ def save_appended(repo: Path, files: dict[str, str], before: State, after: State
         save(repo, files, after)
         return
     document = dict(kept[1], files=files)
-    pairs = enumerate(zip(after.ledger, before.ledger, strict=False))
-    at = next((i for i, (a, b) in pairs if a is not b), len(before.ledger))  # where it went
-    entry = after.ledger[at]
+    pairs = enumerate(zip(entry_ids(after.ledger), entry_ids(before.ledger), strict=False))
+    at = next((i for i, (a, b) in pairs if a != b), len(before.ledger))  # where it went
+    entry = entries_at(after.ledger, [at])[0]
     values = [getattr(entry, name) for name in _LEDGER_FIELDS]
     values[3] = values[3].isoformat()
     columns = zip(document["ledger"], values, strict=True)
     document["ledger"] = [[*column[:at], value, *column[at:]] for column, value in columns]
-    where = after.locations[("ledger", entry.id)]
+    where = _location(after.locations, ("ledger", entry.id))
     row = ["ledger", entry.id, where.file, where.line, where.column]
     document["locations"] = [*document["locations"], row]
     _write(repo, lambda: document)
 
 
 def _write(repo: Path, make: typing.Callable[[], dict[str, Any]]) -> None:
-    file = state_cache_file(repo)
+    write_json(state_cache_file(repo), repo, make)
+
+
+def write_json(
+    file: Path, repo: Path, document: dict[str, Any] | typing.Callable[[], dict[str, Any]]
+) -> None:
+    """Replace the cache `file` of `repo` with `document` (or what `document()` makes,
+    only when the location is usable), atomically; best effort: never an error."""
     if not usable_location(repo, file):
         return
     try:
-        document = make()
+        content = document() if callable(document) else document
         file.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 # dumps, not dump: only the one-shot encoder is the C one.
-                out.write(json.dumps(document, check_circular=False))
+                out.write(json.dumps(content, check_circular=False))
             os.replace(temporary, file)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -234,8 +240,8 @@ def _list(value: Any) -> list[Any]:
     return value
 
 
-def _ledger(columns: Any) -> tuple[LedgerEntry, ...]:
-    """Entries from checked columns (see the module docstring)."""
+def _ledger(columns: Any) -> LazyLedger:
+    """Entries from checked columns (see the module docstring), built when first used."""
     if not (isinstance(columns, list) and len(columns) == len(_LEDGER_FIELDS)):
         raise ValueError("ledger columns")
     ids, customers, amounts, days, kinds, methods, references, notes, reasons = columns
@@ -255,22 +261,9 @@ def _ledger(columns: Any) -> tuple[LedgerEntry, ...]:
         if type(text) is not str or len(text) != 10:
             raise ValueError("a date is YYYY-MM-DD")
         parsed[text] = date.fromisoformat(text)
-    build = _entry_builder()
-    return tuple(
-        build(fields)
-        for fields in zip(
-            ids,
-            customers,
-            amounts,
-            map(parsed.__getitem__, days),
-            kinds,
-            methods,
-            references,
-            notes,
-            reasons,
-            strict=True,
-        )  # fmt: skip
-    )
+    dated = list(map(parsed.__getitem__, days))
+    fields = (ids, customers, amounts, dated, kinds, methods, references, notes, reasons)
+    return LazyLedger(fields, _entry_builder())
 
 
 def _check_entry_rules(
@@ -362,6 +355,29 @@ class _Locations(Mapping[tuple[str, str], Loc]):
                 if texts and type(line) is int and type(column) is int:
                     places[key] = (file, line)
         return places
+
+
+def _location(locations: Mapping[tuple[str, str], Loc], key: tuple[str, str]) -> Loc:
+    """locations[key]; from unbuilt cache rows, the last one for `key` (as building
+    them would keep), found from the end: an appended entry's is the last row."""
+    if not (isinstance(locations, _Locations) and locations._built is None):
+        return locations[key]
+    for row in reversed(locations._rows):
+        found = _locations([row])
+        if key in found:
+            return found[key]
+    raise KeyError(key)
+
+
+def with_location(
+    locations: Mapping[tuple[str, str], Loc], key: tuple[str, str], loc: Loc
+) -> Mapping[tuple[str, str], Loc]:
+    """`locations` plus `key` at `loc` (locations from the cache stay unbuilt)."""
+    if isinstance(locations, _Locations) and locations._built is None:
+        return _Locations([*locations._rows, [*key, loc.file, loc.line, loc.column]])
+    table = dict(locations.items())
+    table[key] = loc
+    return MappingProxyType(table)
 
 
 def ledger_places(locations: Mapping[tuple[str, str], Loc]) -> dict[str, tuple[str, int]]:

@@ -178,3 +178,20 @@ def test_after_a_pay_the_warm_state_is_the_cold_one(
     warm_book = workbook(repo, tmp_path / "warm.xlsx", capsys)
     statecache.state_cache_file(repo).unlink()
     assert workbook(repo, tmp_path / "cold.xlsx", capsys) == warm_book
+
+
+def test_the_warm_ledger_gives_each_customers_entries_as_the_cold_one(generated: Path) -> None:
+    """The cached ledger builds its entries when first used (all, or one customer's):
+    either way, the same entries in the same order."""
+    cold = load_state(generated, cache=False)
+    load_state(generated)
+    one_by_one = cached_state(generated)
+    assert len(one_by_one.ledger) == len(cold.ledger)
+    for cid in cold.customers:
+        assert one_by_one.entries_for(cid) == cold.entries_for(cid)
+    assert one_by_one.entries_for("no-such-customer") == ()
+    whole_first = cached_state(generated)
+    assert tuple(whole_first.ledger) == cold.ledger and whole_first.ledger == cold.ledger
+    for cid in cold.customers:
+        assert whole_first.entries_for(cid) == cold.entries_for(cid)
+    assert whole_first.ledger[5] == cold.ledger[5] and whole_first.ledger[-3:] == cold.ledger[-3:]
