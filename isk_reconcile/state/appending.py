@@ -29,7 +29,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from isk_reconcile.errors import Loc
-from isk_reconcile.state import policy, statecache
+from isk_reconcile.state import cachedlocations, policy
 from isk_reconcile.state.lazyledger import entries_at, entry_ids, with_entry
 from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.model import State
@@ -48,7 +48,7 @@ class LedgerFile:
 
 
 def ledger_file(state: State, relpath: str) -> LedgerFile:
-    where = statecache.ledger_places(state.locations)  # one pass, no Loc per entry
+    where = cachedlocations.ledger_places(state.locations)  # one pass, no Loc per entry
     # By id: a ledger from the state cache builds only this file's entries.
     files = tuple(where[i][0] if i in where else "" for i in entry_ids(state.ledger))
     entries = entries_at(state.ledger, [n for n, file in enumerate(files) if file == relpath])
@@ -116,5 +116,5 @@ def _with_entry(before: State, known: LedgerFile, entry: LedgerEntry, where: Loc
         return None  # not in file order: let the full validation build it
     at = bisect.bisect_right(files, where.file)
     ledger = with_entry(before.ledger, at, entry)
-    locations = statecache.with_location(before.locations, ("ledger", entry.id), where)
+    locations = cachedlocations.with_location(before.locations, ("ledger", entry.id), where)
     return dataclasses.replace(before, ledger=ledger, locations=locations)

@@ -109,7 +109,15 @@ def _tamper(document: dict, how: str) -> dict:
     elif how == "short column":
         document["ledger"][1].pop()
     elif how == "customer of the wrong type":
-        document["customers"][0]["name"] = 5
+        document["customers"]["name"][0] = 5
+    elif how == "amount zero":
+        document["ledger"][2][-1] = 0
+    elif how == "amount true":
+        document["ledger"][2][0] = True
+    elif how == "a customer column short":
+        document["customers"]["router"].pop()
+    elif how == "a location column short":
+        document["locations"][2].pop()
     elif how == "bad date":
         document["ledger"][3][0] = "2026-13-01"
     elif how == "not a list":
@@ -132,6 +140,7 @@ def _tamper(document: dict, how: str) -> dict:
 @pytest.mark.parametrize(
     "how",
     ["amount as text", "unknown kind", "short column", "customer of the wrong type",
+     "a customer column short", "a location column short", "amount zero", "amount true",
      "bad date", "not a list", "bad warning", "garbage", "truncated", "lower-case id",
      "payment without a method", "reason on a payment", "id hiding a line break",
      "tool id number too long"],
