@@ -25,7 +25,6 @@ import os
 import re
 import tempfile
 import typing
-from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -35,8 +34,7 @@ import pydantic
 import yaml
 
 from isk_reconcile.errors import ConfigError, Loc
-from isk_reconcile.state import addresses, cachedlocations
-from isk_reconcile.state.customers import Customer
+from isk_reconcile.state import addresses, cachedcustomers, cachedlocations
 from isk_reconcile.state.lazyledger import FIELDS, LazyLedger, entries_at, entry_ids
 from isk_reconcile.state.ledger import NON_CASH, LedgerEntry
 from isk_reconcile.state.model import State
@@ -121,7 +119,7 @@ def load(repo: Path, files: dict[str, str], *, keep: bool = False) -> State:
     if document.get("files") != files:
         raise Miss("changed")
     try:
-        state = _decode(document)
+        state = _decode(document, lambda: file.unlink(missing_ok=True))
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as problem:
         raise Miss("malformed") from problem  # pydantic's ValidationError is a ValueError
     _kept = (state, document) if keep else None
@@ -207,7 +205,7 @@ def _encode(state: State) -> dict[str, Any]:
         "settings": _dump(state.settings),
         "routers": [_dump(router) for router in state.routers.values()],
         "profiles": [_dump(profile) for profile in state.profiles.values()],
-        "customers": _customer_columns(state.customers.values()),
+        "customers": cachedcustomers.encode(state.customers.values()),
         "ledger": columns,
         "locations": cachedlocations.encode(state.locations),
         "warnings": [_error_fields(warning) for warning in state.warnings],
@@ -219,38 +217,20 @@ def _error_fields(error: ConfigError) -> list[Any]:
             error.hint, error.severity]  # fmt: skip
 
 
-def _decode(document: dict[str, Any]) -> State:
+def _decode(document: dict[str, Any], damaged: typing.Callable[[], None] = lambda: None) -> State:
+    """The State of a cache document; `damaged`: what to do when a stored customer,
+    validated when first looked up (cachedcustomers), does not validate."""
     routers = [Router.model_validate(raw) for raw in _list(document["routers"])]
     profiles = [Profile.model_validate(raw) for raw in _list(document["profiles"])]
-    customers = [Customer.model_validate(raw) for raw in _customer_rows(document["customers"])]
     return State(
         settings=Settings.model_validate(document["settings"]),
         routers=MappingProxyType({router.name: router for router in routers}),
         profiles=MappingProxyType({profile.name: profile for profile in profiles}),
-        customers=MappingProxyType({customer.id: customer for customer in customers}),
+        customers=cachedcustomers.decode(document["customers"], damaged),
         ledger=_ledger(document["ledger"]),
         locations=cachedlocations.decode(document["locations"]),
         warnings=tuple(_warning(raw) for raw in _list(document["warnings"])),
     )
-
-
-def _customer_columns(customers: Iterable[Customer]) -> dict[str, list[Any]]:
-    """Customers as one column per field: reading 10,000 dicts of twenty keys costs
-    several times more than twenty lists (nested values stay as they are)."""
-    dumped = [_dump(customer) for customer in customers]
-    names = list(Customer.model_fields) if not dumped else list(dumped[0])
-    if any(list(one) != names for one in dumped):
-        raise ValueError("customers dump different fields")  # not cached (write_json)
-    return {name: [one[name] for one in dumped] for name in names}
-
-
-def _customer_rows(value: Any) -> list[dict[str, Any]]:
-    if not (isinstance(value, dict) and all(isinstance(v, list) for v in value.values())):
-        raise TypeError("customer columns")
-    if len({len(column) for column in value.values()}) > 1:
-        raise ValueError("customer columns differ in length")
-    names = list(value)
-    return [dict(zip(names, row, strict=True)) for row in zip(*value.values(), strict=True)]
 
 
 def _list(value: Any) -> list[Any]:

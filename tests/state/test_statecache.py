@@ -17,7 +17,7 @@ import pytest
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.cli import _group
 from isk_reconcile.cli.context import run_cli
-from isk_reconcile.errors import ValidationFailed
+from isk_reconcile.errors import IskError, ValidationFailed
 from isk_reconcile.reconcile.plan import make_plan
 from isk_reconcile.render.plan_json import render_json
 from isk_reconcile.routeros.types import LiveState
@@ -108,8 +108,8 @@ def _tamper(document: dict, how: str) -> dict:
         document["ledger"][4][0] = "gift"
     elif how == "short column":
         document["ledger"][1].pop()
-    elif how == "customer of the wrong type":
-        document["customers"]["name"][0] = 5
+    elif how == "a customer id twice":
+        document["customers"]["id"][1] = document["customers"]["id"][0]
     elif how == "amount zero":
         document["ledger"][2][-1] = 0
     elif how == "amount true":
@@ -139,7 +139,7 @@ def _tamper(document: dict, how: str) -> dict:
 
 @pytest.mark.parametrize(
     "how",
-    ["amount as text", "unknown kind", "short column", "customer of the wrong type",
+    ["amount as text", "unknown kind", "short column", "a customer id twice",
      "a customer column short", "a location column short", "amount zero", "amount true",
      "bad date", "not a list", "bad warning", "garbage", "truncated", "lower-case id",
      "payment without a method", "reason on a payment", "id hiding a line break",
@@ -165,6 +165,29 @@ def test_a_hostile_state_cache_is_a_miss_and_is_rewritten(
         cached_state(repo)
     assert load_state(repo) == expected  # loaded from the files, and the cache rewritten
     assert cached_state(repo) == expected
+
+
+def test_a_damaged_stored_customer_is_reported_when_looked_up_and_the_cache_removed(
+    generated: Path, tmp_path: Path
+) -> None:
+    """Customers are validated when first looked up (cachedcustomers): one that does not
+    validate any more is one line (not a traceback), and the next load reads the files."""
+    repo = tmp_path / "isp"
+    for top in ("state", "payments"):
+        __import__("shutil").copytree(generated / top, repo / top)
+    expected = load_state(repo, cache=False)
+    load_state(repo)
+    file = statecache.state_cache_file(repo)
+    document = json.loads(file.read_text())
+    document["customers"]["name"][3] = 5
+    file.write_text(json.dumps(document))
+    warm = cached_state(repo)
+    first = document["customers"]["id"][0]
+    assert warm.customers[first] == expected.customers[first]  # the others are fine
+    with pytest.raises(IskError, match="cache is damaged"):
+        dict(warm.customers)
+    assert not file.exists()
+    assert load_state(repo) == expected and cached_state(repo) == expected
 
 
 def test_after_a_pay_the_warm_state_is_the_cold_one(
