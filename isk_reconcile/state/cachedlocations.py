@@ -36,10 +36,14 @@ def decode(value: Any) -> CachedLocations:
     return CachedLocations(value)
 
 
-def _loc(row: tuple[Any, ...]) -> Loc | None:
+def _well_formed(row: tuple[Any, ...]) -> bool:
     kind, key, file, line, column = row
     texts = type(kind) is str and type(key) is str and type(file) is str
-    return Loc(file, line, column) if texts and type(line) is int and type(column) is int else None
+    return texts and type(line) is int and type(column) is int
+
+
+def _loc(row: tuple[Any, ...]) -> Loc | None:
+    return Loc(row[2], row[3], row[4]) if _well_formed(row) else None
 
 
 class CachedLocations(Mapping[Key, Loc]):
@@ -78,7 +82,7 @@ class CachedLocations(Mapping[Key, Loc]):
             return ledger_places(self._built)
         places: dict[str, tuple[str, int]] = {}
         for row in self._rows():
-            if row[0] == "ledger" and _loc(row) is not None:
+            if row[0] == "ledger" and _well_formed(row):
                 places[row[1]] = (row[2], row[3])
         return places
 
