@@ -117,7 +117,8 @@ def _save(repo: Path, wanted: str, found: Mapping[str, Standing]) -> None:
 
 def _decode(row: Any, state: State, as_of: date) -> Standing:
     cid, access, cause, reason, profile, paid_through, credit, balance = row
-    customer = state.customers[cid]  # KeyError: a customer the state does not have
+    if cid not in state.customers:  # (not looked up: cached customers validate on lookup)
+        raise KeyError(cid)
     if access not in _ACCESS or cause not in _CAUSES or type(reason) is not str:
         raise ValueError("standing words")
     if profile is not None and profile not in state.profiles:
@@ -125,13 +126,13 @@ def _decode(row: Any, state: State, as_of: date) -> Standing:
     if type(credit) is not int or type(balance) is not int:
         raise TypeError("money is whole rupiah")
     return Standing(
-        customer=customer.id,
+        customer=cid,
         as_of=as_of,
         access=access,
         cause=cause,
         reason=reason,
         profile=profile,
-        invoices=Invoices(_invoices_of(state, customer.id, as_of)),
+        invoices=Invoices(_invoices_of(state, cid, as_of)),
         paid_through=date.fromisoformat(paid_through) if paid_through is not None else None,
         credit=credit,
         balance=balance,
