@@ -132,3 +132,15 @@ def test_standings_are_read_only_and_depend_only_on_state_and_day(example_repo: 
     # A State built by hand (plain dicts) gets the same answers as the loaded one.
     by_hand = replace(state, customers=dict(state.customers))
     assert standings(by_hand, as_of) == first
+
+
+def test_standings_allocate_same_day_entries_by_id_like_standing():
+    # Two payments on one day, listed in the ledger out of id order: allocation follows
+    # (date, id), so P-2 (the later id) completes the first invoice, whichever order the
+    # files list them in, for everyone at once as for one customer.
+    ledger = [entry("P-2", "2026-01-15", 50_000), entry("P-1", "2026-01-15", 100_000)]
+    state = make_state([customer()], ledger)
+    day = date(2026, 1, 20)
+    found = standings(state, day)["budi"]
+    assert (found.invoices[0].paid_by, found.reason) == ("P-2", "paid through 2026-02-13 (P-2)")
+    assert found == standing(state, "budi", day)
