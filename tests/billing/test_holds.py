@@ -127,6 +127,29 @@ def test_a_package_price_change_mid_period_is_billed_by_the_day_hold_or_no_hold(
         assert amounts(with_rise(customer, False), "2026-01-20")["2026-01-01"] == PRICE
 
 
+def test_an_upgrade_on_a_periods_last_day_is_billed_for_that_day_by_the_day() -> None:
+    changes = (
+        DatedChange(from_=D("2026-01-01"), value="home"),
+        DatedChange(from_=D("2026-01-30"), value="fast"),  # 01-01..01-30: the last day
+    )
+    upgraded = budi(profile=Dated(changes=changes))
+    # 29 days at 150.000/30 and 1 day at 300.000/30; in full: the first day's price
+    assert amounts(state_of(upgraded, prorate=True), "2026-01-20")["2026-01-01"] == 155_000
+    assert amounts(state_of(upgraded, prorate=False), "2026-01-20")["2026-01-01"] == PRICE
+
+
+def test_an_own_price_on_a_package_without_a_price_is_billed_by_the_day() -> None:
+    # "bare" is not sellable (no price); budi has his own price, raised on 01-16.
+    own = Dated(changes=(DatedChange(from_=D("2026-01-01"), value=100_000),
+                         DatedChange(from_=D("2026-01-16"), value=120_000)))  # fmt: skip
+    on_bare = budi(profile=Dated(changes=(DatedChange(from_=D("2026-01-01"), value="bare"),)),
+                   price=own)  # fmt: skip
+    for prorate, billed in ((True, 110_000), (False, 100_000)):  # 15 days at each, or in full
+        state = state_of(on_bare, prorate=prorate)
+        state = replace(state, profiles={**state.profiles, "bare": Profile(name="bare")})
+        assert amounts(state, "2026-01-20") == {"2026-01-01": billed}
+
+
 def test_holds_may_not_overlap_or_come_before_start() -> None:
     with pytest.raises(ValidationError, match="overlaps"):
         budi(hold("2026-02-01", "2026-02-28"), hold("2026-02-15", "2026-03-15"))

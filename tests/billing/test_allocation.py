@@ -1,0 +1,49 @@
+"""Allocation at its edges (SPEC §3): which entry completed an invoice, and how far money
+paid before billing starts reaches."""
+
+from __future__ import annotations
+
+from isk_reconcile.billing.engine import standing
+from isk_reconcile.state.customers import Opening
+from tests.helpers.ledger import D, customer, dated, entry, make_state
+
+
+def test_the_entry_that_completed_an_invoice_is_named_not_a_later_one():
+    # 100.000 + 100.000 covers the first invoice (150.000) with P-2; P-3 completes the second.
+    ledger = [
+        entry("P-1", "2026-01-15", 100_000),
+        entry("P-2", "2026-01-20", 100_000),
+        entry("P-3", "2026-02-14", 100_000),
+    ]
+    found = standing(make_state([customer()], ledger), "budi", D("2026-02-20"))
+    assert [(i.id, i.paid_on, i.paid_by) for i in found.invoices] == [
+        ("budi/2026-01-15", D("2026-01-20"), "P-2"),
+        ("budi/2026-02-14", D("2026-02-14"), "P-3"),
+    ]
+    assert found.reason == "paid through 2026-03-15 (P-3)"
+
+
+def test_an_invoice_of_one_rupiah_is_completed_by_its_payment():
+    found = standing(
+        make_state([customer(price=dated(1))], [entry("P-1", "2026-01-15", 1)]),
+        "budi",
+        D("2026-01-20"),
+    )
+    assert [(i.status, i.paid_on, i.paid_by) for i in found.invoices] == [
+        ("paid", D("2026-01-15"), "P-1")
+    ]
+    assert found.reason == "paid through 2026-02-13 (P-1)"
+
+
+def test_money_paid_before_billing_starts_pays_the_first_billed_period():
+    # Adopted with everything settled through March: billing starts on 04-01. A payment
+    # of one period's price in March pays April (04-01..04-30), not a later period.
+    adopted = customer(opening=Opening(paid_through=D("2026-03-31")))
+    state = make_state([adopted], [entry("P-1", "2026-03-10", 150_000)])
+    found = standing(state, "budi", D("2026-03-15"))
+    assert (found.paid_through, found.credit, found.access) == (D("2026-04-30"), 150_000, "enabled")
+    after = standing(state, "budi", D("2026-04-20"))
+    assert [(i.id, i.status, i.paid_by) for i in after.invoices] == [
+        ("budi/2026-04-01", "paid", "P-1")
+    ]
+    assert after.paid_through == D("2026-04-30")
