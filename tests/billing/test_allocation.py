@@ -47,3 +47,13 @@ def test_money_paid_before_billing_starts_pays_the_first_billed_period():
         ("budi/2026-04-01", "paid", "P-1")
     ]
     assert after.paid_through == D("2026-04-30")
+
+
+def test_the_payment_that_paid_ahead_is_the_one_named():
+    # P-1 pays the first period; P-2, five days later, pays the next two ahead.
+    ledger = [entry("P-1", "2026-01-15", 150_000), entry("P-2", "2026-01-20", 300_000)]
+    found = standing(make_state([customer()], ledger), "budi", D("2026-01-25"))
+    assert (found.paid_through, found.reason) == (
+        D("2026-04-14"),
+        "paid through 2026-04-14 (P-2)",
+    )

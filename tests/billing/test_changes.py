@@ -11,10 +11,11 @@ from isk_reconcile.billing.changes import (
     next_period_start,
     started_period,
 )
+from isk_reconcile.billing.engine import standing
 from isk_reconcile.errors import IskError
 from isk_reconcile.state.customers import Opening
 from isk_reconcile.state.settings import BillingSettings, Settings
-from tests.helpers.ledger import D, customer
+from tests.helpers.ledger import D, customer, make_state
 
 
 def settings(cycle: str) -> Settings:
@@ -78,3 +79,19 @@ def test_a_hold_from_a_billed_periods_first_day_is_refused_the_day_after_is_not(
         "use 2026-03-01 or later"
     )
     check_not_unbilling(budi, settings("monthly"), D("2026-03-01"), D("2026-03-05"), "hold")
+
+
+def test_a_profile_change_from_the_first_free_day_bills_that_period_at_the_new_profile():
+    # The first day `check_profile_change` allows is the next period's start: that
+    # period's invoice is the new package's, at its price, from its very first day.
+    budi = customer(start="2026-01-15", profile_changes=(("2026-02-14", "home-20m"),))
+    state = make_state([budi])
+    check_profile_change(
+        customer(start="2026-01-15"), state.settings, D("2026-02-14"), D("2026-02-01")
+    )
+    found = standing(state, "budi", D("2026-02-14"))
+    assert [(i.id, i.profile, i.amount) for i in found.invoices] == [
+        ("budi/2026-01-15", "home-10m", 150_000),
+        ("budi/2026-02-14", "home-20m", 200_000),
+    ]
+    assert found.profile == "home-20m"

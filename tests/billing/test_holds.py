@@ -150,6 +150,25 @@ def test_an_own_price_on_a_package_without_a_price_is_billed_by_the_day() -> Non
         assert amounts(state, "2026-01-20") == {"2026-01-01": billed}
 
 
+def test_a_prorated_amount_is_rounded_to_the_nearest_rupiah_half_up() -> None:
+    monthly = Settings(billing=BillingSettings(cycle="monthly", prorate=True))
+    # January has 31 days: 19 days at 150.000 are 91.935,48 and 18 days are 87.096,77
+    for end, billed in (("2026-01-19", 91_935), ("2026-01-18", 87_097)):
+        leaving = budi(status="terminated", end=D(end))
+        state = replace(state_of(leaving, prorate=True), settings=monthly)
+        assert amounts(state, "2026-01-20") == {"2026-01-01": billed}
+
+
+def test_credit_paid_ahead_reaches_past_a_future_hold() -> None:
+    # Periods 01-01, 01-31, 03-02 (wholly on hold: costs nothing), 04-01. Three prices
+    # paid on day one cover 01-01, 01-31 and, across the hold, 04-01..04-30.
+    paused = budi(hold("2026-03-02", "2026-03-31"))
+    ledger = (LedgerEntry(id="P-1", customer="budi", amount=3 * PRICE, date=D("2026-01-01"),
+                          kind="payment", method="cash"),)  # fmt: skip
+    found = standing(state_of(paused, prorate=False, ledger=ledger), "budi", D("2026-01-10"))
+    assert (found.paid_through, found.reason) == (D("2026-04-30"), "paid through 2026-04-30 (P-1)")
+
+
 def test_holds_may_not_overlap_or_come_before_start() -> None:
     with pytest.raises(ValidationError, match="overlaps"):
         budi(hold("2026-02-01", "2026-02-28"), hold("2026-02-15", "2026-03-15"))
