@@ -57,3 +57,32 @@ def test_the_payment_that_paid_ahead_is_the_one_named():
         D("2026-04-14"),
         "paid through 2026-04-14 (P-2)",
     )
+
+
+def test_after_a_refund_reopens_an_invoice_the_payment_that_covers_it_again_completes_it():
+    # Running total 200, 250, 100 (refund), 200 thousand: the 150.000 invoice stays
+    # covered only from P-3 on, so P-3 completed it, on its date, not P-1.
+    ledger = [
+        entry("P-1", "2026-01-15", 200_000),
+        entry("P-2", "2026-01-16", 50_000),
+        entry("R-1", "2026-01-17", 150_000, kind="refund"),
+        entry("P-3", "2026-01-18", 100_000),
+    ]
+    found = standing(make_state([customer()], ledger), "budi", D("2026-01-20"))
+    assert [(i.status, i.paid_on, i.paid_by) for i in found.invoices] == [
+        ("paid", D("2026-01-18"), "P-3")
+    ]
+    assert (found.credit, found.reason) == (50_000, "paid through 2026-02-13 (P-3)")
+
+
+def test_months_paid_ahead_follow_the_calendar_from_the_anchor():
+    # Monthly from Jan 31: 01-31..02-27, 02-28..03-30, 03-31..04-29. Three months paid on
+    # the first day reach the end of the third.
+    state = make_state(
+        [customer(start="2026-01-31")], [entry("P-1", "2026-01-31", 450_000)], cycle="monthly"
+    )
+    found = standing(state, "budi", D("2026-02-05"))
+    assert (found.paid_through, found.reason) == (
+        D("2026-04-29"),
+        "paid through 2026-04-29 (P-1)",
+    )
