@@ -86,3 +86,12 @@ def test_months_paid_ahead_follow_the_calendar_from_the_anchor():
         D("2026-04-29"),
         "paid through 2026-04-29 (P-1)",
     )
+
+
+def test_a_free_period_after_an_unpaid_one_does_not_move_paid_through():
+    # budi's own price drops to 0 from his second period; the first is still unpaid, so
+    # he is paid through the day before his start, not through the free period.
+    state = make_state([customer(price=dated(150_000, ("2026-02-14", 0)))])
+    found = standing(state, "budi", D("2026-02-20"))
+    assert [(i.amount, i.status) for i in found.invoices] == [(150_000, "unpaid"), (0, "paid")]
+    assert (found.paid_through, found.access) == (D("2026-01-14"), "suspended")

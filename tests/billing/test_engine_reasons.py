@@ -60,3 +60,14 @@ def test_a_standing_says_which_day_it_describes():
         "ani": day,
         "budi": day,
     }
+
+
+def test_postpaid_paid_up_while_the_running_period_is_not_yet_due_says_paid_through():
+    # Postpaid: the first period (01-15..02-13) was billed and paid; the running one is
+    # invoiced but not due until 03-16: the reason is the paid-through date, not
+    # "nothing due yet". (The entry that paid it is named only when no invoice is unpaid.)
+    state = make_state([customer()], [entry("P-1", "2026-02-14", 150_000)], mode="postpaid")
+    found = standing(state, "budi", D("2026-02-20"))
+    assert found.access == "enabled"
+    assert found.reason.startswith("paid through 2026-02-13")
+    assert found.paid_through == D("2026-02-13")
