@@ -45,8 +45,11 @@ BUGS = (
     Bug(
         "stale plan: the fingerprint covers names only",
         "isk_reconcile/routeros/types.py",
-        "sorted((k, v) for k, v in item.attrs.items() if k not in volatile) for item in items",
-        'sorted((k, v) for k, v in item.attrs.items() if k == "name") for item in items',
+        "                sorted(item.attrs.items())\n"
+        "                if volatile.isdisjoint(item.attrs)\n"
+        "                else sorted([pair for pair in item.attrs.items() "
+        "if pair[0] not in volatile])\n",
+        '                [pair for pair in item.attrs.items() if pair[0] == "name"]\n',
         ("tests/routeros", "tests/reconcile"),
     ),
     Bug(
