@@ -19,9 +19,15 @@ SHOWN_OVERDUE = 10
 
 
 def render_status(
-    board: Dashboard, *, color: bool = False, language: str = "en", isp_name: str = ""
+    board: Dashboard,
+    *,
+    color: bool = False,
+    language: str = "en",
+    isp_name: str = "",
+    fast: bool = True,
 ) -> str:
-    """The dashboard for people, in `language`, headed by the ISP's name when set."""
+    """The dashboard for people, in `language`, headed by the ISP's name when set
+    (`fast`: as render_rich's)."""
     tr = translator(language)
     commit = board.commit[:12] if board.commit else tr.message("not a git repository")
     heading = tr.message(
@@ -40,7 +46,7 @@ def render_status(
         *_overdue_parts(board, tr),
     ]
     parts += [Text(f"{tr.message('note')}: {tr.text(note)}") for note in board.notes]
-    return render_rich(Group(*parts), color=color)
+    return render_rich(Group(*parts), color=color, fast=fast)
 
 
 def _routers_table(board: Dashboard, tr: Translator) -> Table:
