@@ -47,7 +47,7 @@ from isk_reconcile.billing.report_types import (
     last_months,
     month_key,
 )
-from isk_reconcile.collector import collector_paused
+from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.state.ledger import NON_CASH, LedgerEntry
 from isk_reconcile.state.model import State
 
@@ -80,6 +80,13 @@ class _RouterTotals:
             self.aging[label][1] += count
         self.expiring += other.expiring
 
+    @classmethod
+    def sum(cls, tallies: Iterable[_RouterTotals]) -> _RouterTotals:
+        total = cls()
+        for tally in tallies:
+            total.add(tally)
+        return total
+
     def freeze(self) -> Figures:
         counts = CustomerCounts(
             active=self.counts["active"],
@@ -104,7 +111,7 @@ class _RouterTotals:
 
 
 # Hundreds of thousands of (router, item) pairs and no cycles: the collector would only walk
-# the loaded state again and again (collector.py).
+# the loaded state and the invoices again and again (collector.py).
 @collector_paused()
 def dashboard(
     state: State,
@@ -139,24 +146,18 @@ def dashboard(
     customers, invoices = _customer_rows(scan, standings, as_of + timedelta(days=expiring_days))
     payments = _payment_rows(scan)
     statuses = _router_statuses(scan, selected, routers_info, drift)
-    total = _RouterTotals()
-    for tally in scan.tallies.values():
-        total.add(tally)
     overdue = _overdue_rows(scan, customers)
     customers.sort(key=lambda row: (row.router, row.id))
     receivable_rows.sort(key=lambda row: (row.invoice.due, row.invoice.id))
     invoices = _sorted_by(invoices, _INVOICE_ORDER)
     payments = _sorted_by(payments, _PAYMENT_ORDER)
-    return Dashboard(
+    board = Dashboard(
         as_of=as_of,
         month=scan.month,
         commit=commit,
         routers=tuple(statuses),
-        total=total.freeze(),
-        monthly=tuple(
-            MonthFigures(key, scan.billed_by_month[key], scan.collected_by_month[key])
-            for key in scan.months
-        ),
+        total=_RouterTotals.sum(scan.tallies.values()).freeze(),
+        monthly=scan.monthly(),
         customers=tuple(customers),
         overdue=tuple(overdue),
         receivables=tuple(receivable_rows),
@@ -164,6 +165,10 @@ def dashboard(
         payments=tuple(payments),
         notes=tuple(notes),
     )
+    # Kept to the end of the command: later collections need not walk it (collector.py),
+    # nor does the one that re-enabling the collector would start right away.
+    freeze_if_large(len(state.customers) + len(state.ledger))
+    return board
 
 
 @dataclass
@@ -186,6 +191,10 @@ class _Scan:
         self.billed_by_month = dict.fromkeys(self.months, 0)
         self.collected_by_month = dict.fromkeys(self.months, 0)
         self.month_of = _MonthOf(self.months)
+
+    def monthly(self) -> tuple[MonthFigures, ...]:
+        billed, collected = self.billed_by_month, self.collected_by_month
+        return tuple(MonthFigures(key, billed[key], collected[key]) for key in self.months)
 
 
 class _MonthOf(dict[date, str | None]):
