@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
@@ -39,6 +40,7 @@ from isk_reconcile.billing.report_types import (
     Figures,
     MonthFigures,
     OverdueRow,
+    Pairs,
     ReceivableRow,
     RouterInfo,
     RouterStatus,
@@ -110,8 +112,8 @@ class _RouterTotals:
         )
 
 
-# Hundreds of thousands of (router, item) pairs and no cycles: the collector would only walk
-# the loaded state and the invoices again and again (collector.py).
+# One pass over 300,000 invoices and entries that makes no cycles: the collector would only
+# walk the loaded state and the invoices again and again (collector.py).
 @collector_paused()
 def dashboard(
     state: State,
@@ -143,14 +145,12 @@ def dashboard(
         months=last_months(as_of),
     )
     receivable_rows = _receivable_rows(scan, receivables)
-    customers, invoices = _customer_rows(scan, standings, as_of + timedelta(days=expiring_days))
-    payments = _payment_rows(scan)
+    customers = _customer_rows(scan, standings, as_of + timedelta(days=expiring_days))
+    _count_payments(scan)
     statuses = _router_statuses(scan, selected, routers_info, drift)
     overdue = _overdue_rows(scan, customers)
     customers.sort(key=lambda row: (row.router, row.id))
     receivable_rows.sort(key=lambda row: (row.invoice.due, row.invoice.id))
-    invoices = _sorted_by(invoices, _INVOICE_ORDER)
-    payments = _sorted_by(payments, _PAYMENT_ORDER)
     board = Dashboard(
         as_of=as_of,
         month=scan.month,
@@ -161,8 +161,8 @@ def dashboard(
         customers=tuple(customers),
         overdue=tuple(overdue),
         receivables=tuple(receivable_rows),
-        invoices=tuple(invoices),
-        payments=tuple(payments),
+        invoices=Pairs(partial(_invoice_pairs, scan, standings)),
+        payments=Pairs(partial(_payment_pairs, scan)),
         notes=tuple(notes),
     )
     # Kept to the end of the command: later collections need not walk it (collector.py),
@@ -216,10 +216,37 @@ _INVOICE_ORDER = attrgetter("customer", "period.start")
 _PAYMENT_ORDER = attrgetter("date", "id")
 
 
-def _sorted_by(pairs: list[tuple[str, _T]], order: Callable[[_T], Any]) -> list[tuple[str, _T]]:
+def _sorted_by(
+    pairs: list[tuple[str, _T]], order: Callable[[_T], Any]
+) -> tuple[tuple[str, _T], ...]:
     """`pairs` (router, item) stably sorted by `order` of the item."""
     keys = list(map(order, map(itemgetter(1), pairs)))
-    return [pairs[index] for index in sorted(range(len(pairs)), key=keys.__getitem__)]
+    return tuple(pairs[index] for index in sorted(range(len(pairs)), key=keys.__getitem__))
+
+
+@collector_paused()
+def _invoice_pairs(
+    scan: _Scan, standings: Mapping[str, Standing]
+) -> tuple[tuple[str, Invoice], ...]:
+    """Dashboard.invoices: (router, invoice) by customer and period start."""
+    pairs: list[tuple[str, Invoice]] = []
+    for cid, router in scan.router_of.items():
+        standing = standings.get(cid)
+        if standing is not None:
+            pairs.extend(zip(repeat(router), standing.invoices))
+    return _sorted_by(pairs, _INVOICE_ORDER)
+
+
+@collector_paused()
+def _payment_pairs(scan: _Scan) -> tuple[tuple[str, LedgerEntry], ...]:
+    """Dashboard.payments: (router, entry) up to as_of, by date and id."""
+    router_of, as_of = scan.router_of, scan.as_of
+    pairs = [
+        (router, entry)
+        for entry in scan.state.ledger
+        if (router := router_of.get(entry.customer)) is not None and entry.date <= as_of
+    ]
+    return _sorted_by(pairs, _PAYMENT_ORDER)
 
 
 def _receivable_rows(scan: _Scan, receivables: Receivables) -> list[ReceivableRow]:
@@ -247,10 +274,9 @@ def _receivable_rows(scan: _Scan, receivables: Receivables) -> list[ReceivableRo
 
 def _customer_rows(
     scan: _Scan, standings: Mapping[str, Standing], horizon: date
-) -> tuple[list[CustomerRow], list[tuple[str, Invoice]]]:
-    """One row per customer (counted by category, billed per month) and their invoices."""
+) -> list[CustomerRow]:
+    """One row per customer (counted by category, billed per month)."""
     customers: list[CustomerRow] = []
-    invoices: list[tuple[str, Invoice]] = []
     for cid, router in scan.router_of.items():
         customer = scan.state.customers[cid]
         standing = standings.get(cid)
@@ -259,9 +285,7 @@ def _customer_rows(
         tally = scan.tallies[router]
         kind = category(standing)
         tally.counts[kind] += 1
-        bills = standing.invoices
-        invoices.extend(zip(repeat(router), bills))
-        _count_billed(scan, tally, bills)
+        _count_billed(scan, tally, standing.invoices)
         expires = expiry(standing, customer.end if customer.status == "terminated" else None)
         expiring = expires is not None and expires <= horizon
         tally.expiring += expiring
@@ -286,7 +310,7 @@ def _customer_rows(
                 reason=standing.reason,
             )
         )
-    return customers, invoices
+    return customers
 
 
 def _count_billed(scan: _Scan, tally: _RouterTotals, bills: Iterable[Invoice]) -> None:
@@ -300,18 +324,17 @@ def _count_billed(scan: _Scan, tally: _RouterTotals, bills: Iterable[Invoice]) -
                 tally.billed += invoice.amount
 
 
-def _payment_rows(scan: _Scan) -> list[tuple[str, LedgerEntry]]:
-    """Ledger entries up to as_of; this month's collected and credits per router."""
-    payments: list[tuple[str, LedgerEntry]] = []
-    append, router_of, as_of = payments.append, scan.router_of, scan.as_of
+def _count_payments(scan: _Scan) -> None:
+    """Ledger entries up to as_of: collected per month; this month's collected, credits
+    and write-offs per router."""
+    router_of, as_of = scan.router_of, scan.as_of
     month_of, this_month = scan.month_of, scan.month
     for entry in scan.state.ledger:
         router = router_of.get(entry.customer)
         if router is None or entry.date > as_of:
             continue
-        append((router, entry))
         key = month_of[entry.date]
-        if key is None:  # outside the dashboard's months: listed, not counted
+        if key is None:  # outside the dashboard's months
             continue
         cash = 0 if entry.kind in NON_CASH else entry.signed_amount
         if key == this_month:
@@ -322,7 +345,6 @@ def _payment_rows(scan: _Scan) -> list[tuple[str, LedgerEntry]]:
             else:
                 scan.tallies[router].collected += cash
         scan.collected_by_month[key] += cash
-    return payments
 
 
 def _router_statuses(
