@@ -243,7 +243,7 @@ def _row(
     """One row: one str when every cell is one plain line, else its lines as segments."""
     left, divider, right = box
     pieces = [
-        _plain_cell(text, column.justify, width, pad)
+        _plain_cell(column, text, width, pad)
         for text, column, width, pad in zip(row, table.columns, layout.widths, layout.pads,
                                             strict=True)
     ]  # fmt: skip
@@ -272,13 +272,15 @@ def _row(
         yield [*line, Segment(right)]
 
 
-def _plain_cell(text: Text, justify: str, width: int, pad: tuple[int, int]) -> str | None:
+def _plain_cell(column: Column, text: Text, width: int, pad: tuple[int, int]) -> str | None:
     """A cell as rich writes it when its text fits on one line, or None when rich must
     render it. Printable text without U+FE0F is measured character by character in rich
     (its cell length adds up), so a padded line is exactly `width` cells."""
     plain = text.plain
-    justify = text.justify or justify
+    justify = text.justify or column.justify
     if justify not in JUSTIFIED or not plain.isprintable() or "\ufe0f" in plain:
+        return None
+    if "ignore" in (text.overflow, column.overflow):  # rich neither justifies nor pads it
         return None
     room = width - pad[0] - pad[1]
     size = len(plain) if plain.isascii() else cell_len(plain)

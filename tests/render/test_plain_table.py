@@ -66,7 +66,7 @@ def rich_tables(draw: st.DrawFn) -> tuple[dict, list[dict], list[list[Any]], lis
             "header": draw(st.one_of(cell_text, st.just("[i]head[/i]"))),
             "justify": draw(st.sampled_from(["left", "center", "right", "full"])),
             "no_wrap": draw(st.booleans()),
-            "overflow": draw(st.sampled_from(["fold", "ellipsis", "crop"])),
+            "overflow": draw(st.sampled_from(["fold", "ellipsis", "crop", "ignore"])),
             "min_width": draw(st.one_of(st.none(), st.integers(min_value=0, max_value=12))),
             "vertical": draw(st.sampled_from(["top", "middle", "bottom"])),
         }
@@ -77,6 +77,7 @@ def rich_tables(draw: st.DrawFn) -> tuple[dict, list[dict], list[list[Any]], lis
         cell_text,  # a str: rich reads it as markup
         st.builds(Text, raw_text, justify=st.sampled_from([None, "left", "center", "right"])),
         st.builds(lambda t: Text(t, no_wrap=True, overflow="ellipsis"), cell_text),
+        st.builds(lambda t: Text(t, overflow="ignore"), cell_text),
     )
     rows = draw(st.lists(st.lists(cell, min_size=len(columns), max_size=len(columns)), max_size=6))
     sections = draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
