@@ -29,6 +29,10 @@ class Context:
     wide: bool = False  # tables as wide as their content, never fitted to the terminal
     _state: object | None = field(default=None, repr=False)
     _language: str | None = field(default=None, repr=False)
+    # the fingerprint of the files _files_of (the loaded state) was read from
+    _files: dict[str, str] | None = field(default=None, repr=False)
+    _files_of: object | None = field(default=None, repr=False)
+    _standings: tuple | None = field(default=None, repr=False)  # (state, its standings)
 
     def __post_init__(self) -> None:
         global _active
@@ -59,10 +63,23 @@ class Context:
     def state(self):
         """The validated State (loaded once per command)."""
         if self._state is None:
-            from isk_reconcile.state.loader import load_state
+            from isk_reconcile.state.loader import load_state_and_files
 
-            self._state = load_state(self.repo)
+            self._state, self._files = load_state_and_files(self.repo)
+            self._files_of = self._state
         return self._state
+
+    def standings(self):
+        """Every customer's standing on as_of for the loaded state (from the standings
+        cache when the files and the day are those it was computed for)."""
+        state = self.state
+        if self._standings is None or self._standings[0] is not state:
+            from isk_reconcile.billing.standingcache import cached_standings
+
+            files = self._files if self._files_of is state else None
+            found = cached_standings(self.repo, state, self.as_of, files)
+            self._standings = (state, found)
+        return self._standings[1]
 
     @property
     def as_of(self) -> date:

@@ -11,7 +11,7 @@ import difflib
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -180,8 +180,10 @@ def select_customers(
     status: str | None = None,
     expiring_within: int | None = None,
     search: str | None = None,
+    every: Mapping[str, Standing] | None = None,
 ) -> list[tuple[Customer, Standing]]:
-    """Customers matching every given filter, by id, with their standing on as_of."""
+    """Customers matching every given filter, by id, with their standing on as_of
+    (`every`: the standings of all customers on as_of, when the caller has them)."""
     if router is not None and router not in state.routers:
         raise no_such("router", router, state.routers)
     if profile is not None and profile not in state.profiles:
@@ -189,7 +191,8 @@ def select_customers(
     needle = search.casefold() if search else None
     horizon = as_of + timedelta(days=expiring_within) if expiring_within is not None else None
     chosen = []
-    for cid, found in standings(state, as_of).items():
+    every = standings(state, as_of) if every is None else every
+    for cid, found in every.items():
         customer = state.customers[cid]
         if router is not None and customer.router != router:
             continue
@@ -248,6 +251,7 @@ def customers_command(
         status=status,
         expiring_within=expiring_within,
         search=search,
+        every=ctx.standings(),
     )
     rows = [customer_row(customer, found) for customer, found in chosen]
     title = _(

@@ -15,8 +15,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from isk_reconcile.cli.context import Context, _, current, pass_context, today_in
-from isk_reconcile.cli.notify import post_operator_alerts
-from isk_reconcile.cli.radius import apply_store, split_store, with_store
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.gitops.base import routers_at
@@ -103,8 +101,20 @@ def make_plan_for(
             commit=head_commit(ctx.repo),
             on_read=on_read,
             skipped=skipped,
+            # the work tree's standings (cached): a base only lends connection settings
+            wanted=ctx.standings(),
         )
-    return with_store(ctx, plan, routers, adopt)  # the RADIUS store, when routers use it
+    return _with_store(ctx, plan, routers, adopt)  # the RADIUS store, when routers use it
+
+
+def _with_store(ctx: Context, plan: Plan, routers: Sequence[str], adopt: bool) -> Plan:
+    """cli.radius.with_store, imported only when a router uses RADIUS: a plain plan does
+    not load psycopg and the store code (issue 12: start-up time)."""
+    if not any(router.backend == "radius" for router in ctx.state.routers.values()):
+        return plan
+    from isk_reconcile.cli.radius import with_store
+
+    return with_store(ctx, plan, routers, adopt)
 
 
 def show_plan(ctx: Context, plan: Plan, fmt: str = "text") -> None:
@@ -303,6 +313,10 @@ def apply_command(
         _check_day(ctx.as_of, state.settings.timezone, force, "--as-of is")
         plan = make_plan_for(ctx, routers, adopt)
     show_plan(ctx, plan)
+    # Imported here: `isk plan` needs neither the notifier nor the RADIUS store's writer.
+    from isk_reconcile.cli.notify import post_operator_alerts
+    from isk_reconcile.cli.radius import apply_store, split_store
+
     plan, store = split_store(plan)  # the RADIUS store is applied on its own, after routers
     store_failed = store is not None and store.status == "error"
     if store is not None and (store_failed or not any(c.applies for c in store.changes)):

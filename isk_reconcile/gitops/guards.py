@@ -110,11 +110,21 @@ def load_base(repo: Path, base_ref: str) -> State | None:
 
     with tempfile.TemporaryDirectory(prefix="isk-base-") as scratch:
         with tarfile.open(fileobj=archive) as bundle:
-            bundle.extractall(scratch, filter="data")
+            bundle.extractall(scratch, filter=_readable_only)
         try:
             return load_state(Path(scratch) / prefix, cache=_base_parse_cache(repo, scratch))
         except ValidationFailed as failed:
             raise InvalidBase(base_ref, failed, read_raw_ledger(Path(scratch) / prefix)) from None
+
+
+def _readable_only(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+    """tarfile's "data" filter, except that a member it refuses (a link out of the
+    tree, an absolute path) is left out instead of stopping the guard: the loader never
+    reads through such a link anyway (it is an error in the work tree)."""
+    try:
+        return tarfile.data_filter(member, path)
+    except tarfile.FilterError:
+        return None
 
 
 def read_raw_ledger(repo: Path) -> dict[str, dict]:

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import git
 import yaml
-from deepdiff import DeepDiff
 
 from isk_reconcile.billing.engine import Standing
 from isk_reconcile.errors import IskError
@@ -243,6 +242,8 @@ def field_changes(before: dict, after: dict) -> tuple[FieldChange, ...]:
     reader checks.
     """
     flat_before, flat_after = _flatten(before), _flatten(after)
+    from deepdiff import DeepDiff  # only `isk log`/`history` compare states (start-up time)
+
     diff = DeepDiff(flat_before, flat_after, view="tree")
     fields: set[str] = set()
     for report in diff.values():

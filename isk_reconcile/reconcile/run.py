@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
-from isk_reconcile.billing.engine import standings
+from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.passwords import desired_digests
 from isk_reconcile.reconcile.plan import make_plan
@@ -38,16 +38,18 @@ def run_plan(
     commit: str | None = None,
     on_read: Callable[[str, LiveState | RouterError], None] | None = None,
     skipped: Mapping[str, str] | None = None,
+    wanted: Mapping[str, Standing] | None = None,
 ) -> Plan:
     """Read the routers, decrypt the passwords they need once, make the plan (stamped with
     `commit`, the state repository's HEAD, which the caller reads from git). A router whose
     passwords do not decrypt is planned as an error that names the customer; the other
     routers are planned as usual. A router in `skipped` (name -> note) is never contacted:
-    its entry is `skipped` with the note (`isk plan --base`, reconcile.trust)."""
+    its entry is `skipped` with the note (`isk plan --base`, reconcile.trust). `wanted`:
+    the standings on as_of, when the caller has them (else computed here)."""
     skipped = skipped or {}
     names = router_names(state, routers)
     contacted = [name for name in names if name not in skipped]
-    wanted = standings(state, as_of)
+    wanted = standings(state, as_of) if wanted is None else wanted
     # A plan only compares passwords: known ones are compared by digest, not decrypted.
     passwords, failures = desired_digests(state, wanted, contacted, environ)
     readable = [name for name in contacted if name not in failures]

@@ -25,12 +25,12 @@ import bisect
 import dataclasses
 import re
 from pathlib import Path
-from types import MappingProxyType
 
 from pydantic import ValidationError
 
 from isk_reconcile.errors import Loc
-from isk_reconcile.state import policy, statecache
+from isk_reconcile.state import cachedlocations, policy
+from isk_reconcile.state.lazyledger import entries_at, entry_ids, with_entry
 from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.model import State
 
@@ -48,11 +48,10 @@ class LedgerFile:
 
 
 def ledger_file(state: State, relpath: str) -> LedgerFile:
-    where = statecache.ledger_places(state.locations)  # one pass, no Loc per entry
-    files = tuple(where[entry.id][0] if entry.id in where else "" for entry in state.ledger)
-    entries = tuple(
-        entry for entry, file in zip(state.ledger, files, strict=True) if file == relpath
-    )
+    where = cachedlocations.ledger_places(state.locations)  # one pass, no Loc per entry
+    # By id: a ledger from the state cache builds only this file's entries.
+    files = tuple(where[i][0] if i in where else "" for i in entry_ids(state.ledger))
+    entries = entries_at(state.ledger, [n for n, file in enumerate(files) if file == relpath])
     last = where[entries[-1].id][1] if entries else None
     return LedgerFile(relpath, entries, last, files)
 
@@ -83,7 +82,7 @@ def appended_state(
     fits = expected.customer in before.customers
     if not fits or expected.amount > before.settings.billing.max_amount:
         return None
-    if any(entry.id == expected.id for entry in before.ledger):
+    if expected.id in entry_ids(before.ledger):
         return None
     skipped = (known.last_line or 1) - 1  # lines before the tail
     lines = text.split("\n", skipped)
@@ -116,7 +115,6 @@ def _with_entry(before: State, known: LedgerFile, entry: LedgerEntry, where: Loc
     if files != sorted(files):
         return None  # not in file order: let the full validation build it
     at = bisect.bisect_right(files, where.file)
-    ledger = (*before.ledger[:at], entry, *before.ledger[at:])
-    locations = dict(before.locations.items())
-    locations[("ledger", entry.id)] = where
-    return dataclasses.replace(before, ledger=ledger, locations=MappingProxyType(locations))
+    ledger = with_entry(before.ledger, at, entry)
+    locations = cachedlocations.with_location(before.locations, ("ledger", entry.id), where)
+    return dataclasses.replace(before, ledger=ledger, locations=locations)

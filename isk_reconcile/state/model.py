@@ -7,7 +7,7 @@ here; every other module only ever sees these types.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -29,13 +29,19 @@ class State:
     routers: Mapping[str, Router]
     profiles: Mapping[str, Profile]
     customers: Mapping[str, Customer]
-    ledger: tuple[LedgerEntry, ...]
+    ledger: Sequence[LedgerEntry]  # a tuple, or the state cache's LazyLedger (equal to it)
     # Where each thing is written, for error messages after loading:
     # ("router", name), ("profile", name), ("customer", id), ("ledger", entry id) -> Loc.
     locations: Mapping[tuple[str, str], Loc] = field(default_factory=dict)
     warnings: tuple = ()  # ConfigError with severity "warning" (e.g. future-dated ledger entry)
 
     def entries_for(self, customer_id: str) -> tuple[LedgerEntry, ...]:
+        if "ledger_by_customer" not in self.__dict__:
+            # A ledger from the state cache builds one customer's entries on its own
+            # (statecache, lazyledger): `isk customer show` needs no other customer's.
+            entries_of = getattr(self.ledger, "entries_of", None)
+            if entries_of is not None:
+                return entries_of(customer_id)
         return self.ledger_by_customer.get(customer_id, ())
 
     # Views computed on first use and kept on the instance (functools.cached_property

@@ -27,6 +27,7 @@ import yaml
 
 from isk_reconcile.errors import IskError
 from isk_reconcile.state.base import CUSTOMER_ID
+from isk_reconcile.state.lazyledger import entry_ids
 from isk_reconcile.state.lock import UnfinishedWrite, WriteLock, repository_lock
 from isk_reconcile.state.model import State
 
@@ -392,7 +393,7 @@ def add_entry(
                 f"the amount {entry.amount} is more than the maximum {most} "
                 "(billing.max_amount in state/settings.yaml)"
             )
-        entry_id = next_entry_id((known.id for known in current.ledger), entry.date)
+        entry_id = next_entry_id(entry_ids(current.ledger), entry.date)
         relpath = ledger_path(entry.date)
         target = repo / relpath
         original = target.read_bytes() if target.exists() else None

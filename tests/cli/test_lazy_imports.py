@@ -75,3 +75,15 @@ def test_every_command_is_still_listed_and_runs(example_repo: Path, tmp_path: Pa
 
 def _within(name: str, package: str) -> bool:
     return name == package or name.startswith(package + ".")
+
+
+def test_a_plan_does_not_import_the_store_the_notifier_or_the_history_diff(
+    example_repo: Path,
+) -> None:
+    """`isk plan` reads routers and git (its commit), but not PostgreSQL, apprise,
+    deepdiff or the workbook writer (issue 12: start-up time)."""
+    code, modules = modules_after(example_repo, "plan")
+    assert code == 1  # the example's routers are not reachable from here
+    unwanted = ("psycopg", "apprise", "deepdiff", "jinja2", "isk_reconcile.render.xlsx")
+    assert [name for name in modules if any(_within(name, top) for top in unwanted)] == []
+    assert "isk_reconcile.reconcile.run" in modules and "git" in modules

@@ -348,6 +348,10 @@ def test_a_moved_start_counts_the_other_changed_invoices_and_has_a_location(repo
     (one,) = compare(base, _start_moved(base, date(2025, 11, 5), locations={}), AS_OF, "main")
     assert one.message == "changes already-billed period budi-santoso/2025-11-05 (new, Rp150.000)"
     assert one.loc == Loc("state/customers/budi-santoso.yaml")  # a state built in code
+    (two,) = compare(base, _start_moved(base, date(2025, 10, 5), locations={}), AS_OF, "main")
+    assert two.message == (
+        "changes already-billed period budi-santoso/2025-10-05 (new, Rp150.000) and 1 more"
+    )
     (many,) = compare(base, _start_moved(base, date(2025, 12, 6)), AS_OF, "main")
     assert many.message == (
         "changes already-billed period budi-santoso/2025-12-05 (removed, was Rp150.000) and 23 more"
@@ -453,3 +457,33 @@ def test_a_base_cache_committed_to_the_repository_is_not_trusted(
     errors = _errors(repo)
     assert [e.field for e in errors] == ["P-2026-06-0002"]
     assert "deleted" in errors[0].message
+
+
+# --- which base ------------------------------------------------------------------------
+
+
+def test_the_base_is_the_named_commit_not_head(repo: Path) -> None:
+    """`--base HEAD~1` after a commit that deleted an entry: the deletion is caught
+    (the base is read from that commit, not from what is checked out)."""
+    ledger = repo / "payments" / "2026-06.yaml"
+    ledger.write_text(_delete_entry(ledger, "P-2026-06-0002", "P-2026-06-0003"))
+    handle = git.Repo(repo)
+    handle.git.commit("-q", "-am", "an entry deleted")
+    assert _errors(repo) == []  # against HEAD: nothing changed since
+    errors = check(repo, "HEAD~1", load_state(repo, cache=False), AS_OF)
+    assert [e.field for e in errors] == ["P-2026-06-0002"]
+
+
+def test_a_base_with_a_link_out_of_the_repository_is_still_checked(repo: Path) -> None:
+    """A committed symlink to a file outside the repository (here the head removes it)
+    is not followed in the base, and does not stop the guard (it used to be an internal
+    error): the base is read without it, as a valid base."""
+    link = repo / "state" / "customers" / "outside.yaml"
+    link.symlink_to("/etc/hostname")
+    handle = git.Repo(repo)
+    handle.git.add("-A")
+    handle.git.commit("-q", "-m", "a link out")
+    link.unlink()
+    base = load_base(repo, "main")
+    assert base is not None and "outside" not in base.customers
+    assert _errors(repo) == []

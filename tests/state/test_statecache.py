@@ -17,7 +17,7 @@ import pytest
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.cli import _group
 from isk_reconcile.cli.context import run_cli
-from isk_reconcile.errors import ValidationFailed
+from isk_reconcile.errors import IskError, ValidationFailed
 from isk_reconcile.reconcile.plan import make_plan
 from isk_reconcile.render.plan_json import render_json
 from isk_reconcile.routeros.types import LiveState
@@ -108,8 +108,16 @@ def _tamper(document: dict, how: str) -> dict:
         document["ledger"][4][0] = "gift"
     elif how == "short column":
         document["ledger"][1].pop()
-    elif how == "customer of the wrong type":
-        document["customers"][0]["name"] = 5
+    elif how == "a customer id twice":
+        document["customers"]["id"][1] = document["customers"]["id"][0]
+    elif how == "amount zero":
+        document["ledger"][2][-1] = 0
+    elif how == "amount true":
+        document["ledger"][2][0] = True
+    elif how == "a customer column short":
+        document["customers"]["router"].pop()
+    elif how == "a location column short":
+        document["locations"][2].pop()
     elif how == "bad date":
         document["ledger"][3][0] = "2026-13-01"
     elif how == "not a list":
@@ -131,7 +139,8 @@ def _tamper(document: dict, how: str) -> dict:
 
 @pytest.mark.parametrize(
     "how",
-    ["amount as text", "unknown kind", "short column", "customer of the wrong type",
+    ["amount as text", "unknown kind", "short column", "a customer id twice",
+     "a customer column short", "a location column short", "amount zero", "amount true",
      "bad date", "not a list", "bad warning", "garbage", "truncated", "lower-case id",
      "payment without a method", "reason on a payment", "id hiding a line break",
      "tool id number too long"],
@@ -158,6 +167,29 @@ def test_a_hostile_state_cache_is_a_miss_and_is_rewritten(
     assert cached_state(repo) == expected
 
 
+def test_a_damaged_stored_customer_is_reported_when_looked_up_and_the_cache_removed(
+    generated: Path, tmp_path: Path
+) -> None:
+    """Customers are validated when first looked up (cachedcustomers): one that does not
+    validate any more is one line (not a traceback), and the next load reads the files."""
+    repo = tmp_path / "isp"
+    for top in ("state", "payments"):
+        __import__("shutil").copytree(generated / top, repo / top)
+    expected = load_state(repo, cache=False)
+    load_state(repo)
+    file = statecache.state_cache_file(repo)
+    document = json.loads(file.read_text())
+    document["customers"]["name"][3] = 5
+    file.write_text(json.dumps(document))
+    warm = cached_state(repo)
+    first = document["customers"]["id"][0]
+    assert warm.customers[first] == expected.customers[first]  # the others are fine
+    with pytest.raises(IskError, match="cache is damaged"):
+        dict(warm.customers)
+    assert not file.exists()
+    assert load_state(repo) == expected and cached_state(repo) == expected
+
+
 def test_after_a_pay_the_warm_state_is_the_cold_one(
     generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -178,3 +210,20 @@ def test_after_a_pay_the_warm_state_is_the_cold_one(
     warm_book = workbook(repo, tmp_path / "warm.xlsx", capsys)
     statecache.state_cache_file(repo).unlink()
     assert workbook(repo, tmp_path / "cold.xlsx", capsys) == warm_book
+
+
+def test_the_warm_ledger_gives_each_customers_entries_as_the_cold_one(generated: Path) -> None:
+    """The cached ledger builds its entries when first used (all, or one customer's):
+    either way, the same entries in the same order."""
+    cold = load_state(generated, cache=False)
+    load_state(generated)
+    one_by_one = cached_state(generated)
+    assert len(one_by_one.ledger) == len(cold.ledger)
+    for cid in cold.customers:
+        assert one_by_one.entries_for(cid) == cold.entries_for(cid)
+    assert one_by_one.entries_for("no-such-customer") == ()
+    whole_first = cached_state(generated)
+    assert tuple(whole_first.ledger) == cold.ledger and whole_first.ledger == cold.ledger
+    for cid in cold.customers:
+        assert whole_first.entries_for(cid) == cold.entries_for(cid)
+    assert whole_first.ledger[5] == cold.ledger[5] and whole_first.ledger[-3:] == cold.ledger[-3:]

@@ -1,0 +1,119 @@
+"""State.locations as the validated-state cache stores them (issue 12): five columns
+(kind, key, file, line, column), not 133,000 small lists, because reading columns of
+plain values is several times faster than reading that many lists; and, on load, a
+mapping that makes its Loc objects when first looked up (most commands never look one
+up). A malformed row is left out (a lookup then finds nothing, as for any unwritten
+thing: messages fall back to the file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import ItemsView, Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from isk_reconcile.errors import Loc
+
+Key = tuple[str, str]  # ("router", name), ("customer", id), ("ledger", entry id), ...
+WIDTH = 5  # kind, key, file, line, column
+
+
+def encode(locations: Mapping[Key, Loc]) -> list[list[Any]]:
+    """The five columns of `locations`."""
+    rows = [(kind, key, loc.file, loc.line, loc.column) for (kind, key), loc in
+            locations.items()]  # fmt: skip
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * WIDTH
+
+
+def decode(value: Any) -> CachedLocations:
+    """The mapping of five stored columns; ValueError when they are not five equal lists."""
+    if not (isinstance(value, list) and len(value) == WIDTH):
+        raise ValueError("locations")
+    if not all(isinstance(column, list) for column in value):
+        raise TypeError("locations")
+    if len({len(column) for column in value}) != 1:
+        raise ValueError("location columns differ in length")
+    return CachedLocations(value)
+
+
+def _well_formed(row: tuple[Any, ...]) -> bool:
+    kind, key, file, line, column = row
+    texts = type(kind) is str and type(key) is str and type(file) is str
+    return texts and type(line) is int and type(column) is int
+
+
+def _loc(row: tuple[Any, ...]) -> Loc | None:
+    return Loc(row[2], row[3], row[4]) if _well_formed(row) else None
+
+
+class CachedLocations(Mapping[Key, Loc]):
+    def __init__(self, columns: list[list[Any]]):
+        self._columns = columns
+        self._built: dict[Key, Loc] | None = None
+
+    def _rows(self) -> Iterable[tuple[Any, ...]]:
+        return zip(*self._columns, strict=True)
+
+    def _table(self) -> dict[Key, Loc]:
+        if self._built is None:
+            built: dict[Key, Loc] = {}
+            for row in self._rows():
+                loc = _loc(row)
+                if loc is not None:
+                    built[(row[0], row[1])] = loc
+            self._built, self._columns = built, [[]] * WIDTH
+        return self._built
+
+    def __getitem__(self, key: Key) -> Loc:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+    def items(self) -> ItemsView[Key, Loc]:
+        return self._table().items()  # the dict's own view: no lookup per key
+
+    def ledger_places(self) -> dict[str, tuple[str, int]]:
+        """Ledger id -> (file, line), without making a Loc for each."""
+        if self._built is not None:
+            return ledger_places(self._built)
+        places: dict[str, tuple[str, int]] = {}
+        for row in self._rows():
+            if row[0] == "ledger" and _well_formed(row):
+                places[row[1]] = (row[2], row[3])
+        return places
+
+
+def location(locations: Mapping[Key, Loc], key: Key) -> Loc:
+    """locations[key]; from unbuilt columns, the last row for `key` (as building them
+    would keep), found from the end: an appended entry's is the last row."""
+    if not (isinstance(locations, CachedLocations) and locations._built is None):
+        return locations[key]
+    columns = locations._columns
+    for number in range(len(columns[0]) - 1, -1, -1):
+        row = tuple(column[number] for column in columns)
+        if (row[0], row[1]) == key and (loc := _loc(row)) is not None:
+            return loc
+    raise KeyError(key)
+
+
+def with_location(locations: Mapping[Key, Loc], key: Key, loc: Loc) -> Mapping[Key, Loc]:
+    """`locations` plus `key` at `loc` (cached columns stay unbuilt)."""
+    if isinstance(locations, CachedLocations) and locations._built is None:
+        row = (*key, loc.file, loc.line, loc.column)
+        return CachedLocations(
+            [[*column, value] for column, value in zip(locations._columns, row, strict=True)]
+        )
+    table = dict(locations.items())
+    table[key] = loc
+    return MappingProxyType(table)
+
+
+def ledger_places(locations: Mapping[Key, Loc]) -> dict[str, tuple[str, int]]:
+    """Ledger entry id -> (file, line) of a State's locations."""
+    if isinstance(locations, CachedLocations):
+        return locations.ledger_places()
+    return {key[1]: (loc.file, loc.line) for key, loc in locations.items() if key[0] == "ledger"}
