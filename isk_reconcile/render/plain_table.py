@@ -5,10 +5,11 @@ rounds of line cropping: about 0.1 ms a cell, seconds for the dashboard's 2,700-
 "Expiring" table. Without colour most of that work changes nothing: a cell whose text
 fits its column is that text, justified and padded with spaces. `PlainTable` wraps a
 `rich.table.Table` and, when it renders, does rich's arithmetic (column widths, the
-collapse of wrapping columns at a width limit) and writes such cells directly; every
-other cell (one that wraps, is cut with an ellipsis, holds a tab, a zero-width joiner or
-an emoji variation selector) goes through rich's own cell rendering, and a table using a
-feature outside the subset below is handed back to rich whole. Titles and captions are
+collapse of wrapping columns at a width limit) and writes such cells directly; a cell of
+printable text that wraps or is cut with an ellipsis is wrapped by rich's Text.wrap and
+written the same way; any other cell (a tab, a line break, a zero-width joiner, an emoji
+variation selector, styled spans) goes through rich's own cell rendering, and a table
+using a feature outside the subset below is handed back to rich whole. Titles and captions are
 always rich's. tests/render/test_plain_table.py compares both paths on generated tables.
 
 The subset: no colour system, header shown, no footer, no lines between rows, no fixed
@@ -22,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rich._ratio import ratio_reduce
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.padding import Padding
 from rich.segment import Segment
@@ -251,9 +252,9 @@ def _row(
         yield left + divider.join(pieces) + right  # type: ignore[arg-type]
         return
     cells = [
-        [[Segment(piece)]] if piece is not None else _rich_cell(
-            console, options, column, text, width, pad
-        )
+        [[Segment(piece)]] if piece is not None
+        else _wrapped_cell(console, column, text, width, pad)
+        or _rich_cell(console, options, column, text, width, pad)
         for piece, text, column, width, pad in zip(
             pieces, row, table.columns, layout.widths, layout.pads, strict=True
         )
@@ -294,6 +295,28 @@ def _plain_cell(column: Column, text: Text, width: int, pad: tuple[int, int]) ->
         before = room - size if justify == "right" else (room - size) // 2
         line = " " * before + stripped + " " * (room - size - before)
     return " " * pad[0] + line + " " * pad[1]
+
+
+def _wrapped_cell(
+    console: Console, column: Column, text: Text, width: int, pad: tuple[int, int]
+) -> list[list[Segment]] | None:
+    """A cell of printable text that rich wraps, folds or cuts (a free-text column in a
+    narrow terminal): rich's own Text.wrap, each line then set to the column's width as
+    rich's line cropping does; None for rich. Without spans a line is one segment, and
+    without U+FE0F or a joiner its cell length adds up, so the two agree."""
+    plain = text.plain
+    if text.spans or not plain.isprintable() or "\ufe0f" in plain:
+        return None
+    room = width - pad[0] - pad[1]
+    lines = text.wrap(
+        console,
+        room,
+        justify=text.justify or column.justify or "default",
+        overflow=text.overflow or column.overflow or "fold",
+        no_wrap=column.no_wrap if text.no_wrap is None else text.no_wrap,
+    )
+    before, after = " " * pad[0], " " * pad[1]
+    return [[Segment(before + set_cell_size(line.plain, room) + after)] for line in lines]
 
 
 def _rich_cell(
