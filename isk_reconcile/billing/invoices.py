@@ -113,6 +113,11 @@ class _Tariff:
             self._package[key] = amount
         return amount, profile_name
 
+    def restarted(self) -> _Tariff:
+        """A tariff for the same customer from the beginning (cursors back at the first
+        change), sharing the memo: for a walk that starts before days already asked."""
+        return _Tariff(self._customer, self._state, self._package)
+
     def package_price(self, profile_name: str) -> Dated[int] | None:
         """The dated price list of the package `profile_name` (None: unknown or unpriced)."""
         profile = self._state.profiles.get(profile_name)
@@ -366,6 +371,10 @@ def _paid_ahead(
     """Everything billed is paid: how many future periods the credit covers, as
     (paid through, the entry that paid it); `found` when not even the next one."""
     ledger, needed, left = money
+    # The search may start before days `tariff` was already asked (periods wholly on hold
+    # are priced too) and a tariff's cursors only move forward: asked out of order, it
+    # files a price in the shared memo under the wrong package, for every later customer.
+    tariff = tariff.restarted()
     first_future = bills[-1][0].index + 1 if bills else 0
     for future in periods_from(customer, settings, first_future, as_of + PAID_AHEAD_HORIZON):
         charge = _charge(customer, settings, future, tariff)

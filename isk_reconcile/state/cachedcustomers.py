@@ -64,8 +64,7 @@ class CachedCustomers(Mapping[str, Customer]):
             if found is None or found.id != cid:
                 self._damaged()
                 raise IskError(
-                    "the validated-state cache is damaged (it was removed): run the "
-                    "command again"
+                    "the validated-state cache is damaged (it was removed): run the command again"
                 )
             self._made[cid] = found
         return found

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from isk_reconcile.billing.engine import standing, standings
 from isk_reconcile.billing.invoices import price_on
+from isk_reconcile.state.customers import Hold
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.settings import BillingSettings, Settings
 from tests.helpers.examples import scaled
@@ -132,3 +133,43 @@ def test_standings_are_read_only_and_depend_only_on_state_and_day(example_repo: 
     # A State built by hand (plain dicts) gets the same answers as the loaded one.
     by_hand = replace(state, customers=dict(state.customers))
     assert standings(by_hand, as_of) == first
+
+
+def test_standings_allocate_same_day_entries_by_id_like_standing():
+    # Two payments on one day, listed in the ledger out of id order: allocation follows
+    # (date, id), so P-2 (the later id) completes the first invoice, whichever order the
+    # files list them in, for everyone at once as for one customer.
+    ledger = [entry("P-2", "2026-01-15", 50_000), entry("P-1", "2026-01-15", 100_000)]
+    state = make_state([customer()], ledger)
+    day = date(2026, 1, 20)
+    found = standings(state, day)["budi"]
+    assert (found.invoices[0].paid_by, found.reason) == ("P-2", "paid through 2026-02-13 (P-2)")
+    assert found == standing(state, "budi", day)
+
+
+def test_a_customer_on_hold_does_not_hand_an_old_package_price_to_others():
+    # Found by test_engine_agrees_with_the_independent_model. ani (paid two periods) is on
+    # hold from February to June, upgraded to home-20m from April meanwhile. Her billing
+    # priced the periods on hold up to May, then looked for how far her credit reaches
+    # from March again: asked out of order, the shared memo filed her home-10m price
+    # (150.000) under home-20m for 03-02, and budi, on home-20m with the same period
+    # starts, was billed 150.000 for it instead of 200.000.
+    ani = customer(
+        "ani",
+        start="2026-01-01",
+        profile_changes=(("2026-04-01", "home-20m"),),
+        holds=(Hold(from_=date(2026, 2, 1), until=date(2026, 6, 30), reason="abroad"),),
+    )
+    budi = customer("budi", start="2026-01-01", package="home-20m")
+    state = make_state([ani, budi], [entry("P-1", "2026-01-01", 300_000, cid="ani")])
+    day = date(2026, 5, 15)
+    found = standings(state, day)
+    assert [(i.id, i.amount) for i in found["budi"].invoices] == [
+        ("budi/2026-01-01", 200_000),
+        ("budi/2026-01-31", 200_000),
+        ("budi/2026-03-02", 200_000),
+        ("budi/2026-04-01", 200_000),
+        ("budi/2026-05-01", 200_000),
+    ]
+    assert found["budi"].balance == -1_000_000
+    assert found == {cid: standing(state, cid, day) for cid in ("ani", "budi")}

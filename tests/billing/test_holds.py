@@ -127,6 +127,48 @@ def test_a_package_price_change_mid_period_is_billed_by_the_day_hold_or_no_hold(
         assert amounts(with_rise(customer, False), "2026-01-20")["2026-01-01"] == PRICE
 
 
+def test_an_upgrade_on_a_periods_last_day_is_billed_for_that_day_by_the_day() -> None:
+    changes = (
+        DatedChange(from_=D("2026-01-01"), value="home"),
+        DatedChange(from_=D("2026-01-30"), value="fast"),  # 01-01..01-30: the last day
+    )
+    upgraded = budi(profile=Dated(changes=changes))
+    # 29 days at 150.000/30 and 1 day at 300.000/30; in full: the first day's price
+    assert amounts(state_of(upgraded, prorate=True), "2026-01-20")["2026-01-01"] == 155_000
+    assert amounts(state_of(upgraded, prorate=False), "2026-01-20")["2026-01-01"] == PRICE
+
+
+def test_an_own_price_on_a_package_without_a_price_is_billed_by_the_day() -> None:
+    # "bare" is not sellable (no price); budi has his own price, raised on 01-16.
+    own = Dated(changes=(DatedChange(from_=D("2026-01-01"), value=100_000),
+                         DatedChange(from_=D("2026-01-16"), value=120_000)))  # fmt: skip
+    on_bare = budi(profile=Dated(changes=(DatedChange(from_=D("2026-01-01"), value="bare"),)),
+                   price=own)  # fmt: skip
+    for prorate, billed in ((True, 110_000), (False, 100_000)):  # 15 days at each, or in full
+        state = state_of(on_bare, prorate=prorate)
+        state = replace(state, profiles={**state.profiles, "bare": Profile(name="bare")})
+        assert amounts(state, "2026-01-20") == {"2026-01-01": billed}
+
+
+def test_a_prorated_amount_is_rounded_to_the_nearest_rupiah_half_up() -> None:
+    monthly = Settings(billing=BillingSettings(cycle="monthly", prorate=True))
+    # January has 31 days: 19 days at 150.000 are 91.935,48 and 18 days are 87.096,77
+    for end, billed in (("2026-01-19", 91_935), ("2026-01-18", 87_097)):
+        leaving = budi(status="terminated", end=D(end))
+        state = replace(state_of(leaving, prorate=True), settings=monthly)
+        assert amounts(state, "2026-01-20") == {"2026-01-01": billed}
+
+
+def test_credit_paid_ahead_reaches_past_a_future_hold() -> None:
+    # Periods 01-01, 01-31, 03-02 (wholly on hold: costs nothing), 04-01. Three prices
+    # paid on day one cover 01-01, 01-31 and, across the hold, 04-01..04-30.
+    paused = budi(hold("2026-03-02", "2026-03-31"))
+    ledger = (LedgerEntry(id="P-1", customer="budi", amount=3 * PRICE, date=D("2026-01-01"),
+                          kind="payment", method="cash"),)  # fmt: skip
+    found = standing(state_of(paused, prorate=False, ledger=ledger), "budi", D("2026-01-10"))
+    assert (found.paid_through, found.reason) == (D("2026-04-30"), "paid through 2026-04-30 (P-1)")
+
+
 def test_holds_may_not_overlap_or_come_before_start() -> None:
     with pytest.raises(ValidationError, match="overlaps"):
         budi(hold("2026-02-01", "2026-02-28"), hold("2026-02-15", "2026-03-15"))
