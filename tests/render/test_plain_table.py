@@ -5,6 +5,7 @@ through rich alone (`fast=False`), and asserts the two texts are equal."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -43,10 +44,20 @@ raw_text = st.lists(st.sampled_from(RAW_PIECES), max_size=12).map("".join)
 widths = st.one_of(st.none(), st.integers(min_value=1, max_value=140))
 
 
+def outcome(render: Callable[[], str]) -> str:
+    """The text, or the exception rich raised: rich 15 fails on some text (an IndexError
+    in cells._split_text for two zero-width joiners before a wide character in a narrow
+    column), and must then fail the same way on both paths."""
+    try:
+        return render()
+    except Exception as error:  # noqa: BLE001 - any exception, compared by type
+        return f"raised {type(error).__name__}"
+
+
 def both(renderable_of: Any, width: int | None) -> tuple[str, str]:
     """The text of a renderable built twice, once by each path."""
-    fast = render_rich(renderable_of(), width=width)
-    slow = render_rich(renderable_of(), width=width, fast=False)
+    fast = outcome(lambda: render_rich(renderable_of(), width=width))
+    slow = outcome(lambda: render_rich(renderable_of(), width=width, fast=False))
     return fast, slow
 
 
@@ -158,8 +169,8 @@ def test_listing_tables_read_as_rich_renders_them(
 ) -> None:
     columns, rows, footer, title = listing
     kwargs = {"title": title, "footer": footer, "width": width, "language": language}
-    fast = render_table(rows, columns, **kwargs)
-    assert fast == render_table(rows, columns, fast=False, **kwargs)
+    fast = outcome(lambda: render_table(rows, columns, **kwargs))
+    assert fast == outcome(lambda: render_table(rows, columns, fast=False, **kwargs))
 
 
 def test_long_free_text_wraps_and_is_cut_as_rich_does() -> None:
