@@ -9,6 +9,7 @@ validation errors become our messages in state.messages.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -28,8 +29,10 @@ from isk_reconcile.state.layout import (
     PROFILES_DIR,
     ROUTERS_FILE,
     SETTINGS_FILE,
+    directory_files,
 )
 from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.ledgertext import PlainReader
 from isk_reconcile.state.messages import (
     Placed,
     customer_id_loc,
@@ -47,6 +50,7 @@ from isk_reconcile.state.rules import CrossFileRules
 from isk_reconcile.state.settings import Settings
 from isk_reconcile.state.yamlsource import (
     ParseCache,
+    Parser,
     SourceFile,
     YamlPath,
     describe_value,
@@ -86,9 +90,14 @@ def load_state_and_files(
         loading = _Loading(repo, cache)
         state = loading.run()
         # The caches learn only from a repository that validated: what a refused file held
-        # (a plaintext password, anything hostile) is never written to them.
-        if loading.cache is not None:
-            loading.cache.save()
+        # (a plaintext password, anything hostile) is never written to them. The parsed
+        # files (held by the parse cache) go before the state cache is encoded: the two
+        # are the largest things a load makes, and need not be alive together.
+        parsed = loading.cache
+        del loading
+        if parsed is not None:
+            parsed.save()
+        del parsed
         # Only a state read from exactly these files is remembered for them.
         if files is not None and statecache.fingerprint(repo) == files:
             statecache.save(repo, files, state)
@@ -141,17 +150,20 @@ class _Loading(CrossFileRules, NotifyRules):
         # Customers whose file failed the model: (raw mapping, file).
         self.failed: dict[str, tuple[dict[str, Any], SourceFile]] = {}
         self.given: dict[str, SourceFile] = {}  # files already parsed (not read from disk)
+        self.directories: dict[str, bool] = {}  # policy.outside_repository's, for this load
+        # Customer and payments files of the plain shape are read the fast way (ledgertext).
+        self.plain = PlainReader()
 
     # --- helpers ----------------------------------------------------------------------
 
-    def read(self, relative: str) -> SourceFile:
+    def read(self, relative: str, parse: Parser | None = None) -> SourceFile:
         source = self.given.get(relative)
         if source is None:
-            escaped = policy.outside_repository(self.repo, relative)
+            escaped = policy.outside_repository(self.repo, relative, self.directories)
             if escaped is not None:
                 self.errors.append(escaped)
                 return SourceFile(self.repo, relative, None, (escaped,))
-            source = read_yaml(self.repo, relative, self.cache)
+            source = read_yaml(self.repo, relative, self.cache, parse)
         self.errors.extend(source.errors)
         self.errors.extend(policy.text_errors(source))
         return source
@@ -225,16 +237,16 @@ class _Loading(CrossFileRules, NotifyRules):
         base = self.repo / directory
         if not base.is_dir():
             return []
-        pattern = "**/*" if recursive else "*"
         found, ignored = [], []
-        for path in base.glob(pattern):
+        for name, is_file in directory_files(self.repo, directory, recursive):
             # A link that leads nowhere is still read (and refused there), not skipped.
-            if not (path.is_file() or path.is_symlink()):
+            if not is_file:
                 continue
-            if path.suffix == ".yaml":
-                found.append(path.relative_to(self.repo).as_posix())
-            elif path.suffix == ".yml":
-                ignored.append(path.relative_to(self.repo).as_posix())
+            suffix = os.path.splitext(name)[1]  # Path.suffix: ".yaml" alone has none
+            if suffix == ".yaml":
+                found.append(name)
+            elif suffix == ".yml":
+                ignored.append(name)
         for relative in sorted(ignored):
             self.file_error(relative, "files ending .yml are not read", "rename it to .yaml")
         return sorted(found)
@@ -371,7 +383,7 @@ class _Loading(CrossFileRules, NotifyRules):
         for relative in self.yaml_files(CUSTOMERS_DIR, recursive=False):
             customer_id = Path(relative).stem
             self.locations[("customer", customer_id)] = Loc(relative, 1, 1)
-            source = self.read(relative)
+            source = self.read(relative, self.plain.mapping)
             placed = Placed(source, (), "")
             if not self.expect_mapping(source, (), source.data, ""):
                 continue
@@ -398,15 +410,16 @@ class _Loading(CrossFileRules, NotifyRules):
         entries: list[tuple[LedgerEntry, Placed]] = []
         first_seen: dict[str, Loc] = {}
         for relative in self.yaml_files(PAYMENTS_DIR, recursive=True):
-            entries.extend(self.ledger_file(relative, first_seen))
+            entries.extend(self.ledger_file(relative, first_seen, self.plain.ledger))
+        self.plain = PlainReader()  # what it learnt is no longer needed: free it
         return entries
 
     def ledger_file(
-        self, relative: str, first_seen: dict[str, Loc]
+        self, relative: str, first_seen: dict[str, Loc], parse: Parser | None = None
     ) -> list[tuple[LedgerEntry, Placed]]:
         """The valid entries of one payments file; `first_seen`: where each id was seen
         (across files: an id used twice is an error at its second place)."""
-        source = self.read(relative)
+        source = self.read(relative, parse)
         if source.data is None:
             return []
         if not isinstance(source.data, list):
@@ -419,17 +432,19 @@ class _Loading(CrossFileRules, NotifyRules):
             return []
         lines = source.item_lines
         batch: list[tuple[dict[str, Any], Placed]] = []
-        for index, raw in enumerate(source.data):
-            entry_id = raw.get("id") if isinstance(raw, dict) else None
+        for index, raw in enumerate(source.data):  # 123,000: no call of ours per entry
+            is_mapping = type(raw) is dict or isinstance(raw, dict)
+            entry_id = raw.get("id") if is_mapping else None
             # A non-ASCII id (a look-alike) is named by position: its message spells it out.
-            readable = isinstance(entry_id, str) and entry_id and entry_id.isascii()
-            label = entry_id if readable else f"[{index}]"
+            is_text = type(entry_id) is str or isinstance(entry_id, str)
+            label = entry_id if is_text and entry_id and entry_id.isascii() else f"[{index}]"
             placed = Placed(source, (index,), label)
-            if not self.expect_mapping(source, (index,), raw, label):
+            if not is_mapping:
+                self.expect_mapping(source, (index,), raw, label)
                 continue
             line = lines[index] if index < len(lines) else 1
             here = Loc(relative, line, 1)
-            if isinstance(entry_id, str):
+            if is_text:
                 if entry_id in first_seen:
                     self.error(
                         source,

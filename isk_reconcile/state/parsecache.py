@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import subprocess
 import tempfile
@@ -38,8 +39,9 @@ from isk_reconcile.errors import ConfigError, Loc
 # The cache is only valid for the code that wrote it: this module and the YAML reader
 # (construction rules, messages), and the PyYAML version.
 _HERE = Path(__file__).resolve().parent
+_READERS = ("parsecache.py", "yamlsource.py", "ledgertext.py")
 _CODE_DIGEST = hashlib.sha256(
-    (_HERE / "parsecache.py").read_bytes() + (_HERE / "yamlsource.py").read_bytes()
+    b"".join((_HERE / name).read_bytes() for name in _READERS)
 ).hexdigest()[:16]
 CACHE_FORMAT = f"isk-parse-cache/4:{_CODE_DIGEST}:{yaml.__version__}"
 CACHE_NAME = "parse-cache.json"
@@ -139,9 +141,10 @@ class ParseCache:
         self._used[key] = raw
         return entry
 
-    def put(self, digest: bytes, entry: Entry) -> None:
+    def put(self, digest: bytes, entry: Entry, dates: list[list[Any]] | None = None) -> None:
+        """Remember `entry`; `dates`: its date paths (as encode_entry finds them), if known."""
         self._decoded[digest] = entry
-        self._used[digest.hex()] = encode_entry(entry)
+        self._used[digest.hex()] = _written(entry, dates)
         self._changed = True
 
     def save(self) -> None:
@@ -156,20 +159,36 @@ class ParseCache:
                     # date paths are unchanged, so writing them back as ISO text is exact.
                     document = {"format": CACHE_FORMAT, "entries": self._used}
                     # dumps, not dump: only the one-shot encoder is the C one.
-                    out.write(json.dumps(document, default=_iso, check_circular=False))
+                    text = json.dumps(document, default=_ISO, check_circular=False)
+                    write_in_parts(out, text)
                 os.replace(temporary, self.file)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-        except (OSError, TypeError, ValueError):  # read-only home: works, without the cache
+        # OSError: a read-only home (works, without the cache); AttributeError (_ISO):
+        # never, parsed data holds no other objects than dates.
+        except (OSError, TypeError, ValueError, AttributeError):
             return
         self._raw, self._changed = dict(self._used), False
+
+
+def write_in_parts(out: Any, text: str) -> None:
+    """out.write(text), a megabyte at a time: the encoded copy of a 30 MB cache document
+    is then never whole in memory beside the text (peak memory of a cold load)."""
+    step = 1 << 20
+    for start in range(0, len(text), step):
+        out.write(text[start : start + step])
 
 
 def _iso(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"not plain data: {type(value).__name__}")
+
+
+# What json.dumps calls for each date and datetime of the parsed data (133,000 in a
+# reference ledger): value.isoformat(), without a Python function of our own per date.
+_ISO = operator.methodcaller("isoformat")
 
 
 def _read(file: Path) -> dict[str, Any]:
@@ -189,28 +208,51 @@ def _read(file: Path) -> dict[str, Any]:
 
 
 def encode_entry(entry: Entry) -> list[Any]:
+    """The entry as plain JSON data, as it stands in the cache file."""
+    return json.loads(json.dumps(_written(entry), default=_iso))
+
+
+def _written(entry: Entry, known: list[list[Any]] | None = None) -> list[Any]:
+    """The entry as `save` writes it: the data itself (not a copy, which at 123,000
+    ledger entries costs more time and memory than the rest of the cache; json.dumps
+    writes its dates as ISO text, `_iso`), and the paths where those dates stand."""
     data, errors, item_lines = entry
-    dates: list[list[Any]] = []
-    plain = _encode(data, [], dates)
+    dates = _date_paths(data) if known is None else known
     shown = [
         [e.loc.file, e.loc.line, e.loc.column, e.field, e.message, e.hint, e.severity]
         for e in errors
     ]
-    return [plain, dates, shown, list(item_lines)]
+    return [data, dates, shown, list(item_lines)]
 
 
-def _encode(value: Any, path: list[str | int], dates: list[list[Any]]) -> Any:
-    if isinstance(value, dict):
-        return {key: _encode(item, [*path, key], dates) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_encode(item, [*path, index], dates) for index, item in enumerate(value)]
-    if isinstance(value, datetime):
-        dates.append(["t", *path])
-        return value.isoformat()
-    if isinstance(value, date):
-        dates.append(["d", *path])
-        return value.isoformat()
-    return value
+def _date_paths(data: Any) -> list[list[Any]]:
+    """["d"|"t", *path] of every date and datetime in `data`."""
+    dates: list[list[Any]] = []
+    if isinstance(data, dict | list):
+        _find_dates(data, [], dates)
+    elif isinstance(data, date):
+        dates.append(["t" if isinstance(data, datetime) else "d"])
+    return dates
+
+
+_PLAIN = (str, int, bool, float, type(None))
+
+
+def _find_dates(
+    value: dict[str, Any] | list[Any], path: list[str | int], dates: list[list[Any]]
+) -> None:
+    """Append ["d"|"t", *path] for every date and datetime in `value` (at `path`)."""
+    items = value.items() if type(value) is dict else enumerate(value)
+    for key, item in items:
+        kind = type(item)
+        if kind in _PLAIN:  # nearly all: one test, no call
+            continue
+        if isinstance(item, dict | list):
+            _find_dates(item, [*path, key], dates)
+        elif isinstance(item, datetime):
+            dates.append(["t", *path, key])
+        elif isinstance(item, date):
+            dates.append(["d", *path, key])
 
 
 def decode_entry(raw: Any) -> Entry | None:

@@ -16,8 +16,10 @@ is re-read.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,23 +30,24 @@ from yaml.cyaml import CParser
 
 from isk_reconcile.errors import ConfigError, Loc
 from isk_reconcile.state.parsecache import ParseCache
+from isk_reconcile.untrusted import CONTROL
 
 YamlPath = tuple[str | int, ...]
 
 _TAG = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
+_STR, _INT, _FLOAT, _BOOL, _NULL, TIMESTAMP = (
     _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
 _MAP, _SEQ = _TAG + "map", _TAG + "seq"
 # A plain (unquoted, untagged) scalar that resolved to text: only these can be YAML typing
 # traps. Quoted text and an explicit `!!str` (the documented YAML way to force text) are
 # plain _STR and are never flagged.
-_PLAIN_STR = "isk:plain-str"
+PLAIN_STR = "isk:plain-str"
 # Plain scalars that PyYAML (YAML 1.1) keeps as text but YAML 1.2 tools (editors, yq,
 # CI linters) read as numbers: 0812... (8 and 9 are not octal digits), 1e3 (1.1 floats
 # need a dot), 0o17 (1.2 octal).
-_LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
-_NUMBER_IN_YAML_12 = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$|^0o[0-7]+$")
+LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
+NUMBER_IN_YAML_12 = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$|^0o[0-7]+$")
 
 # Shared scalar constructors (stateless for scalars).
 _SCALARS = yaml.constructor.SafeConstructor()
@@ -69,6 +72,12 @@ class SourceFile:
     errors: tuple[ConfigError, ...]
     item_lines: tuple[int, ...] = ()  # line of each top-level list item / mapping value
     _positions: Positions | None = field(default=None, repr=False)
+    # Known when parsed here: no key or text value holds an untrusted.CONTROL character
+    # (policy.text_errors then has nothing to find). False: not known, look.
+    no_controls: bool = False
+    # Where the data's dates stand (parsecache's date paths), when the reader knows them
+    # already (ledgertext): the parse cache need not look through 123,000 entries.
+    date_paths: list[list[Any]] | None = field(default=None, repr=False)
 
     @property
     def positions(self) -> Positions:
@@ -104,11 +113,19 @@ class SourceFile:
         return self.positions.raw.get(path)
 
 
-def read_yaml(repo: Path, relative: str, cache: ParseCache | None = None) -> SourceFile:
-    """Read `repo/relative`, from `cache` when its content is unchanged."""
-    content = (repo / relative).read_bytes()
+Parser = Callable[[bytes, str], "SourceFile"]
+
+
+def read_yaml(
+    repo: Path, relative: str, cache: ParseCache | None = None, parse: Parser | None = None
+) -> SourceFile:
+    """Read `repo/relative`, from `cache` when its content is unchanged. `parse`: what
+    gives the same as parse_yaml for this file, faster (ledgertext.parse_ledger)."""
+    parse = parse_yaml if parse is None else parse
+    with open(os.path.join(repo, relative), "rb") as file:  # not pathlib: 10,000 files
+        content = file.read()
     if cache is None:
-        return _with_repo(parse_yaml(content, relative), repo)
+        return _with_repo(parse(content, relative), repo)
     digest = hashlib.sha256(content).digest()
     cached = cache.get(digest)
     if cached is not None:
@@ -116,8 +133,8 @@ def read_yaml(repo: Path, relative: str, cache: ParseCache | None = None) -> Sou
         # Errors name the file they were found in; a renamed file keeps its content.
         errors = tuple(_renamed(error, relative) for error in errors)
         return SourceFile(repo, relative, data, errors, item_lines)
-    parsed = _with_repo(parse_yaml(content, relative), repo)
-    cache.put(digest, (parsed.data, parsed.errors, parsed.item_lines))
+    parsed = _with_repo(parse(content, relative), repo)
+    cache.put(digest, (parsed.data, parsed.errors, parsed.item_lines), parsed.date_paths)
     return parsed
 
 
@@ -150,7 +167,7 @@ class _Loader(CParser, yaml.resolver.Resolver):
             if tag is None:
                 tag = yaml.resolver.Resolver.resolve(self, kind, value, implicit)
                 if tag == _STR:
-                    tag = _PLAIN_STR
+                    tag = PLAIN_STR
                 if len(self._memo) > 200_000:
                     self._memo.clear()
                 self._memo[value] = tag
@@ -206,6 +223,7 @@ class _Builder:
         self.errors: list[ConfigError] = []
         self.item_lines: list[int] = []
         self._seen: set[int] = set()
+        self.controls = False  # a key or text value holds an untrusted.CONTROL character
 
     def result(self, data: Any) -> SourceFile:
         return SourceFile(
@@ -215,6 +233,7 @@ class _Builder:
             errors=tuple(self.errors),
             item_lines=tuple(self.item_lines),
             _positions=Positions(self.values, self.keys, self.raw),
+            no_controls=not self.controls,
         )
 
     def error(
@@ -248,7 +267,7 @@ class _Builder:
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_position = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (_STR, _PLAIN_STR):
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (_STR, PLAIN_STR):
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
                 kind = describe_tag(key_node.tag)
                 self.error(
@@ -259,6 +278,7 @@ class _Builder:
                 )
                 continue
             key = sys.intern(key_node.value)
+            self._text(key)
             child = (*path, key)
             if key in first_seen:
                 self.error(
@@ -276,20 +296,22 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath, position: tuple[int, int]) -> Any:
         tag = node.tag
         if tag == _STR:
-            return _shared(node.value)
-        if tag == _PLAIN_STR:
-            if _LEADING_ZERO.match(node.value) or _NUMBER_IN_YAML_12.match(node.value):
+            self._text(node.value)
+            return shared(node.value)
+        if tag == PLAIN_STR:
+            self._text(node.value)
+            if LEADING_ZERO.match(node.value) or NUMBER_IN_YAML_12.match(node.value):
                 shown = "(hidden)" if is_secret_path(path) else node.value
-                lost = " (the leading 0 would be lost)" if _LEADING_ZERO.match(node.value) else ""
+                lost = " (the leading 0 would be lost)" if LEADING_ZERO.match(node.value) else ""
                 self.error(
                     path,
                     f"{shown} reads as a number in other YAML tools{lost}",
                     "quote it" if is_secret_path(path) else f'quote it: "{shown}"',
                     position=position,
                 )
-            return _shared(node.value)
+            return shared(node.value)
         self.raw[path] = node.value
-        if tag in _TYPED:
+        if tag in TYPED:
             return self._typed(node, path, position)
         self.error(
             path,
@@ -299,15 +321,19 @@ class _Builder:
         )
         return None
 
+    def _text(self, value: str) -> None:
+        if not value.isprintable() and CONTROL.search(value):  # isprintable: in C
+            self.controls = True
+
     def _typed(self, node: yaml.ScalarNode, path: YamlPath, position: tuple[int, int]) -> Any:
         """A plain number, boolean, null or date, built by PyYAML's constructors; a value
         they cannot build (2026-02-30, 2026-13-01, an int of 5,000 digits) is an error
         at its line, whatever field it is in, never an exception."""
         try:
-            value = _TYPED[node.tag](node)
+            value = TYPED[node.tag](node)
         except (ValueError, OverflowError, TypeError):
             shown = "(hidden)" if is_secret_path(path) else node.value[:40]
-            kind = "date" if node.tag == _TIMESTAMP else describe_tag(node.tag).split()[-1]
+            kind = "date" if node.tag == TIMESTAMP else describe_tag(node.tag).split()[-1]
             self.error(
                 path,
                 f"{shown} is not a real {kind}",
@@ -315,19 +341,19 @@ class _Builder:
                 position=position,
             )
             return None
-        return _shared(value) if node.tag == _TIMESTAMP else value
+        return shared(value) if node.tag == TIMESTAMP else value
 
 
 def _null(node: yaml.ScalarNode) -> None:
     return None
 
 
-_TYPED = {
+TYPED = {
     _INT: _SCALARS.construct_yaml_int,
     _BOOL: _SCALARS.construct_yaml_bool,
     _NULL: _null,
     _FLOAT: _SCALARS.construct_yaml_float,
-    _TIMESTAMP: _SCALARS.construct_yaml_timestamp,
+    TIMESTAMP: _SCALARS.construct_yaml_timestamp,
 }
 
 
@@ -342,7 +368,7 @@ def _shown_tag(tag: str) -> str:
 _SHARED: dict[Any, Any] = {}
 
 
-def _shared(value: Any) -> Any:
+def shared(value: Any) -> Any:
     if isinstance(value, str) and len(value) > 64:  # ciphertexts, notes: rarely repeated
         return value
     if len(_SHARED) > 200_000:
@@ -361,7 +387,7 @@ def describe_tag(tag: str) -> str:
         _FLOAT: "a number",
         _BOOL: "a boolean",
         _NULL: "null",
-        _TIMESTAMP: "a date",
+        TIMESTAMP: "a date",
         _MAP: "a mapping",
         _SEQ: "a list",
     }.get(tag, f"a {tag}")
