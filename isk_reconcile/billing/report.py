@@ -18,9 +18,13 @@ Definitions (documented in docs/reports.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
+from itertools import repeat
+from operator import attrgetter, itemgetter
+from typing import Any, TypeVar
 
 from isk_reconcile.billing.engine import Standing
 from isk_reconcile.billing.invoices import Invoice
@@ -36,6 +40,7 @@ from isk_reconcile.billing.report_types import (
     Figures,
     MonthFigures,
     OverdueRow,
+    Pairs,
     ReceivableRow,
     RouterInfo,
     RouterStatus,
@@ -44,8 +49,11 @@ from isk_reconcile.billing.report_types import (
     last_months,
     month_key,
 )
+from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.state.ledger import NON_CASH, LedgerEntry
 from isk_reconcile.state.model import State
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -74,6 +82,13 @@ class _RouterTotals:
             self.aging[label][1] += count
         self.expiring += other.expiring
 
+    @classmethod
+    def sum(cls, tallies: Iterable[_RouterTotals]) -> _RouterTotals:
+        total = cls()
+        for tally in tallies:
+            total.add(tally)
+        return total
+
     def freeze(self) -> Figures:
         counts = CustomerCounts(
             active=self.counts["active"],
@@ -97,6 +112,9 @@ class _RouterTotals:
         )
 
 
+# One pass over 300,000 invoices and entries that makes no cycles: the collector would only
+# walk the loaded state and the invoices again and again (collector.py).
+@collector_paused()
 def dashboard(
     state: State,
     as_of: date,
@@ -127,34 +145,30 @@ def dashboard(
         months=last_months(as_of),
     )
     receivable_rows = _receivable_rows(scan, receivables)
-    customers, invoices = _customer_rows(scan, standings, as_of + timedelta(days=expiring_days))
-    payments = _payment_rows(scan)
+    customers = _customer_rows(scan, standings, as_of + timedelta(days=expiring_days))
+    _count_payments(scan)
     statuses = _router_statuses(scan, selected, routers_info, drift)
-    total = _RouterTotals()
-    for tally in scan.tallies.values():
-        total.add(tally)
     overdue = _overdue_rows(scan, customers)
     customers.sort(key=lambda row: (row.router, row.id))
     receivable_rows.sort(key=lambda row: (row.invoice.due, row.invoice.id))
-    invoices.sort(key=lambda pair: (pair[1].customer, pair[1].period.start))
-    payments.sort(key=lambda pair: (pair[1].date, pair[1].id))
-    return Dashboard(
+    board = Dashboard(
         as_of=as_of,
         month=scan.month,
         commit=commit,
         routers=tuple(statuses),
-        total=total.freeze(),
-        monthly=tuple(
-            MonthFigures(key, scan.billed_by_month[key], scan.collected_by_month[key])
-            for key in scan.months
-        ),
+        total=_RouterTotals.sum(scan.tallies.values()).freeze(),
+        monthly=scan.monthly(),
         customers=tuple(customers),
         overdue=tuple(overdue),
         receivables=tuple(receivable_rows),
-        invoices=tuple(invoices),
-        payments=tuple(payments),
+        invoices=Pairs(partial(_invoice_pairs, scan, standings)),
+        payments=Pairs(partial(_payment_pairs, scan)),
         notes=tuple(notes),
     )
+    # Kept to the end of the command: later collections need not walk it (collector.py),
+    # nor does the one that re-enabling the collector would start right away.
+    freeze_if_large(len(state.customers) + len(state.ledger))
+    return board
 
 
 @dataclass
@@ -171,10 +185,68 @@ class _Scan:
     collected_by_month: dict[str, int] = field(default_factory=dict)
     # customer -> [amount, invoices, oldest due, days past due]
     outstanding_of: dict[str, list] = field(default_factory=dict)
+    month_of: _MonthOf = field(init=False)
 
     def __post_init__(self) -> None:
         self.billed_by_month = dict.fromkeys(self.months, 0)
         self.collected_by_month = dict.fromkeys(self.months, 0)
+        self.month_of = _MonthOf(self.months)
+
+    def monthly(self) -> tuple[MonthFigures, ...]:
+        billed, collected = self.billed_by_month, self.collected_by_month
+        return tuple(MonthFigures(key, billed[key], collected[key]) for key in self.months)
+
+
+class _MonthOf(dict[date, str | None]):
+    """A day's "YYYY-MM" when it is one of the dashboard's months, else None; worked out
+    once per distinct day (300,000 invoices and payments fall on a few hundred days)."""
+
+    def __init__(self, months: Iterable[str]) -> None:
+        super().__init__()
+        self.months = frozenset(months)
+
+    def __missing__(self, day: date) -> str | None:
+        key = month_key(day)
+        month = self[day] = key if key in self.months else None
+        return month
+
+
+# Sort keys taken in C (attrgetter) rather than by a lambda per item: 180,000 invoices.
+_INVOICE_ORDER = attrgetter("customer", "period.start")
+_PAYMENT_ORDER = attrgetter("date", "id")
+
+
+def _sorted_by(
+    pairs: list[tuple[str, _T]], order: Callable[[_T], Any]
+) -> tuple[tuple[str, _T], ...]:
+    """`pairs` (router, item) stably sorted by `order` of the item."""
+    keys = list(map(order, map(itemgetter(1), pairs)))
+    return tuple(pairs[index] for index in sorted(range(len(pairs)), key=keys.__getitem__))
+
+
+@collector_paused()
+def _invoice_pairs(
+    scan: _Scan, standings: Mapping[str, Standing]
+) -> tuple[tuple[str, Invoice], ...]:
+    """Dashboard.invoices: (router, invoice) by customer and period start."""
+    pairs: list[tuple[str, Invoice]] = []
+    for cid, router in scan.router_of.items():
+        standing = standings.get(cid)
+        if standing is not None:
+            pairs.extend(zip(repeat(router), standing.invoices))
+    return _sorted_by(pairs, _INVOICE_ORDER)
+
+
+@collector_paused()
+def _payment_pairs(scan: _Scan) -> tuple[tuple[str, LedgerEntry], ...]:
+    """Dashboard.payments: (router, entry) up to as_of, by date and id."""
+    router_of, as_of = scan.router_of, scan.as_of
+    pairs = [
+        (router, entry)
+        for entry in scan.state.ledger
+        if (router := router_of.get(entry.customer)) is not None and entry.date <= as_of
+    ]
+    return _sorted_by(pairs, _PAYMENT_ORDER)
 
 
 def _receivable_rows(scan: _Scan, receivables: Receivables) -> list[ReceivableRow]:
@@ -202,10 +274,9 @@ def _receivable_rows(scan: _Scan, receivables: Receivables) -> list[ReceivableRo
 
 def _customer_rows(
     scan: _Scan, standings: Mapping[str, Standing], horizon: date
-) -> tuple[list[CustomerRow], list[tuple[str, Invoice]]]:
-    """One row per customer (counted by category, billed per month) and their invoices."""
+) -> list[CustomerRow]:
+    """One row per customer (counted by category, billed per month)."""
     customers: list[CustomerRow] = []
-    invoices: list[tuple[str, Invoice]] = []
     for cid, router in scan.router_of.items():
         customer = scan.state.customers[cid]
         standing = standings.get(cid)
@@ -214,13 +285,7 @@ def _customer_rows(
         tally = scan.tallies[router]
         kind = category(standing)
         tally.counts[kind] += 1
-        for invoice in standing.invoices:
-            invoices.append((router, invoice))
-            key = month_key(invoice.period.start)
-            if key == scan.month:
-                tally.billed += invoice.amount
-            if key in scan.billed_by_month:
-                scan.billed_by_month[key] += invoice.amount
+        _count_billed(scan, tally, standing.invoices)
         expires = expiry(standing, customer.end if customer.status == "terminated" else None)
         expiring = expires is not None and expires <= horizon
         tally.expiring += expiring
@@ -245,29 +310,41 @@ def _customer_rows(
                 reason=standing.reason,
             )
         )
-    return customers, invoices
+    return customers
 
 
-def _payment_rows(scan: _Scan) -> list[tuple[str, LedgerEntry]]:
-    """Ledger entries up to as_of; this month's collected and credits per router."""
-    payments: list[tuple[str, LedgerEntry]] = []
+def _count_billed(scan: _Scan, tally: _RouterTotals, bills: Iterable[Invoice]) -> None:
+    """Invoice amounts per month of their period's start; this month's also per router."""
+    month_of, this_month, billed = scan.month_of, scan.month, scan.billed_by_month
+    for invoice in bills:
+        key = month_of[invoice.period.start]
+        if key is not None:
+            billed[key] += invoice.amount
+            if key == this_month:
+                tally.billed += invoice.amount
+
+
+def _count_payments(scan: _Scan) -> None:
+    """Ledger entries up to as_of: collected per month; this month's collected, credits
+    and write-offs per router."""
+    router_of, as_of = scan.router_of, scan.as_of
+    month_of, this_month = scan.month_of, scan.month
     for entry in scan.state.ledger:
-        router = scan.router_of.get(entry.customer)
-        if router is None or entry.date > scan.as_of:
+        router = router_of.get(entry.customer)
+        if router is None or entry.date > as_of:
             continue
-        payments.append((router, entry))
-        key = month_key(entry.date)
+        key = month_of[entry.date]
+        if key is None:  # outside the dashboard's months
+            continue
         cash = 0 if entry.kind in NON_CASH else entry.signed_amount
-        if key == scan.month:
+        if key == this_month:
             if entry.kind == "credit":
                 scan.tallies[router].credits += entry.amount
             elif entry.kind == "writeoff":
                 scan.tallies[router].written_off += entry.amount
             else:
                 scan.tallies[router].collected += cash
-        if key in scan.collected_by_month:
-            scan.collected_by_month[key] += cash
-    return payments
+        scan.collected_by_month[key] += cash
 
 
 def _router_statuses(

@@ -23,8 +23,8 @@ from isk_reconcile.billing.report import dashboard
 from isk_reconcile.billing.report_types import Dashboard, RouterInfo
 from isk_reconcile.cli.context import Context, _, pass_context
 from isk_reconcile.cli.root import main
+from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import RouterError
-from isk_reconcile.reconcile.status import drift_of, read_routers
 from isk_reconcile.render.status_data import SUMMARY_COLUMNS, as_dict, summary_rows
 from isk_reconcile.render.status_text import render_status
 from isk_reconcile.render.tables import render_csv
@@ -35,6 +35,9 @@ def read_live(
 ) -> tuple[dict[str, RouterInfo | RouterError], dict[str, int] | None, list[str], dict]:
     """Per router: RouterInfo or its error; the drift counts (None when unknown); notes;
     and what each router holds (its LiveState or its error)."""
+    # Imported here: `status --no-routers` does without the RouterOS client (issue 12).
+    from isk_reconcile.reconcile.status import drift_of, read_routers
+
     with reading_routers(ctx, len(names)) as progress:
         info, live = read_routers(ctx.state, names, environ, on_result=progress)
     drift, notes = drift_of(ctx.state, ctx.as_of, live, environ, by_customer)
@@ -96,12 +99,17 @@ def build_dashboard(
     """The dashboard; when the routers are read and `sessions` is a list, who is online
     (`reconcile.sessions.session_rows`) is added to it for the HTML page."""
     from isk_reconcile.gitops.history import head_commit
-    from isk_reconcile.routeros.fleet import select_routers
 
     state = ctx.state
-    names = [router.name for router in select_routers(state, routers)]
+    names = list(state.routers)
+    if routers or read_routers:  # `status --no-routers` does without the RouterOS client
+        from isk_reconcile.routeros.fleet import select_routers
+
+        names = [router.name for router in select_routers(state, routers)]
     by_customer = standings(state, ctx.as_of)
-    owed = receivables(state, ctx.as_of, by_customer)
+    with collector_paused():  # receivables make every invoice: no cycles (collector.py)
+        owed = receivables(state, ctx.as_of, by_customer)
+        freeze_if_large(len(state.customers) + len(state.ledger))
     info = drift = None
     notes: list[str] = []
     if read_routers:

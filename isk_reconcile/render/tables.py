@@ -24,6 +24,7 @@ from rich.text import Text
 
 from isk_reconcile.billing.engine import rupiah
 from isk_reconcile.render.i18n import Translator, translator
+from isk_reconcile.render.plain_table import plain_tables
 from isk_reconcile.untrusted import visible
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
@@ -153,12 +154,14 @@ def render_table(
     color: bool = False,
     width: int | None = None,
     language: str = "en",
+    fast: bool = True,
 ) -> str:
     """A rich table as text; `footer` is an extra, emphasised row (e.g. totals).
 
     With a `width` (the terminal's), only free-text columns wrap to fit it; when that is
     not enough, columns that `give_way` are left out (a note says which); a cell is never
-    split or cut. Headers, the title, isk's own words and dates are in `language`."""
+    split or cut. Headers, the title, isk's own words and dates are in `language`.
+    `fast`: as render_rich's."""
     cols = _columns(columns)
     rows = list(rows)
     tr = translator(language)
@@ -172,7 +175,8 @@ def render_table(
             cols = tuple(c for c in cols if c.name != name)
             left_out.append(name)
             table = _table(rows, cols, title, footer, tr)
-    text = render_rich(table, color=color, width=max(width, _narrowest(table)) if width else None)
+    fitted = max(width, _narrowest(table)) if width else None
+    text = render_rich(table, color=color, width=fitted, fast=fast)
     if left_out:
         names = ", ".join(tr.message(name) for name in left_out)
         note = tr.message(
@@ -247,8 +251,15 @@ def _cell_text(column: Column, value: Any, tr: Translator | None) -> str:
     return tr.text(text) if column.name in TRANSLATED or column.name == "total" else text
 
 
-def render_rich(renderable: Any, *, color: bool = False, width: int | None = None) -> str:
-    """Any rich renderable as text; without a width, wide enough that nothing wraps."""
+def render_rich(
+    renderable: Any, *, color: bool = False, width: int | None = None, fast: bool = True
+) -> str:
+    """Any rich renderable as text; without a width, wide enough that nothing wraps.
+
+    Without colour, tables are written by PlainTable (the same text, much sooner);
+    `fast=False` leaves everything to rich (the tests compare the two)."""
+    if fast and not color:
+        renderable = plain_tables(renderable)
     out = io.StringIO()
     console = Console(
         file=out,

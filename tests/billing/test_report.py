@@ -195,3 +195,26 @@ def test_category_of_each_standing(cid: str, expected: str) -> None:
 
 def test_last_months_crosses_year_boundaries() -> None:
     assert last_months(D("2026-02-10"), 3) == ("2025-12", "2026-01", "2026-02")
+
+
+def test_invoices_and_payments_are_every_pair_in_order() -> None:
+    """Listed when first looked at (Pairs), they are every invoice by customer and period,
+    every entry up to as_of by date and id, each with its customer's router, and compare
+    equal to the tuple of themselves."""
+    state = example_state()
+    board = build(state)
+    by_customer = standings(state, AS_OF)
+    invoices = list(board.invoices)
+    assert len(invoices) == sum(len(found.invoices) for found in by_customer.values())
+    assert invoices == sorted(invoices, key=lambda pair: (pair[1].customer, pair[1].period.start))
+    payments = list(board.payments)
+    assert [entry.id for _, entry in payments] == [
+        entry.id
+        for entry in sorted(state.ledger, key=lambda entry: (entry.date, entry.id))
+        if entry.date <= AS_OF
+    ]
+    for router, item in invoices + payments:
+        assert router == state.customers[item.customer].router
+    assert board.invoices == tuple(invoices) and board.payments == tuple(payments)
+    assert board.payments[0] == payments[0] and board.invoices[-1:] == tuple(invoices[-1:])
+    assert board == build(state)

@@ -54,6 +54,17 @@ def test_reading_commands_do_not_import_the_heavy_modules(
     assert heavy == []
 
 
+def test_the_dashboard_without_routers_does_not_import_the_router_client(
+    example_repo: Path,
+) -> None:
+    code, modules = modules_after(example_repo, "status", "--no-routers")
+    assert code == 0 and "isk_reconcile.billing.report" in modules
+    # git (and deepdiff with it) stays: the dashboard names the commit it was made from.
+    unneeded = [top for top in HEAVY if top not in ("git", "deepdiff")]
+    unneeded += ["isk_reconcile.routeros", "isk_reconcile.reconcile.status"]
+    assert [name for name in modules if any(_within(name, top) for top in unneeded)] == []
+
+
 def test_every_command_is_still_listed_and_runs(example_repo: Path, tmp_path: Path) -> None:
     code, modules = modules_after(example_repo, "--help")
     assert code == 0 and "isk_reconcile.cli.workflow" in modules  # help lists them all
