@@ -10,9 +10,10 @@ One policy for every layer (docs/security.md, "Untrusted text"):
   loaded (`nfkc`): full-width and compatibility forms become their plain letters, so
   what a reviewer reads, what search finds and what a router comment holds agree.
 - Text that was never validated (router comments, names of unmanaged entries, trap
-  messages) is shown through `visible`: each control character becomes a visible
-  escape (`\\x1b`, `\\u202e`), so it cannot move the cursor, ring the bell, rewrite a
-  terminal line or reorder what is around it.
+  messages), and the repository's text in tables, is shown through `visible`: each
+  control character becomes a visible escape (`\\x1b`, `\\u202e`), so it cannot move
+  the cursor, ring the bell, rewrite a terminal line or reorder what is around it; so
+  does each zero-width character (`\\u200d`), which would hide where a word ends.
 - A message that quotes a value (an error naming a field and what it holds) is made one
   line by `one_line`: line breaks and other control characters are written the way
   Python writes them (`\\n`, `\\x1b`), so the error stays one readable line.
@@ -41,11 +42,19 @@ def control_problem(value: str) -> str | None:
     return f"contains the control character {label} at position {found.start() + 1}"
 
 
+# Zero-width characters: ZWSP, ZWNJ, ZWJ, word joiner, BOM. Valid in text (emoji
+# sequences), but invisible where shown: they hide where a word ends, and runs of them
+# make rich's wrapping fail (rich 15: IndexError in cells._split_text, so a name could
+# crash `isk customers` in a narrow terminal).
+ZERO_WIDTH = "\u200b-\u200d\u2060\ufeff"
+_SHOWN_ESCAPED = re.compile(CONTROL.pattern[:-1] + ZERO_WIDTH + "]")
+
+
 def visible(value: str) -> str:
-    """`value` with every control character written as a visible escape."""
+    """`value` with every control and zero-width character written as a visible escape."""
     if value.isprintable():
         return value
-    return CONTROL.sub(_escape, value)
+    return _SHOWN_ESCAPED.sub(_escape, value)
 
 
 def _escape(found: re.Match[str]) -> str:

@@ -100,3 +100,21 @@ def test_customer_show_keeps_invoice_ids_dates_and_money_whole(
         expected |= {rupiah(row["amount"]) for row in invoices}
         assert not sorted(expected - words), f"split at {width}: {sorted(expected - words)[:5]}"
         assert max(len(line) for line in text.splitlines()) <= width
+
+
+@pytest.mark.parametrize("width", [30, 40, 60])
+def test_a_name_of_zero_width_characters_neither_crashes_nor_hides(
+    example_repo: Path, monkeypatch, width: int
+) -> None:
+    """Runs of zero-width joiners in a name made rich's wrapping raise IndexError (an
+    internal error of `isk customers` in a narrow terminal); they are shown escaped."""
+    customer = example_repo / "state" / "customers" / "agus-prasetyo.yaml"
+    text = customer.read_text()
+    name = re.search(r"^name: .*$", text, flags=re.M)
+    assert name is not None
+    hidden = "\u200d\u200d漢aaaaaaa bbbbbbbbb cccccccc"
+    customer.write_text(text.replace(name.group(), f'name: "{hidden}"', 1))
+    monkeypatch.setenv("COLUMNS", str(width))
+    table = isk(example_repo, "customers")
+    assert "\u200d" not in table
+    assert "\\u200d" in table.replace("\n", "").replace(" ", "")  # maybe wrapped
