@@ -31,6 +31,7 @@ from isk_reconcile.state.layout import (
     SETTINGS_FILE,
     directory_files,
 )
+from isk_reconcile.state.lazyledger import entries_after
 from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.ledgertext import PlainReader
 from isk_reconcile.state.messages import (
@@ -126,18 +127,15 @@ def load_routers_text(content: bytes, label: str = ROUTERS_FILE) -> Mapping[str,
 
 def ledger_warnings(state: State, as_of: date) -> list[ConfigError]:
     """Warnings that depend on the as-of date: ledger entries not counted yet."""
-    warnings = []
-    for entry in state.ledger:
-        if entry.date > as_of:
-            warnings.append(
-                ConfigError(
-                    state.loc("ledger", entry.id) or Loc(PAYMENTS_DIR),
-                    f"{entry.id}.date",
-                    f"dated {entry.date}, after the as-of date {as_of}: not counted yet",
-                    severity="warning",
-                )
-            )
-    return warnings
+    return [
+        ConfigError(
+            state.loc("ledger", entry.id) or Loc(PAYMENTS_DIR),
+            f"{entry.id}.date",
+            f"dated {entry.date}, after the as-of date {as_of}: not counted yet",
+            severity="warning",
+        )
+        for entry in entries_after(state.ledger, as_of)
+    ]
 
 
 class _Loading(CrossFileRules, NotifyRules):

@@ -22,7 +22,7 @@ from isk_reconcile.reconcile.plan import make_plan
 from isk_reconcile.render.plan_json import render_json
 from isk_reconcile.routeros.types import LiveState
 from isk_reconcile.state import statecache
-from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.loader import ledger_warnings, load_state
 from isk_reconcile.state.model import State
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -222,6 +222,9 @@ def test_the_warm_ledger_gives_each_customers_entries_as_the_cold_one(generated:
     for cid in cold.customers:
         assert one_by_one.entries_for(cid) == cold.entries_for(cid)
     assert one_by_one.entries_for("no-such-customer") == ()
+    earlier = date(2026, 10, 15)  # entries after it are warned about, with their lines
+    warned = ledger_warnings(cached_state(generated), earlier)
+    assert warned == ledger_warnings(cold, earlier) and len(warned) > 100
     whole_first = cached_state(generated)
     assert tuple(whole_first.ledger) == cold.ledger and whole_first.ledger == cold.ledger
     for cid in cold.customers:
