@@ -66,8 +66,9 @@ class LazyLedger(Sequence[LedgerEntry]):
         if self._built_rows:
             return tuple(found)
         columns = self._columns
-        if columns is None:  # built meanwhile by another thread: the slow way
-            return tuple(entry for entry in self._all() if entry.customer == customer_id)
+        if columns is None:  # built since the rows were grouped: group the entries instead
+            self._rows_of = None
+            return self.entries_of(customer_id)
         return tuple(self._build(tuple(column[n] for column in columns)) for n in found)
 
     @overload

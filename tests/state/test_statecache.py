@@ -222,6 +222,8 @@ def test_the_warm_ledger_gives_each_customers_entries_as_the_cold_one(generated:
     for cid in cold.customers:
         assert one_by_one.entries_for(cid) == cold.entries_for(cid)
     assert one_by_one.entries_for("no-such-customer") == ()
+    assert tuple(one_by_one.ledger) == cold.ledger  # built after grouping one customer's
+    assert all(one_by_one.entries_for(cid) == cold.entries_for(cid) for cid in cold.customers)
     earlier = date(2026, 10, 15)  # entries after it are warned about, with their lines
     warned = ledger_warnings(cached_state(generated), earlier)
     assert warned == ledger_warnings(cold, earlier) and len(warned) > 100
