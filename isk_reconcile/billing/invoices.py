@@ -15,12 +15,13 @@ A terminated customer's last period may extend past `end`; it is still billed in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal, overload
+from typing import Literal
 
 from isk_reconcile.billing.periods import Period, periods_from
+from isk_reconcile.lazy import LazyTuple
 from isk_reconcile.state.base import Dated
 from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.ledger import LedgerEntry
@@ -205,49 +206,12 @@ class _Ledger:
         return self.entries[self._cursor]
 
 
-class Invoices(Sequence[Invoice]):
+class Invoices(LazyTuple[Invoice]):
     """A customer's invoices, oldest first, made when first looked at (issue 12): most
     commands need a standing's access, reason and balance, not the 190,000 Invoice
     objects of 10,000 customers. Compares equal to the tuple of the same invoices."""
 
-    __slots__ = ("_make", "_made")
-
-    def __init__(self, make: Callable[[], tuple[Invoice, ...]]) -> None:
-        self._make: Callable[[], tuple[Invoice, ...]] | None = make
-        self._made: tuple[Invoice, ...] | None = None
-
-    def _all(self) -> tuple[Invoice, ...]:
-        made, make = self._made, self._make
-        if made is None:
-            # Two threads may both make them (the same tuple); neither finds make gone.
-            made = make() if make is not None else self._made
-            assert made is not None
-            self._made, self._make = made, None
-        return made
-
-    @overload
-    def __getitem__(self, index: int) -> Invoice: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Invoice, ...]: ...
-    def __getitem__(self, index: int | slice) -> Invoice | tuple[Invoice, ...]:
-        return self._all()[index]
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __iter__(self) -> Iterator[Invoice]:
-        return iter(self._all())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Invoices):
-            return self._all() == other._all()
-        return self._all() == other if isinstance(other, tuple) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._all())
-
-    def __repr__(self) -> str:
-        return repr(self._all())
+    __slots__ = ()
 
 
 @dataclass(frozen=True)

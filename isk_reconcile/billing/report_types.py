@@ -5,13 +5,14 @@ counts, tables and filters use. `billing.report.dashboard` computes them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar, overload
+from typing import TypeVar
 
 from isk_reconcile.billing.engine import Standing
 from isk_reconcile.billing.invoices import Invoice
+from isk_reconcile.lazy import LazyTuple
 from isk_reconcile.state.ledger import LedgerEntry
 
 _T = TypeVar("_T")
@@ -164,50 +165,13 @@ class ReceivableRow:
         return self.invoice.outstanding
 
 
-class Pairs(Sequence[tuple[str, _T]]):
+class Pairs(LazyTuple[tuple[str, _T]]):
     """The dashboard's (router, invoice) or (router, entry) pairs, listed and sorted when
     first looked at (issue 12): `isk status` shows none of the 180,000 invoices and
     120,000 payments of 10,000 customers; the workbook lists them all. Compares equal to
     the tuple of the same pairs."""
 
-    __slots__ = ("_make", "_made")
-
-    def __init__(self, make: Callable[[], tuple[tuple[str, _T], ...]]) -> None:
-        self._make: Callable[[], tuple[tuple[str, _T], ...]] | None = make
-        self._made: tuple[tuple[str, _T], ...] | None = None
-
-    def _all(self) -> tuple[tuple[str, _T], ...]:
-        made, make = self._made, self._make
-        if made is None:
-            # Two threads may both make them (the same tuple); neither finds make gone.
-            made = make() if make is not None else self._made
-            assert made is not None
-            self._made, self._make = made, None
-        return made
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[str, _T]: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[tuple[str, _T], ...]: ...
-    def __getitem__(self, index: Any) -> Any:
-        return self._all()[index]
-
-    def __iter__(self) -> Iterator[tuple[str, _T]]:
-        return iter(self._all())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Pairs):
-            other = other._all()
-        return self._all() == other if isinstance(other, tuple) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._all())
-
-    def __repr__(self) -> str:
-        return f"Pairs({self._all()!r})"
+    __slots__ = ()
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ Compares equal to the tuple of the same entries, as State.ledger always has.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, overload
+from typing import Any
 
+from isk_reconcile.lazy import LazyTuple
 from isk_reconcile.state.ledger import LedgerEntry
 
 # The fields of one entry in column order (the state cache stores them so, and checks
@@ -22,31 +23,23 @@ Row = tuple[Any, ...]  # one entry's values, in FIELDS order
 CUSTOMER = FIELDS.index("customer")
 
 
-class LazyLedger(Sequence[LedgerEntry]):
-    __slots__ = ("_columns", "_build", "_made", "_rows_of", "_built_rows")
+class LazyLedger(LazyTuple[LedgerEntry]):
+    __slots__ = ("_columns", "_build", "_rows_of", "_built_rows")
 
     def __init__(
         self, columns: Sequence[Sequence[Any]], build: Callable[[Row], LedgerEntry]
     ) -> None:
         """`columns`: one list per field, in Row order, all of the same length."""
+        super().__init__(lambda: tuple(map(build, zip(*columns, strict=True))))
         self._columns: Sequence[Sequence[Any]] | None = columns
         self._build = build
-        self._made: tuple[LedgerEntry, ...] | None = None
         # row numbers (or, once built, entries) by customer, when first asked for one
         self._rows_of: dict[str, list[Any]] | None = None
         self._built_rows = False
 
     def _all(self) -> tuple[LedgerEntry, ...]:
-        made, columns = self._made, self._columns
-        if made is None:
-            # Two threads may both build (the same entries); neither finds rows gone.
-            made = (
-                tuple(map(self._build, zip(*columns, strict=True)))
-                if columns is not None
-                else self._made
-            )
-            assert made is not None
-            self._made, self._columns = made, None
+        made = super()._all()
+        self._columns = None  # the entries hold the values now
         return made
 
     def entries_of(self, customer_id: str) -> tuple[LedgerEntry, ...]:
@@ -54,7 +47,7 @@ class LazyLedger(Sequence[LedgerEntry]):
         the built entries)."""
         if self._rows_of is None:
             grouped: dict[str, list[Any]] = {}
-            columns = self._columns if self._made is None else None
+            columns = self._columns if not self.made else None
             if columns is not None:  # row numbers by customer
                 for number, customer in enumerate(columns[CUSTOMER]):
                     grouped.setdefault(customer, []).append(number)
@@ -71,30 +64,14 @@ class LazyLedger(Sequence[LedgerEntry]):
             return self.entries_of(customer_id)
         return tuple(self._build(tuple(column[n] for column in columns)) for n in found)
 
-    @overload
-    def __getitem__(self, index: int) -> LedgerEntry: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[LedgerEntry, ...]: ...
-    def __getitem__(self, index: int | slice) -> LedgerEntry | tuple[LedgerEntry, ...]:
-        return self._all()[index]
-
     def __len__(self) -> int:
         columns = self._columns
         return len(columns[0]) if columns is not None else len(self._all())
 
-    def __iter__(self) -> Iterator[LedgerEntry]:
-        return iter(self._all())
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, LazyLedger):
-            return self._all() == other._all()
-        return self._all() == other if isinstance(other, tuple) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._all())
-
-    def __repr__(self) -> str:
-        return repr(self._all())
+def _columns(ledger: Sequence[LedgerEntry]) -> Sequence[Sequence[Any]] | None:
+    """The columns of a ledger not built yet; None for any other sequence of entries."""
+    return ledger._columns if isinstance(ledger, LazyLedger) else None
 
 
 # --- what `isk pay` asks of a ledger, without building it ----------------------------------
@@ -102,13 +79,13 @@ class LazyLedger(Sequence[LedgerEntry]):
 
 def entry_ids(ledger: Sequence[LedgerEntry]) -> Sequence[str]:
     """The id of every entry, in ledger order."""
-    columns = ledger._columns if isinstance(ledger, LazyLedger) else None
+    columns = _columns(ledger)
     return columns[FIELDS.index("id")] if columns is not None else [e.id for e in ledger]
 
 
 def entries_at(ledger: Sequence[LedgerEntry], numbers: Sequence[int]) -> tuple[LedgerEntry, ...]:
     """The entries at these positions, building only those."""
-    columns = ledger._columns if isinstance(ledger, LazyLedger) else None
+    columns = _columns(ledger)
     if columns is None:
         return tuple(ledger[n] for n in numbers)
     assert isinstance(ledger, LazyLedger)
@@ -117,7 +94,7 @@ def entries_at(ledger: Sequence[LedgerEntry], numbers: Sequence[int]) -> tuple[L
 
 def with_entry(ledger: Sequence[LedgerEntry], at: int, entry: LedgerEntry) -> Sequence[LedgerEntry]:
     """`ledger` with `entry` inserted at position `at` (an unbuilt ledger stays unbuilt)."""
-    columns = ledger._columns if isinstance(ledger, LazyLedger) else None
+    columns = _columns(ledger)
     if columns is None:
         return (*ledger[:at], entry, *ledger[at:])
     assert isinstance(ledger, LazyLedger)
@@ -131,7 +108,7 @@ def with_entry(ledger: Sequence[LedgerEntry], at: int, entry: LedgerEntry) -> Se
 def entries_after(ledger: Sequence[LedgerEntry], day: date) -> tuple[LedgerEntry, ...]:
     """The entries dated after `day`, in ledger order, building only those (a warm
     `isk validate` warns about them without building the other 123,000)."""
-    columns = ledger._columns if isinstance(ledger, LazyLedger) else None
+    columns = _columns(ledger)
     if columns is None:
         return tuple(entry for entry in ledger if entry.date > day)
     dates = columns[FIELDS.index("date")]
