@@ -139,15 +139,22 @@ class Known(dict[str, tuple[str, Any]]):
 Read = tuple[Any, tuple[int, ...], list[list[Any]]]  # data, item lines, date paths
 
 
-def read_plain_ledger(content: bytes, known: Known | None = None) -> Read | None:
-    """(entries, line of each entry, date paths) of a plain-shaped ledger, or None (see the
-    module docstring: then parse_yaml decides). `known`: lines already read; learns more."""
-    known = Known() if known is None else known
+def _plain_text(content: bytes) -> str | None:
+    """The file as text, or None when it is not UTF-8 or holds a character libyaml or the
+    loader treats specially (then parse_yaml decides)."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if _UNSAFE.search(text):
+    return None if _UNSAFE.search(text) else text
+
+
+def read_plain_ledger(content: bytes, known: Known | None = None) -> Read | None:
+    """(entries, line of each entry, date paths) of a plain-shaped ledger, or None (see the
+    module docstring: then parse_yaml decides). `known`: lines already read; learns more."""
+    known = Known() if known is None else known
+    text = _plain_text(content)
+    if text is None:
         return None
     # Split at every item ("\n- "), not line by line: the C string methods do the work.
     # The first part is what comes before the first item: blank and comment lines.
@@ -196,11 +203,8 @@ def read_plain_mapping(content: bytes, known: Known | None = None) -> Read | Non
     shape (`key: value` lines, and `key:` lines each followed by a mapping of `  key: value`
     lines), or None: then parse_yaml decides. `known`: as for read_plain_ledger."""
     known = Known() if known is None else known
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if _UNSAFE.search(text):
+    text = _plain_text(content)
+    if text is None:
         return None
     lines = text.split("\n")
     try:
