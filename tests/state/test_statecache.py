@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import sys
 import zipfile
 from datetime import date
@@ -40,6 +41,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated")
     module.generate(out, 300, 3, 6, 1, AS_OF, True)
     return out
+
+
+def copied(generated: Path, tmp_path: Path) -> Path:
+    """A writable copy of the generated ISP's state/ and payments/."""
+    repo = tmp_path / "isp"
+    for top in ("state", "payments"):
+        shutil.copytree(generated / top, repo / top)
+    return repo
 
 
 def cached_state(repo: Path) -> State:
@@ -85,9 +94,7 @@ def test_standings_plan_and_workbook_are_identical_cold_and_warm(
 
 
 def test_a_changed_file_is_a_miss(generated: Path, tmp_path: Path) -> None:
-    repo = tmp_path / "isp"
-    for top in ("state", "payments"):
-        __import__("shutil").copytree(generated / top, repo / top)
+    repo = copied(generated, tmp_path)
     load_state(repo)
     cached_state(repo)
     customer = sorted((repo / "state/customers").glob("*.yaml"))[0]
@@ -148,9 +155,7 @@ def _tamper(document: dict, how: str) -> dict:
 def test_a_hostile_state_cache_is_a_miss_and_is_rewritten(
     generated: Path, tmp_path: Path, how: str
 ) -> None:
-    repo = tmp_path / "isp"
-    for top in ("state", "payments"):
-        __import__("shutil").copytree(generated / top, repo / top)
+    repo = copied(generated, tmp_path)
     expected = load_state(repo, cache=False)
     load_state(repo)
     file = statecache.state_cache_file(repo)
@@ -172,9 +177,7 @@ def test_a_damaged_stored_customer_is_reported_when_looked_up_and_the_cache_remo
 ) -> None:
     """Customers are validated when first looked up (cachedcustomers): one that does not
     validate any more is one line (not a traceback), and the next load reads the files."""
-    repo = tmp_path / "isp"
-    for top in ("state", "payments"):
-        __import__("shutil").copytree(generated / top, repo / top)
+    repo = copied(generated, tmp_path)
     expected = load_state(repo, cache=False)
     load_state(repo)
     file = statecache.state_cache_file(repo)
@@ -195,9 +198,7 @@ def test_after_a_pay_the_warm_state_is_the_cold_one(
 ) -> None:
     """`isk pay` updates the state cache with the one entry it checked (state.appending):
     what the next command sees warm is what a full validation of the files gives."""
-    repo = tmp_path / "isp"
-    for top in ("state", "payments"):
-        __import__("shutil").copytree(generated / top, repo / top)
+    repo = copied(generated, tmp_path)
     load_state(repo)  # warm
     customer = sorted(load_state(repo).customers)[150]
     argv = ["--repo", str(repo), "--as-of", AS_OF.isoformat(), "pay", customer, "150000"]
