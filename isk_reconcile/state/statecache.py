@@ -35,7 +35,7 @@ import pydantic
 import yaml
 
 from isk_reconcile.errors import ConfigError, Loc
-from isk_reconcile.state import addresses, cachedcustomers, cachedlocations
+from isk_reconcile.state import addresses, cachedcustomers, cachedlocations, fileindex
 from isk_reconcile.state.lazyledger import FIELDS, LazyLedger, entries_at, entry_ids
 from isk_reconcile.state.ledger import NON_CASH, LedgerEntry
 from isk_reconcile.state.model import State
@@ -89,22 +89,14 @@ def state_cache_file(repo: Path) -> Path:
 def fingerprint(repo: Path) -> dict[str, str]:
     """Relative path -> sha256 of every file the loader could read (and any other file in
     those directories: a new one can only make a miss). Symlinked directories are listed
-    by name, not walked."""
-    found: dict[str, str] = {}
-    base = os.fspath(repo)
-    for top in INPUT_DIRS:
-        directory = os.path.join(base, top)
-        for root, dirs, names in os.walk(directory):
-            dirs.sort()
-            relative_root = os.path.relpath(root, base).replace(os.sep, "/")
-            links = [name for name in dirs if os.path.islink(os.path.join(root, name))]
-            for name in sorted(names) + links:
-                try:
-                    with open(os.path.join(root, name), "rb") as handle:
-                        digest = hashlib.sha256(handle.read()).hexdigest()
-                except OSError:  # a directory symlink, a dangling link, unreadable
-                    digest = "-"
-                found[f"{relative_root}/{name}"] = digest
+    by name, not walked. Only files changed since the last command are read (fileindex)."""
+    index_file = state_cache_file(repo).with_name(fileindex.NAME)
+    usable = usable_location(repo, index_file)
+    found, remember = fileindex.hashes(
+        repo, INPUT_DIRS, fileindex.read(index_file) if usable else None
+    )
+    if remember is not None:
+        write_json(index_file, repo, remember)
     return found
 
 
