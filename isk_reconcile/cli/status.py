@@ -1,9 +1,16 @@
 """`isk status`: the management dashboard in the terminal (or as JSON/CSV).
 
-`build_dashboard` is the shell around `report.dashboard`: billing from the repo, and,
+`build_dashboard` is the shell around `billing.report`: billing from the repo, and,
 unless told not to, one connection per router (concurrently) for identity, version,
 uptime, sessions and the drift count. `isk export` and `isk report` use it too, so all
 three show the same figures.
+
+The billing figures come from the dashboard cache (`billing/dashcache.py`) when the
+repository's files, the day and the routers shown are those they were computed for: a
+hit needs no State (`status --no-routers` reads the fingerprint, the cache and
+settings.yaml), and the State is loaded only for what needs it (reading routers, drift,
+the workbook's lists of every invoice and entry). A miss bills every customer as before
+and remembers the figures under the fingerprint the State was actually loaded from.
 """
 
 from __future__ import annotations
