@@ -18,7 +18,7 @@ Definitions (documented in docs/reports.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
@@ -27,7 +27,7 @@ from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from isk_reconcile.billing.engine import Standing
-from isk_reconcile.billing.invoices import Invoice
+from isk_reconcile.billing.invoices import Invoice, billed_amounts
 from isk_reconcile.billing.receivables import Receivables
 from isk_reconcile.billing.report_types import (
     AGING_LABELS,
@@ -371,15 +371,16 @@ def _customer_rows(
     return customers
 
 
-def _count_billed(scan: _Scan, tally: _RouterTotals, bills: Iterable[Invoice]) -> None:
-    """Invoice amounts per month of their period's start; this month's also per router."""
+def _count_billed(scan: _Scan, tally: _RouterTotals, bills: Sequence[Invoice]) -> None:
+    """Invoice amounts per month of their period's start; this month's also per router
+    (without making the invoices: billed_amounts)."""
     month_of, this_month, billed = scan.month_of, scan.month, scan.billed_by_month
-    for invoice in bills:
-        key = month_of[invoice.period.start]
+    for start, amount in billed_amounts(bills):
+        key = month_of[start]
         if key is not None:
-            billed[key] += invoice.amount
+            billed[key] += amount
             if key == this_month:
-                tally.billed += invoice.amount
+                tally.billed += amount
 
 
 def _count_payments(scan: _Scan) -> None:
