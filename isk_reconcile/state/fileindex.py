@@ -40,12 +40,13 @@ NO_FILE = "-"  # a directory symlink, a dangling link, an unreadable file
 
 
 def hashes(
-    repo: Path, top_dirs: tuple[str, ...], index: dict[str, Any] | None
+    repo: Path, top_dirs: tuple[str, ...], index: dict[str, Any] | None, *, now_ns: int = 0
 ) -> tuple[dict[str, str], dict[str, Any] | None]:
     """Relative path -> sha256 of every file under `top_dirs` of `repo` (NO_FILE for what
-    cannot be read as a file), and the index to remember when it differs from `index` (the
-    document `read` returned; None: nothing remembered, nothing to remember)."""
-    started = time.time_ns()
+    cannot be read as a file), and the index to remember when the next command can use
+    it better than `index` (the document `read` returned; None: nothing remembered, nothing
+    to remember). `now_ns`: the time it is (0: the clock's)."""
+    started = now_ns or time.time_ns()
     known, stamp = _entries(index)
     trusted_before = stamp - _RACY_NS
     found: dict[str, str] = {}
@@ -66,7 +67,9 @@ def hashes(
             digest = entry[5]
         else:
             digest = _hash(path)
-            learnt = True
+            # Worth writing the index for only when the next command can trust it (a file
+            # just written, as by `isk pay`, is hashed again next time anyway).
+            learnt = learnt or newest < started - _RACY_NS
         found[relpath] = digest
         if digest != NO_FILE:
             remembered[relpath] = [*signature, digest]

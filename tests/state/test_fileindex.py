@@ -94,8 +94,16 @@ def test_a_changed_file_is_read_again(tmp_path: Path, change: str) -> None:
         replacement.write_text("name: Ani\n")  # the same bytes, another inode
         os.replace(replacement, target)
     found, remember = fileindex.hashes(repo, TOPS, planted)
-    assert found["state/customers/c1.yaml"] == hashlib.sha256(target.read_bytes()).hexdigest()
-    assert remember is not None  # the new hash is remembered
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert found["state/customers/c1.yaml"] == digest
+    # Just written: hashed again next time, so not worth writing the index for ...
+    assert remember is None
+    # ... until it is older than the racy interval: then its new hash is remembered.
+    later = time.time_ns() + 3_000_000_000
+    found, remember = fileindex.hashes(repo, TOPS, planted, now_ns=later)
+    assert found["state/customers/c1.yaml"] == digest
+    assert remember is not None and remember["files"]["state/customers/c1.yaml"][5] == digest
+    assert fileindex.hashes(repo, TOPS, remember, now_ns=later + 1)[1] is None  # all known
 
 
 def test_new_and_removed_files_are_seen(tmp_path: Path) -> None:
