@@ -78,13 +78,14 @@ class Context:
         state = self.state
         return self._files if self._files_of is state else None
 
-    def files_now(self) -> dict[str, str]:
+    def files_now(self) -> dict[str, str] | None:
         """The fingerprint of the repository's files as they are now, without loading the
         state (once per command): what a cache of results computed from a validated
         state is looked up by. Only a state read from exactly these files (`loaded_files`)
-        may be remembered under it."""
-        if self._state is not None and self._files_of is self._state and self._files:
-            return self._files
+        may be remembered under it. Once the state is loaded, the files it was read from
+        (None when unknown: a result looked up by other files would not be its own)."""
+        if self._state is not None:
+            return self._files if self._files_of is self._state else None
         if self._peeked is None:
             from isk_reconcile.state.statecache import fingerprint
 

@@ -139,17 +139,21 @@ def billing_dashboard(
     from isk_reconcile.billing import dashcache
 
     as_of = ctx.as_of
-    wanted = dashcache.key(ctx.files_now(), as_of, only)
-    # The lists of every invoice want every standing's invoices: billed in one pass (the
-    # standings cache would bill each customer on its own).
-    found = dashcache.load(
-        ctx.repo, wanted, as_of, lambda: (ctx.state, standings(ctx.state, as_of))
-    )
-    if found is not None:
-        return found, None
+    files = ctx.files_now()
+    if files is not None:
+        # The lists of every invoice want every standing's invoices: billed in one pass
+        # (the standings cache would bill each customer on its own).
+        found = dashcache.load(
+            ctx.repo,
+            dashcache.key(files, as_of, only),
+            as_of,
+            lambda: (ctx.state, standings(ctx.state, as_of)),
+        )
+        if found is not None:
+            return found, None
     state = ctx.state
     by_customer = standings(state, as_of)
-    with collector_paused():  # receivables make every invoice: no cycles (collector.py)
+    with collector_paused():  # receivables make the unpaid invoices: no cycles (collector.py)
         owed = receivables(state, as_of, by_customer)
         freeze_if_large(len(state.customers) + len(state.ledger))
     board = report.billing_dashboard(state, as_of, by_customer, owed, only=only)
