@@ -113,3 +113,21 @@ def test_what_is_read_from_routers_is_never_cached(
     assert again == json.loads(read.out)
     dashcache.cache_file(live_isp.repo).unlink()
     assert json.loads(status(capsys, live_isp.repo, "--format", "json")) == offline
+
+
+def test_text_from_a_cache_is_shown_escaped_like_text_from_the_files(
+    capsys: pytest.CaptureFixture[str], example_repo: Path
+) -> None:
+    """The cache's names and reasons are repository text: a cache that holds a control
+    character (written by hand: the loader refuses one in a file) is shown through the
+    same escaping renderers, never raw."""
+    status(capsys, example_repo)
+    file = dashcache.cache_file(example_repo)
+    document = json.loads(file.read_text())
+    board = document["dashboard"]
+    board["customers"] = [[row[0], "Evil\x1b[2J", *row[2:]] for row in board["customers"]]
+    board["overdue"] = [[row[0], "Evil\x1b[2J", *row[2:]] for row in board["overdue"]]
+    file.write_text(json.dumps(document))
+    for output in ("table", "json"):
+        shown = status(capsys, example_repo, "--format", output)
+        assert "Evil" in shown and "\x1b" not in shown, output
