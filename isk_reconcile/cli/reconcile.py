@@ -91,6 +91,9 @@ def make_plan_for(
         state, skipped = for_reading(trusted.state), trusted.skipped
     names = select_routers(state, routers or None)
     total = sum(1 for router in names if router.name not in skipped)
+    # The work tree's standings (cached): a base only lends connection settings. Billed
+    # before the progress spinner's thread starts: billing.forked forks only without one.
+    wanted = ctx.standings()
     with read_progress(ctx, total) as on_read:
         plan = run_plan(
             state,
@@ -101,8 +104,7 @@ def make_plan_for(
             commit=head_commit(ctx.repo),
             on_read=on_read,
             skipped=skipped,
-            # the work tree's standings (cached): a base only lends connection settings
-            wanted=ctx.standings(),
+            wanted=wanted,
         )
     return _with_store(ctx, plan, routers, adopt)  # the RADIUS store, when routers use it
 
