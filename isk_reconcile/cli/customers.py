@@ -120,14 +120,16 @@ def current_profile(customer: Customer, as_of: date) -> str:
     return customer.profile_on(as_of) or customer.profile.first
 
 
-def matches_status(customer: Customer, found: Standing, wanted: str) -> bool:
+def matches_status(customer: Customer | None, found: Standing, wanted: str) -> bool:
     """--status (see docs/billing.md): `active` is the standing (the dashboard group);
     `enabled` / `suspended` / `absent` are the access; `free` / `terminated` are the status
-    written in the customer file."""
+    written in the customer file (`customer` is needed only for those two)."""
     if wanted == "active":  # on the network and paying
         return category(found) == "active"
     if wanted in ("enabled", "suspended", "absent"):
         return found.access == wanted
+    if customer is None:
+        raise ValueError(f"--status {wanted} is read from the customer file")
     return customer.status == wanted  # free | terminated: the status written in the file
 
 
@@ -192,13 +194,23 @@ def select_customers(
     horizon = as_of + timedelta(days=expiring_within) if expiring_within is not None else None
     chosen = []
     every = standings(state, as_of) if every is None else every
+    # A filter on the standing alone goes first: a customer is built from the state cache
+    # when first looked up (state.cachedcustomers), which for 10,000 of them costs more than
+    # the rest of `isk customers --status suspended` (issue 12).
+    by_standing = status if status in ("active", "enabled", "suspended", "absent") else None
     for cid, found in every.items():
+        if by_standing is not None and not matches_status(None, found, by_standing):
+            continue
         customer = state.customers[cid]
         if router is not None and customer.router != router:
             continue
         if profile is not None and current_profile(customer, as_of) != profile:
             continue
-        if status is not None and not matches_status(customer, found, status):
+        if (
+            by_standing is None
+            and status is not None
+            and not matches_status(customer, found, status)
+        ):
             continue
         if horizon is not None:
             expires = access_ends(customer, found)

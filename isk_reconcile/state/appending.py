@@ -42,18 +42,18 @@ class LedgerFile:
     """What the validated State says about one payments file."""
 
     relpath: str
-    entries: tuple[LedgerEntry, ...]  # in file order
+    last: LedgerEntry | None  # the file's last entry (None: the file has none)
     last_line: int | None  # line of the last entry
     files: tuple[str, ...]  # the file of every entry of the ledger, in ledger order
 
 
 def ledger_file(state: State, relpath: str) -> LedgerFile:
     where = cachedlocations.ledger_places(state.locations)  # one pass, no Loc per entry
-    # By id: a ledger from the state cache builds only this file's entries.
     files = tuple(where[i][0] if i in where else "" for i in entry_ids(state.ledger))
-    entries = entries_at(state.ledger, [n for n, file in enumerate(files) if file == relpath])
-    last = where[entries[-1].id][1] if entries else None
-    return LedgerFile(relpath, entries, last, files)
+    numbers = [n for n, file in enumerate(files) if file == relpath]
+    # By place: a ledger from the state cache builds only the one entry asked for.
+    last = entries_at(state.ledger, numbers[-1:])[0] if numbers else None
+    return LedgerFile(relpath, last, where[last.id][1] if last else None, files)
 
 
 def item_indent(text: str | None, known: LedgerFile) -> int | None:
@@ -89,7 +89,7 @@ def appended_state(
     if len(lines) <= skipped:
         return None
     tail = parse_yaml(lines[skipped].encode("utf-8"), known.relpath)
-    wanted = [*known.entries[-1:], expected]
+    wanted = [known.last, expected] if known.last is not None else [expected]
     if tail.errors or policy.text_errors(tail) or not _reads_as(tail.data, wanted):
         return None
     if len(tail.item_lines) != len(wanted):

@@ -42,6 +42,11 @@ def _well_formed(row: tuple[Any, ...]) -> bool:
     return texts and type(line) is int and type(column) is int
 
 
+def _all_of(kind: type, column: list[Any]) -> bool:
+    """Whether every value of `column` is exactly of type `kind` (in C: no loop here)."""
+    return not column or set(map(type, column)) == {kind}
+
+
 def _loc(row: tuple[Any, ...]) -> Loc | None:
     return Loc(row[2], row[3], row[4]) if _well_formed(row) else None
 
@@ -80,6 +85,12 @@ class CachedLocations(Mapping[Key, Loc]):
         """Ledger id -> (file, line), without making a Loc for each."""
         if self._built is not None:
             return ledger_places(self._built)
+        kinds, keys, files, lines, columns = self._columns
+        if all(_all_of(type_, column) for type_, column in ((str, kinds), (str, keys),
+               (str, files), (int, lines), (int, columns))):  # fmt: skip
+            # Every row well formed (as isk writes them): no check per row, 133,000 rows.
+            rows = zip(kinds, keys, files, lines, strict=True)
+            return {key: (file, line) for kind, key, file, line in rows if kind == "ledger"}
         places: dict[str, tuple[str, int]] = {}
         for row in self._rows():
             if row[0] == "ledger" and _well_formed(row):

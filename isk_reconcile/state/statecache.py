@@ -32,7 +32,7 @@ import pydantic
 import yaml
 
 from isk_reconcile.errors import ConfigError, Loc
-from isk_reconcile.state import cachedcustomers, cachedlocations, ledgercolumns
+from isk_reconcile.state import cachedcustomers, cachedlocations, fileindex, ledgercolumns
 from isk_reconcile.state.lazyledger import (
     FIELDS,
     LazyLedger,
@@ -82,22 +82,14 @@ def state_cache_file(repo: Path) -> Path:
 def fingerprint(repo: Path) -> dict[str, str]:
     """Relative path -> sha256 of every file the loader could read (and any other file in
     those directories: a new one can only make a miss). Symlinked directories are listed
-    by name, not walked."""
-    found: dict[str, str] = {}
-    base = os.fspath(repo)
-    for top in INPUT_DIRS:
-        directory = os.path.join(base, top)
-        for root, dirs, names in os.walk(directory):
-            dirs.sort()
-            relative_root = os.path.relpath(root, base).replace(os.sep, "/")
-            links = [name for name in dirs if os.path.islink(os.path.join(root, name))]
-            for name in sorted(names) + links:
-                try:
-                    with open(os.path.join(root, name), "rb") as handle:
-                        digest = hashlib.sha256(handle.read()).hexdigest()
-                except OSError:  # a directory symlink, a dangling link, unreadable
-                    digest = "-"
-                found[f"{relative_root}/{name}"] = digest
+    by name, not walked. Only files changed since the last command are read (fileindex)."""
+    index_file = state_cache_file(repo).with_name(fileindex.NAME)
+    usable = usable_location(repo, index_file)
+    found, remember = fileindex.hashes(
+        repo, INPUT_DIRS, fileindex.read(index_file) if usable else None
+    )
+    if remember is not None:
+        write_json(index_file, repo, remember)
     return found
 
 
@@ -108,58 +100,116 @@ def load(repo: Path, files: dict[str, str], *, keep: bool = False) -> State:
     file = state_cache_file(repo)
     if not COMPATIBLE or not usable_location(repo, file):
         raise Miss("location")
-    try:
-        with file.open("rb") as handle:
-            document = json.loads(handle.read())
-    except (OSError, ValueError, RecursionError) as problem:
-        raise Miss("unreadable") from problem
+    document = _read(file)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise Miss("format")
+    appended: list[Any] = []
     if document.get("files") != files:
-        raise Miss("changed")
+        appended = _appended_for(document, _read(file.with_name(TAIL_NAME)), files)
     try:
+        for row in appended:
+            _insert(document, row)
         state = _decode(document, lambda: file.unlink(missing_ok=True))
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as problem:
         raise Miss("malformed") from problem  # pydantic's ValidationError is a ValueError
-    _kept = (state, document) if keep else None
+    _kept = (state, document, appended) if keep else None
     return state
+
+
+def _read(file: Path) -> Any:
+    try:
+        with file.open("rb") as handle:
+            return json.loads(handle.read())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, RecursionError) as problem:
+        raise Miss("unreadable") from problem
 
 
 def save(repo: Path, files: dict[str, str], state: State) -> None:
     """Remember `state` for exactly these files (best effort: never an error)."""
     if COMPATIBLE:
-        _write(repo, lambda: {"format": FORMAT, "files": files, **_encode(state)})
+        _write(repo, lambda: {"format": FORMAT, "files": files, "generation": _generation(),
+                              **_encode(state)})  # fmt: skip
 
 
-# The document the last `load(..., keep=True)` decoded, and the State it made: a writer
-# that appends one ledger entry (`save_appended`) re-encodes only that entry.
-_kept: tuple[State, dict[str, Any]] | None = None
+# The document the last `load(..., keep=True)` decoded (with the appended entries it
+# applied), and the State it made: a writer that appends one ledger entry
+# (`save_appended`) encodes only that entry.
+_kept: tuple[State, dict[str, Any], list[Any]] | None = None
+
+# Appended entries are written to a small file beside the state cache, not into it: `isk
+# pay` rewrote 29 MB for one payment. The tail names the generation of the document it
+# extends (a full write makes a new one, so an old tail never applies to it) and the
+# files it holds; after TAIL_LIMIT entries the next append writes the whole document.
+TAIL_NAME = "state-cache-appended.json"
+TAIL_LIMIT = 500
 
 
 def save_appended(repo: Path, files: dict[str, str], before: State, after: State) -> None:
     """`save(repo, files, after)` where `after` is `before` plus one ledger entry (at any
     place) and one location: from the document `before` was loaded from when it was kept,
-    instead of encoding 10,000 customers again."""
+    adding the entry to the tail file instead of encoding 10,000 customers again."""
     global _kept
     kept, _kept = _kept, None
     added = len(after.ledger) - len(before.ledger)
     if kept is None or kept[0] is not before or added != 1:
         save(repo, files, after)
         return
-    document = dict(kept[1], files=files)
+    _, document, appended = kept
     pairs = enumerate(zip(entry_ids(after.ledger), entry_ids(before.ledger), strict=False))
     at = next((i for i, (a, b) in pairs if a != b), len(before.ledger))  # where it went
     entry = entries_at(after.ledger, [at])[0]
     values = [getattr(entry, name) for name in _LEDGER_FIELDS]
     values[3] = values[3].isoformat()
-    columns = zip(document["ledger"], values, strict=True)
-    document["ledger"] = [[*column[:at], value, *column[at:]] for column, value in columns]
     where = cachedlocations.location(after.locations, ("ledger", entry.id))
-    row = ["ledger", entry.id, where.file, where.line, where.column]
-    document["locations"] = [
-        [*c, value] for c, value in zip(document["locations"], row, strict=True)
-    ]
-    _write(repo, lambda: document)
+    row = [at, values, ["ledger", entry.id, where.file, where.line, where.column]]
+    generation = document.get("generation")
+    if len(appended) >= TAIL_LIMIT or type(generation) is not str:
+        # Copies: `before` (and so `after`) may still read the kept document's columns.
+        whole = {**document, "files": files, "generation": _generation(),
+                 "ledger": [list(column) for column in document["ledger"]],
+                 "locations": [list(column) for column in document["locations"]]}  # fmt: skip
+        _insert(whole, row)
+        _write(repo, lambda: whole)
+        return
+    tail = {"format": FORMAT, "generation": generation, "files": _digest(files),
+            "entries": [*appended, row]}  # fmt: skip
+    write_json(state_cache_file(repo).with_name(TAIL_NAME), repo, tail)
+
+
+def _appended_for(document: dict[str, Any], tail: Any, files: dict[str, str]) -> list[Any]:
+    """The entries the tail appends to `document`, when they make exactly `files`."""
+    if not isinstance(tail, dict) or tail.get("format") != FORMAT:
+        raise Miss("changed")
+    generation = document.get("generation")
+    if type(generation) is not str or tail.get("generation") != generation:
+        raise Miss("changed")
+    if tail.get("files") != _digest(files) or not isinstance(tail.get("entries"), list):
+        raise Miss("changed")
+    return tail["entries"]
+
+
+def _insert(document: dict[str, Any], row: Any) -> None:
+    """Put one appended entry (its place in the ledger, its field values, its location
+    row) into the document's columns, in place (no State reads them yet)."""
+    at, values, location = row
+    if type(at) is not int or not 0 <= at <= len(document["ledger"][0]):
+        raise IndexError("appended entry out of place")
+    for column, value in zip(document["ledger"], values, strict=True):
+        column.insert(at, value)
+    for column, value in zip(document["locations"], location, strict=True):
+        column.append(value)
+
+
+def _digest(files: dict[str, str]) -> str:
+    """One digest of a fingerprint (the tail names the files it holds without listing
+    10,000 of them)."""
+    return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
+
+
+def _generation() -> str:
+    return os.urandom(12).hex()
 
 
 def _write(repo: Path, make: typing.Callable[[], dict[str, Any]]) -> None:

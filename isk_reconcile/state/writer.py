@@ -183,15 +183,13 @@ def next_entry_id(existing_ids: Iterable[str], day: date) -> str:
     The number keeps the width the month's ids already have (at least four digits).
     """
     highest, width = 0, 4
-    for entry_id in existing_ids:
+    month = f"P-{day:%Y-%m}-"
+    # Only this month's ids are matched (the prefix fixes the year and month): a C-level
+    # test for each of 123,000 ids, one regular expression for a month's few thousand.
+    for entry_id in [one for one in existing_ids if one.startswith(month)]:
         match = LEDGER_ID.match(entry_id)
         # An over-long number (refused by validation) must not make every later id longer.
-        if (
-            match
-            and int(match[1]) == day.year
-            and int(match[2]) == day.month
-            and len(match[3]) <= 6
-        ):
+        if match and len(match[3]) <= 6:
             highest = max(highest, int(match[3]))
             width = max(width, len(match[3]))
     return f"P-{day:%Y-%m}-{highest + 1:0{width}d}"

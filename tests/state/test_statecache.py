@@ -233,3 +233,60 @@ def test_the_warm_ledger_gives_each_customers_entries_as_the_cold_one(generated:
     for cid in cold.customers:
         assert whole_first.entries_for(cid) == cold.entries_for(cid)
     assert whole_first.ledger[5] == cold.ledger[5] and whole_first.ledger[-3:] == cold.ledger[-3:]
+
+
+def pay(repo: Path, customer: str, day: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--repo", str(repo), "--as-of", AS_OF.isoformat(), "pay", customer, "150000"]
+    assert run_cli(_group, [*argv, "--date", day]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("limit", [500, 2])
+def test_payments_in_a_row_extend_the_tail_and_the_warm_state_stays_the_cold_one(
+    generated: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    limit: int,
+) -> None:
+    """Each `isk pay` adds its entry to the small tail file (not the whole cache); past
+    TAIL_LIMIT entries the next one writes the whole document again. Payments into an
+    earlier month's file go into the middle of the ledger: still the cold order."""
+    monkeypatch.setattr(statecache, "TAIL_LIMIT", limit)
+    repo = copied(generated, tmp_path)
+    load_state(repo)
+    file = statecache.state_cache_file(repo)
+    tail = file.with_name(statecache.TAIL_NAME)
+    whole = file.read_bytes()
+    customers = sorted(load_state(repo).customers)
+    for number, day in enumerate(["2026-11-20", "2026-09-03", "2026-11-21", "2026-10-02"]):
+        pay(repo, customers[40 * number + 7], day, capsys)
+        if number < limit:
+            assert file.read_bytes() == whole  # only the tail was written
+            assert len(json.loads(tail.read_text())["entries"]) == number + 1
+        warm, cold = cached_state(repo), load_state(repo, cache=False)
+        assert warm == cold and dict(warm.locations) == dict(cold.locations)
+    if limit == 2:
+        assert file.read_bytes() != whole
+    assert standings(cached_state(repo), AS_OF) == standings(load_state(repo, cache=False), AS_OF)
+
+
+@pytest.mark.parametrize("how", ["other generation", "other files", "garbage", "out of place"])
+def test_a_tail_that_does_not_fit_is_a_miss(
+    generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    repo = copied(generated, tmp_path)
+    load_state(repo)
+    pay(repo, sorted(load_state(repo).customers)[3], "2026-11-20", capsys)
+    tail = statecache.state_cache_file(repo).with_name(statecache.TAIL_NAME)
+    document = json.loads(tail.read_text())
+    if how == "other generation":
+        document["generation"] = "0" * 24
+    elif how == "other files":
+        document["files"] = "0" * 64
+    elif how == "out of place":
+        document["entries"][0][0] = 10**9
+    tail.write_text("{[" if how == "garbage" else json.dumps(document))
+    with pytest.raises(statecache.Miss):
+        cached_state(repo)
+    assert load_state(repo) == load_state(repo, cache=False)  # read from the files again
+    assert cached_state(repo) == load_state(repo, cache=False)
