@@ -12,16 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from datetime import date
-from itertools import chain, repeat
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
-from isk_reconcile.state import encryption, ledgercolumns, policy, statecache
+from isk_reconcile.state import encryption, policy, statecache
 from isk_reconcile.state.base import _iso_date
 from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.layout import (
@@ -32,9 +31,8 @@ from isk_reconcile.state.layout import (
     SETTINGS_FILE,
     directory_files,
 )
-from isk_reconcile.state.lazyledger import FIELDS, LazyLedger, entries_after
-from isk_reconcile.state.ledger import LedgerEntry
-from isk_reconcile.state.ledgercolumns import LedgerPart
+from isk_reconcile.state.lazyledger import entries_after
+from isk_reconcile.state.ledgerfiles import LedgerFiles, whole_ledger
 from isk_reconcile.state.ledgertext import PlainReader
 from isk_reconcile.state.messages import (
     Placed,
@@ -61,8 +59,6 @@ from isk_reconcile.state.yamlsource import (
     parse_yaml,
     read_yaml,
 )
-
-_LEDGER_FILE = TypeAdapter(list[LedgerEntry])
 
 
 def load_state(repo: Path, *, cache: bool | ParseCache = True) -> State:
@@ -140,7 +136,7 @@ def ledger_warnings(state: State, as_of: date) -> list[ConfigError]:
     ]
 
 
-class _Loading(CrossFileRules, NotifyRules):
+class _Loading(CrossFileRules, NotifyRules, LedgerFiles):
     def __init__(self, repo: Path, cache: bool | ParseCache):
         self.repo = repo
         self.cache = cache if isinstance(cache, ParseCache) else ParseCache(repo) if cache else None
@@ -276,7 +272,7 @@ class _Loading(CrossFileRules, NotifyRules):
             routers=MappingProxyType({name: item for name, (item, _) in routers.items()}),
             profiles=MappingProxyType({name: item for name, (item, _) in profiles.items()}),
             customers=MappingProxyType({cid: item for cid, (item, _) in customers.items()}),
-            ledger=_ledger(ledger),
+            ledger=whole_ledger(ledger),
             locations=MappingProxyType(self.locations),
             warnings=tuple(self.warnings),
         )
@@ -406,95 +402,6 @@ class _Loading(CrossFileRules, NotifyRules):
         # Ids are lower-case by their pattern, so two ids cannot differ only in case.
         return customers
 
-    def ledger(self) -> list[LedgerPart]:
-        parts: list[LedgerPart] = []
-        first_seen: dict[str, Loc] = {}
-        for relative in self.yaml_files(PAYMENTS_DIR, recursive=True):
-            parts.append(self.ledger_file(relative, first_seen, self.plain.ledger))
-        self.plain = PlainReader()  # what it learnt is no longer needed: free it
-        return parts
-
-    def ledger_file(
-        self, relative: str, first_seen: dict[str, Loc], parse: Parser | None = None
-    ) -> LedgerPart:
-        """The valid entries of one payments file; `first_seen`: where each id was seen
-        (across files: an id used twice is an error at its second place)."""
-        source = self.read(relative, parse)
-        if source.data is None:
-            return LedgerPart(source, ledgercolumns.columns_of(()))
-        if not isinstance(source.data, list):
-            self.error(
-                source,
-                (),
-                f"a payments file is a YAML list of entries, not {describe_value(source.data)}",
-                "start each entry with '- id: ...'",
-            )
-            return LedgerPart(source, ledgercolumns.columns_of(()))
-        part = self.checked_columns(source, first_seen) or self.checked_entries(source, first_seen)
-        # A big ledger file's positions are only needed again if something refers to
-        # them; then they are re-read. Dropping them halves the peak memory.
-        source.forget_positions()
-        return part
-
-    def checked_columns(self, source: SourceFile, first_seen: dict[str, Loc]) -> LedgerPart | None:
-        """The file's entries checked as columns (ledgercolumns.from_parsed), when all of
-        them are valid, with ids used nowhere before; None for anything else."""
-        columns = ledgercolumns.from_parsed(source.data)
-        if columns is None or len(source.item_lines) != len(source.data):
-            return None
-        ids = columns[0]
-        if len(set(ids)) != len(ids) or not first_seen.keys().isdisjoint(ids):
-            return None
-        relative = source.path
-        here = [Loc(relative, line, 1) for line in source.item_lines]
-        first_seen.update(zip(ids, here, strict=True))
-        keys = zip(repeat("ledger", len(ids)), ids, strict=True)
-        self.locations.update(zip(keys, here, strict=True))
-        return LedgerPart(source, columns)
-
-    def checked_entries(self, source: SourceFile, first_seen: dict[str, Loc]) -> LedgerPart:
-        """The file's valid entries, each one validated, every error recorded."""
-        lines = source.item_lines
-        batch: list[tuple[dict[str, Any], Placed]] = []
-        for index, raw in enumerate(source.data):
-            is_mapping = isinstance(raw, dict)
-            entry_id = raw.get("id") if is_mapping else None
-            # A non-ASCII id (a look-alike) is named by position: its message spells it out.
-            is_text = isinstance(entry_id, str)
-            label = entry_id if is_text and entry_id and entry_id.isascii() else f"[{index}]"
-            placed = Placed(source, (index,), label)
-            if not is_mapping:
-                self.expect_mapping(source, (index,), raw, label)
-                continue
-            here = Loc(source.path, lines[index] if index < len(lines) else 1, 1)
-            if is_text:
-                if entry_id in first_seen:
-                    self.error(
-                        source,
-                        (index, "id"),
-                        f"duplicate ledger id '{entry_id}' (also at {first_seen[entry_id]})",
-                        "every entry needs its own id; correct a mistake with a new entry",
-                        label=label,
-                    )
-                    continue
-                first_seen[entry_id] = here
-                self.locations[("ledger", entry_id)] = here
-            batch.append((raw, placed))
-        valid = self.validate_entries(batch)
-        entries = [entry for entry, _ in valid]
-        return LedgerPart(source, ledgercolumns.columns_of(entries), [p for _, p in valid])
-
-    def validate_entries(
-        self, batch: list[tuple[dict[str, Any], Placed]]
-    ) -> list[tuple[LedgerEntry, Placed]]:
-        """One pydantic call per file (10,000 entries); entry by entry only when one fails."""
-        try:
-            valid = _LEDGER_FILE.validate_python([raw for raw, _ in batch])
-        except ValidationError:
-            checked = ((self.validate(LedgerEntry, raw, placed), placed) for raw, placed in batch)
-            return [(entry, placed) for entry, placed in checked if entry is not None]
-        return list(zip(valid, (placed for _, placed in batch), strict=True))
-
 
 def _settings_without_errors(raw: dict[str, Any]) -> Settings:
     """Settings from `raw` with each top-level key that fails left at its default."""
@@ -508,15 +415,6 @@ def _settings_without_errors(raw: dict[str, Any]) -> Settings:
                 return Settings()
             for key in bad:
                 kept.pop(key, None)
-
-
-def _ledger(parts: list[LedgerPart]) -> LazyLedger:
-    """The whole ledger in file order, its entries built when first looked at."""
-    columns = [list(chain.from_iterable(part.columns[n] for part in parts)) for n in _FIELDS]
-    return LazyLedger(columns, ledgercolumns.entry_builder())
-
-
-_FIELDS = range(len(FIELDS))
 
 
 def _dated(value: Any, default_from: date) -> dict[str, Any]:
