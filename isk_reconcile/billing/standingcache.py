@@ -27,13 +27,14 @@ from __future__ import annotations
 import hashlib
 import json
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from isk_reconcile.billing.engine import Access, Cause, Standing, standing, standings
+from isk_reconcile.billing.engine import Access, Cause, Standing, standing
+from isk_reconcile.billing.forked import standings_in_two
 from isk_reconcile.billing.invoices import Invoice, Invoices
 from isk_reconcile.state import statecache
 from isk_reconcile.state.model import State
@@ -67,12 +68,12 @@ def cached_standings(
     fingerprint `state` was loaded from; None: unknown) and the day match, else computed
     and remembered."""
     if files is None:
-        return standings(state, as_of)
+        return standings_in_two(state, as_of)
     wanted = key(files, as_of)
     found = _load(repo, state, as_of, wanted)
     if found is not None:
         return found
-    computed = standings(state, as_of)
+    computed = standings_in_two(state, as_of)
     _save(repo, wanted, computed)
     return computed
 
@@ -88,18 +89,20 @@ def _load(repo: Path, state: State, as_of: date, wanted: str) -> Mapping[str, St
         return None
     if not isinstance(document, dict) or document.get("key") != wanted:
         return None
-    try:
-        rows = document["standings"]
-        decoded = [_decode(row, state, as_of) for row in rows]
-    except (TypeError, ValueError, KeyError, IndexError):
-        return None
-    if [one.customer for one in decoded] != sorted(state.customers):
+    found = decode_rows(document.get("standings"), state, as_of)
+    if found is None or [one.customer for one in found] != sorted(state.customers):
         return None  # every customer, once, in the engine's order
-    return MappingProxyType({one.customer: one for one in decoded})
+    return MappingProxyType({one.customer: one for one in found})
 
 
 def _save(repo: Path, wanted: str, found: Mapping[str, Standing]) -> None:
-    rows = [
+    rows = encode_rows(found.values())
+    statecache.write_json(cache_file(repo), repo, {"key": wanted, "standings": rows})
+
+
+def encode_rows(found: Iterable[Standing]) -> list[list[Any]]:
+    """What each standing says, as plain JSON rows (no invoices)."""
+    return [
         [
             one.customer,
             one.access,
@@ -110,9 +113,19 @@ def _save(repo: Path, wanted: str, found: Mapping[str, Standing]) -> None:
             one.credit,
             one.balance,
         ]
-        for one in found.values()
+        for one in found
     ]
-    statecache.write_json(cache_file(repo), repo, {"key": wanted, "standings": rows})
+
+
+def decode_rows(rows: Any, state: State, as_of: date) -> list[Standing] | None:
+    """The standings of `encode_rows`' rows, for customers of `state`; None when anything
+    in them does not check out."""
+    if not isinstance(rows, list):
+        return None
+    try:
+        return [_decode(row, state, as_of) for row in rows]
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None
 
 
 def _decode(row: Any, state: State, as_of: date) -> Standing:

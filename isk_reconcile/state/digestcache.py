@@ -9,10 +9,12 @@ is decrypted and compared as before (`SealedPassword.matches`), so the cache can
 save a decryption, never make a different password look equal.
 
 The file (plain JSON in the user's cache directory, one per identity) is read as data
-only and every entry carries a tag (an HMAC over the ciphertext's hash and the digest)
-that only the holder of the identity can make: an entry that is malformed, moved to
-another ciphertext or made up is ignored (that password is decrypted). Nothing in it can
-make a password that did not decrypt look decryptable, or two different ones look equal.
+only. Its entries are one JSON text with a tag (an HMAC over exactly that text) that only
+the holder of the identity can make: entries that were changed, moved to another
+ciphertext or made up do not check out, and are all ignored (the passwords are
+decrypted). One tag, not one per entry: checking 10,000 tags cost more than the rest of
+reading the file. Nothing in it can make a password that did not decrypt look
+decryptable, or two different ones look equal.
 """
 
 from __future__ import annotations
@@ -28,9 +30,8 @@ from pathlib import Path
 from isk_reconcile.state.encryption import Identity
 from isk_reconcile.state.parsecache import cache_root
 
-FORMAT = "isk-password-digests/1"
+FORMAT = "isk-password-digests/2"
 _DIGEST = hashlib.sha256
-_HEX = frozenset("0123456789abcdef")
 
 
 def digest_key(identity: Identity) -> bytes:
@@ -50,9 +51,8 @@ def password_digest(key: bytes, hashed: str, plaintext: str) -> str:
     return hmac.new(key, message, _DIGEST).hexdigest()
 
 
-def _tag(key: bytes, hashed: str, digest: str) -> str:
-    message = b"entry\0" + hashed.encode("ascii") + b"\0" + digest.encode("ascii")
-    return hmac.new(key, message, _DIGEST).hexdigest()
+def _tag(key: bytes, entries: str) -> str:
+    return hmac.new(key, b"entries\0" + entries.encode("utf-8"), _DIGEST).hexdigest()
 
 
 def cache_path(identity: Identity) -> Path:
@@ -61,36 +61,33 @@ def cache_path(identity: Identity) -> Path:
 
 
 def load(identity: Identity, key: bytes) -> dict[str, str]:
-    """Ciphertext hash -> digest, for the entries whose tag checks out (best effort)."""
+    """Ciphertext hash -> digest, when the entries' tag checks out (best effort)."""
     try:
         document = json.loads(cache_path(identity).read_bytes())
     except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         return {}
-    entries = document.get("entries")
-    if document.get("public") != identity.public or not isinstance(entries, dict):
+    entries, tag = document.get("entries"), document.get("tag")
+    if document.get("public") != identity.public or not isinstance(entries, str):
         return {}
-    found: dict[str, str] = {}
-    for hashed, pair in entries.items():
-        if not (isinstance(pair, list) and len(pair) == 2 and all(_is_hex(v) for v in pair)):
-            continue
-        digest, tag = pair
-        if _is_hex(hashed) and hmac.compare_digest(tag, _tag(key, hashed, digest)):
-            found[hashed] = digest
-    return found
-
-
-def _is_hex(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
+    if not (isinstance(tag, str) and hmac.compare_digest(tag, _tag(key, entries))):
+        return {}
+    # Written by the holder of the identity (the tag says so): its own well-formed text.
+    try:
+        found = json.loads(entries)
+    except (ValueError, RecursionError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def save(identity: Identity, key: bytes, digests: Mapping[str, str]) -> None:
     """Keep exactly `digests` (those of the passwords in use: the file does not grow with
     every password ever changed). Best effort: never an error."""
     file = cache_path(identity)
-    entries = {hashed: [digest, _tag(key, hashed, digest)] for hashed, digest in digests.items()}
-    document = {"format": FORMAT, "public": identity.public, "entries": entries}
+    entries = json.dumps(dict(digests), separators=(",", ":"))
+    document = {"format": FORMAT, "public": identity.public, "entries": entries,
+                "tag": _tag(key, entries)}  # fmt: skip
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")

@@ -82,7 +82,7 @@ def test_a_password_changed_on_the_router_is_still_seen(
 def _tampered(environ: dict[str, str], how: str) -> None:
     file = cache_file(environ)
     document = json.loads(file.read_text())
-    entries = document["entries"]
+    entries = json.loads(document["entries"])  # one JSON text under one tag
     hashes = sorted(entries)
     if how == "entries swapped":
         first, second = hashes[0], hashes[1]
@@ -92,18 +92,22 @@ def _tampered(environ: dict[str, str], how: str) -> None:
             entries[hashed] = entries[hashes[0]]
     elif how == "digests made up":
         for hashed in hashes:
-            entries[hashed] = ["0" * 64, "1" * 64]
+            entries[hashed] = "0" * 64
     elif how == "wrong types":
         document["entries"] = {hashes[0]: {"digest": 1}, "x": [None, []]}
     elif how == "another identity":
         document["public"] = "age1someoneelse"
+    elif how == "the tag of other entries":
+        document["entries"] = json.dumps(dict(sorted(entries.items())[:1]))
+    if how in ("entries swapped", "every entry the same", "digests made up"):
+        document["entries"] = json.dumps(entries)  # the tag kept: no longer theirs
     file.write_text(json.dumps(document))
 
 
 @pytest.mark.parametrize(
     "how",
     ["entries swapped", "every entry the same", "digests made up", "wrong types",
-     "another identity", "garbage", "pickle"],
+     "another identity", "the tag of other entries", "garbage", "pickle"],
 )  # fmt: skip
 def test_a_tampered_cache_changes_no_plan(
     world: tuple[State, Fleet, dict[str, str]], how: str
@@ -139,7 +143,7 @@ def test_the_cache_holds_no_plaintext_and_no_key(
     assert secret_line not in text and secret_line.lower() not in text
     key = digestcache.digest_key(identity)
     assert key.hex() not in text
-    assert len(json.loads(text)["entries"]) == len(PASSWORDS)
+    assert len(json.loads(json.loads(text)["entries"])) == len(PASSWORDS)
 
 
 def test_a_sealed_password_never_shows_or_serialises_the_password() -> None:

@@ -1,0 +1,109 @@
+"""Standings billed by two processes (issue 12): the same standings as one process
+bills, in the same order, whichever way the child's half comes back; a child that fails,
+hangs or sends garbage only means the parent bills that half too."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from isk_reconcile.billing import forked
+from isk_reconcile.billing.engine import standings
+from isk_reconcile.state.loader import load_state
+from isk_reconcile.state.model import State
+from tests.helpers.generated import generate_isp
+
+AS_OF = date(2026, 11, 29)
+
+
+@pytest.fixture(scope="module")
+def isp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """400 customers on 2 routers, 8 months of ledger: every kind of customer the
+    generator makes (paid up, late, suspended, free, terminated, paid ahead, on hold)."""
+    return generate_isp(tmp_path_factory.mktemp("forked"), 400, 2, 8, AS_OF)
+
+
+def fresh(isp: Path) -> State:
+    return load_state(isp)  # from the state cache after the first: customers built lazily
+
+
+def test_two_processes_bill_what_one_does(isp: Path) -> None:
+    expected = standings(load_state(isp, cache=False), AS_OF)
+    found = forked.standings_in_two(fresh(isp), AS_OF, min_customers=0)
+    assert list(found) == list(expected)
+    assert dict(found) == dict(expected)  # invoices too: the child's half makes its own
+    assert {one.access for one in found.values()} >= {"enabled", "suspended", "absent"}
+
+
+def test_another_day_gives_that_days_standings(isp: Path) -> None:
+    later = date(2027, 2, 1)
+    found = forked.standings_in_two(fresh(isp), later, min_customers=0)
+    assert dict(found) == dict(standings(fresh(isp), later))
+
+
+def test_with_another_thread_running_one_process_bills_everyone(isp: Path) -> None:
+    """A fork copies only the calling thread; with another running, no fork (and the
+    same standings)."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forked._may_fork()
+        found = forked.standings_in_two(fresh(isp), AS_OF, min_customers=0)
+    finally:
+        stop.set()
+        other.join()
+    assert dict(found) == dict(standings(fresh(isp), AS_OF))
+
+
+def test_a_child_that_sends_nothing_in_time_is_given_up() -> None:
+    read_end, write_end = os.pipe()
+    try:
+        started = time.monotonic()
+        assert forked._receive(read_end, time.monotonic() + 0.2) is None
+        assert time.monotonic() - started < 5
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("sent", [b"", b"[1, 2", b"\xff\xfe", json.dumps([[1]]).encode()])
+def test_what_the_child_sends_is_checked(isp: Path, sent: bytes) -> None:
+    """Not JSON: None; JSON that is not standings: not taken (decode_rows refuses it)."""
+    from isk_reconcile.billing import standingcache
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, sent)
+    os.close(write_end)
+    try:
+        rows = forked._receive(read_end, time.monotonic() + 5)
+    finally:
+        os.close(read_end)
+    assert rows is None or standingcache.decode_rows(rows, fresh(isp), AS_OF) is None
+
+
+def test_a_child_still_billing_is_stopped_and_reaped() -> None:
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        time.sleep(30)
+        os._exit(0)
+    started = time.monotonic()
+    forked._reap(child)
+    assert time.monotonic() - started < 10
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, 0)  # already reaped: no zombie left
+
+
+def test_a_child_given_up_on_leaves_its_half_to_the_parent(
+    isp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forked, "DEADLINE_S", 0.0)  # never waited for
+    found = forked.standings_in_two(fresh(isp), AS_OF, min_customers=0)
+    assert list(found) == list(standings(fresh(isp), AS_OF))
+    assert dict(found) == dict(standings(fresh(isp), AS_OF))
