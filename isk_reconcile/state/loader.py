@@ -2,9 +2,10 @@
 
 Every problem is collected (never just the first) as a `ConfigError` located to
 file:line:column, and `load_state` raises `ValidationFailed` with all of them.
-Order: settings, routers, profiles, customers, ledger, then the rules that span
-files (references, uniqueness, case collisions, passwords: state.rules). A model's
-validation errors become our messages in state.messages.
+Order: settings, routers, profiles, customers, ledger (state.ledgerfiles: checked as
+columns, built when first used), then the rules that span files (references,
+uniqueness, case collisions, passwords: state.rules). A model's validation errors
+become our messages in state.messages.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ plain JSON, the same location rules), and as harmless as it:
   pydantic models on load (strict types: a hand-made cache cannot smuggle in a value the
   loader would refuse for a type);
 - the ledger (123,000 entries for 10,000 customers) is stored as columns whose types and
-  allowed values are checked column by column, and entries are built without a pydantic
-  round each (the same field values the validated models had);
+  allowed values are checked column by column (ledgercolumns.from_stored: the checks a
+  cold load makes of a payments file's entries), and entries are built without a
+  pydantic round each when first used (the same field values the validated models had);
 - anything that does not check out is a miss: the repository is loaded and validated from
   its files as usual, and the cache rewritten.
 """
