@@ -7,14 +7,16 @@ validation and the locations.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import chain, repeat
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from isk_reconcile.errors import ConfigError, Loc
-from isk_reconcile.state import ledgercolumns
+from isk_reconcile.state import cachedlocations, ledgercolumns
+from isk_reconcile.state.cachedlocations import CachedLocations, Key
 from isk_reconcile.state.layout import PAYMENTS_DIR
 from isk_reconcile.state.lazyledger import FIELDS, LazyLedger
 from isk_reconcile.state.ledger import LedgerEntry
@@ -24,6 +26,7 @@ from isk_reconcile.state.messages import Placed
 from isk_reconcile.state.yamlsource import Parser, SourceFile, YamlPath, describe_value
 
 _LEDGER_FILE = TypeAdapter(list[LedgerEntry])
+Place = tuple[str, int]  # file, line
 
 
 class LedgerFiles:
@@ -57,14 +60,14 @@ class LedgerFiles:
 
     def ledger(self) -> list[LedgerPart]:
         parts: list[LedgerPart] = []
-        first_seen: dict[str, Loc] = {}
+        first_seen: dict[str, Place] = {}
         for relative in self.yaml_files(PAYMENTS_DIR, recursive=True):
             parts.append(self.ledger_file(relative, first_seen, self.plain.ledger))
         self.plain = PlainReader()  # what it learnt is no longer needed: free it
         return parts
 
     def ledger_file(
-        self, relative: str, first_seen: dict[str, Loc], parse: Parser | None = None
+        self, relative: str, first_seen: dict[str, Place], parse: Parser | None = None
     ) -> LedgerPart:
         """The valid entries of one payments file; `first_seen`: where each id was seen
         (across files: an id used twice is an error at its second place)."""
@@ -85,23 +88,23 @@ class LedgerFiles:
         source.forget_positions()
         return part
 
-    def checked_columns(self, source: SourceFile, first_seen: dict[str, Loc]) -> LedgerPart | None:
+    def checked_columns(
+        self, source: SourceFile, first_seen: dict[str, Place]
+    ) -> LedgerPart | None:
         """The file's entries checked as columns (ledgercolumns.from_parsed), when all of
-        them are valid, with ids used nowhere before; None for anything else."""
+        them are valid, with ids used nowhere before; None for anything else. Their
+        locations are the part's (`all_locations`), not one Loc each."""
         columns = ledgercolumns.from_parsed(source.data)
         if columns is None or len(source.item_lines) != len(source.data):
             return None
         ids = columns[0]
         if len(set(ids)) != len(ids) or not first_seen.keys().isdisjoint(ids):
             return None
-        relative = source.path
-        here = [Loc(relative, line, 1) for line in source.item_lines]
-        first_seen.update(zip(ids, here, strict=True))
-        keys = zip(repeat("ledger", len(ids)), ids, strict=True)
-        self.locations.update(zip(keys, here, strict=True))
+        places = zip(repeat(source.path, len(ids)), source.item_lines, strict=True)
+        first_seen.update(zip(ids, places, strict=True))
         return LedgerPart(source, columns)
 
-    def checked_entries(self, source: SourceFile, first_seen: dict[str, Loc]) -> LedgerPart:
+    def checked_entries(self, source: SourceFile, first_seen: dict[str, Place]) -> LedgerPart:
         """The file's valid entries, each one validated, every error recorded."""
         lines = source.item_lines
         batch: list[tuple[dict[str, Any], Placed]] = []
@@ -115,19 +118,20 @@ class LedgerFiles:
             if not is_mapping:
                 self.expect_mapping(source, (index,), raw, label)
                 continue
-            here = Loc(source.path, lines[index] if index < len(lines) else 1, 1)
+            here = (source.path, lines[index] if index < len(lines) else 1)
             if is_text:
                 if entry_id in first_seen:
+                    seen = Loc(*first_seen[entry_id], 1)
                     self.error(
                         source,
                         (index, "id"),
-                        f"duplicate ledger id '{entry_id}' (also at {first_seen[entry_id]})",
+                        f"duplicate ledger id '{entry_id}' (also at {seen})",
                         "every entry needs its own id; correct a mistake with a new entry",
                         label=label,
                     )
                     continue
                 first_seen[entry_id] = here
-                self.locations[("ledger", entry_id)] = here
+                self.locations[("ledger", entry_id)] = Loc(*here, 1)
             batch.append((raw, placed))
         valid = self.validate_entries(batch)
         entries = [entry for entry, _ in valid]
@@ -143,6 +147,24 @@ class LedgerFiles:
             checked = ((self.validate(LedgerEntry, raw, placed), placed) for raw, placed in batch)
             return [(entry, placed) for entry, placed in checked if entry is not None]
         return list(zip(valid, (placed for _, placed in batch), strict=True))
+
+
+def all_locations(known: dict[Key, Loc], parts: list[LedgerPart]) -> Mapping[Key, Loc]:
+    """`known` and the places of the entries checked as columns: five columns, as the
+    state cache stores them (cachedlocations), not a Loc made for each of 123,000."""
+    fast = [part for part in parts if part.placed is None and part.columns[0]]
+    if not fast:
+        return MappingProxyType(known)
+    columns = [list(column) for column in cachedlocations.encode(known)]
+    kinds, keys, files, lines, starts = columns
+    for part in fast:
+        ids = part.columns[0]
+        kinds.extend(repeat("ledger", len(ids)))
+        keys.extend(ids)
+        files.extend(repeat(part.source.path, len(ids)))
+        lines.extend(part.source.item_lines)
+        starts.extend(repeat(1, len(ids)))
+    return CachedLocations(columns)
 
 
 def whole_ledger(parts: list[LedgerPart]) -> LazyLedger:

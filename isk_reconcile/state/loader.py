@@ -33,7 +33,7 @@ from isk_reconcile.state.layout import (
     directory_files,
 )
 from isk_reconcile.state.lazyledger import entries_after
-from isk_reconcile.state.ledgerfiles import LedgerFiles, whole_ledger
+from isk_reconcile.state.ledgerfiles import LedgerFiles, all_locations, whole_ledger
 from isk_reconcile.state.ledgertext import PlainReader
 from isk_reconcile.state.messages import (
     Placed,
@@ -274,7 +274,7 @@ class _Loading(CrossFileRules, NotifyRules, LedgerFiles):
             profiles=MappingProxyType({name: item for name, (item, _) in profiles.items()}),
             customers=MappingProxyType({cid: item for cid, (item, _) in customers.items()}),
             ledger=whole_ledger(ledger),
-            locations=MappingProxyType(self.locations),
+            locations=all_locations(self.locations, ledger),
             warnings=tuple(self.warnings),
         )
 
