@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import git
-
 from isk_reconcile.errors import IskError
 from isk_reconcile.gitops.history import open_repo, repo_prefix
 from isk_reconcile.state.layout import ROUTERS_FILE
@@ -22,6 +20,8 @@ from isk_reconcile.state.routers import Router
 def file_at(repo: Path, ref: str, relative: str) -> bytes | None:
     """The bytes of `relative` (inside the state repository) at commit `ref`, None when
     the commit has no such file; IskError for a revision git does not know."""
+    import git  # when used: `isk plan` without --base does not need GitPython
+
     handle = open_repo(repo)
     try:
         commit = handle.commit(ref)

@@ -13,14 +13,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import git
 import yaml
 
 from isk_reconcile.billing.engine import Standing
 from isk_reconcile.errors import IskError
 from isk_reconcile.state.model import State
+
+if TYPE_CHECKING:  # GitPython (40 ms to import) is imported where it is used
+    import git
 
 SECRET_FIELDS = frozenset({"password"})
 _RECORD = "\x1e"
@@ -29,6 +32,8 @@ _FORMAT = f"{_RECORD}%H{_UNIT}%an{_UNIT}%ae{_UNIT}%aI{_UNIT}%s"
 
 
 def open_repo(repo: Path) -> git.Repo:
+    import git
+
     try:
         return git.Repo(repo, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -48,8 +53,10 @@ def head_commit(repo: Path | None) -> str | None:
     parent repository that does not track this state repository's routers.yaml, whose
     commit would say nothing about these files). Uncommitted edits are not marked: the
     plan JSON `commit` stays a sha or null (SPEC §6); see docs/reconciler.md."""
-    if repo is None:
+    if repo is None or not _inside_a_work_tree(repo):
         return None
+    import git
+
     try:
         handle = git.Repo(repo, search_parent_directories=True)
         commit = handle.head.commit
@@ -58,6 +65,13 @@ def head_commit(repo: Path | None) -> str | None:
         return commit.hexsha
     except Exception:  # not a repo, no commits yet, routers.yaml not tracked: no commit
         return None
+
+
+def _inside_a_work_tree(repo: Path) -> bool:
+    """Whether `repo` or a directory above it holds `.git` (a directory, or a file for a
+    linked work tree or submodule); GitPython is not imported without one."""
+    start = repo.resolve()
+    return any((folder / ".git").exists() for folder in (start, *start.parents))
 
 
 # --- committing the tool's own writes --------------------------------------------------
@@ -228,6 +242,8 @@ def _parse(text: str | None) -> dict:
 
 
 def _blob(handle: git.Repo, revision: str, path: str) -> str | None:
+    import git
+
     try:
         return handle.git.show(f"{revision}:{path}")
     except git.GitCommandError:

@@ -16,7 +16,7 @@ from isk_reconcile.errors import IskError
 from isk_reconcile.reconcile.comments import is_passthrough_key, profile_comment, secret_comment
 from isk_reconcile.reconcile.pools import DesiredPool, desired_pools
 from isk_reconcile.routeros.fields import PROFILE, managed_fields
-from isk_reconcile.routeros.normalize import canonical
+from isk_reconcile.routeros.normalize import canonical, canonical_item
 from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.model import State
 from isk_reconcile.state.profiles import Profile
@@ -178,7 +178,7 @@ def _desired_secret(
                 f"customer {customer.id}: password could not be decrypted "
                 f"(state/customers/{customer.id}.yaml)"
             )
-    attrs = {key: canonical(key, value) for key, value in raw.items()}
+    attrs = canonical_item(raw)  # (plain strings pass through without a call each)
     if source is not None:  # as it is: a SealedPassword (reconcile.passwords) stays one
         attrs["password"] = plaintext
     return DesiredSecret(

@@ -48,7 +48,7 @@ def ciphertext_hash(value: str) -> str:
 def password_digest(key: bytes, hashed: str, plaintext: str) -> str:
     """The digest of `plaintext` as the password of the ciphertext hashed `hashed`."""
     message = b"password\0" + hashed.encode("ascii") + b"\0" + plaintext.encode("utf-8")
-    return hmac.new(key, message, _DIGEST).hexdigest()
+    return hmac.digest(key, message, "sha256").hex()  # one-shot: a plan makes 10,000
 
 
 def _tag(key: bytes, entries: str) -> str:
