@@ -2,8 +2,9 @@
 (kind, key, file, line, column), not 133,000 small lists, because reading columns of
 plain values is several times faster than reading that many lists; and, on load, a
 mapping that makes its Loc objects when first looked up (most commands never look one
-up). A cold load gives its ledger's locations as columns too (state.ledgerfiles). A malformed row is left out (a lookup then finds nothing, as for any unwritten
-thing: messages fall back to the file).
+up). A cold load gives its ledger's locations as columns too (state.ledgerfiles). A
+malformed row is left out (a lookup then finds nothing, as for any unwritten thing:
+messages fall back to the file).
 """
 
 from __future__ import annotations

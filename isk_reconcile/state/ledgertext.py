@@ -116,7 +116,7 @@ class PlainReader:
         data, item_lines, dates = fast
         # Checked on the way: no key or text value can hold a control character.
         return SourceFile(
-            Path("."),
+            _NOWHERE,
             relative,
             data,
             (),
@@ -350,3 +350,4 @@ def _key(text: str) -> str:
 
 
 _KEYS: dict[str, str] = {}  # checked key text -> the interned key
+_NOWHERE = Path(".")  # a SourceFile's repo until read_yaml sets it (one Path, not 10,000)

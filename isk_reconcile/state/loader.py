@@ -378,7 +378,7 @@ class _Loading(CrossFileRules, NotifyRules, LedgerFiles):
     def customers(self) -> dict[str, tuple[Customer, Placed]]:
         customers: dict[str, tuple[Customer, Placed]] = {}
         for relative in self.yaml_files(CUSTOMERS_DIR, recursive=False):
-            customer_id = Path(relative).stem
+            customer_id = os.path.splitext(os.path.basename(relative))[0]  # no Path: 10,000
             self.locations[("customer", customer_id)] = Loc(relative, 1, 1)
             source = self.read(relative, self.plain.mapping)
             placed = Placed(source, (), "")

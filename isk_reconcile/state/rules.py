@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import StrictStr, TypeAdapter, ValidationError
 
@@ -364,10 +363,11 @@ def _username_loc(facts: _CustomerFacts, source: SourceFile) -> Loc:
     return Loc(source.path, 1, 1)
 
 
-@dataclass(frozen=True)
-class _CustomerFacts:
+class _CustomerFacts(NamedTuple):
     """What the checks across files need from one customer: from its model, or salvaged
-    from a file that failed it (then None means unreadable: that check is skipped)."""
+    from a file that failed it (then None means unreadable: that check is skipped). A
+    named tuple: made for each of 10,000 customers, several times faster than a frozen
+    dataclass."""
 
     id: str
     router: str | None
