@@ -94,12 +94,14 @@ def load_state_and_files(
         # files (held by the parse cache) go before the state cache is encoded: the two
         # are the largest things a load makes, and need not be alive together.
         parsed = loading.cache
+        # Only a state read from exactly these files is remembered for them: every file
+        # the load read held what the fingerprint hashed (nothing changed in between).
+        exactly = files is not None and loading.read_from(files)
         del loading
         if parsed is not None:
             parsed.save()
         del parsed
-        # Only a state read from exactly these files is remembered for them.
-        if files is not None and statecache.fingerprint(repo) == files:
+        if files is not None and exactly:
             statecache.save(repo, files, state)
         else:
             files = None
@@ -147,6 +149,7 @@ class _Loading(CrossFileRules, NotifyRules, LedgerFiles):
         # Customers whose file failed the model: (raw mapping, file).
         self.failed: dict[str, tuple[dict[str, Any], SourceFile]] = {}
         self.given: dict[str, SourceFile] = {}  # files already parsed (not read from disk)
+        self.digests: dict[str, str | None] = {}  # the sha256 of each file read (read_yaml's)
         self.directories: dict[str, bool] = {}  # policy.outside_repository's, for this load
         # Customer and payments files of the plain shape are read the fast way (ledgertext).
         self.plain = PlainReader()
@@ -161,9 +164,16 @@ class _Loading(CrossFileRules, NotifyRules, LedgerFiles):
                 self.errors.append(escaped)
                 return SourceFile(self.repo, relative, None, (escaped,))
             source = read_yaml(self.repo, relative, self.cache, parse)
+            self.digests[relative] = source.digest
         self.errors.extend(source.errors)
         self.errors.extend(policy.text_errors(source))
         return source
+
+    def read_from(self, files: dict[str, str]) -> bool:
+        """Whether every file this load read held the content `files` (a fingerprint)
+        names for it. (A file it names that was not read cannot have changed the State;
+        a cache keyed by its old hash is merely missed next time.)"""
+        return all(files.get(relative) == digest for relative, digest in self.digests.items())
 
     def error(
         self,

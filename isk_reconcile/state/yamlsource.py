@@ -82,6 +82,9 @@ class SourceFile:
     # (ledgertext), which reading again costs about what decoding its entry would, and
     # whose entry (most of the cache: 123,000 entries) costs more to write than both.
     worth_caching: bool = field(default=True, repr=False)
+    # The sha256 (hex) of the bytes it was read from, when read_yaml took it for the parse
+    # cache: the loader knows which content its State came from without reading again.
+    digest: str | None = field(default=None, repr=False)
 
     @property
     def positions(self) -> Positions:
@@ -136,10 +139,11 @@ def read_yaml(
         data, errors, item_lines = cached
         # Errors name the file they were found in; a renamed file keeps its content.
         errors = tuple(_renamed(error, relative) for error in errors)
-        return SourceFile(repo, relative, data, errors, item_lines)
+        return SourceFile(repo, relative, data, errors, item_lines, digest=digest.hex())
     parsed = _with_repo(parse(content, relative), repo)
     if parsed.worth_caching:
         cache.put(digest, (parsed.data, parsed.errors, parsed.item_lines), parsed.date_paths)
+    parsed.digest = digest.hex()
     return parsed
 
 

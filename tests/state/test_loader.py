@@ -228,6 +228,31 @@ def test_plain_payments_files_are_read_again_not_kept_in_the_cache(example_repo:
     assert parse_cache_only(example_repo) == expected
 
 
+def test_a_file_changed_after_the_fingerprint_is_not_remembered_under_its_old_hash(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state cache is keyed by the hashes taken before loading; a file that changed
+    before it was read makes a State of other content: it is not cached under them."""
+    fingerprint = statecache.fingerprint
+
+    def then_edited(root: Path) -> dict[str, str]:
+        before = fingerprint(root)
+        budi = root / "state/customers/budi.yaml"
+        budi.write_text(budi.read_text().replace("Budi Santoso", "Budi Later"))
+        return before
+
+    with monkeypatch.context() as patched:  # (undo() would drop the test's XDG_CACHE_HOME)
+        patched.setattr(statecache, "fingerprint", then_edited)
+        assert load_state(repo).customers["budi"].name == "Budi Later"
+    assert not statecache.state_cache_file(repo).exists()
+    with pytest.raises(statecache.Miss):
+        statecache.load(repo, statecache.fingerprint(repo))
+    assert load_state(repo).customers["budi"].name == "Budi Later"
+    assert statecache.load(repo, statecache.fingerprint(repo)).customers["budi"].name == (
+        "Budi Later"
+    )
+
+
 def test_corrupt_or_old_cache_is_ignored(repo: Path) -> None:
     pack = cache_file(repo)
     pack.parent.mkdir(parents=True)
