@@ -15,7 +15,7 @@ A terminated customer's last period may extend past `end`; it is still billed in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -209,9 +209,40 @@ class _Ledger:
 class Invoices(LazyTuple[Invoice]):
     """A customer's invoices, oldest first, made when first looked at (issue 12): most
     commands need a standing's access, reason and balance, not the 190,000 Invoice
-    objects of 10,000 customers. Compares equal to the tuple of the same invoices."""
+    objects of 10,000 customers. Compares equal to the tuple of the same invoices.
 
-    __slots__ = ()
+    Billing also knows, without making them, what each one bills (`billed_amounts`) and
+    which are not wholly paid (`unpaid_invoices`): the dashboard needs only those."""
+
+    __slots__ = ("_bills", "_unpaid")
+
+    def __init__(
+        self,
+        make: Callable[[], tuple[Invoice, ...]],
+        bills: Sequence[_Bill] | None = None,
+        unpaid: tuple[Invoice, ...] | None = None,
+    ) -> None:
+        super().__init__(make)
+        self._bills = bills  # (period, amount, profile) of each invoice
+        self._unpaid = unpaid  # the invoices that are not wholly paid
+
+
+def billed_amounts(invoices: Sequence[Invoice]) -> list[tuple[date, int]]:
+    """(period start, amount) of each invoice, oldest first; for a standing's `Invoices`
+    without making any."""
+    bills = invoices._bills if isinstance(invoices, Invoices) else None
+    if bills is not None:
+        return [(bill[0].start, bill[1]) for bill in bills]
+    return [(invoice.period.start, invoice.amount) for invoice in invoices]
+
+
+def unpaid_invoices(invoices: Sequence[Invoice]) -> Sequence[Invoice]:
+    """The invoices with money outstanding, oldest first; for a standing's `Invoices`
+    without making the paid ones."""
+    unpaid = invoices._unpaid if isinstance(invoices, Invoices) else None
+    if unpaid is not None:
+        return unpaid
+    return [invoice for invoice in invoices if invoice.outstanding > 0]
 
 
 @dataclass(frozen=True)
@@ -293,7 +324,6 @@ def _account(
     tariff = _Tariff(customer, state, package if package is not None else {})
     bills = _bills(customer, state, as_of, tariff)
     customer_id, total = customer.id, ledger.total
-    every = Invoices(_made(customer_id, settings, bills, ledger.entries))
     first_start = bills[0][0].start if bills else None
     needed = allocated = 0  # what invoices 1..i need together; what they got
     unpaid: list[Invoice] = []
@@ -310,12 +340,14 @@ def _account(
         elif through is not None:
             paid_through, through = bill[0].end, needed
     credit = total - allocated
+    owing = tuple(unpaid)
+    every = Invoices(_made(customer_id, settings, bills, ledger.entries), bills, owing)
     if customer.status == "free":
-        return _Account(every, tuple(unpaid), first_start, credit, None, None)
+        return _Account(every, owing, first_start, credit, None, None)
     entry = ledger.completed_by(through) if through else None
     paid_through_entry = entry.id if entry else None
-    if unpaid:
-        return _Account(every, tuple(unpaid), first_start, credit, paid_through, paid_through_entry)
+    if owing:
+        return _Account(every, owing, first_start, credit, paid_through, paid_through_entry)
     paid_through, paid_through_entry = _paid_ahead(
         customer, settings, bills, tariff, (ledger, needed, credit), as_of,
         (paid_through, paid_through_entry),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from isk_reconcile.billing.engine import Standing, standings
-from isk_reconcile.billing.invoices import Invoice
+from isk_reconcile.billing.invoices import Invoice, unpaid_invoices
 from isk_reconcile.state.model import State
 
 
@@ -62,11 +62,11 @@ def receivables(
     Pass `by_customer` (from `standings`) to avoid computing every standing again.
     """
     every = by_customer if by_customer is not None else standings(state, as_of)
-    items = [
+    items = [  # (only the invoices with money outstanding are made: issue 12)
         Receivable(invoice, (as_of - invoice.due).days, aging_bucket((as_of - invoice.due).days))
         for one in every.values()
-        for invoice in one.invoices
-        if invoice.due <= as_of and invoice.outstanding > 0
+        for invoice in unpaid_invoices(one.invoices)
+        if invoice.due <= as_of
     ]
     items.sort(key=lambda item: (item.invoice.due, item.invoice.id))
     amounts = dict.fromkeys((label for label, _ in AGING_BUCKETS), 0)

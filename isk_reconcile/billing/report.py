@@ -18,8 +18,8 @@ Definitions (documented in docs/reports.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 from itertools import repeat
@@ -27,7 +27,7 @@ from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from isk_reconcile.billing.engine import Standing
-from isk_reconcile.billing.invoices import Invoice
+from isk_reconcile.billing.invoices import Invoice, billed_amounts
 from isk_reconcile.billing.receivables import Receivables
 from isk_reconcile.billing.report_types import (
     AGING_LABELS,
@@ -112,9 +112,6 @@ class _RouterTotals:
         )
 
 
-# One pass over 300,000 invoices and entries that makes no cycles: the collector would only
-# walk the loaded state and the invoices again and again (collector.py).
-@collector_paused()
 def dashboard(
     state: State,
     as_of: date,
@@ -134,12 +131,32 @@ def dashboard(
     or message); None when routers were not read at all. `only` restricts everything
     (routers, customers, totals) to those routers.
     """
-    selected = [name for name in state.routers if only is None or name in set(only)]
-    chosen = set(selected)
+    board = billing_dashboard(
+        state, as_of, standings, receivables, only=only, expiring_days=expiring_days
+    )
+    return with_live(board, routers_info, drift, commit=commit, notes=notes)
+
+
+# One pass over 300,000 invoices and entries that makes no cycles: the collector would only
+# walk the loaded state and the invoices again and again (collector.py).
+@collector_paused()
+def billing_dashboard(
+    state: State,
+    as_of: date,
+    standings: Mapping[str, Standing],
+    receivables: Receivables,
+    *,
+    only: Iterable[str] | None = None,
+    expiring_days: int = EXPIRING_DAYS,
+) -> Dashboard:
+    """The figures of `dashboard` that come from the repository alone: no router read,
+    no commit, no notes (`with_live` adds them). A pure function of (state, as_of, only,
+    expiring_days), which is what the dashboard cache (billing/dashcache.py) relies on."""
+    selected = selected_routers(state, only)
     scan = _Scan(
         state=state,
         as_of=as_of,
-        router_of={cid: c.router for cid, c in state.customers.items() if c.router in chosen},
+        router_of=router_of(state, selected),
         tallies={name: _RouterTotals() for name in selected},
         month=month_key(as_of),
         months=last_months(as_of),
@@ -147,28 +164,68 @@ def dashboard(
     receivable_rows = _receivable_rows(scan, receivables)
     customers = _customer_rows(scan, standings, as_of + timedelta(days=expiring_days))
     _count_payments(scan)
-    statuses = _router_statuses(scan, selected, routers_info, drift)
+    statuses = [
+        RouterStatus(name, state.routers[name].description, scan.tallies[name].freeze())
+        for name in selected
+    ]
     overdue = _overdue_rows(scan, customers)
     customers.sort(key=lambda row: (row.router, row.id))
     receivable_rows.sort(key=lambda row: (row.invoice.due, row.invoice.id))
+    invoices, payments = pairs(state, as_of, standings, scan.router_of)
     board = Dashboard(
         as_of=as_of,
         month=scan.month,
-        commit=commit,
+        commit=None,
         routers=tuple(statuses),
         total=_RouterTotals.sum(scan.tallies.values()).freeze(),
         monthly=scan.monthly(),
         customers=tuple(customers),
         overdue=tuple(overdue),
         receivables=tuple(receivable_rows),
-        invoices=Pairs(partial(_invoice_pairs, scan, standings)),
-        payments=Pairs(partial(_payment_pairs, scan)),
-        notes=tuple(notes),
+        invoices=invoices,
+        payments=payments,
     )
     # Kept to the end of the command: later collections need not walk it (collector.py),
     # nor does the one that re-enabling the collector would start right away.
     freeze_if_large(len(state.customers) + len(state.ledger))
     return board
+
+
+def with_live(
+    board: Dashboard,
+    routers_info: Mapping[str, RouterInfo | Exception | str] | None,
+    drift: Mapping[str, int] | None,
+    *,
+    commit: str | None = None,
+    notes: Iterable[str] = (),
+) -> Dashboard:
+    """`board` with what was read from the routers (see `dashboard`), the commit and the
+    notes."""
+    statuses = tuple(_live_status(status, routers_info, drift) for status in board.routers)
+    return replace(board, routers=statuses, commit=commit, notes=tuple(notes))
+
+
+def selected_routers(state: State, only: Iterable[str] | None) -> list[str]:
+    """The dashboard's routers: every router, or those of `only`, in routers.yaml order."""
+    chosen = None if only is None else set(only)
+    return [name for name in state.routers if chosen is None or name in chosen]
+
+
+def router_of(state: State, selected: Iterable[str]) -> dict[str, str]:
+    """Customer id -> router, for the customers of the selected routers."""
+    chosen = set(selected)
+    return {cid: c.router for cid, c in state.customers.items() if c.router in chosen}
+
+
+def pairs(
+    state: State, as_of: date, standings: Mapping[str, Standing], routers: Mapping[str, str]
+) -> tuple[Pairs[Invoice], Pairs[LedgerEntry]]:
+    """Dashboard.invoices and Dashboard.payments of the customers in `routers` (customer
+    id -> router), made when first looked at."""
+    return (
+        Pairs(partial(_invoice_pairs, routers, standings)),
+        Pairs(partial(_payment_pairs, routers, state, as_of)),
+    )
 
 
 @dataclass
@@ -226,27 +283,28 @@ def _sorted_by(
 
 @collector_paused()
 def _invoice_pairs(
-    scan: _Scan, standings: Mapping[str, Standing]
+    routers: Mapping[str, str], standings: Mapping[str, Standing]
 ) -> tuple[tuple[str, Invoice], ...]:
     """Dashboard.invoices: (router, invoice) by customer and period start."""
-    pairs: list[tuple[str, Invoice]] = []
-    for cid, router in scan.router_of.items():
+    found: list[tuple[str, Invoice]] = []
+    for cid, router in routers.items():
         standing = standings.get(cid)
         if standing is not None:
-            pairs.extend(zip(repeat(router), standing.invoices))
-    return _sorted_by(pairs, _INVOICE_ORDER)
+            found.extend(zip(repeat(router), standing.invoices))
+    return _sorted_by(found, _INVOICE_ORDER)
 
 
 @collector_paused()
-def _payment_pairs(scan: _Scan) -> tuple[tuple[str, LedgerEntry], ...]:
+def _payment_pairs(
+    routers: Mapping[str, str], state: State, as_of: date
+) -> tuple[tuple[str, LedgerEntry], ...]:
     """Dashboard.payments: (router, entry) up to as_of, by date and id."""
-    router_of, as_of = scan.router_of, scan.as_of
-    pairs = [
+    found = [
         (router, entry)
-        for entry in scan.state.ledger
-        if (router := router_of.get(entry.customer)) is not None and entry.date <= as_of
+        for entry in state.ledger
+        if (router := routers.get(entry.customer)) is not None and entry.date <= as_of
     ]
-    return _sorted_by(pairs, _PAYMENT_ORDER)
+    return _sorted_by(found, _PAYMENT_ORDER)
 
 
 def _receivable_rows(scan: _Scan, receivables: Receivables) -> list[ReceivableRow]:
@@ -313,15 +371,16 @@ def _customer_rows(
     return customers
 
 
-def _count_billed(scan: _Scan, tally: _RouterTotals, bills: Iterable[Invoice]) -> None:
-    """Invoice amounts per month of their period's start; this month's also per router."""
+def _count_billed(scan: _Scan, tally: _RouterTotals, bills: Sequence[Invoice]) -> None:
+    """Invoice amounts per month of their period's start; this month's also per router
+    (without making the invoices: billed_amounts)."""
     month_of, this_month, billed = scan.month_of, scan.month, scan.billed_by_month
-    for invoice in bills:
-        key = month_of[invoice.period.start]
+    for start, amount in billed_amounts(bills):
+        key = month_of[start]
         if key is not None:
-            billed[key] += invoice.amount
+            billed[key] += amount
             if key == this_month:
-                tally.billed += invoice.amount
+                tally.billed += amount
 
 
 def _count_payments(scan: _Scan) -> None:
@@ -347,29 +406,22 @@ def _count_payments(scan: _Scan) -> None:
         scan.collected_by_month[key] += cash
 
 
-def _router_statuses(
-    scan: _Scan,
-    selected: Iterable[str],
+def _live_status(
+    status: RouterStatus,
     routers_info: Mapping[str, RouterInfo | Exception | str] | None,
     drift: Mapping[str, int] | None,
-) -> list[RouterStatus]:
-    info = routers_info or {}
-    statuses = []
-    for name in selected:
-        router = scan.state.routers[name]
-        read = info.get(name, "not read")
-        statuses.append(
-            RouterStatus(
-                name=name,
-                description=router.description,
-                figures=scan.tallies[name].freeze(),
-                checked=routers_info is not None,
-                error=None if routers_info is None or isinstance(read, RouterInfo) else str(read),
-                info=read if isinstance(read, RouterInfo) else None,
-                drift=None if drift is None else drift.get(name),
-            )
-        )
-    return statuses
+) -> RouterStatus:
+    """One router's billing figures with what was read from it (None: nothing was)."""
+    read = (routers_info or {}).get(status.name, "not read")
+    return RouterStatus(
+        name=status.name,
+        description=status.description,
+        figures=status.figures,
+        checked=routers_info is not None,
+        error=None if routers_info is None or isinstance(read, RouterInfo) else str(read),
+        info=read if isinstance(read, RouterInfo) else None,
+        drift=None if drift is None else drift.get(status.name),
+    )
 
 
 def _overdue_rows(scan: _Scan, customers: Iterable[CustomerRow]) -> list[OverdueRow]:

@@ -33,6 +33,9 @@ class Context:
     _files: dict[str, str] | None = field(default=None, repr=False)
     _files_of: object | None = field(default=None, repr=False)
     _standings: tuple | None = field(default=None, repr=False)  # (state, its standings)
+    # the fingerprint of the files as they are now, taken before any state was loaded
+    _peeked: dict[str, str] | None = field(default=None, repr=False)
+    _settings: object | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         global _active
@@ -68,6 +71,42 @@ class Context:
             self._state, self._files = load_state_and_files(self.repo)
             self._files_of = self._state
         return self._state
+
+    def loaded_files(self) -> dict[str, str] | None:
+        """The fingerprint (statecache.fingerprint) of exactly the files the loaded state
+        was read from; None when unknown. Loads the state."""
+        state = self.state
+        return self._files if self._files_of is state else None
+
+    def files_now(self) -> dict[str, str] | None:
+        """The fingerprint of the repository's files as they are now, without loading the
+        state (once per command): what a cache of results computed from a validated
+        state is looked up by. Only a state read from exactly these files (`loaded_files`)
+        may be remembered under it. Once the state is loaded, the files it was read from
+        (None when unknown: a result looked up by other files would not be its own)."""
+        if self._state is not None:
+            return self._files if self._files_of is self._state else None
+        if self._peeked is None:
+            from isk_reconcile.state.statecache import fingerprint
+
+            self._peeked = fingerprint(self.repo)
+        return self._peeked
+
+    @property
+    def settings(self):
+        """The repository's settings: the loaded state's, or (before it is loaded)
+        state/settings.yaml read on its own; when that does not load, the full load
+        reports every error."""
+        if self._state is not None:
+            return self._state.settings  # type: ignore[attr-defined]
+        if self._settings is None:
+            from isk_reconcile.state.loader import load_settings
+
+            try:
+                self._settings = load_settings(self.repo, cache=False)
+            except Exception:  # noqa: BLE001 - reported by the full load below
+                return self.state.settings  # type: ignore[attr-defined]
+        return self._settings
 
     def standings(self):
         """Every customer's standing on as_of for the loaded state (from the standings

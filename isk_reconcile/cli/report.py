@@ -52,7 +52,7 @@ def export(ctx: Context, xlsx_path: Path, routers: tuple[str, ...], no_routers: 
     from isk_reconcile.render.xlsx import write_workbook
 
     board = build_dashboard(ctx, routers, read_routers=not no_routers)
-    settings = ctx.state.settings
+    settings = ctx.settings
     with writing(xlsx_path):
         write_workbook(board, xlsx_path, language=settings.language, isp_name=settings.isp.name)
     click.echo(
@@ -87,7 +87,7 @@ def report(ctx: Context, html_dir: Path, routers: tuple[str, ...], no_routers: b
     online: list = []  # who is online, filled when the routers are read
     board = build_dashboard(ctx, routers, read_routers=not no_routers, sessions=online)
     with writing(html_dir):
-        settings = ctx.state.settings
+        settings = ctx.settings
         page = write_site(
             board,
             html_dir,

@@ -1,9 +1,16 @@
 """`isk status`: the management dashboard in the terminal (or as JSON/CSV).
 
-`build_dashboard` is the shell around `report.dashboard`: billing from the repo, and,
+`build_dashboard` is the shell around `billing.report`: billing from the repo, and,
 unless told not to, one connection per router (concurrently) for identity, version,
 uptime, sessions and the drift count. `isk export` and `isk report` use it too, so all
 three show the same figures.
+
+The billing figures come from the dashboard cache (`billing/dashcache.py`) when the
+repository's files, the day and the routers shown are those they were computed for: a
+hit needs no State (`status --no-routers` reads the fingerprint, the cache and
+settings.yaml), and the State is loaded only for what needs it (reading routers, drift,
+the workbook's lists of every invoice and entry). A miss bills every customer as before
+and remembers the figures under the fingerprint the State was actually loaded from.
 """
 
 from __future__ import annotations
@@ -17,9 +24,10 @@ from contextlib import contextmanager
 import click
 from rich.console import Console
 
-from isk_reconcile.billing.engine import standings
+from isk_reconcile.billing import report
+from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.billing.receivables import receivables
-from isk_reconcile.billing.report import dashboard
+from isk_reconcile.billing.report import with_live
 from isk_reconcile.billing.report_types import Dashboard, RouterInfo
 from isk_reconcile.cli.context import Context, _, pass_context
 from isk_reconcile.cli.root import main
@@ -97,38 +105,62 @@ def build_dashboard(
     sessions: list | None = None,
 ) -> Dashboard:
     """The dashboard; when the routers are read and `sessions` is a list, who is online
-    (`reconcile.sessions.session_rows`) is added to it for the HTML page."""
+    (`reconcile.sessions.session_rows`) is added to it for the HTML page. The billing
+    figures come from the dashboard cache when the files and the day are those they were
+    computed for (billing/dashcache.py): `status --no-routers` then loads no State."""
     from isk_reconcile.gitops.history import head_commit
 
-    state = ctx.state
-    names = list(state.routers)
-    if routers or read_routers:  # `status --no-routers` does without the RouterOS client
+    only = None
+    if routers:  # checked against routers.yaml: an unknown name is an error
         from isk_reconcile.routeros.fleet import select_routers
 
-        names = [router.name for router in select_routers(state, routers)]
-    by_customer = standings(state, ctx.as_of)
-    with collector_paused():  # receivables make every invoice: no cycles (collector.py)
-        owed = receivables(state, ctx.as_of, by_customer)
-        freeze_if_large(len(state.customers) + len(state.ledger))
+        only = [router.name for router in select_routers(ctx.state, routers)]
+    board, by_customer = billing_dashboard(ctx, only)
     info = drift = None
     notes: list[str] = []
     if read_routers:
+        state = ctx.state
+        names = only if only is not None else list(state.routers)
+        by_customer = by_customer if by_customer is not None else ctx.standings()
         info, drift, notes, live = read_live(ctx, names, environ, by_customer)
         if sessions is not None:
             from isk_reconcile.reconcile.sessions import session_rows
 
             sessions.extend(session_rows(state, by_customer, live))
-    return dashboard(
-        state,
-        ctx.as_of,
-        by_customer,
-        owed,
-        info,
-        drift,
-        only=names if routers else None,
-        commit=head_commit(ctx.repo),
-        notes=notes,
-    )
+    return with_live(board, info, drift, commit=head_commit(ctx.repo), notes=notes)
+
+
+def billing_dashboard(
+    ctx: Context, only: list[str] | None
+) -> tuple[Dashboard, Mapping[str, Standing] | None]:
+    """The dashboard's billing figures for the routers `only` (None: all), from the
+    dashboard cache, else computed (and remembered); and the standings when they were
+    computed here (None on a hit)."""
+    from isk_reconcile.billing import dashcache
+
+    as_of = ctx.as_of
+    files = ctx.files_now()
+    if files is not None:
+        # The lists of every invoice want every standing's invoices: billed in one pass
+        # (the standings cache would bill each customer on its own).
+        found = dashcache.load(
+            ctx.repo,
+            dashcache.key(files, as_of, only),
+            as_of,
+            lambda: (ctx.state, standings(ctx.state, as_of)),
+        )
+        if found is not None:
+            return found, None
+    state = ctx.state
+    by_customer = standings(state, as_of)
+    with collector_paused():  # receivables make the unpaid invoices: no cycles (collector.py)
+        owed = receivables(state, as_of, by_customer)
+        freeze_if_large(len(state.customers) + len(state.ledger))
+    board = report.billing_dashboard(state, as_of, by_customer, owed, only=only)
+    files = ctx.loaded_files()
+    if files is not None:  # only figures of exactly these files are remembered for them
+        dashcache.save(ctx.repo, dashcache.key(files, as_of, only), board)
+    return board, by_customer
 
 
 def fail_if_unreachable(board: Dashboard) -> None:
@@ -163,7 +195,7 @@ def status(ctx: Context, routers: tuple[str, ...], output: str, no_routers: bool
         click.echo(render_csv(summary_rows(board), SUMMARY_COLUMNS), nl=False)
     else:
         colour = ctx.color and sys.stdout.isatty()
-        isp = ctx.state.settings.isp.name
+        isp = ctx.settings.isp.name
         text = render_status(board, color=colour, language=ctx.language, isp_name=isp)
         click.echo(text, nl=False)
     fail_if_unreachable(board)

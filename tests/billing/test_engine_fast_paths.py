@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isk_reconcile.billing.engine import standing, standings
-from isk_reconcile.billing.invoices import price_on
+from isk_reconcile.billing.invoices import billed_amounts, price_on, unpaid_invoices
 from isk_reconcile.state.customers import Hold
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.settings import BillingSettings, Settings
@@ -173,3 +173,32 @@ def test_a_customer_on_hold_does_not_hand_an_old_package_price_to_others():
     ]
     assert found["budi"].balance == -1_000_000
     assert found == {cid: standing(state, cid, day) for cid in ("ani", "budi")}
+
+
+def _with_hold_and_prorate(state, as_of):
+    """The same fleet billed by the day, its first customer on hold for a while."""
+    first = state.customers["c0"]
+    leaves = first.start + timedelta(days=40)
+    away = Hold(from_=leaves, until=max(as_of, leaves + timedelta(days=70)), reason="abroad")
+    billing = state.settings.billing.model_copy(update={"prorate": True})
+    return replace(
+        state,
+        settings=state.settings.model_copy(update={"billing": billing}),
+        customers={**state.customers, "c0": first.model_copy(update={"holds": (away,)})},
+    )
+
+
+@relaxed
+@given(fleets(), st.booleans())
+def test_billed_amounts_and_unpaid_invoices_are_what_the_invoices_say(fleet, held):
+    """The dashboard reads them off a standing without making its invoices (issue 12)."""
+    state, as_of = fleet
+    if held:
+        state = _with_hold_and_prorate(state, as_of)
+    for found in standings(state, as_of).values():
+        amounts, unpaid = billed_amounts(found.invoices), unpaid_invoices(found.invoices)
+        assert not found.invoices.made  # type: ignore[attr-defined]
+        made = tuple(found.invoices)
+        assert amounts == [(invoice.period.start, invoice.amount) for invoice in made]
+        assert list(unpaid) == [invoice for invoice in made if invoice.outstanding > 0]
+        assert billed_amounts(made) == amounts and unpaid_invoices(made) == list(unpaid)
