@@ -2,8 +2,9 @@
 (kind, key, file, line, column), not 133,000 small lists, because reading columns of
 plain values is several times faster than reading that many lists; and, on load, a
 mapping that makes its Loc objects when first looked up (most commands never look one
-up). A malformed row is left out (a lookup then finds nothing, as for any unwritten
-thing: messages fall back to the file).
+up). A cold load gives its ledger's locations as columns too (state.ledgerfiles). A
+malformed row is left out (a lookup then finds nothing, as for any unwritten thing:
+messages fall back to the file).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ WIDTH = 5  # kind, key, file, line, column
 
 
 def encode(locations: Mapping[Key, Loc]) -> list[list[Any]]:
-    """The five columns of `locations`."""
+    """The five columns of `locations` (of columns not made into locations yet: those)."""
+    if isinstance(locations, CachedLocations) and locations._built is None:
+        return locations._columns
     rows = [(kind, key, loc.file, loc.line, loc.column) for (kind, key), loc in
             locations.items()]  # fmt: skip
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * WIDTH

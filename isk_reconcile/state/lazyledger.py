@@ -1,9 +1,10 @@
 """A ledger whose entries are built when first looked at (issue 12).
 
-The validated-state cache holds the ledger as checked columns; building its 123,000
-LedgerEntry objects costs more than reading them, and `isk customers` (standings from
-their cache), `isk plan` and `isk customer show ID` never look at most of them. The
-columns are checked when the cache is read (statecache); only the building waits.
+The validated-state cache holds the ledger as checked columns, and the loader checks a
+payments file's entries as columns (ledgercolumns); building their 123,000 LedgerEntry
+objects costs more than reading them, and `isk validate`, `isk customers` (standings
+from their cache), `isk plan` and `isk customer show ID` never look at most of them.
+The columns are checked when they are made; only the building waits.
 Compares equal to the tuple of the same entries, as State.ledger always has.
 """
 
@@ -69,9 +70,12 @@ class LazyLedger(LazyTuple[LedgerEntry]):
         return len(columns[0]) if columns is not None else len(self._all())
 
 
-def _columns(ledger: Sequence[LedgerEntry]) -> Sequence[Sequence[Any]] | None:
+def unbuilt_columns(ledger: Sequence[LedgerEntry]) -> Sequence[Sequence[Any]] | None:
     """The columns of a ledger not built yet; None for any other sequence of entries."""
     return ledger._columns if isinstance(ledger, LazyLedger) else None
+
+
+_columns = unbuilt_columns
 
 
 # --- what `isk pay` asks of a ledger, without building it ----------------------------------

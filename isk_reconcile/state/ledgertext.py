@@ -96,15 +96,18 @@ class PlainReader:
         self.known = Known()
 
     def ledger(self, content: bytes, relative: str) -> SourceFile:
-        """`parse_yaml(content, relative)` of a payments file, the fast way when plain."""
-        return self._parsed(read_plain_ledger, content, relative)
+        """`parse_yaml(content, relative)` of a payments file, the fast way when plain
+        (then not worth keeping in the parse cache: see SourceFile.worth_caching)."""
+        return self._parsed(read_plain_ledger, content, relative, cache=False)
 
     def mapping(self, content: bytes, relative: str) -> SourceFile:
         """`parse_yaml(content, relative)` of a file holding one mapping (a customer), the
         fast way when plain."""
         return self._parsed(read_plain_mapping, content, relative)
 
-    def _parsed(self, read: Callable[..., Any], content: bytes, relative: str) -> SourceFile:
+    def _parsed(
+        self, read: Callable[..., Any], content: bytes, relative: str, *, cache: bool = True
+    ) -> SourceFile:
         if len(self.known) > 500_000:
             self.known = Known()
         fast = read(content, self.known)
@@ -113,7 +116,14 @@ class PlainReader:
         data, item_lines, dates = fast
         # Checked on the way: no key or text value can hold a control character.
         return SourceFile(
-            Path("."), relative, data, (), item_lines, no_controls=True, date_paths=dates
+            _NOWHERE,
+            relative,
+            data,
+            (),
+            item_lines,
+            no_controls=True,
+            date_paths=dates,
+            worth_caching=cache,
         )
 
 
@@ -340,3 +350,4 @@ def _key(text: str) -> str:
 
 
 _KEYS: dict[str, str] = {}  # checked key text -> the interned key
+_NOWHERE = Path(".")  # a SourceFile's repo until read_yaml sets it (one Path, not 10,000)

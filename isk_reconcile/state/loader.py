@@ -2,9 +2,10 @@
 
 Every problem is collected (never just the first) as a `ConfigError` located to
 file:line:column, and `load_state` raises `ValidationFailed` with all of them.
-Order: settings, routers, profiles, customers, ledger, then the rules that span
-files (references, uniqueness, case collisions, passwords: state.rules). A model's
-validation errors become our messages in state.messages.
+Order: settings, routers, profiles, customers, ledger (state.ledgerfiles: checked as
+columns, built when first used), then the rules that span files (references,
+uniqueness, case collisions, passwords: state.rules). A model's validation errors
+become our messages in state.messages.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import ConfigError, IskError, Loc, ValidationFailed
@@ -32,7 +33,7 @@ from isk_reconcile.state.layout import (
     directory_files,
 )
 from isk_reconcile.state.lazyledger import entries_after
-from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.ledgerfiles import LedgerFiles, all_locations, whole_ledger
 from isk_reconcile.state.ledgertext import PlainReader
 from isk_reconcile.state.messages import (
     Placed,
@@ -59,8 +60,6 @@ from isk_reconcile.state.yamlsource import (
     parse_yaml,
     read_yaml,
 )
-
-_LEDGER_FILE = TypeAdapter(list[LedgerEntry])
 
 
 def load_state(repo: Path, *, cache: bool | ParseCache = True) -> State:
@@ -95,12 +94,14 @@ def load_state_and_files(
         # files (held by the parse cache) go before the state cache is encoded: the two
         # are the largest things a load makes, and need not be alive together.
         parsed = loading.cache
+        # Only a state read from exactly these files is remembered for them: every file
+        # the load read held what the fingerprint hashed (nothing changed in between).
+        exactly = files is not None and loading.read_from(files)
         del loading
         if parsed is not None:
             parsed.save()
         del parsed
-        # Only a state read from exactly these files is remembered for them.
-        if files is not None and statecache.fingerprint(repo) == files:
+        if files is not None and exactly:
             statecache.save(repo, files, state)
         else:
             files = None
@@ -138,7 +139,7 @@ def ledger_warnings(state: State, as_of: date) -> list[ConfigError]:
     ]
 
 
-class _Loading(CrossFileRules, NotifyRules):
+class _Loading(CrossFileRules, NotifyRules, LedgerFiles):
     def __init__(self, repo: Path, cache: bool | ParseCache):
         self.repo = repo
         self.cache = cache if isinstance(cache, ParseCache) else ParseCache(repo) if cache else None
@@ -148,6 +149,7 @@ class _Loading(CrossFileRules, NotifyRules):
         # Customers whose file failed the model: (raw mapping, file).
         self.failed: dict[str, tuple[dict[str, Any], SourceFile]] = {}
         self.given: dict[str, SourceFile] = {}  # files already parsed (not read from disk)
+        self.digests: dict[str, str | None] = {}  # the sha256 of each file read (read_yaml's)
         self.directories: dict[str, bool] = {}  # policy.outside_repository's, for this load
         # Customer and payments files of the plain shape are read the fast way (ledgertext).
         self.plain = PlainReader()
@@ -162,9 +164,16 @@ class _Loading(CrossFileRules, NotifyRules):
                 self.errors.append(escaped)
                 return SourceFile(self.repo, relative, None, (escaped,))
             source = read_yaml(self.repo, relative, self.cache, parse)
+            self.digests[relative] = source.digest
         self.errors.extend(source.errors)
         self.errors.extend(policy.text_errors(source))
         return source
+
+    def read_from(self, files: dict[str, str]) -> bool:
+        """Whether every file this load read held the content `files` (a fingerprint)
+        names for it. (A file it names that was not read cannot have changed the State;
+        a cache keyed by its old hash is merely missed next time.)"""
+        return all(files.get(relative) == digest for relative, digest in self.digests.items())
 
     def error(
         self,
@@ -274,8 +283,8 @@ class _Loading(CrossFileRules, NotifyRules):
             routers=MappingProxyType({name: item for name, (item, _) in routers.items()}),
             profiles=MappingProxyType({name: item for name, (item, _) in profiles.items()}),
             customers=MappingProxyType({cid: item for cid, (item, _) in customers.items()}),
-            ledger=tuple(entry for entry, _ in ledger),
-            locations=MappingProxyType(self.locations),
+            ledger=whole_ledger(ledger),
+            locations=all_locations(self.locations, ledger),
             warnings=tuple(self.warnings),
         )
 
@@ -379,7 +388,7 @@ class _Loading(CrossFileRules, NotifyRules):
     def customers(self) -> dict[str, tuple[Customer, Placed]]:
         customers: dict[str, tuple[Customer, Placed]] = {}
         for relative in self.yaml_files(CUSTOMERS_DIR, recursive=False):
-            customer_id = Path(relative).stem
+            customer_id = os.path.splitext(os.path.basename(relative))[0]  # no Path: 10,000
             self.locations[("customer", customer_id)] = Loc(relative, 1, 1)
             source = self.read(relative, self.plain.mapping)
             placed = Placed(source, (), "")
@@ -403,74 +412,6 @@ class _Loading(CrossFileRules, NotifyRules):
                 self.failed[customer_id] = (raw, source)
         # Ids are lower-case by their pattern, so two ids cannot differ only in case.
         return customers
-
-    def ledger(self) -> list[tuple[LedgerEntry, Placed]]:
-        entries: list[tuple[LedgerEntry, Placed]] = []
-        first_seen: dict[str, Loc] = {}
-        for relative in self.yaml_files(PAYMENTS_DIR, recursive=True):
-            entries.extend(self.ledger_file(relative, first_seen, self.plain.ledger))
-        self.plain = PlainReader()  # what it learnt is no longer needed: free it
-        return entries
-
-    def ledger_file(
-        self, relative: str, first_seen: dict[str, Loc], parse: Parser | None = None
-    ) -> list[tuple[LedgerEntry, Placed]]:
-        """The valid entries of one payments file; `first_seen`: where each id was seen
-        (across files: an id used twice is an error at its second place)."""
-        source = self.read(relative, parse)
-        if source.data is None:
-            return []
-        if not isinstance(source.data, list):
-            self.error(
-                source,
-                (),
-                f"a payments file is a YAML list of entries, not {describe_value(source.data)}",
-                "start each entry with '- id: ...'",
-            )
-            return []
-        lines = source.item_lines
-        batch: list[tuple[dict[str, Any], Placed]] = []
-        for index, raw in enumerate(source.data):  # 123,000: no call of ours per entry
-            is_mapping = type(raw) is dict or isinstance(raw, dict)
-            entry_id = raw.get("id") if is_mapping else None
-            # A non-ASCII id (a look-alike) is named by position: its message spells it out.
-            is_text = type(entry_id) is str or isinstance(entry_id, str)
-            label = entry_id if is_text and entry_id and entry_id.isascii() else f"[{index}]"
-            placed = Placed(source, (index,), label)
-            if not is_mapping:
-                self.expect_mapping(source, (index,), raw, label)
-                continue
-            line = lines[index] if index < len(lines) else 1
-            here = Loc(relative, line, 1)
-            if is_text:
-                if entry_id in first_seen:
-                    self.error(
-                        source,
-                        (index, "id"),
-                        f"duplicate ledger id '{entry_id}' (also at {first_seen[entry_id]})",
-                        "every entry needs its own id; correct a mistake with a new entry",
-                        label=label,
-                    )
-                    continue
-                first_seen[entry_id] = here
-                self.locations[("ledger", entry_id)] = here
-            batch.append((raw, placed))
-        valid = self.validate_entries(batch)
-        # A big ledger file's positions are only needed again if something refers to
-        # them; then they are re-read. Dropping them halves the peak memory.
-        source.forget_positions()
-        return valid
-
-    def validate_entries(
-        self, batch: list[tuple[dict[str, Any], Placed]]
-    ) -> list[tuple[LedgerEntry, Placed]]:
-        """One pydantic call per file (10,000 entries); entry by entry only when one fails."""
-        try:
-            valid = _LEDGER_FILE.validate_python([raw for raw, _ in batch])
-        except ValidationError:
-            checked = ((self.validate(LedgerEntry, raw, placed), placed) for raw, placed in batch)
-            return [(entry, placed) for entry, placed in checked if entry is not None]
-        return list(zip(valid, (placed for _, placed in batch), strict=True))
 
 
 def _settings_without_errors(raw: dict[str, Any]) -> Settings:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import StrictStr, TypeAdapter, ValidationError
 
@@ -18,12 +17,15 @@ from isk_reconcile.state import encryption
 from isk_reconcile.state.base import Dated, Money, _iso_date
 from isk_reconcile.state.customers import Customer, CustomerStatus
 from isk_reconcile.state.layout import PROFILES_DIR
-from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.lazyledger import FIELDS
+from isk_reconcile.state.ledgercolumns import LedgerPart
 from isk_reconcile.state.messages import Placed, did_you_mean
 from isk_reconcile.state.profiles import Profile
 from isk_reconcile.state.routers import Router
 from isk_reconcile.state.settings import Settings
 from isk_reconcile.state.yamlsource import SourceFile, YamlPath
+
+AMOUNT, CUSTOMER = FIELDS.index("amount"), FIELDS.index("customer")
 
 
 class CrossFileRules:
@@ -300,19 +302,24 @@ class CrossFileRules:
         most: int,
         profiles: dict[str, tuple[Profile, Placed]],
         customers: dict[str, tuple[Customer, Placed]],
-        ledger: list[tuple[LedgerEntry, Placed]],
+        ledger: list[LedgerPart],
     ) -> None:
         """Every amount and price at most settings billing.max_amount."""
         hint = "a typo? (the limit is billing.max_amount in state/settings.yaml)"
-        for entry, placed in ledger:
-            if entry.amount > most:
-                self.error(
-                    placed.source,
-                    (*placed.path, "amount"),
-                    f"amount {entry.amount} is more than the maximum {most}",
-                    hint,
-                    label=placed.label,
-                )
+        for part in ledger:
+            amounts = part.columns[AMOUNT]
+            if not amounts or max(amounts) <= most:  # nearly always: no entry to look at
+                continue
+            for row, amount in enumerate(amounts):
+                if amount > most:
+                    placed = part.placed_at(row)
+                    self.error(
+                        placed.source,
+                        (*placed.path, "amount"),
+                        f"amount {amount} is more than the maximum {most}",
+                        hint,
+                        label=placed.label,
+                    )
         priced = [(profile.price, placed) for profile, placed in profiles.values()]
         priced += [(customer.price, placed) for customer, placed in customers.values()]
         for price, placed in priced:
@@ -329,19 +336,24 @@ class CrossFileRules:
 
     def check_ledger_customers(
         self,
-        ledger: list[tuple[LedgerEntry, Placed]],
+        ledger: list[LedgerPart],
         customers: dict[str, tuple[Customer, Placed]],
     ) -> None:
-        for entry, placed in ledger:
-            if entry.customer not in customers and not self.written("customer", entry.customer):
-                self.error(
-                    placed.source,
-                    (*placed.path, "customer"),
-                    f"unknown customer '{entry.customer}'",
-                    did_you_mean(entry.customer, customers),
-                    label=placed.label,
-                    field=f"{placed.label}.customer",
-                )
+        for part in ledger:
+            named = part.columns[CUSTOMER]
+            if customers.keys() >= set(named):  # nearly always: no entry to look at
+                continue
+            for row, customer in enumerate(named):
+                if customer not in customers and not self.written("customer", customer):
+                    placed = part.placed_at(row)
+                    self.error(
+                        placed.source,
+                        (*placed.path, "customer"),
+                        f"unknown customer '{customer}'",
+                        did_you_mean(customer, customers),
+                        label=placed.label,
+                        field=f"{placed.label}.customer",
+                    )
 
 
 def _username_loc(facts: _CustomerFacts, source: SourceFile) -> Loc:
@@ -351,10 +363,11 @@ def _username_loc(facts: _CustomerFacts, source: SourceFile) -> Loc:
     return Loc(source.path, 1, 1)
 
 
-@dataclass(frozen=True)
-class _CustomerFacts:
+class _CustomerFacts(NamedTuple):
     """What the checks across files need from one customer: from its model, or salvaged
-    from a file that failed it (then None means unreadable: that check is skipped)."""
+    from a file that failed it (then None means unreadable: that check is skipped). A
+    named tuple: made for each of 10,000 customers, several times faster than a frozen
+    dataclass."""
 
     id: str
     router: str | None

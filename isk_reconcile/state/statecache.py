@@ -10,8 +10,9 @@ plain JSON, the same location rules), and as harmless as it:
   pydantic models on load (strict types: a hand-made cache cannot smuggle in a value the
   loader would refuse for a type);
 - the ledger (123,000 entries for 10,000 customers) is stored as columns whose types and
-  allowed values are checked column by column, and entries are built without a pydantic
-  round each (the same field values the validated models had);
+  allowed values are checked column by column (ledgercolumns.from_stored: the checks a
+  cold load makes of a payments file's entries), and entries are built without a
+  pydantic round each when first used (the same field values the validated models had);
 - anything that does not check out is a miss: the repository is loaded and validated from
   its files as usual, and the cache rewritten.
 """
@@ -21,12 +22,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import operator
 import os
-import re
 import tempfile
 import typing
-from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -35,9 +33,15 @@ import pydantic
 import yaml
 
 from isk_reconcile.errors import ConfigError, Loc
-from isk_reconcile.state import addresses, cachedcustomers, cachedlocations, fileindex
-from isk_reconcile.state.lazyledger import FIELDS, LazyLedger, entries_at, entry_ids
-from isk_reconcile.state.ledger import NON_CASH, LedgerEntry
+from isk_reconcile.state import cachedcustomers, cachedlocations, fileindex, ledgercolumns
+from isk_reconcile.state.lazyledger import (
+    FIELDS,
+    LazyLedger,
+    entries_at,
+    entry_ids,
+    unbuilt_columns,
+)
+from isk_reconcile.state.ledger import LedgerEntry
 from isk_reconcile.state.model import State
 from isk_reconcile.state.parsecache import (
     INPUT_DIRS,
@@ -58,16 +62,6 @@ FORMAT = f"isk-state-cache/2:{_CODE.hexdigest()[:16]}:{pydantic.VERSION}:{yaml._
 NAME = "state-cache.json"
 
 _LEDGER_FIELDS = FIELDS
-_KINDS = frozenset(typing.get_args(LedgerEntry.model_fields["kind"].annotation))
-_METHODS = frozenset(
-    arg
-    for option in typing.get_args(LedgerEntry.model_fields["method"].annotation)
-    for arg in (typing.get_args(option) or (option,))
-)
-# addresses.LEDGER_ID for every line of the joined ids, and a tool id's number at most
-# MAX_ID_NUMBER_DIGITS long (both checked by LedgerEntry's id validator).
-_IDS = re.compile(r"(?:" + addresses.LEDGER_ID.pattern.strip("^$") + r"\n)*")
-_LONGEST_TOOL_ID = len("P-YYYY-MM-") + addresses.MAX_ID_NUMBER_DIGITS
 _ERROR_TYPES = (str, int, int, str, str, str, str)
 _STATE_FIELDS = ("settings", "routers", "profiles", "customers", "ledger", "locations", "warnings")
 # What this module knows how to store. A State or LedgerEntry that gains a field is not
@@ -254,17 +248,15 @@ def _dump(model: pydantic.BaseModel) -> dict[str, Any]:
 
 
 def _encode(state: State) -> dict[str, Any]:
-    ledger = state.ledger
-    # Rows in C (attrgetter), then turned into columns in C (zip): 123,000 entries.
-    rows = map(operator.attrgetter(*_LEDGER_FIELDS), ledger)
-    columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in _LEDGER_FIELDS]
-    columns[3] = [day.isoformat() for day in columns[3]]
+    # A ledger loaded from the files is columns not built into entries yet (loader): then
+    # they are written as they are; built entries are turned into columns in C.
+    columns = unbuilt_columns(state.ledger) or ledgercolumns.columns_of(state.ledger)
     return {
         "settings": _dump(state.settings),
         "routers": [_dump(router) for router in state.routers.values()],
         "profiles": [_dump(profile) for profile in state.profiles.values()],
         "customers": cachedcustomers.encode(state.customers.values()),
-        "ledger": columns,
+        "ledger": ledgercolumns.stored(columns),
         "locations": cachedlocations.encode(state.locations),
         "warnings": [_error_fields(warning) for warning in state.warnings],
     }
@@ -298,81 +290,8 @@ def _list(value: Any) -> list[Any]:
 
 
 def _ledger(columns: Any) -> LazyLedger:
-    """Entries from checked columns (see the module docstring), built when first used."""
-    if not (isinstance(columns, list) and len(columns) == len(_LEDGER_FIELDS)):
-        raise ValueError("ledger columns")
-    ids, customers, amounts, days, kinds, methods, references, notes, reasons = columns
-    count = len(_list(ids))
-    if any(len(_list(column)) != count for column in columns):
-        raise ValueError("ledger columns differ in length")
-    # set(map(type, ...)) runs in C: 615,000 values checked in a few milliseconds
-    for column in (ids, customers, references, notes, reasons):
-        if not set(map(type, column)) <= {str}:
-            raise TypeError("text expected")
-    if not set(map(type, amounts)) <= {int} or (amounts and min(amounts) <= 0):
-        raise ValueError("amounts are positive whole numbers")  # (a bool's type is bool)
-    if not set(kinds) <= _KINDS or not set(methods) <= _METHODS | {None}:
-        raise ValueError("unknown kind or method")
-    _check_entry_rules(ids, kinds, methods, reasons)
-    parsed: dict[str, date] = {}
-    for text in set(days):
-        if type(text) is not str or len(text) != 10:
-            raise ValueError("a date is YYYY-MM-DD")
-        parsed[text] = date.fromisoformat(text)
-    dated = list(map(parsed.__getitem__, days))
-    fields = (ids, customers, amounts, dated, kinds, methods, references, notes, reasons)
-    return LazyLedger(fields, _entry_builder())
-
-
-def _check_entry_rules(
-    ids: list[str], kinds: list[str], methods: list[Any], reasons: list[str]
-) -> None:
-    """What LedgerEntry's own validators would refuse, checked over the columns (entries
-    are built without them): ids in the canonical form, a method exactly for the kinds
-    that move cash, a reason exactly for a writeoff. Over the distinct values (a few
-    dozen), not the 120,000 entries one by one."""
-    if not ids:
-        return
-    joined = "\n".join(ids)
-    if joined.count("\n") != len(ids) - 1 or not _IDS.fullmatch(joined + "\n"):
-        raise ValueError("ledger id")  # the first test: no id hides a line break
-    # a tool id "P-YYYY-MM-N" is at most 10 + MAX_ID_NUMBER_DIGITS long: only longer ones
-    longer = (value for value in ids if len(value) > _LONGEST_TOOL_ID)
-    if any(addresses.TOOL_ID.match(value) for value in longer):
-        raise ValueError("ledger id number too long")
-    for kind, method in set(zip(kinds, methods, strict=True)):
-        if (method is None) != (kind in NON_CASH):
-            raise ValueError("ledger entry method")
-    for kind, reason in set(zip(kinds, reasons, strict=True)):
-        if bool(reason.strip()) != (kind == "writeoff") or (reason and kind != "writeoff"):
-            raise ValueError("ledger entry reason")
-
-
-def _entry_builder() -> typing.Callable[[tuple[Any, ...]], LedgerEntry]:
-    """LedgerEntry from already checked field values, as LedgerEntry.model_construct makes
-    it but without its per-call overhead (123,000 entries). Checked once against
-    model_validate, so a pydantic that stores models differently falls back to it."""
-    new, setattr_ = object.__new__, object.__setattr__
-    names = _LEDGER_FIELDS
-    fields_set = set(names)
-
-    def fast(values: tuple[Any, ...]) -> LedgerEntry:
-        entry = new(LedgerEntry)
-        setattr_(entry, "__dict__", dict(zip(names, values)))  # noqa: B905 - 9 and 9
-        setattr_(entry, "__pydantic_fields_set__", fields_set)
-        setattr_(entry, "__pydantic_extra__", None)
-        setattr_(entry, "__pydantic_private__", None)
-        return entry
-
-    def slow(values: tuple[Any, ...]) -> LedgerEntry:
-        return LedgerEntry.model_validate(dict(zip(names, values, strict=True)))
-
-    probe = ("P-1", "c", 1, date(2026, 1, 1), "payment", "cash", "", "", "")
-    try:
-        same = fast(probe) == slow(probe) and fast(probe).signed_amount == 1
-    except Exception:  # noqa: BLE001 - any surprise: use the public way
-        same = False
-    return fast if same else slow
+    """Entries from checked columns (ledgercolumns.from_stored), built when first used."""
+    return LazyLedger(ledgercolumns.from_stored(columns), ledgercolumns.entry_builder())
 
 
 def _warning(raw: Any) -> ConfigError:

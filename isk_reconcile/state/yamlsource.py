@@ -78,6 +78,13 @@ class SourceFile:
     # Where the data's dates stand (parsecache's date paths), when the reader knows them
     # already (ledgertext): the parse cache need not look through 123,000 entries.
     date_paths: list[list[Any]] | None = field(default=None, repr=False)
+    # Whether the parse cache should keep it: not a payments file the fast reader read
+    # (ledgertext), which reading again costs about what decoding its entry would, and
+    # whose entry (most of the cache: 123,000 entries) costs more to write than both.
+    worth_caching: bool = field(default=True, repr=False)
+    # The sha256 (hex) of the bytes it was read from, when read_yaml took it for the parse
+    # cache: the loader knows which content its State came from without reading again.
+    digest: str | None = field(default=None, repr=False)
 
     @property
     def positions(self) -> Positions:
@@ -132,9 +139,11 @@ def read_yaml(
         data, errors, item_lines = cached
         # Errors name the file they were found in; a renamed file keeps its content.
         errors = tuple(_renamed(error, relative) for error in errors)
-        return SourceFile(repo, relative, data, errors, item_lines)
+        return SourceFile(repo, relative, data, errors, item_lines, digest=digest.hex())
     parsed = _with_repo(parse(content, relative), repo)
-    cache.put(digest, (parsed.data, parsed.errors, parsed.item_lines), parsed.date_paths)
+    if parsed.worth_caching:
+        cache.put(digest, (parsed.data, parsed.errors, parsed.item_lines), parsed.date_paths)
+    parsed.digest = digest.hex()
     return parsed
 
 

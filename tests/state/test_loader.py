@@ -209,6 +209,50 @@ def test_cache_is_written_and_reused_by_content(repo: Path) -> None:
     assert parse_cache_only(repo).customers["budi"].name == "Budi S."
 
 
+def test_plain_payments_files_are_read_again_not_kept_in_the_cache(example_repo: Path) -> None:
+    """A payments file of the plain shape is read again by the fast reader (about what
+    decoding a cache entry costs; writing 123,000 entries cost more than both); customer
+    files, and a payments file only parse_yaml reads, are kept. Either way the same State."""
+    expected = load_state(example_repo, cache=False)
+    odd = sorted((example_repo / "payments").glob("*.yaml"))[0]
+    odd.write_bytes(odd.read_bytes() + b"...\n")  # a document end: parse_yaml's to read
+    assert parse_cache_only(example_repo) == expected
+
+    def cached(relative_paths: list[Path]) -> list[bool]:
+        entries = json.loads(cache_file(example_repo).read_text())["entries"]
+        return [hashlib.sha256(path.read_bytes()).hexdigest() in entries for path in relative_paths]
+
+    payments = sorted((example_repo / "payments").glob("*.yaml"))
+    assert len(payments) > 3 and cached(payments) == [path == odd for path in payments]
+    assert all(cached(sorted((example_repo / "state/customers").glob("*.yaml"))))
+    assert parse_cache_only(example_repo) == expected
+
+
+def test_a_file_changed_after_the_fingerprint_is_not_remembered_under_its_old_hash(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state cache is keyed by the hashes taken before loading; a file that changed
+    before it was read makes a State of other content: it is not cached under them."""
+    fingerprint = statecache.fingerprint
+
+    def then_edited(root: Path) -> dict[str, str]:
+        before = fingerprint(root)
+        budi = root / "state/customers/budi.yaml"
+        budi.write_text(budi.read_text().replace("Budi Santoso", "Budi Later"))
+        return before
+
+    with monkeypatch.context() as patched:  # (undo() would drop the test's XDG_CACHE_HOME)
+        patched.setattr(statecache, "fingerprint", then_edited)
+        assert load_state(repo).customers["budi"].name == "Budi Later"
+    assert not statecache.state_cache_file(repo).exists()
+    with pytest.raises(statecache.Miss):
+        statecache.load(repo, statecache.fingerprint(repo))
+    assert load_state(repo).customers["budi"].name == "Budi Later"
+    assert statecache.load(repo, statecache.fingerprint(repo)).customers["budi"].name == (
+        "Budi Later"
+    )
+
+
 def test_corrupt_or_old_cache_is_ignored(repo: Path) -> None:
     pack = cache_file(repo)
     pack.parent.mkdir(parents=True)
