@@ -202,3 +202,13 @@ def test_billed_amounts_and_unpaid_invoices_are_what_the_invoices_say(fleet, hel
         assert amounts == [(invoice.period.start, invoice.amount) for invoice in made]
         assert list(unpaid) == [invoice for invoice in made if invoice.outstanding > 0]
         assert billed_amounts(made) == amounts and unpaid_invoices(made) == list(unpaid)
+
+
+def test_one_rupiah_outstanding_is_unpaid_however_the_invoices_are_held():
+    """A standing's own `Invoices` and a plain tuple of the same invoices give the same
+    unpaid ones, down to an invoice one rupiah short."""
+    state = make_state([customer()], [entry("P-1", "2026-01-15", 149_999)])
+    found = standings(state, date(2026, 1, 20))["budi"]
+    made = tuple(found.invoices)
+    assert [invoice.outstanding for invoice in made] == [1]
+    assert list(unpaid_invoices(made)) == list(unpaid_invoices(found.invoices)) == list(made)
