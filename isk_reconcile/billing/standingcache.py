@@ -62,18 +62,22 @@ def key(files: Mapping[str, str], as_of: date) -> str:
 
 
 def cached_standings(
-    repo: Path, state: State, as_of: date, files: Mapping[str, str] | None
+    repo: Path,
+    state: State,
+    as_of: date,
+    files: Mapping[str, str] | None,
+    meanwhile: typing.Callable[[], object] | None = None,
 ) -> Mapping[str, Standing]:
     """`billing.engine.standings(state, as_of)`, from the cache when `files` (the
     fingerprint `state` was loaded from; None: unknown) and the day match, else computed
-    and remembered."""
+    (billing.forked, doing `meanwhile` while its child bills) and remembered."""
     if files is None:
-        return standings_in_two(state, as_of)
+        return standings_in_two(state, as_of, meanwhile=meanwhile)
     wanted = key(files, as_of)
     found = _load(repo, state, as_of, wanted)
     if found is not None:
         return found
-    computed = standings_in_two(state, as_of)
+    computed = standings_in_two(state, as_of, meanwhile=meanwhile)
     _save(repo, wanted, computed)
     return computed
 

@@ -108,15 +108,16 @@ class Context:
                 return self.state.settings  # type: ignore[attr-defined]
         return self._settings
 
-    def standings(self):
+    def standings(self, meanwhile=None):
         """Every customer's standing on as_of for the loaded state (from the standings
-        cache when the files and the day are those it was computed for)."""
+        cache when the files and the day are those it was computed for). `meanwhile`:
+        the command's next work, done while a forked child bills (billing.forked)."""
         state = self.state
         if self._standings is None or self._standings[0] is not state:
             from isk_reconcile.billing.standingcache import cached_standings
 
             files = self._files if self._files_of is state else None
-            found = cached_standings(self.repo, state, self.as_of, files)
+            found = cached_standings(self.repo, state, self.as_of, files, meanwhile)
             self._standings = (state, found)
         return self._standings[1]
 

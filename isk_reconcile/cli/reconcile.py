@@ -92,8 +92,9 @@ def make_plan_for(
     names = select_routers(state, routers or None)
     total = sum(1 for router in names if router.name not in skipped)
     # The work tree's standings (cached): a base only lends connection settings. Billed
-    # before the progress spinner's thread starts: billing.forked forks only without one.
-    wanted = ctx.standings()
+    # before the progress spinner's thread starts: billing.forked forks only without one;
+    # meanwhile this process builds every customer, which the desired state reads next.
+    wanted = ctx.standings(meanwhile=lambda: ctx.state.customers_by_router)
     with read_progress(ctx, total) as on_read:
         plan = run_plan(
             state,

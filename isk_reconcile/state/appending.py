@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+from itertools import repeat
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -48,12 +49,13 @@ class LedgerFile:
 
 
 def ledger_file(state: State, relpath: str) -> LedgerFile:
-    where = cachedlocations.ledger_places(state.locations)  # one pass, no Loc per entry
-    files = tuple(where[i][0] if i in where else "" for i in entry_ids(state.ledger))
+    file_of = cachedlocations.ledger_files(state.locations)  # one pass, no Loc per entry
+    files = tuple(map(file_of.get, entry_ids(state.ledger), repeat("")))
     numbers = [n for n, file in enumerate(files) if file == relpath]
     # By place: a ledger from the state cache builds only the one entry asked for.
     last = entries_at(state.ledger, numbers[-1:])[0] if numbers else None
-    return LedgerFile(relpath, last, where[last.id][1] if last else None, files)
+    line = cachedlocations.location(state.locations, ("ledger", last.id)).line if last else None
+    return LedgerFile(relpath, last, line, files)
 
 
 def item_indent(text: str | None, known: LedgerFile) -> int | None:

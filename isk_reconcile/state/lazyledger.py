@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from itertools import compress
 from typing import Any
 
 from isk_reconcile.lazy import LazyTuple
@@ -68,6 +69,16 @@ class LazyLedger(LazyTuple[LedgerEntry]):
     def __len__(self) -> int:
         columns = self._columns
         return len(columns[0]) if columns is not None else len(self._all())
+
+
+def of_customers(ledger: Sequence[LedgerEntry], customers: frozenset[str]) -> Sequence[LedgerEntry]:
+    """The entries of these customers, in ledger order; an unbuilt ledger gives an
+    unbuilt one (its columns filtered in C), so only those entries are ever built."""
+    if not isinstance(ledger, LazyLedger) or ledger._columns is None:
+        return tuple(entry for entry in ledger if entry.customer in customers)
+    columns = ledger._columns
+    keep = list(map(customers.__contains__, columns[CUSTOMER]))
+    return LazyLedger([list(compress(column, keep)) for column in columns], ledger._build)
 
 
 def unbuilt_columns(ledger: Sequence[LedgerEntry]) -> Sequence[Sequence[Any]] | None:

@@ -158,8 +158,7 @@ def save_appended(repo: Path, files: dict[str, str], before: State, after: State
         save(repo, files, after)
         return
     _, document, appended = kept
-    pairs = enumerate(zip(entry_ids(after.ledger), entry_ids(before.ledger), strict=False))
-    at = next((i for i, (a, b) in pairs if a != b), len(before.ledger))  # where it went
+    at = _inserted_at(entry_ids(after.ledger), entry_ids(before.ledger))  # where it went
     entry = entries_at(after.ledger, [at])[0]
     values = [getattr(entry, name) for name in _LEDGER_FIELDS]
     values[3] = values[3].isoformat()
@@ -177,6 +176,19 @@ def save_appended(repo: Path, files: dict[str, str], before: State, after: State
     tail = {"format": FORMAT, "generation": generation, "files": _digest(files),
             "entries": [*appended, row]}  # fmt: skip
     write_json(state_cache_file(repo).with_name(TAIL_NAME), repo, tail)
+
+
+def _inserted_at(after: typing.Sequence[str], before: typing.Sequence[str]) -> int:
+    """Where the one id `after` has more than `before` stands. Ids are unique, so the two
+    agree before that place and nowhere after it: a binary search, not 123,000 steps."""
+    low, high = 0, len(before)
+    while low < high:
+        middle = (low + high) // 2
+        if after[middle] == before[middle]:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def _appended_for(document: dict[str, Any], tail: Any, files: dict[str, str]) -> list[Any]:

@@ -107,3 +107,17 @@ def test_a_child_given_up_on_leaves_its_half_to_the_parent(
     found = forked.standings_in_two(fresh(isp), AS_OF, min_customers=0)
     assert list(found) == list(standings(fresh(isp), AS_OF))
     assert dict(found) == dict(standings(fresh(isp), AS_OF))
+
+
+def test_the_callers_next_work_is_done_while_the_child_bills(isp: Path) -> None:
+    """`meanwhile` runs once, in this process, between its share and the child's answer
+    (the child takes the larger share then); without a child it is left to the caller."""
+    done: list[int] = []
+    found = forked.standings_in_two(
+        fresh(isp), AS_OF, meanwhile=lambda: done.append(os.getpid()), min_customers=0
+    )
+    assert done == [os.getpid()]
+    assert dict(found) == dict(standings(fresh(isp), AS_OF))
+    done.clear()
+    forked.standings_in_two(fresh(isp), AS_OF, meanwhile=lambda: done.append(1))
+    assert done == []  # 400 customers: below MIN_CUSTOMERS, billed here, no child
