@@ -8,9 +8,14 @@ time at 10,000 customers) and free nothing; reference counting frees them all th
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
+import sys
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from typing import NoReturn
 
 
 @contextmanager
@@ -35,5 +40,25 @@ def freeze_if_large(items: int) -> None:
     object the collector tracks to its permanent generation (`gc.freeze`), so later
     automatic collections in the command stop walking them again and again (about a
     sixth of `isk plan` at 10,000 customers). Reference counting still frees them."""
+    global _large
     if items >= FREEZE_FROM:
         gc.freeze()
+        _large = True
+
+
+_large = False  # a large value was frozen in this process
+
+
+def leave(code: int) -> NoReturn:
+    """End the process with `code`, as `sys.exit` does. After a large load, without the
+    interpreter's teardown: freeing two million objects one by one takes about 0.2 s at
+    10,000 customers, while the operating system takes the memory back at once. The exit
+    functions still run and the standard streams are flushed first; with another thread
+    still running (which a normal exit would wait for), or a small load, it is sys.exit."""
+    if not _large or threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe, a closed stream
+            stream.flush()
+    os._exit(code)

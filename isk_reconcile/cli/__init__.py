@@ -7,13 +7,12 @@ imported; the root group imports a command's module only when that command runs
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.cli.root import COMMANDS
 from isk_reconcile.cli.root import main as _group
+from isk_reconcile.collector import leave
 
 # Modules that add commands to the `isk` group when imported.
 COMMAND_MODULES = list(dict.fromkeys(module for modules in COMMANDS.values() for module in modules))
@@ -26,7 +25,7 @@ def load_all_commands() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: errors become one line on stderr and exit 1."""
-    sys.exit(run_cli(_group, argv))
+    leave(run_cli(_group, argv))  # (collector.leave: sys.exit, without a long teardown)
 
 
 __all__ = ["main", "click", "load_all_commands"]
