@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import ItemsView, Iterable, Iterator, Mapping
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from types import MappingProxyType
 from typing import Any
 
@@ -39,6 +39,84 @@ def decode(value: Any) -> CachedLocations:
     if len({len(column) for column in value}) != 1:
         raise ValueError("location columns differ in length")
     return CachedLocations(value)
+
+
+# --- as the state cache file holds them --------------------------------------------------
+# Most rows are the ledger's: the kind "ledger", a key that is the entry's id, the same
+# file for a month of entries, column 1. Stored as they are, they were 8 MB of JSON and
+# 400,000 strings to read back; stored as runs (kind, file, column) and as slices of the
+# ledger's id column (keys), they are the line numbers and little else, and the keys read
+# back are the ledger's own id strings.
+
+
+def stored(columns: list[list[Any]], ledger_ids: list[Any]) -> list[list[Any]]:
+    """The five columns as the state cache file holds them (`unstored` reverses it)."""
+    kinds, keys, files, lines, starts = columns
+    return [_runs(kinds), _slices(keys, kinds, ledger_ids), _runs(files), lines, _runs(starts)]
+
+
+def unstored(value: Any, ledger_ids: list[Any]) -> list[list[Any]]:
+    """The five columns of a stored value; ValueError/TypeError when it is not one."""
+    if not (isinstance(value, list) and len(value) == WIDTH):
+        raise ValueError("locations")
+    kinds, keys, files, lines, starts = value
+    if not isinstance(lines, list):
+        raise TypeError("locations")
+    return [_unrun(kinds), _unslice(keys, ledger_ids), _unrun(files), lines, _unrun(starts)]
+
+
+def _runs(column: list[Any]) -> list[list[Any]]:
+    """[value, count] for each run of equal values."""
+    runs: list[list[Any]] = []
+    for value in column:
+        if runs and runs[-1][0] == value and type(runs[-1][0]) is type(value):
+            runs[-1][1] += 1
+        else:
+            runs.append([value, 1])
+    return runs
+
+
+def _unrun(runs: Any) -> list[Any]:
+    if not isinstance(runs, list) or not all(
+        isinstance(run, list) and len(run) == 2 and type(run[1]) is int and run[1] > 0
+        for run in runs
+    ):
+        raise ValueError("location runs")
+    return list(chain.from_iterable(repeat(value, count) for value, count in runs))
+
+
+def _slices(keys: list[Any], kinds: list[Any], ledger_ids: list[Any]) -> list[Any]:
+    """Each key as it is, except ledger keys that continue the ledger's id column:
+    [start, count] for each run of those."""
+    position = {key: number for number, key in enumerate(ledger_ids)}
+    found: list[Any] = []
+    for kind, key in zip(kinds, keys, strict=True):
+        at = position.get(key) if kind == "ledger" else None
+        last = found[-1] if found else None
+        if at is not None and isinstance(last, list) and last[0] + last[1] == at:
+            last[1] += 1
+        elif at is not None:
+            found.append([at, 1])
+        else:
+            found.append(key)
+    return found
+
+
+def _unslice(found: Any, ledger_ids: list[Any]) -> list[Any]:
+    if not isinstance(found, list):
+        raise TypeError("location keys")
+    keys: list[Any] = []
+    for item in found:
+        if isinstance(item, list):
+            start, count = item  # ValueError when not two
+            if not (type(start) is int and type(count) is int and count > 0 and start >= 0):
+                raise ValueError("location key slice")
+            if start + count > len(ledger_ids):
+                raise IndexError("location key slice")
+            keys.extend(ledger_ids[start : start + count])
+        else:
+            keys.append(item)
+    return keys
 
 
 def _well_formed(row: tuple[Any, ...]) -> bool:

@@ -108,6 +108,8 @@ def load(repo: Path, files: dict[str, str], *, keep: bool = False) -> State:
     if document.get("files") != files:
         appended = _appended_for(document, _read(file.with_name(TAIL_NAME)), files)
     try:
+        ids = document["ledger"][0]
+        document["locations"] = cachedlocations.unstored(document["locations"], ids)
         for row in appended:
             _insert(document, row)
         state = _decode(document, lambda: file.unlink(missing_ok=True))
@@ -171,7 +173,8 @@ def save_appended(repo: Path, files: dict[str, str], before: State, after: State
                  "ledger": [list(column) for column in document["ledger"]],
                  "locations": [list(column) for column in document["locations"]]}  # fmt: skip
         _insert(whole, row)
-        _write(repo, lambda: whole)
+        places = cachedlocations.stored(whole["locations"], whole["ledger"][0])
+        _write(repo, lambda: {**whole, "locations": places})
         return
     tail = {"format": FORMAT, "generation": generation, "files": _digest(files),
             "entries": [*appended, row]}  # fmt: skip
@@ -263,13 +266,15 @@ def _encode(state: State) -> dict[str, Any]:
     # A ledger loaded from the files is columns not built into entries yet (loader): then
     # they are written as they are; built entries are turned into columns in C.
     columns = unbuilt_columns(state.ledger) or ledgercolumns.columns_of(state.ledger)
+    ledger = ledgercolumns.stored(columns)
+    locations = cachedlocations.encode(state.locations)
     return {
         "settings": _dump(state.settings),
         "routers": [_dump(router) for router in state.routers.values()],
         "profiles": [_dump(profile) for profile in state.profiles.values()],
         "customers": cachedcustomers.encode(state.customers.values()),
-        "ledger": ledgercolumns.stored(columns),
-        "locations": cachedlocations.encode(state.locations),
+        "ledger": ledger,
+        "locations": cachedlocations.stored(locations, ledger[0]),
         "warnings": [_error_fields(warning) for warning in state.warnings],
     }
 

@@ -48,3 +48,53 @@ def test_the_files_of_ledger_entries_are_those_of_their_places(rows: list[tuple]
     built = unbuilt(rows)
     dict(built.items())  # built: the same answers from the table
     assert cachedlocations.ledger_files(built) == files
+
+
+def columns_of(rows: list[tuple]) -> list[list]:
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [["P-1", "P-2", "budi"], ["P-2", "P-1"], [], ["P-1", "X", "P-2", "budi"]],
+    ids=["in order", "out of order", "no ledger", "with a gap"],
+)
+def test_stored_columns_read_back_as_they_were(ids: list[str]) -> None:
+    columns = columns_of(ROWS)
+    stored = cachedlocations.stored(columns, ids)
+    assert cachedlocations.unstored(stored, ids) == columns
+
+
+def test_the_ledgers_rows_are_stored_as_runs_and_slices() -> None:
+    ids = [f"P-{n}" for n in range(1000)]
+    rows = [("customer", "budi", "state/customers/budi.yaml", 1, 1)] + [
+        ("ledger", key, "payments/2026-11.yaml", 3 * n + 1, 1) for n, key in enumerate(ids)
+    ]
+    stored = cachedlocations.stored(columns_of(rows), ids)
+    kinds, keys, files, lines, starts = stored
+    assert kinds == [["customer", 1], ["ledger", 1000]] and starts == [[1, 1001]]
+    assert keys == ["budi", [0, 1000]] and len(files) == 2 and len(lines) == 1001
+    back = cachedlocations.unstored(stored, ids)
+    assert back == columns_of(rows)
+    assert all(key is one for key, one in zip(back[1][1:], ids, strict=True))  # not copies
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda s: s[:4],
+        lambda s: [s[0], [[5, 1]], *s[2:]],  # a slice beyond the ids
+        lambda s: [s[0], [[-1, 1]], *s[2:]],
+        lambda s: [s[0], [[0, 0]], *s[2:]],
+        lambda s: [s[0], [[0, 1, 2]], *s[2:]],
+        lambda s: [[["ledger", 0]], *s[1:]],  # a run of none
+        lambda s: [[["ledger", True]], *s[1:]],
+        lambda s: [s[0], "keys", *s[2:]],
+        lambda s: [*s[:3], {"lines": 1}, s[4]],
+    ],
+)
+def test_a_damaged_stored_value_is_refused(damage) -> None:
+    ids = ["P-1", "P-2"]
+    stored = cachedlocations.stored(columns_of(ROWS[:3]), ids)
+    with pytest.raises((ValueError, TypeError, IndexError)):
+        cachedlocations.decode(cachedlocations.unstored(damage(stored), ids))
