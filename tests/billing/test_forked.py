@@ -113,10 +113,11 @@ def test_the_callers_next_work_is_done_while_the_child_bills(isp: Path) -> None:
     """`meanwhile` runs once, in this process, between its share and the child's answer
     (the child takes the larger share then); without a child it is left to the caller."""
     done: list[int] = []
+    child = forked._may_fork()  # not on a machine with one CPU
     found = forked.standings_in_two(
         fresh(isp), AS_OF, meanwhile=lambda: done.append(os.getpid()), min_customers=0
     )
-    assert done == [os.getpid()]
+    assert done == ([os.getpid()] if child else [])
     assert dict(found) == dict(standings(fresh(isp), AS_OF))
     done.clear()
     forked.standings_in_two(fresh(isp), AS_OF, meanwhile=lambda: done.append(1))
