@@ -63,7 +63,7 @@ def hashes(
                      status.st_dev]  # fmt: skip
         entry = known.get(relpath)
         newest = max(status.st_mtime_ns, status.st_ctime_ns)
-        if entry is not None and entry[:5] == signature and newest < trusted_before:
+        if newest < trusted_before and _matches(entry, signature):
             digest = entry[5]
         else:
             digest = _hash(path)
@@ -79,31 +79,44 @@ def hashes(
 
 
 def read(file: Path) -> dict[str, Any]:
-    """The index document at `file`; an empty one when there is none or it is unreadable."""
+    """The index document at `file`; an empty one when there is none or it is unreadable.
+    Read once per process while the file is unchanged (`isk pay` hashes twice)."""
+    global _last_read
     try:
+        status = os.stat(file)
+        seen = (os.fspath(file), status.st_size, status.st_mtime_ns, status.st_ino)
+        if _last_read is not None and _last_read[0] == seen:
+            return _last_read[1]
         document = json.loads(file.read_bytes())
     except (OSError, ValueError, RecursionError):
         return {}
-    return document if isinstance(document, dict) else {}
+    if not isinstance(document, dict):
+        return {}
+    _last_read = (seen, document)
+    return document
 
 
-def _entries(index: dict[str, Any] | None) -> tuple[dict[str, list[Any]], int]:
-    """The well-formed remembered entries and the time they were taken; ({}, 0) for
-    anything but an index this module wrote."""
+_last_read: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+
+
+def _entries(index: dict[str, Any] | None) -> tuple[dict[str, Any], int]:
+    """The remembered entries (each checked when used: `_matches`) and the time they were
+    taken; ({}, 0) for anything but an index this module wrote."""
     if not index or index.get("format") != FORMAT:
         return {}, 0
     stamp, entries = index.get("stamp"), index.get("files")
     if type(stamp) is not int or not isinstance(entries, dict):
         return {}, 0
-    return {path: entry for path, entry in entries.items() if _well_formed(entry)}, stamp
+    return entries, stamp
 
 
-def _well_formed(entry: Any) -> bool:
+def _matches(entry: Any, signature: list[int]) -> bool:
+    """Whether a remembered entry is well formed and has this stat signature."""
     return (
-        isinstance(entry, list)
+        type(entry) is list
         and len(entry) == 6
-        and all(type(number) is int for number in entry[:5])
-        and isinstance(entry[5], str)
+        and entry[:5] == signature
+        and type(entry[5]) is str
         and len(entry[5]) == 64
     )
 
