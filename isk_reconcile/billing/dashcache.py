@@ -62,7 +62,6 @@ from isk_reconcile.billing.report_types import (
 )
 from isk_reconcile.state import statecache
 from isk_reconcile.state.model import State
-from isk_reconcile.state.parsecache import usable_location
 
 # standingcache.FORMAT covers the code of every billing module (this one included) and of
 # the state package.
@@ -96,15 +95,8 @@ def key(
 def load(repo: Path, wanted: str, as_of: date, source: Source) -> Dashboard | None:
     """The billing dashboard cached under the key `wanted` (see `key`), or None. Its
     invoices and payments are made from `source()` when first looked at."""
-    file = cache_file(repo)
-    if not usable_location(repo, file):
-        return None
-    try:
-        with file.open("rb") as handle:
-            document = json.loads(handle.read())
-    except (OSError, ValueError, RecursionError):
-        return None
-    if not isinstance(document, dict) or document.get("key") != wanted:
+    document = statecache.read_keyed(cache_file(repo), repo, wanted)
+    if document is None:
         return None
     try:
         return _decode(document["dashboard"], as_of, source)

@@ -38,7 +38,6 @@ from isk_reconcile.billing.forked import standings_in_two
 from isk_reconcile.billing.invoices import Invoice, Invoices
 from isk_reconcile.state import statecache
 from isk_reconcile.state.model import State
-from isk_reconcile.state.parsecache import usable_location
 
 _BILLING = Path(__file__).resolve().parent
 _CODE = hashlib.sha256(statecache.FORMAT.encode())
@@ -83,15 +82,8 @@ def cached_standings(
 
 
 def _load(repo: Path, state: State, as_of: date, wanted: str) -> Mapping[str, Standing] | None:
-    file = cache_file(repo)
-    if not usable_location(repo, file):
-        return None
-    try:
-        with file.open("rb") as handle:
-            document = json.loads(handle.read())
-    except (OSError, ValueError, RecursionError):
-        return None
-    if not isinstance(document, dict) or document.get("key") != wanted:
+    document = statecache.read_keyed(cache_file(repo), repo, wanted)
+    if document is None:
         return None
     found = decode_rows(document.get("standings"), state, as_of)
     if found is None or [one.customer for one in found] != sorted(state.customers):

@@ -232,6 +232,21 @@ def _write(repo: Path, make: typing.Callable[[], dict[str, Any]]) -> None:
     write_json(state_cache_file(repo), repo, make)
 
 
+def read_keyed(file: Path, repo: Path, wanted: str) -> dict[str, Any] | None:
+    """The JSON document of the cache `file` of `repo` when its "key" is `wanted`; None
+    when the location is not usable, the file unreadable or not JSON, or another key."""
+    if not usable_location(repo, file):
+        return None
+    try:
+        with file.open("rb") as handle:
+            document = json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or document.get("key") != wanted:
+        return None
+    return document
+
+
 def write_json(
     file: Path, repo: Path, document: dict[str, Any] | typing.Callable[[], dict[str, Any]]
 ) -> None:
