@@ -23,7 +23,7 @@ from isk_reconcile.billing.engine import rupiah, standing
 from isk_reconcile.cli.context import ISO_DATE, Context, _, pass_context
 from isk_reconcile.cli.customers import customer, no_such
 from isk_reconcile.cli.secrets import secrets_group
-from isk_reconcile.cli.workflow import standing_line
+from isk_reconcile.cli.writing import standing_line
 from isk_reconcile.errors import IskError
 from isk_reconcile.state import edits
 from isk_reconcile.state.customers import Customer

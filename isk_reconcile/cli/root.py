@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "plan": ("reconcile",),
     "apply": ("reconcile",),
     "demo": ("demo",),
-    "pay": ("workflow",),
+    "pay": ("pay",),
     "history": ("workflow",),
     "import": ("workflow",),
     "ci": ("workflow",),

@@ -1,79 +1,33 @@
-"""Git-native workflows: `isk customer add`, `pay`, `history`, `import`, `ci init`."""
+"""Git-native workflows: `isk customer add`, `history`, `import`, `ci init` (`isk pay` is
+cli/pay.py; the write lock and the standing line after a write are cli/writing.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from isk_reconcile.cli.context import ISO_DATE, Context, _, pass_context, say
 from isk_reconcile.cli.customers import customer
 from isk_reconcile.cli.root import main
+from isk_reconcile.cli.writing import (
+    RUPIAH,
+    check_can_commit_first,
+    holding_write_lock,
+    write_locked,
+)
 from isk_reconcile.errors import IskError
 from isk_reconcile.state.money import parse_rupiah
 
 if TYPE_CHECKING:
     from isk_reconcile.gitops.importer import ImportResult
     from isk_reconcile.routeros.types import LiveState
-    from isk_reconcile.state.model import State
     from isk_reconcile.state.routers import Router
-    from isk_reconcile.state.writer import NewEntry
-
-
-class Rupiah(click.ParamType):
-    """An amount in whole rupiah, spelled as `state.money.parse_rupiah` accepts."""
-
-    name = "amount"
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> int:
-        if isinstance(value, int):
-            return value
-        try:
-            return parse_rupiah(str(value))
-        except ValueError as problem:
-            self.fail(str(problem), param, ctx)
-
-
-RUPIAH = Rupiah()
-
-
-def _check_can_commit(repo: Path) -> None:
-    """--commit: refuse before writing anything when git could not commit."""
-    from isk_reconcile.gitops.history import check_can_commit
-
-    check_can_commit(repo)
-
-
-@contextlib.contextmanager
-def holding_write_lock(ctx: Context) -> Iterator[None]:
-    """Hold the repository's write lock for the whole command (write and commit); first
-    list what an earlier, interrupted writer left behind."""
-    from isk_reconcile.state.writer import repository_lock
-
-    with repository_lock(ctx.repo) as lock:
-        for write in lock.interrupted:
-            say(f"warning: unfinished earlier write: {write.describe()}", err=True)
-        yield
-
-
-def write_locked(command: Callable[..., None]) -> Callable[..., None]:
-    """The command runs holding the repository's write lock (see `holding_write_lock`)."""
-
-    @functools.wraps(command)
-    def locked(ctx: Context, *args: Any, **kwargs: Any) -> None:
-        with holding_write_lock(ctx):
-            command(ctx, *args, **kwargs)
-
-    return locked
 
 
 # --- isk customer add -------------------------------------------------------------------
@@ -115,7 +69,7 @@ def customer_add(
 
     state = ctx.state
     if commit:
-        _check_can_commit(ctx.repo)
+        check_can_commit_first(ctx.repo)
     password = generate_password()
     settings = state.settings.secrets
     if settings.recipients:
@@ -149,107 +103,6 @@ def customer_add(
     click.echo(_("PPPoE username: %(username)s", username=new.username or customer_id))
     # The one place a plaintext password is shown: the admin hands it to the technician.
     click.echo(_("PPPoE password (shown once, store it safely): %(password)s", password=password))
-
-
-# --- isk pay ------------------------------------------------------------------------------
-
-
-@main.command("pay")
-@click.argument("customer_id", metavar="CUSTOMER")
-@click.argument("amount", type=RUPIAH)
-@click.option("--date", "day", type=ISO_DATE, help="Date of the payment (default: as-of date).")
-@click.option(
-    "--kind",
-    type=click.Choice(["payment", "credit", "refund", "writeoff"]),
-    default="payment",
-    show_default=True,
-)
-@click.option(
-    "--method",
-    type=click.Choice(["cash", "transfer", "qris", "ewallet", "other"]),
-    help="How the money moved (payment and refund; default cash).",
-)
-@click.option("--reference", default="", help="Bank reference, receipt number, ...")
-@click.option("--note", default="")
-@click.option("--reason", default="", help="Why the debt is written off (--kind writeoff).")
-@click.option("--commit", "commit", is_flag=True, help="Commit the ledger file with git.")
-@pass_context
-def pay(
-    ctx: Context,
-    customer_id: str,
-    amount: int,
-    day: date | None,
-    kind: str,
-    method: str | None,
-    reference: str,
-    note: str,
-    reason: str,
-    commit: bool,
-) -> None:
-    """Append a ledger entry with the next free id to payments/<YYYY-MM>.yaml.
-
-    `--kind writeoff --reason "..."` writes off bad debt: it settles invoices like a
-    credit and is reported apart, as a decision on record."""
-    from isk_reconcile.state.ledger import NON_CASH
-    from isk_reconcile.state.writer import NewEntry
-
-    if kind in NON_CASH and method:
-        raise IskError(f"a {kind} is not cash: leave out --method")
-    if kind not in NON_CASH and method is None:
-        method = "cash"
-    if kind == "writeoff" and not reason.strip():
-        raise IskError('a writeoff needs --reason "why the debt is written off"')
-    if kind != "writeoff" and reason:
-        raise IskError("--reason is only for --kind writeoff (use --note)")
-    with holding_write_lock(ctx):
-        entry = NewEntry(
-            customer=customer_id,
-            amount=amount,
-            date=day or ctx.as_of,
-            kind=kind,
-            method=method,
-            reference=reference,
-            note=note,
-            reason=reason,
-        )
-        _pay(ctx, entry, commit)
-
-
-def _pay(ctx: Context, entry: NewEntry, commit: bool) -> None:
-    from isk_reconcile.billing.engine import rupiah
-    from isk_reconcile.state.writer import add_entry, append_entry, entry_fields
-
-    customer_id, amount, kind, method = entry.customer, entry.amount, entry.kind, entry.method
-    if commit:
-        _check_can_commit(ctx.repo)
-    # The state is loaded under the lock, once (not here before it as well).
-    entry_id, relpath, state = add_entry(ctx.repo, None, entry)
-    how = f" {method}" if method else ""
-    tr = ctx.tr
-    click.echo(
-        _(
-            "%(file)s: %(id)s %(kind)s %(customer)s %(amount)s%(how)s on %(day)s",
-            file=relpath,
-            id=entry_id,
-            kind=tr.message(kind),
-            customer=customer_id,
-            amount=rupiah(amount),
-            how=f" {tr.message(method)}" if method else "",
-            day=tr.day(entry.date),
-        )
-    )
-    if commit:
-        from isk_reconcile.gitops.commits import commit_contents, committed_text
-
-        label = "payment" if kind == "payment" else kind
-        message = f"{label}: {entry_id} {customer_id} {rupiah(amount)}{how}"
-        # HEAD's ledger file plus this entry only: another command's uncommitted entry in
-        # the same file stays uncommitted (and is listed by the next writer if unfinished).
-        text = append_entry(
-            committed_text(ctx.repo, relpath), entry_fields(entry_id, entry), f"{entry.date:%Y-%m}"
-        )
-        click.echo(_("committed %(sha)s", sha=commit_contents(ctx.repo, {relpath: text}, message)))
-    standing_line(ctx, state, customer_id)
 
 
 # --- isk history --------------------------------------------------------------------------
@@ -360,7 +213,7 @@ def _import(
         return encrypt(password, recipients) if recipients else password
 
     if commit:
-        _check_can_commit(ctx.repo)
+        check_can_commit_first(ctx.repo)
     live = _read_router(ctx, router)
     prices = _prices(price_options)
 
@@ -469,22 +322,3 @@ def _git_root(repo: Path) -> Path:
     except IskError:
         return repo
     return Path(handle.working_tree_dir or repo)
-
-
-def standing_line(ctx: Context, state: State, customer_id: str) -> None:
-    """After a write: where the customer now stands, in one line."""
-    from isk_reconcile.billing.engine import rupiah, standing
-
-    now = standing(state, customer_id, ctx.as_of)
-    tr = ctx.tr
-    through = tr.day(now.paid_through) if now.paid_through else "-"
-    click.echo(
-        _(
-            "%(id)s: %(access)s, paid through %(day)s, balance %(balance)s (%(reason)s)",
-            id=customer_id,
-            access=tr.text(now.access),
-            day=through,
-            balance=rupiah(now.balance),
-            reason=tr.text(now.reason),
-        )
-    )
