@@ -5,6 +5,7 @@ isk and people write."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -110,11 +111,14 @@ PLAIN_VALUES = st.one_of(
 )
 
 
-def assert_same_as_parse_yaml(content: bytes) -> bool:
-    """What the fast reader makes of `content` is parse_yaml's; True when it took it."""
-    fast = read_plain_ledger(content)
-    slow = parse_yaml(content, "payments/p.yaml")
-    through = parse_ledger(content, "payments/p.yaml")
+def assert_read_as_parse_yaml(
+    content: bytes, fast_reader: Callable, reader: Callable, label: str
+) -> bool:
+    """What `fast_reader` (and `reader`, which uses it) make of `content` is
+    parse_yaml's; True when the fast reader took it."""
+    fast = fast_reader(content)
+    slow = parse_yaml(content, label)
+    through = reader(content, label)
     assert typed(through.data) == typed(slow.data)
     assert (through.errors, through.item_lines) == (slow.errors, slow.item_lines)
     if fast is None:
@@ -127,6 +131,11 @@ def assert_same_as_parse_yaml(content: bytes) -> bool:
     assert through.no_controls
     assert sorted(dates) == sorted(encode_entry((slow.data, (), ()))[1])  # the cache's
     return True
+
+
+def assert_same_as_parse_yaml(content: bytes) -> bool:
+    """A payments file: the fast ledger reader against parse_yaml."""
+    return assert_read_as_parse_yaml(content, read_plain_ledger, parse_ledger, "payments/p.yaml")
 
 
 @given(ledger_texts())
@@ -159,21 +168,10 @@ def mapping_texts(draw: st.DrawFn) -> str:
 
 
 def assert_mapping_as_parse_yaml(content: bytes) -> bool:
-    """What the fast reader makes of a one-mapping file is parse_yaml's; True: it took it."""
-    fast = read_plain_mapping(content)
-    slow = parse_yaml(content, "state/customers/c.yaml")
-    through = parse_mapping(content, "state/customers/c.yaml")
-    assert typed(through.data) == typed(slow.data)
-    assert (through.errors, through.item_lines) == (slow.errors, slow.item_lines)
-    if fast is None:
-        return False
-    data, item_lines, dates = fast
-    assert typed(data) == typed(slow.data)
-    assert item_lines == slow.item_lines
-    assert slow.errors == () and policy.text_errors(slow) == []
-    assert through.no_controls
-    assert sorted(dates) == sorted(encode_entry((slow.data, (), ()))[1])  # the cache's
-    return True
+    """A one-mapping file (a customer's): the fast mapping reader against parse_yaml."""
+    return assert_read_as_parse_yaml(
+        content, read_plain_mapping, parse_mapping, "state/customers/c.yaml"
+    )
 
 
 @given(mapping_texts())
