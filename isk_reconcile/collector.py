@@ -20,13 +20,17 @@ from typing import NoReturn
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Run the body with the cyclic GC off; nested use is fine (the outermost restores it)."""
+    """Run the body with the cyclic GC off; nested use is fine (the outermost restores it).
+    After a large load (`freeze_if_large`) what the body made is frozen too before the
+    collector is back: the first collection would otherwise walk all of it at once."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            if _large:  # the body's objects would all be walked by the next collection
+                gc.freeze()
             gc.enable()
 
 
