@@ -14,7 +14,7 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Literal
 
-from isk_reconcile.billing.invoices import Invoice, _Account, _account
+from isk_reconcile.billing.invoices import Invoice, Memo, _Account, _account
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import IskError
 from isk_reconcile.state.customers import Customer
@@ -76,10 +76,10 @@ def _standing(
     customer: Customer,
     as_of: date,
     counted: tuple[LedgerEntry, ...] | None = None,
-    package: dict[tuple[str, date], int] | None = None,
+    memo: Memo | None = None,
 ) -> Standing:
     account = _account(
-        customer, state, state.entries_for(customer.id), as_of, counted=counted, package=package
+        customer, state, state.entries_for(customer.id), as_of, counted=counted, memo=memo
     )
     billed, unpaid = account.invoices, account.unpaid  # billed: made only if looked at
     outstanding_due = 0
@@ -194,9 +194,9 @@ def _standings(state: State, as_of: date) -> dict[str, Standing]:
         (entry for entry in state.ledger if entry.date <= as_of), key=attrgetter("date", "id")
     ):
         counted.setdefault(entry.customer, []).append(entry)
-    package: dict[tuple[str, date], int] = {}
+    memo = Memo()
     return {
-        cid: _standing(state, customer, as_of, tuple(counted.get(cid, ())), package)
+        cid: _standing(state, customer, as_of, tuple(counted.get(cid, ())), memo)
         for cid, customer in sorted(state.customers.items())
     }
 

@@ -259,13 +259,41 @@ class _Account:
 _Bill = tuple[Period, int, str]
 
 
-def _bills(customer: Customer, state: State, as_of: date, tariff: _Tariff) -> list[_Bill]:
+class Memo:
+    """What the customers of one `standings` run (one state, one day) share: package
+    prices by (package, day), and the bills of each tariff's shape. Customers who start
+    on the same day on the same package at the same price are billed the same periods
+    for the same amounts: at 10,000 customers, some 4,000 shapes."""
+
+    __slots__ = ("bills", "prices")
+
+    def __init__(self) -> None:
+        self.prices: dict[tuple[str, date], int] = {}
+        self.bills: dict[tuple[object, ...], Sequence[_Bill]] = {}
+
+
+def _bills(
+    customer: Customer, state: State, as_of: date, tariff: _Tariff, memo: Memo
+) -> Sequence[_Bill]:
     settings = state.settings
     if not customer.holds and not settings.billing.prorate:  # the common case: first day's price
-        return [
-            (billed, *tariff.on(billed.start))
-            for billed in periods_from(customer, settings, 0, as_of)
-        ]
+        # Everything the periods and their prices depend on besides the state and the day
+        # (periods_from, _Tariff.on); plain values, which hash and compare cheaply.
+        own = customer.price.changes if customer.price is not None else ()
+        shape = (
+            customer.status,
+            customer.end,
+            customer.billing_start,
+            tuple((change.from_, change.value) for change in customer.profile.changes),
+            tuple((change.from_, change.value) for change in own),
+        )
+        known = memo.bills.get(shape)
+        if known is None:
+            known = memo.bills[shape] = tuple(
+                (billed, *tariff.on(billed.start))
+                for billed in periods_from(customer, settings, 0, as_of)
+            )
+        return known
     found = []
     for billed in periods_from(customer, settings, 0, as_of):
         charge = _charge(customer, settings, billed, tariff)
@@ -290,7 +318,7 @@ def _invoice(customer_id: str, settings: Settings, bill: _Bill, paid: int,
     )
 
 
-def _made(customer_id: str, settings: Settings, bills: list[_Bill],
+def _made(customer_id: str, settings: Settings, bills: Sequence[_Bill],
           entries: tuple[LedgerEntry, ...]) -> Callable[[], tuple[Invoice, ...]]:  # fmt: skip
     """The invoices of `bills` with the ledger allocated, when asked for."""
 
@@ -314,15 +342,16 @@ def _account(
     as_of: date,
     *,
     counted: tuple[LedgerEntry, ...] | None = None,
-    package: dict[tuple[str, date], int] | None = None,
+    memo: Memo | None = None,
 ) -> _Account:
     """`counted`: the customer's entries already filtered and ordered by `counted_entries`
-    (then `entries` is ignored); `package`: a package-price memo shared between customers.
+    (then `entries` is ignored); `memo`: what the customers of one run share.
     One pass over the periods with plain tuples; only unpaid invoices are made here."""
     settings = state.settings
+    memo = memo if memo is not None else Memo()
     ledger = _Ledger(counted if counted is not None else counted_entries(entries, as_of))
-    tariff = _Tariff(customer, state, package if package is not None else {})
-    bills = _bills(customer, state, as_of, tariff)
+    tariff = _Tariff(customer, state, memo.prices)
+    bills = _bills(customer, state, as_of, tariff, memo)
     customer_id, total = customer.id, ledger.total
     first_start = bills[0][0].start if bills else None
     needed = allocated = 0  # what invoices 1..i need together; what they got
@@ -358,7 +387,7 @@ def _account(
 def _paid_ahead(
     customer: Customer,
     settings: Settings,
-    bills: list[_Bill],
+    bills: Sequence[_Bill],
     tariff: _Tariff,
     money: tuple[_Ledger, int, int],
     as_of: date,

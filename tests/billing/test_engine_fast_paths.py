@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from isk_reconcile.billing.engine import standing, standings
 from isk_reconcile.billing.invoices import billed_amounts, price_on, unpaid_invoices
-from isk_reconcile.state.customers import Hold
+from isk_reconcile.state.customers import Hold, Opening
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.settings import BillingSettings, Settings
 from tests.helpers.examples import scaled
@@ -45,7 +45,8 @@ def fleets(draw):
     ]
     people = []
     for number in range(3):
-        start = draw(offsets)
+        # often the same start day: customers of one tariff's shape share their bills
+        start = draw(st.sampled_from((0, 59)) | offsets)
         moves = sorted(set(draw(st.lists(st.integers(1, 400), max_size=3))))
         own = draw(st.none() | price_steps(min_size=1))
         people.append(
@@ -120,6 +121,44 @@ def test_a_package_price_memo_is_per_day_not_per_customer():
     found = standings(state, date(2026, 4, 10))
     assert [i.amount for i in found["early"].invoices] == [150_000, 165_000]
     assert [i.amount for i in found["late"].invoices] == [165_000]
+
+
+def test_bills_are_shared_only_by_customers_billed_alike():
+    # Eight customers start on one day on one package; only twin is billed exactly as budi
+    # is. Each of the others differs in one thing the periods or their prices depend on,
+    # and must not be handed budi's bills from the memo of the run.
+    start = "2026-01-01"
+    people = [
+        customer("budi", start=start),
+        customer("twin", start=start),
+        customer("ended", start=start, status="terminated", end=date(2026, 2, 20)),
+        customer("later", start=start, status="terminated", end=date(2026, 3, 20)),
+        customer("adopted", start=start, opening=Opening(paid_through=date(2026, 2, 9))),
+        customer("discount", start=start, price=dated(99_000)),
+        customer("upgraded", start=start, profile_changes=(("2026-03-01", "home-20m"),)),
+        customer("freebie", start=start, status="free"),
+    ]
+    state = replace(make_state(people), settings=Settings(billing=BillingSettings(cycle="monthly")))
+    day = date(2026, 4, 10)
+    found = standings(state, day)
+    assert found == {cid: standing(state, cid, day) for cid in state.customers}
+
+    def bills(cid: str) -> list[tuple[str, int]]:
+        return [
+            (start.isoformat(), amount) for start, amount in billed_amounts(found[cid].invoices)
+        ]
+
+    months = ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]
+    assert bills("budi") == bills("twin") == [(month, 150_000) for month in months]
+    assert bills("ended") == [("2026-01-01", 150_000), ("2026-02-01", 150_000)]
+    assert bills("later") == [(month, 150_000) for month in months[:3]]
+    adopted = ["2026-02-10", "2026-03-10", "2026-04-10"]  # the last starts on the day
+    assert bills("adopted") == [(month, 150_000) for month in adopted]
+    assert bills("discount") == [(month, 99_000) for month in months]
+    assert bills("upgraded") == [(m, 150_000) for m in months[:2]] + [
+        (m, 200_000) for m in months[2:]
+    ]
+    assert bills("freebie") == []
 
 
 def test_standings_are_read_only_and_depend_only_on_state_and_day(example_repo: Path):
