@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from isk_reconcile.billing.engine import Standing, standings
+from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.lazyledger import of_customers
 from isk_reconcile.state.model import State
@@ -48,8 +49,9 @@ def standings_in_two(
     min_customers: int = MIN_CUSTOMERS,
 ) -> Mapping[str, Standing]:
     """`engine.standings(state, as_of)`: equal, in the same order. `meanwhile`: work the
-    caller does next anyway (e.g. building every customer for a plan), done here while
-    the child bills; the child then takes the larger share. Not called without a child."""
+    caller does next anyway (e.g. starting to read the routers, building every customer
+    for a plan), done here right after the fork, while the child bills; the child then
+    takes the larger share. Not called without a child: no thread may run at a fork."""
     from isk_reconcile.billing import standingcache  # (which imports this module)
 
     ids = sorted(state.customers)
@@ -63,19 +65,23 @@ def standings_in_two(
         os.close(read_end)
         _bill_and_send(state, as_of, theirs, write_end)
     os.close(write_end)
-    try:
-        found = dict(standings(_only(state, mine), as_of))
-        if meanwhile is not None:
-            meanwhile()
-        rows = _receive(read_end, time.monotonic() + DEADLINE_S)
-    finally:
-        os.close(read_end)
-        _reap(child)
-    sent = standingcache.decode_rows(rows, state, as_of) if rows is not None else None
-    if sent is None or [one.customer for one in sent] != theirs:
-        found.update(standings(_only(state, theirs), as_of))
-    else:
-        found.update((one.customer, one) for one in sent)
+    # `meanwhile` and the child's rows make tens of thousands of long-lived objects and
+    # no cycles, as billing does (collector.py): no collection walks them meanwhile.
+    with collector_paused():
+        try:
+            if meanwhile is not None:
+                meanwhile()
+            found = dict(standings(_only(state, mine), as_of))
+            rows = _receive(read_end, time.monotonic() + DEADLINE_S)
+        finally:
+            os.close(read_end)
+            _reap(child)
+        sent = standingcache.decode_rows(rows, state, as_of) if rows is not None else None
+        if sent is None or [one.customer for one in sent] != theirs:
+            found.update(standings(_only(state, theirs), as_of))
+        else:
+            found.update((one.customer, one) for one in sent)
+        freeze_if_large(len(state.customers) + len(state.ledger))
     return MappingProxyType(found)
 
 

@@ -22,12 +22,12 @@ from isk_reconcile.gitops.history import head_commit
 from isk_reconcile.reconcile.apply import ApplyReport, run_apply
 from isk_reconcile.reconcile.apply import Progress as ApplyProgress
 from isk_reconcile.reconcile.plan_types import Plan
-from isk_reconcile.reconcile.run import run_plan
+from isk_reconcile.reconcile.run import routers_to_read, run_plan
 from isk_reconcile.reconcile.trust import for_reading, with_base_connections
 from isk_reconcile.render.plan_json import load_plan, render_json
 from isk_reconcile.render.plan_markdown import render_markdown
 from isk_reconcile.render.plan_text import render_text
-from isk_reconcile.routeros.fleet import select_routers
+from isk_reconcile.routeros.fleet import Underway, select_routers, start_reading
 from isk_reconcile.routeros.types import LiveState
 from isk_reconcile.untrusted import visible
 
@@ -41,6 +41,7 @@ def console(ctx: Context, *, stderr: bool = False) -> Console:
         color_system="auto" if ctx.color else None,
         highlight=False,
         soft_wrap=True,
+        emoji=False,  # ":x:" in a customer's name is text; and no 44 ms emoji table
     )
 
 
@@ -91,10 +92,15 @@ def make_plan_for(
         state, skipped = for_reading(trusted.state), trusted.skipped
     names = select_routers(state, routers or None)
     total = sum(1 for router in names if router.name not in skipped)
+    reading: list[Underway[LiveState]] = []
+
+    def meanwhile() -> None:  # while a forked child bills (billing.forked)
+        reading.append(start_reading(state, routers_to_read(state, routers, skipped)))
+        ctx.state.customers_by_router  # noqa: B018 - every customer, built for the plan
+
     # The work tree's standings (cached): a base only lends connection settings. Billed
-    # before the progress spinner's thread starts: billing.forked forks only without one;
-    # meanwhile this process builds every customer, which the desired state reads next.
-    wanted = ctx.standings(meanwhile=lambda: ctx.state.customers_by_router)
+    # before the progress spinner's thread starts: billing.forked forks only without one.
+    wanted = ctx.standings(meanwhile=meanwhile)
     with read_progress(ctx, total) as on_read:
         plan = run_plan(
             state,
@@ -106,6 +112,7 @@ def make_plan_for(
             on_read=on_read,
             skipped=skipped,
             wanted=wanted,
+            reading=reading[0] if reading else None,
         )
     return _with_store(ctx, plan, routers, adopt)  # the RADIUS store, when routers use it
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from isk_reconcile.errors import IskError, RouterError
 from isk_reconcile.routeros.client import RouterClient
@@ -51,6 +51,56 @@ def select_routers(state: State, names: Iterable[str] | None) -> list[Router]:
     return [router for name, router in state.routers.items() if name in wanted]
 
 
+class Underway(Generic[T]):
+    """`action` running on routers in the background (`start`), one thread each; the
+    outcomes are collected with `outcomes`, which waits for them. Each router's own
+    timeout bounds its thread, as for `on_routers`."""
+
+    def __init__(
+        self, routers: Sequence[Router], action: Callable[[RouterClient], T],
+        environ: Mapping[str, str],
+    ) -> None:  # fmt: skip
+        self._names = [router.name for router in routers]
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, min(parallel_routers(environ), len(routers)))
+        )
+        self._futures = {
+            self._pool.submit(_run, router, action, environ): router.name for router in routers
+        }
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    def outcomes(
+        self, on_result: Callable[[str, T | RouterError], None] | None = None
+    ) -> dict[str, T | RouterError]:
+        """Every router's outcome, keyed in the order started; `on_result` is called as
+        each router finishes (from the calling thread), for progress output."""
+        found: dict[str, T | RouterError] = {}
+        try:
+            for future in as_completed(self._futures):
+                name = self._futures[future]
+                found[name] = future.result()
+                if on_result is not None:
+                    on_result(name, found[name])
+        finally:
+            self._pool.shutdown(wait=True)
+        return {name: found[name] for name in self._names}
+
+
+def _run(
+    router: Router, action: Callable[[RouterClient], T], environ: Mapping[str, str]
+) -> T | RouterError:
+    try:
+        with connect(router, environ) as client:
+            return action(client)
+    except RouterError as problem:
+        return problem
+    except IskError as problem:
+        return RouterError(router.name, str(problem))
+
+
 def on_routers(
     routers: Sequence[Router],
     action: Callable[[RouterClient], T],
@@ -64,26 +114,16 @@ def on_routers(
     router finishes (from the calling thread), for progress output."""
     if not routers:
         return {}
-    outcomes: dict[str, T | RouterError] = {}
+    return Underway(routers, action, environ).outcomes(on_result)
 
-    def run(router: Router) -> T | RouterError:
-        try:
-            with connect(router, environ) as client:
-                return action(client)
-        except RouterError as problem:
-            return problem
-        except IskError as problem:
-            return RouterError(router.name, str(problem))
 
-    with ThreadPoolExecutor(max_workers=min(parallel_routers(environ), len(routers))) as pool:
-        futures = {pool.submit(run, router): router.name for router in routers}
-        for future in as_completed(futures):
-            name = futures[future]
-            outcome = future.result()
-            outcomes[name] = outcome
-            if on_result is not None:
-                on_result(name, outcome)
-    return {router.name: outcomes[router.name] for router in routers}
+def start_reading(
+    state: State, routers: Iterable[str], environ: Mapping[str, str] = os.environ
+) -> Underway[LiveState]:
+    """Start reading the named routers (known to routers.yaml) in the background, for a
+    caller with other work to do meanwhile (a plan bills while its routers are read)."""
+    names = list(dict.fromkeys(routers))
+    return Underway([state.routers[name] for name in names], RouterClient.read, environ)
 
 
 def read_all(

@@ -110,7 +110,7 @@ def test_a_child_given_up_on_leaves_its_half_to_the_parent(
 
 
 def test_the_callers_next_work_is_done_while_the_child_bills(isp: Path) -> None:
-    """`meanwhile` runs once, in this process, between its share and the child's answer
+    """`meanwhile` runs once, in this process, after the fork and before its own share
     (the child takes the larger share then); without a child it is left to the caller."""
     done: list[int] = []
     child = forked._may_fork()  # not on a machine with one CPU
