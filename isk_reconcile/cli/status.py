@@ -75,6 +75,7 @@ def reading_routers(ctx: Context, total: int) -> Iterator[Callable[[str, object]
         no_color=not ctx.color,
         color_system="auto" if ctx.color else None,
         highlight=False,
+        emoji=False,
     )
     done: list[str] = []
     with console.status(_("reading %(n)s router(s) ...", n=total)) as spinner:
