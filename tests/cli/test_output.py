@@ -197,6 +197,16 @@ def test_reading_routers_shows_plain_progress_lines_off_a_terminal(
     assert "read r1: ok" in imported.stderr.splitlines()
 
 
+def test_emoji_codes_in_a_customers_name_are_shown_as_written(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    repo = isp(tmp_path, fleet, {"budi": customer("Budi :smile: :x:")})
+    result = run(repo, fleet, "plan")
+    assert result.returncode == 0, result.stderr
+    assert "Budi :smile: :x:" in result.stdout
+    assert "\U0001f604" not in result.stdout and "\u274c" not in result.stdout
+
+
 def test_markdown_starts_with_the_marker_and_stays_under_60000_characters(
     tmp_path: Path, fleet: Fleet
 ) -> None:
