@@ -109,8 +109,7 @@ def measure(dsn: str, customers: int, changes: int, routers: int) -> dict:
     environ = {f"ISK_ROUTER_R{n}_RADIUS_SECRET": SECRET for n in range(routers)}
     with psycopg.connect(dsn) as conn:
         conn.execute(
-            "TRUNCATE radcheck, radreply, radgroupcheck, radgroupreply, radusergroup, nas, "
-            "radacct"
+            "TRUNCATE radcheck, radreply, radgroupcheck, radgroupreply, radusergroup, nas, radacct"
         )
     figures: dict = {"customers": customers, "changes": changes, "routers": routers}
     state, figures["build_state_s"] = timed(lambda: synthetic_state(customers, routers, 0))
@@ -123,9 +122,7 @@ def measure(dsn: str, customers: int, changes: int, routers: int) -> dict:
     wanted, figures["standings_s"] = timed(lambda: standings(state, AS_OF))
     passwords = {cid: c.pppoe.password for cid, c in state.customers.items()}
     secrets = {name: SECRET for name in state.routers}
-    desired, figures["desired_s"] = timed(
-        lambda: desired_store(state, wanted, passwords, secrets)
-    )
+    desired, figures["desired_s"] = timed(lambda: desired_store(state, wanted, passwords, secrets))
     with psycopg.connect(dsn, cursor_factory=CountingCursor) as conn:
         CountingCursor.statements = 0
         live, figures["read_store_s"] = timed(lambda: read_store(conn, desired.prefix))
@@ -158,9 +155,7 @@ def measure(dsn: str, customers: int, changes: int, routers: int) -> dict:
     figures["apply_ok"] = applied.ok
     with psycopg.connect(dsn) as conn:
         live = read_store(conn, desired.prefix)
-    figures["second_plan_changes"] = len(
-        plan_store(desired, live, changed.settings.safety).changes
-    )
+    figures["second_plan_changes"] = len(plan_store(desired, live, changed.settings.safety).changes)
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return figures
 

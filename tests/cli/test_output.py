@@ -197,9 +197,7 @@ def test_reading_routers_shows_plain_progress_lines_off_a_terminal(
     assert "read r1: ok" in imported.stderr.splitlines()
 
 
-def test_emoji_codes_in_a_customers_name_are_shown_as_written(
-    tmp_path: Path, fleet: Fleet
-) -> None:
+def test_emoji_codes_in_a_customers_name_are_shown_as_written(tmp_path: Path, fleet: Fleet) -> None:
     repo = isp(tmp_path, fleet, {"budi": customer("Budi :smile: :x:")})
     result = run(repo, fleet, "plan")
     assert result.returncode == 0, result.stderr

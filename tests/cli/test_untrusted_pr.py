@@ -323,8 +323,14 @@ def test_control_characters_in_state_files_are_refused_with_their_line(tmp_path:
     path.write_text(path.read_text() + 'address: "Jl. Merdeka\\r\\n\\e[31m"\n')
     result = isk(repo, "validate")
     assert result.returncode == 1
-    assert re.search(r"state/customers/budi.yaml:1:\d+: name: text contains the control "
-                     r"character U\+202E", result.stderr)
-    assert re.search(r"state/customers/budi.yaml:\d+:\d+: address: text contains the control "
-                     r"character U\+000D carriage return", result.stderr)
+    assert re.search(
+        r"state/customers/budi.yaml:1:\d+: name: text contains the control "
+        r"character U\+202E",
+        result.stderr,
+    )
+    assert re.search(
+        r"state/customers/budi.yaml:\d+:\d+: address: text contains the control "
+        r"character U\+000D carriage return",
+        result.stderr,
+    )
     assert not CONTROL.search(result.stdout + result.stderr)
