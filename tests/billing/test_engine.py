@@ -199,8 +199,9 @@ def test_paid_a_year_ahead():
     assert later.paid_through == D("2027-01-09")
     # After the year the account lapses.
     in_grace = standing(state, "budi", D("2027-01-13"))
-    assert (in_grace.access, in_grace.reason) == (
+    assert (in_grace.access, in_grace.cause, in_grace.reason) == (
         "enabled",
+        "paid",  # still: what decides access is the payments, not a hold or a status
         "invoice budi/2027-01-10 (Rp150.000) due 2027-01-10 unpaid, grace until 2027-01-13",
     )
     assert standing(state, "budi", D("2027-01-14")).access == "suspended"

@@ -186,6 +186,20 @@ def test_standings_allocate_same_day_entries_by_id_like_standing():
     assert found == standing(state, "budi", day)
 
 
+def test_standings_allocate_by_date_before_id_like_standing():
+    # P-1 is dated after P-2: allocation follows the dates, so P-2 pays the first invoice
+    # and P-1 the second, whatever the ids say, for everyone at once as for one customer.
+    ledger = [entry("P-1", "2026-02-20", 150_000), entry("P-2", "2026-01-15", 150_000)]
+    state = make_state([customer()], ledger)
+    day = date(2026, 2, 25)
+    found = standings(state, day)["budi"]
+    assert [(i.paid_on, i.paid_by) for i in found.invoices] == [
+        (date(2026, 1, 15), "P-2"),
+        (date(2026, 2, 20), "P-1"),
+    ]
+    assert found == standing(state, "budi", day)
+
+
 def test_a_customer_on_hold_does_not_hand_an_old_package_price_to_others():
     # Found by test_engine_agrees_with_the_independent_model. ani (paid two periods) is on
     # hold from February to June, upgraded to home-20m from April meanwhile. Her billing
