@@ -86,6 +86,10 @@ def test_quick_bench_prints_the_figures() -> None:
     }  # fmt: skip
     assert all(figures["exit"] == 0 for figures in commands.values()), commands
     assert all(figures["rss_mb"] > 0 for figures in commands.values()), commands
+    # Each command with a target is the median of three runs; the others ran once.
+    for label, figures in commands.items():
+        assert len(figures["runs_s"]) == (3 if label in bench_module().TARGETS else 1), label
+        assert figures["seconds"] == sorted(figures["runs_s"])[len(figures["runs_s"]) // 2]
     # F (the C parser walking every file) and each command's multiple of it.
     walk = pipeline["yaml_walk"]
     assert walk["F_s"] == min(walk["runs_s"]) and len(walk["runs_s"]) == 2
@@ -121,6 +125,19 @@ def test_a_bench_whose_step_fails_exits_1_and_names_the_step(tmp_path: Path) -> 
     assert any(
         failure.startswith("pipeline failed: ValidationFailed") for failure in report["failures"]
     )
+
+
+def test_a_commands_figure_is_its_median_run_and_keeps_a_failed_exit() -> None:
+    median_run = bench_module().median_run
+    runs = [
+        {"seconds": 3.0, "rss_mb": 30, "exit": 0},
+        {"seconds": 1.0, "rss_mb": 10, "exit": 0},
+        {"seconds": 2.0, "rss_mb": 20, "exit": 0},
+    ]
+    assert median_run(runs) == {"seconds": 2.0, "rss_mb": 20, "exit": 0, "runs_s": [3.0, 1.0, 2.0]}
+    runs[0]["exit"] = 1  # the slow run failed: the figure says so
+    assert median_run(runs)["exit"] == 1
+    assert median_run(runs[1:2])["runs_s"] == [1.0]
 
 
 def test_failures_name_every_step_that_did_not_do_what_it_measures() -> None:
