@@ -58,7 +58,8 @@ def run_plan(
     routers are planned as usual. A router in `skipped` (name -> note) is never contacted:
     its entry is `skipped` with the note (`isk plan --base`, reconcile.trust). `wanted`:
     the standings on as_of, when the caller has them (else computed here). `reading`: the
-    reads of `routers_to_read` started earlier (`start_reading`), while the caller billed."""
+    reads of `routers_to_read` started earlier (`start_reading`), while the caller billed;
+    reads of other routers are not used (the routers are read again)."""
     skipped = skipped or {}
     names = router_names(state, routers)
     contacted = routers_to_read(state, routers, skipped)

@@ -52,9 +52,9 @@ def select_routers(state: State, names: Iterable[str] | None) -> list[Router]:
 
 
 class Underway(Generic[T]):
-    """`action` running on routers in the background (`start`), one thread each; the
-    outcomes are collected with `outcomes`, which waits for them. Each router's own
-    timeout bounds its thread, as for `on_routers`."""
+    """`action` running on routers in the background from the moment this is made, one
+    thread each; `outcomes` waits for them and collects them. Each router's own timeout
+    bounds its thread, as for `on_routers`; threads never collected end on their own."""
 
     def __init__(
         self, routers: Sequence[Router], action: Callable[[RouterClient], T],
