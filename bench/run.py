@@ -663,11 +663,13 @@ def forget_standings(cache_home: Path) -> None:
 
 
 def fastest_run(measured: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run of least wall time, with every run's seconds and their median; any run's
-    non-zero exit is kept, so that it counts as a failure."""
+    """The run of least wall time, with every run's seconds and their median, and the
+    largest peak RSS of any run; any run's non-zero exit is kept, so that it counts as a
+    failure."""
     ordered = sorted(measured, key=lambda run: run["seconds"])
     chosen = dict(ordered[0])
     chosen["runs_s"] = [run["seconds"] for run in measured]
+    chosen["rss_mb"] = max(run["rss_mb"] for run in measured)
     chosen["median_s"] = ordered[len(ordered) // 2]["seconds"]
     chosen["exit"] = next((run["exit"] for run in measured if run["exit"] != 0), chosen["exit"])
     return chosen
