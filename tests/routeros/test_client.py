@@ -462,7 +462,8 @@ class TlsFront:
         self.listener.listen(4)
         self.port = self.listener.getsockname()[1]
         self.backend_port = backend_port
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.serving = threading.Thread(target=self._serve, daemon=True)
+        self.serving.start()
 
     def _serve(self) -> None:
         while True:
@@ -483,7 +484,12 @@ class TlsFront:
         _pump(secure, backend)
 
     def close(self) -> None:
+        """Stop accepting: a close alone does not wake a blocked accept on Linux (no thread
+        is left behind, which would keep later tests from forking)."""
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
+        self.serving.join(timeout=10)
 
 
 def _pump(source: socket.socket, target: socket.socket) -> None:

@@ -5,6 +5,7 @@ simulator on 127.0.0.1 that forwards every byte, only slowly."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -40,7 +41,8 @@ class TrickleProxy:
         self.port = self.listener.getsockname()[1]
         self.stopping = threading.Event()
         self.sockets: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.accepting = threading.Thread(target=self._accept, daemon=True)
+        self.accepting.start()
 
     def _accept(self) -> None:
         while not self.stopping.is_set():
@@ -80,8 +82,13 @@ class TrickleProxy:
                 return
 
     def close(self) -> None:
+        """Stop accepting (a close alone does not wake a blocked accept on Linux: no thread
+        is left behind, which would keep later tests from forking) and drop the relays."""
         self.stopping.set()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
+        self.accepting.join(timeout=10)
         for sock in self.sockets:
             sock.close()
 
