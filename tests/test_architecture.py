@@ -1,7 +1,7 @@
 """The layout stays true: imports between packages point one way (docs/architecture.md).
 
 cli -> render -> reconcile / gitops -> billing / routeros -> state -> errors, collector,
-untrusted, lazy;
+forking, untrusted, lazy;
 sim stands alone (the command line starts it). A capability package (gateway/, notify/,
 radius/, ...) sits just below cli: it may use everything below cli, and nothing below it
 may use it. No test module imports another (shared code lives in tests/helpers,
@@ -17,14 +17,15 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 PACKAGE = PROJECT / "isk_reconcile"
-# Leaf modules every layer may use: error types, the gc pause, the untrusted-text policy,
-# the lazily made tuple.
-BASE = frozenset({"errors", "collector", "untrusted", "lazy"})
+# Leaf modules every layer may use: error types, the gc pause, the forked helper, the
+# untrusted-text policy, the lazily made tuple.
+BASE = frozenset({"errors", "collector", "forking", "untrusted", "lazy"})
 
 # package -> the packages it may import (besides itself and isk_reconcile/__init__)
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset({"untrusted"}),  # messages quote values through untrusted.one_line
     "collector": frozenset(),
+    "forking": frozenset(),
     "untrusted": frozenset(),
     "lazy": frozenset(),
     "state": BASE,

@@ -19,11 +19,6 @@ process did) only means this process bills that half too.
 
 from __future__ import annotations
 
-import json
-import os
-import select
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
@@ -33,6 +28,7 @@ from typing import Any
 
 from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.collector import collector_paused, freeze_if_large
+from isk_reconcile.forking import Helper, may_fork
 from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.lazyledger import of_customers
 from isk_reconcile.state.model import State
@@ -55,27 +51,21 @@ def standings_in_two(
     from isk_reconcile.billing import standingcache  # (which imports this module)
 
     ids = sorted(state.customers)
-    if len(ids) < max(min_customers, 2) or not _may_fork():
+    if len(ids) < max(min_customers, 2) or not may_fork():
         return standings(state, as_of)
     cut = len(ids) * 9 // 20 if meanwhile is not None else len(ids) // 2
     mine, theirs = ids[:cut], ids[cut:]
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child's coverage is not collected
-        os.close(read_end)
-        _bill_and_send(state, as_of, theirs, write_end)
-    os.close(write_end)
+    helper = Helper.start(lambda: _rows(state, as_of, theirs))
+    if helper is None:
+        return standings(state, as_of)
     # `meanwhile` and the child's rows make tens of thousands of long-lived objects and
     # no cycles, as billing does (collector.py): no collection walks them meanwhile.
     with collector_paused():
-        try:
+        with helper:
             if meanwhile is not None:
                 meanwhile()
             found = dict(standings(_only(state, mine), as_of))
-            rows = _receive(read_end, time.monotonic() + DEADLINE_S)
-        finally:
-            os.close(read_end)
-            _reap(child)
+            rows = helper.result(time.monotonic() + DEADLINE_S)
         sent = standingcache.decode_rows(rows, state, as_of) if rows is not None else None
         if sent is None or [one.customer for one in sent] != theirs:
             found.update(standings(_only(state, theirs), as_of))
@@ -85,52 +75,11 @@ def standings_in_two(
     return MappingProxyType(found)
 
 
-def _may_fork() -> bool:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return hasattr(os, "fork") and (cpus or 1) > 1 and threading.active_count() == 1
-
-
-def _bill_and_send(state: State, as_of: date, ids: list[str], write_end: int) -> None:
-    """The child: bill `ids`, write their rows, and leave without running anything of
-    the parent's (no atexit handlers, no buffered output flushed twice)."""
+def _rows(state: State, as_of: date, ids: list[str]) -> list[Any]:
+    """The child's work: the standings of `ids`, as the standings cache's rows."""
     from isk_reconcile.billing import standingcache
 
-    code = 1
-    try:
-        rows = standingcache.encode_rows(standings(_only(state, ids), as_of).values())
-        data = json.dumps(rows, separators=(",", ":")).encode()
-        with os.fdopen(write_end, "wb") as out:
-            out.write(data)
-        code = 0
-    finally:
-        os._exit(code)
-
-
-def _receive(read_end: int, deadline: float) -> Any:
-    """What the child wrote, decoded; None when it did not finish in time or wrote what
-    is not JSON."""
-    parts: list[bytes] = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([read_end], [], [], left)[0]:
-            return None
-        part = os.read(read_end, 1 << 20)
-        if not part:
-            break
-        parts.append(part)
-    try:
-        return json.loads(b"".join(parts))
-    except ValueError:
-        return None
-
-
-def _reap(child: int) -> None:
-    """Wait for the child; stop it first if it is still billing (this process gave up
-    on it, or is being interrupted)."""
-    done, _ = os.waitpid(child, os.WNOHANG)
-    if done == 0:
-        os.kill(child, signal.SIGKILL)
-        os.waitpid(child, 0)
+    return standingcache.encode_rows(standings(_only(state, ids), as_of).values())
 
 
 def _only(state: State, ids: list[str]) -> State:

@@ -77,14 +77,11 @@ def load_state_and_files(
     State was read from: None when unknown (no state cache, or a file changed meanwhile).
     `keep`: a writer about to append one entry (statecache.save_appended)."""
     repo = Path(repo)
-    files = statecache.fingerprint(repo) if cache is True else None
+    files: dict[str, str] | None = None
     with collector_paused():
-        if files is not None:
-            try:
-                state = statecache.load(repo, files, keep=keep)
-            except statecache.Miss:
-                pass
-            else:
+        if cache is True:
+            files, state = statecache.fingerprint_and_load(repo, keep=keep)
+            if state is not None:
                 freeze_if_large(len(state.customers) + len(state.ledger))
                 return state, files
         loading = _Loading(repo, cache)

@@ -4,8 +4,10 @@ does not match or does not check out is a miss, never an error."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
+import os
 import shutil
 import sys
 import zipfile
@@ -15,6 +17,7 @@ from types import ModuleType
 
 import pytest
 
+from isk_reconcile import forking
 from isk_reconcile.billing.engine import standings
 from isk_reconcile.cli import _group
 from isk_reconcile.cli.context import run_cli
@@ -22,7 +25,7 @@ from isk_reconcile.errors import IskError, ValidationFailed
 from isk_reconcile.reconcile.plan import make_plan
 from isk_reconcile.render.plan_json import render_json
 from isk_reconcile.routeros.types import LiveState
-from isk_reconcile.state import statecache
+from isk_reconcile.state import fileindex, statecache
 from isk_reconcile.state.loader import ledger_warnings, load_state
 from isk_reconcile.state.model import State
 
@@ -290,3 +293,85 @@ def test_a_tail_that_does_not_fit_is_a_miss(
         cached_state(repo)
     assert load_state(repo) == load_state(repo, cache=False)  # read from the files again
     assert cached_state(repo) == load_state(repo, cache=False)
+
+
+# --- the fingerprint taken by a helper process while the cache file is decoded -------------
+
+
+@pytest.fixture
+def helped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper process for any size of cache (else only from about 2,000 customers)."""
+    monkeypatch.setattr(statecache, "HELPER_FROM", 0)
+
+
+@pytest.mark.usefixtures("helped")
+def test_the_fingerprint_taken_meanwhile_is_the_fingerprint(
+    generated: Path, tmp_path: Path
+) -> None:
+    """The helper's fingerprint and the State are those of the one-after-the-other way;
+    the file index the helper wrote is the one the next command trusts."""
+    repo = copied(generated, tmp_path)
+    cold = load_state(repo, cache=False)
+    assert statecache.fingerprint_and_load(repo)[1] is None  # nothing cached yet: a miss
+    load_state(repo)  # fills the cache
+    files, warm = statecache.fingerprint_and_load(repo)
+    assert files == statecache.fingerprint(repo)
+    assert warm == cold and dict(warm.locations) == dict(cold.locations)
+    index = json.loads((statecache.state_cache_file(repo).with_name(fileindex.NAME)).read_bytes())
+    assert set(index["files"]) == set(files)
+
+
+@pytest.mark.usefixtures("helped")
+def test_a_file_changed_since_the_cache_was_written_is_a_miss_with_its_new_hash(
+    generated: Path, tmp_path: Path
+) -> None:
+    repo = copied(generated, tmp_path)
+    load_state(repo)
+    customer = sorted((repo / "state/customers").glob("*.yaml"))[0]
+    customer.write_text(customer.read_text().replace("name: ", "name: Renamed ", 1))
+    files, state = statecache.fingerprint_and_load(repo)
+    assert state is None
+    assert files == statecache.fingerprint(repo)
+    assert (
+        files[f"state/customers/{customer.name}"]
+        == hashlib.sha256(customer.read_bytes()).hexdigest()
+    )
+
+
+@pytest.mark.usefixtures("helped")
+@pytest.mark.parametrize("sent", ["not a fingerprint", {"state/settings.yaml": 1}, None, "die"])
+def test_a_helper_that_sends_no_fingerprint_leaves_it_to_this_process(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sent: object
+) -> None:
+    """Whatever the child sends that is not a fingerprint (or if it dies), this process
+    takes the fingerprint itself: the same files, the same State."""
+    repo = copied(generated, tmp_path)
+    expected = load_state(repo)
+    parent, asked = os.getpid(), tmp_path / "asked"
+    real = statecache.fingerprint
+
+    def fingerprint(where: Path) -> object:
+        if os.getpid() == parent:
+            return real(where)
+        asked.touch()
+        if sent == "die":
+            os._exit(9)
+        return sent  # (the child's answer)
+
+    monkeypatch.setattr(statecache, "fingerprint", fingerprint)
+    files, state = statecache.fingerprint_and_load(repo)
+    assert files == real(repo)
+    assert state == expected
+    assert asked.exists() == forking.may_fork()  # a helper was asked (on two CPUs)
+
+
+def test_without_a_helper_one_then_the_other(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = copied(generated, tmp_path)
+    expected = load_state(repo)
+    monkeypatch.setattr(statecache.Helper, "start", classmethod(lambda cls, work: None))
+    files, state = statecache.fingerprint_and_load(repo)
+    assert files == statecache.fingerprint(repo) and state == expected
+    statecache.state_cache_file(repo).write_text("{not json")
+    assert statecache.fingerprint_and_load(repo) == (files, None)
