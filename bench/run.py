@@ -418,7 +418,8 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
 def bench_fleet(options: argparse.Namespace, notes: list[str]) -> dict[str, Any] | None:
     """A no-change plan across many routers at the injected latency: the router phase
     (connect, log in, read every menu of every router) in round-trip times, and the round
-    trips the routers counted. The simulators run in a child process here: 200 of them
+    trips the routers counted. The read runs REPEATS times; its figure is the fastest, as
+    for the commands. The simulators run in a child process here: 200 of them
     in this one would bill their own CPU (and the GIL) to the client's read."""
     from isk_reconcile.reconcile.apply import run_apply
     from isk_reconcile.reconcile.run import run_plan
@@ -443,19 +444,25 @@ def bench_fleet(options: argparse.Namespace, notes: list[str]) -> dict[str, Any]
             initial = run_plan(state, options.as_of, environ=environ)
             run_apply(initial, state, force=True, environ=environ)
             sims.ask("latency", latency)
-            sims.ask("reset")
-            start = time.perf_counter()
-            live = read_all(state, None, environ)
-            read_s = seconds_since(start)
-            read_trips = sims.ask("round_trips")
+            reads = []  # (seconds, round trips, outcomes): the fastest is the figure
+            for _ in range(REPEATS):
+                sims.ask("reset")
+                start = time.perf_counter()
+                live = read_all(state, None, environ)
+                reads.append((seconds_since(start), sims.ask("round_trips"), live))
+            read_s, read_trips, live = min(reads, key=lambda read: read[0])
             again, plan_s, _ = measured(lambda: run_plan(state, options.as_of, environ=environ))
-        failed = sum(1 for item in live.values() if isinstance(item, Exception))
+        # every run's failed reads (a failed read may well be the fastest)
+        failed = sum(
+            isinstance(item, Exception) for _, _, outcomes in reads for item in outcomes.values()
+        )
         rtts = round(read_s / (latency / 1000), 1) if latency else None
         return {
             "routers": count,
             "customers": len(state.customers),
             "latency_ms": latency,
             "read_s": read_s,
+            "read_runs_s": [read[0] for read in reads],
             "read_rtts": rtts,
             "read_round_trips": read_trips,
             "read_failed": failed,

@@ -110,6 +110,7 @@ def test_quick_bench_prints_the_figures() -> None:
     fleet = report["fleet"]
     assert fleet["routers"] == 4 and fleet["read_failed"] == 0 and fleet["plan_changes"] == 0
     assert fleet["read_rtts"] > 0
+    assert len(fleet["read_runs_s"]) == 5 and fleet["read_s"] == min(fleet["read_runs_s"])
     assert set(report["router_targets"]) == {"apply_vs_client", "fleet_read_rtts"}
     assert commands["plan_no_changes"]["prints"] == 5 * 2  # 4 menus + identity, per router
     assert commands["export_xlsx"]["mb"] > 0 and commands["report_html"]["mb"] > 0
