@@ -39,13 +39,27 @@ def collector_paused() -> Iterator[None]:
 FREEZE_FROM = 20_000
 
 
+def one_shot(exits_when_done: bool = True) -> None:
+    """Say whether this process exits when its one command is done (`isk COMMAND`: yes;
+    `isk serve`, a test run, a program using isk as a library: no). Only such a process
+    freezes what a large load made (`freeze_if_large`): a frozen object is never walked
+    by the collector again, so a long-running process would keep every reference cycle
+    alive that existed at any freeze (reference counting still frees everything else)."""
+    global _one_shot
+    _one_shot = exits_when_done
+
+
+_one_shot = False
+
+
 def freeze_if_large(items: int) -> None:
-    """After building a large, long-lived value (a loaded State, its standings): move every
-    object the collector tracks to its permanent generation (`gc.freeze`), so later
-    automatic collections in the command stop walking them again and again (about a
-    sixth of `isk plan` at 10,000 customers). Reference counting still frees them."""
+    """After building a large, long-lived value (a loaded State, its standings) in a
+    one-shot process: move every object the collector tracks to its permanent generation
+    (`gc.freeze`), so later automatic collections in the command stop walking them again
+    and again (about a sixth of `isk plan` at 10,000 customers). Reference counting still
+    frees them."""
     global _large
-    if items >= FREEZE_FROM:
+    if items >= FREEZE_FROM and _one_shot:
         gc.freeze()
         _large = True
 

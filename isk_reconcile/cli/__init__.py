@@ -12,7 +12,7 @@ import click
 from isk_reconcile.cli.context import run_cli
 from isk_reconcile.cli.root import COMMANDS
 from isk_reconcile.cli.root import main as _group
-from isk_reconcile.collector import leave
+from isk_reconcile.collector import leave, one_shot
 
 # Modules that add commands to the `isk` group when imported.
 COMMAND_MODULES = list(dict.fromkeys(module for modules in COMMANDS.values() for module in modules))
@@ -25,6 +25,7 @@ def load_all_commands() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: errors become one line on stderr and exit 1."""
+    one_shot()  # `isk serve` says otherwise (collector.one_shot)
     leave(run_cli(_group, argv))  # (collector.leave: sys.exit, without a long teardown)
 
 

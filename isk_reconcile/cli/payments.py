@@ -15,6 +15,7 @@ import click
 
 from isk_reconcile.cli.context import ISO_DATE, Context, pass_context, say, today_in
 from isk_reconcile.cli.root import main
+from isk_reconcile.collector import one_shot
 from isk_reconcile.errors import IskError
 
 if TYPE_CHECKING:
@@ -118,6 +119,8 @@ def json_log(event: dict[str, Any]) -> None:
 def serve(ctx: Context, host: str, port: int, remote: str, branch: str, author: str) -> None:
     """Receive payment gateway callbacks; record each settlement in the ledger, push it."""
     import uvicorn
+
+    one_shot(False)  # it runs for days: nothing it loads is frozen (collector.one_shot)
 
     from isk_reconcile.gateway import configured_gateways
     from isk_reconcile.gateway.app import make_app
