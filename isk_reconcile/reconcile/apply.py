@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from isk_reconcile.billing.engine import Standing, standings
+from isk_reconcile.collector import collector_paused
 from isk_reconcile.errors import RouterError
 from isk_reconcile.reconcile.comments import pending_mark, pending_of_comment, without_pending
 from isk_reconcile.reconcile.desired import DesiredRouter, desired_state
@@ -69,6 +70,10 @@ class ApplyReport:
 # --- applying -----------------------------------------------------------------------------
 
 
+# Like run_plan: reads, fingerprints and verification make tens of thousands of
+# long-lived objects and no cycles; a collection meanwhile would walk the whole State
+# (in a process that did not freeze it: `isk serve`, a program using isk).
+@collector_paused()
 def run_apply(
     plan: Plan,
     state: State,
