@@ -317,12 +317,16 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
         notes.append("pipeline skipped: bench/generate.py not found")
         return None
     try:
+        from isk_reconcile.collector import one_shot
         from isk_reconcile.reconcile.apply import run_apply
         from isk_reconcile.reconcile.run import run_plan
         from isk_reconcile.state.loader import load_state
     except ImportError as problem:
         notes.append(f"pipeline skipped: {problem}")
         return None
+    # The in-process figures stand for `isk plan` and `isk apply`, one-shot commands: like
+    # them, this process freezes a large load (collector.one_shot; `isk serve` does not).
+    one_shot()
 
     figures: dict[str, Any] = {}
     workdir = Path(tempfile.mkdtemp(prefix="isk-bench-"))
@@ -377,13 +381,20 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
                 "changes": count_changes(unchanged),
                 **api_figures(sims),
             }
-            for label, latency in (("0ms", 0.0), (f"{options.latency_ms:g}ms", options.latency_ms)):
-                drift(sims, options.changes, environ)
-                for sim in sims.values():
-                    sim.faults.latency_ms = latency
-                figures[f"changes_{label}"] = plan_and_apply(plan, apply, sims)
-                for sim in sims.values():
-                    sim.faults.latency_ms = 0
+            # at the latency (the apply target's figure): REPEATS rounds, the fastest apply
+            for label, latency, times in (
+                ("0ms", 0.0, 1),
+                (f"{options.latency_ms:g}ms", options.latency_ms, REPEATS),
+            ):
+                rounds = []
+                for _ in range(times):
+                    drift(sims, options.changes, environ)
+                    for sim in sims.values():
+                        sim.faults.latency_ms = latency
+                    rounds.append(plan_and_apply(plan, apply, sims))
+                    for sim in sims.values():
+                        sim.faults.latency_ms = 0
+                figures[f"changes_{label}"] = fastest_apply(rounds)
             if not options.no_commands:
                 figures["commands"] = bench_commands(
                     repo, environ, as_of, workdir, state, sims, walks
@@ -790,6 +801,18 @@ def plan_and_apply(
         "ok": bool(report.ok),
         "errors": errors[:5],
     }
+
+
+def fastest_apply(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round whose apply was fastest, with every round's apply seconds; a round that
+    did not apply every change makes the figure a failure (its errors kept)."""
+    chosen = dict(min(rounds, key=lambda one: one["apply_s"]))
+    chosen["apply_runs_s"] = [one["apply_s"] for one in rounds]
+    broken = [one for one in rounds if not one["ok"] or one["applied"] != one["changes"]]
+    if broken:
+        chosen.update(ok=False, applied=broken[0]["applied"], changes=broken[0]["changes"])
+        chosen["errors"] = [error for one in broken for error in one["errors"]][:5]
+    return chosen
 
 
 def drift(sims: Mapping[str, SimulatedRouter], changes: int, environ: Mapping[str, str]) -> None:

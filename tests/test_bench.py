@@ -77,6 +77,8 @@ def test_quick_bench_prints_the_figures() -> None:
     assert pipeline["plan_no_changes"]["changes"] == 0
     assert pipeline["plan_no_changes"]["prints"] == 5 * 2  # 4 menus + identity, per router
     assert pipeline["plan_no_changes"]["round_trips"] == 2 * 2  # per router: login, read
+    assert len(pipeline["changes_20ms"]["apply_runs_s"]) == bench_module().REPEATS
+    assert pipeline["changes_20ms"]["apply_s"] == min(pipeline["changes_20ms"]["apply_runs_s"])
     for label in ("changes_0ms", "changes_20ms"):
         assert pipeline[label]["changes"] == 20
         assert pipeline[label]["ok"] is True
@@ -152,6 +154,21 @@ def test_a_commands_figure_is_its_fastest_run_and_keeps_a_failed_exit() -> None:
     runs[0]["exit"] = 1  # the slow run failed: the figure says so
     assert fastest_run(runs)["exit"] == 1
     assert fastest_run(runs[1:2])["runs_s"] == [1.0]
+
+
+def test_the_apply_figure_is_the_fastest_round_and_keeps_a_failed_one() -> None:
+    fastest_apply = bench_module().fastest_apply
+    rounds = [
+        {"apply_s": 0.9, "ok": True, "applied": 10, "changes": 10, "errors": []},
+        {"apply_s": 0.6, "ok": True, "applied": 10, "changes": 10, "errors": []},
+    ]
+    chosen = fastest_apply(rounds)
+    assert chosen["apply_s"] == 0.6 and chosen["apply_runs_s"] == [0.9, 0.6] and chosen["ok"]
+    rounds[0].update(ok=False, applied=7, errors=["r1: refused"])  # the slow round failed
+    chosen = fastest_apply(rounds)
+    assert chosen["apply_s"] == 0.6 and chosen["ok"] is False
+    assert (chosen["applied"], chosen["changes"], chosen["errors"]) == (7, 10, ["r1: refused"])
+    assert bench_module().failures({"notes": [], "pipeline": {"changes_50ms": chosen}})
 
 
 def test_failures_name_every_step_that_did_not_do_what_it_measures() -> None:
