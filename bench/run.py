@@ -355,7 +355,7 @@ def bench_pipeline(options: argparse.Namespace, notes: list[str]) -> dict[str, A
             environ[PASSWORD_VARIABLE] = API_PASSWORD
             if "ISK_AGE_IDENTITY" not in environ and "ISK_AGE_IDENTITY_FILE" not in environ:
                 environ["ISK_AGE_IDENTITY_FILE"] = str(DEMO_IDENTITY)
-            walks: list[float] = []  # F: walked before each round of commands, and at the end
+            walks: list[float] = []  # F, before each round of commands (validate too), and last
             figures["validate"] = bench_validate(repo, environ, load_state, walks)
             state = load_state(repo)
             figures["data"] = {

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import typing
 from pathlib import Path
 from types import MappingProxyType
@@ -102,22 +103,24 @@ def fingerprint_and_load(repo: Path, *, keep: bool = False) -> tuple[dict[str, s
     changed file, hash every input: most of another tenth). The document is judged by
     the fingerprint exactly as `load` judges it: which one is taken first changes nothing,
     as the document names the files it was made from. Without a helper (a cache file
-    under HELPER_FROM bytes: a fork would cost about what it saves), one then the other."""
-    helper = Helper.start(lambda: fingerprint(repo)) if _large(repo) else None
+    under HELPER_FROM bytes: a fork would cost about what it saves), or when it sends no
+    fingerprint in time, this process takes it."""
+    helper = Helper.start(lambda: fingerprint(repo)) if _worth_a_helper(repo) else None
     if helper is None:
         files = fingerprint(repo)
         return files, _loaded_or_none(repo, files, keep, _document_or_miss(repo))
     with helper:
         document = _document_or_miss(repo)
-        files = _fingerprint_or_none(helper.result())
+        files = _fingerprint_or_none(helper.result(time.monotonic() + HELPER_DEADLINE_S))
     files = fingerprint(repo) if files is None else files
     return files, _loaded_or_none(repo, files, keep, document)
 
 
 HELPER_FROM = 4_000_000  # bytes of state cache: about 2,000 customers
+HELPER_DEADLINE_S = 60.0  # then this process takes the fingerprint itself
 
 
-def _large(repo: Path) -> bool:
+def _worth_a_helper(repo: Path) -> bool:
     try:
         return state_cache_file(repo).stat().st_size >= HELPER_FROM
     except OSError:
