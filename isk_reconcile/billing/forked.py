@@ -28,7 +28,7 @@ from typing import Any
 
 from isk_reconcile.billing.engine import Standing, standings
 from isk_reconcile.collector import collector_paused, freeze_if_large
-from isk_reconcile.forking import Helper, may_fork
+from isk_reconcile.forking import Helper
 from isk_reconcile.state.customers import Customer
 from isk_reconcile.state.lazyledger import of_customers
 from isk_reconcile.state.model import State
@@ -51,12 +51,11 @@ def standings_in_two(
     from isk_reconcile.billing import standingcache  # (which imports this module)
 
     ids = sorted(state.customers)
-    if len(ids) < max(min_customers, 2) or not may_fork():
-        return standings(state, as_of)
     cut = len(ids) * 9 // 20 if meanwhile is not None else len(ids) // 2
     mine, theirs = ids[:cut], ids[cut:]
-    helper = Helper.start(lambda: _rows(state, as_of, theirs))
-    if helper is None:
+    small = len(ids) < max(min_customers, 2)
+    helper = None if small else Helper.start(lambda: _rows(state, as_of, theirs))
+    if helper is None:  # (no second CPU, no fork, another thread running: forking.py)
         return standings(state, as_of)
     # `meanwhile` and the child's rows make tens of thousands of long-lived objects and
     # no cycles, as billing does (collector.py): no collection walks them meanwhile.
