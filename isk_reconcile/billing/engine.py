@@ -18,7 +18,8 @@ from isk_reconcile.billing.invoices import Invoice, Memo, _Account, _account
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import IskError
 from isk_reconcile.state.customers import Customer
-from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.lazyledger import billing_rows
+from isk_reconcile.state.ledger import Entry
 from isk_reconcile.state.model import State
 
 # What the router must do with the account on as_of.
@@ -75,12 +76,11 @@ def _standing(
     state: State,
     customer: Customer,
     as_of: date,
-    counted: tuple[LedgerEntry, ...] | None = None,
+    counted: tuple[Entry, ...] | None = None,
     memo: Memo | None = None,
 ) -> Standing:
-    account = _account(
-        customer, state, state.entries_for(customer.id), as_of, counted=counted, memo=memo
-    )
+    entries = state.entries_for(customer.id) if counted is None else ()
+    account = _account(customer, state, entries, as_of, counted=counted, memo=memo)
     billed, unpaid = account.invoices, account.unpaid  # billed: made only if looked at
     outstanding_due = 0
     for invoice in unpaid:  # a paid invoice owes nothing
@@ -189,9 +189,10 @@ def standings(state: State, as_of: date) -> Mapping[str, Standing]:
 
 
 def _standings(state: State, as_of: date) -> dict[str, Standing]:
-    counted: dict[str, list[LedgerEntry]] = {}
+    counted: dict[str, list[Entry]] = {}
     for entry in sorted(
-        (entry for entry in state.ledger if entry.date <= as_of), key=attrgetter("date", "id")
+        (entry for entry in billing_rows(state.ledger) if entry.date <= as_of),
+        key=attrgetter("date", "id"),
     ):
         counted.setdefault(entry.customer, []).append(entry)
     memo = Memo()

@@ -24,7 +24,7 @@ from isk_reconcile.billing.periods import Period, periods_from
 from isk_reconcile.lazy import LazyTuple
 from isk_reconcile.state.base import Dated
 from isk_reconcile.state.customers import Customer
-from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.ledger import Entry
 from isk_reconcile.state.model import State
 from isk_reconcile.state.settings import Settings
 
@@ -172,7 +172,7 @@ def due_date(settings: Settings, billed: Period) -> date:
     return billed.start
 
 
-def counted_entries(entries: Iterable[LedgerEntry], as_of: date) -> tuple[LedgerEntry, ...]:
+def counted_entries(entries: Iterable[Entry], as_of: date) -> tuple[Entry, ...]:
     """Entries that count on as_of, in allocation order (date, id)."""
     return tuple(sorted((e for e in entries if e.date <= as_of), key=lambda e: (e.date, e.id)))
 
@@ -180,7 +180,7 @@ def counted_entries(entries: Iterable[LedgerEntry], as_of: date) -> tuple[Ledger
 class _Ledger:
     """Running totals of one customer's counted entries, to find who completed what."""
 
-    def __init__(self, entries: tuple[LedgerEntry, ...]):
+    def __init__(self, entries: tuple[Entry, ...]):
         self.entries = entries
         running: list[int] = []
         total = 0
@@ -194,7 +194,7 @@ class _Ledger:
             self._floor[j] = min(self._floor[j], self._floor[j + 1])
         self._cursor = 0
 
-    def completed_by(self, needed: int) -> LedgerEntry | None:
+    def completed_by(self, needed: int) -> Entry | None:
         """The entry from which the running total never drops below `needed`.
 
         Callers ask for non-decreasing `needed`, so the cursor only moves forward.
@@ -303,7 +303,7 @@ def _bills(
 
 
 def _invoice(customer_id: str, settings: Settings, bill: _Bill, paid: int,
-             completer: LedgerEntry | None) -> Invoice:  # fmt: skip
+             completer: Entry | None) -> Invoice:  # fmt: skip
     billed, amount, profile = bill
     return Invoice(
         id=f"{customer_id}/{billed.start.isoformat()}",
@@ -319,7 +319,7 @@ def _invoice(customer_id: str, settings: Settings, bill: _Bill, paid: int,
 
 
 def _made(customer_id: str, settings: Settings, bills: Sequence[_Bill],
-          entries: tuple[LedgerEntry, ...]) -> Callable[[], tuple[Invoice, ...]]:  # fmt: skip
+          entries: tuple[Entry, ...]) -> Callable[[], tuple[Invoice, ...]]:  # fmt: skip
     """The invoices of `bills` with the ledger allocated, when asked for."""
 
     def make() -> tuple[Invoice, ...]:
@@ -338,10 +338,10 @@ def _made(customer_id: str, settings: Settings, bills: Sequence[_Bill],
 def _account(
     customer: Customer,
     state: State,
-    entries: Iterable[LedgerEntry],
+    entries: Iterable[Entry],
     as_of: date,
     *,
-    counted: tuple[LedgerEntry, ...] | None = None,
+    counted: tuple[Entry, ...] | None = None,
     memo: Memo | None = None,
 ) -> _Account:
     """`counted`: the customer's entries already filtered and ordered by `counted_entries`
@@ -416,7 +416,7 @@ def _paid_ahead(
 
 
 def invoices(
-    customer: Customer, state: State, entries: tuple[LedgerEntry, ...], as_of: date
+    customer: Customer, state: State, entries: tuple[Entry, ...], as_of: date
 ) -> tuple[Invoice, ...]:
     """Invoices for periods started on or before as_of, with the ledger allocated."""
     return tuple(_account(customer, state, entries, as_of).invoices)

@@ -10,17 +10,18 @@ Compares equal to the tuple of the same entries, as State.ledger always has.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from functools import partial
 from itertools import compress
 from typing import Any
 
 from isk_reconcile.lazy import LazyTuple
-from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.ledger import Entry, LedgerEntry, LedgerRow
 
 # The fields of one entry in column order (the state cache stores them so, and checks
 # that LedgerEntry has exactly these fields).
-FIELDS = ("id", "customer", "amount", "date", "kind", "method", "reference", "note", "reason")
+FIELDS = LedgerRow._fields
 Row = tuple[Any, ...]  # one entry's values, in FIELDS order
 CUSTOMER = FIELDS.index("customer")
 
@@ -87,6 +88,15 @@ def unbuilt_columns(ledger: Sequence[LedgerEntry]) -> Sequence[Sequence[Any]] | 
 
 
 _columns = unbuilt_columns
+
+
+def billing_rows(ledger: Sequence[LedgerEntry]) -> Iterable[Entry]:
+    """Every entry, for billing: an unbuilt ledger's as LedgerRows made from its columns
+    in C (and left unbuilt), any other ledger's entries as they are."""
+    columns = _columns(ledger)
+    if columns is None:
+        return ledger
+    return map(partial(tuple.__new__, LedgerRow), zip(*columns, strict=True))
 
 
 # --- what `isk pay` asks of a ledger, without building it ----------------------------------

@@ -4,7 +4,8 @@ write-offs.
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from typing import Literal, NamedTuple
 
 from pydantic import (
     StrictStr,
@@ -69,3 +70,28 @@ class LedgerEntry(Frozen):
     def signed_amount(self) -> int:
         """What the entry adds to the customer's running credit."""
         return -self.amount if self.kind == "refund" else self.amount
+
+
+class LedgerRow(NamedTuple):
+    """A checked entry's values as a plain tuple, in LedgerEntry's field order, with the
+    attributes billing reads (issue 12): billing 123,000 entries of the state cache
+    needs their values, not 123,000 models made first (a third of its time). Only made
+    from values a LedgerEntry was validated from (state.lazyledger.billing_rows)."""
+
+    id: str
+    customer: str
+    amount: int
+    date: date
+    kind: EntryKind
+    method: PaymentMethod | None
+    reference: str
+    note: str
+    reason: str
+
+    @property
+    def signed_amount(self) -> int:
+        return -self.amount if self.kind == "refund" else self.amount
+
+
+# What billing reads of an entry: a validated entry, or its row.
+Entry = LedgerEntry | LedgerRow

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from isk_reconcile.billing.engine import standing, standings
 from isk_reconcile.billing.invoices import billed_amounts, price_on, unpaid_invoices
 from isk_reconcile.state.customers import Hold, Opening
+from isk_reconcile.state.lazyledger import LazyLedger, unbuilt_columns
+from isk_reconcile.state.ledgercolumns import columns_of, entry_builder
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.settings import BillingSettings, Settings
 from tests.helpers.examples import scaled
@@ -106,6 +108,22 @@ def test_standings_of_everyone_equal_each_customer_on_their_own(fleet):
     assert list(everyone) == sorted(state.customers)
     for cid in state.customers:
         assert everyone[cid] == standing(state, cid, as_of)
+
+
+@relaxed
+@given(fleets())
+def test_a_ledger_of_columns_is_billed_on_its_rows_as_its_entries_are(fleet):
+    # The state cache's ledger is billed on LedgerRows made from its columns, not on
+    # LedgerEntry models: the same standings and invoices (paid_by, paid_on), and the
+    # ledger is still unbuilt afterwards.
+    state, as_of = fleet
+    columns = LazyLedger(columns_of(state.ledger), entry_builder())
+    from_rows = standings(replace(state, ledger=columns), as_of)
+    assert unbuilt_columns(columns) is not None
+    assert from_rows == standings(state, as_of)
+    assert [list(found.invoices) for found in from_rows.values()] == [
+        list(found.invoices) for found in standings(state, as_of).values()
+    ]
 
 
 def test_a_package_price_memo_is_per_day_not_per_customer():

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from isk_reconcile.state import ledgercolumns
-from isk_reconcile.state.lazyledger import FIELDS, unbuilt_columns
-from isk_reconcile.state.ledger import LedgerEntry
+from isk_reconcile.state.lazyledger import FIELDS, LazyLedger, billing_rows, unbuilt_columns
+from isk_reconcile.state.ledger import LedgerEntry, LedgerRow
 from isk_reconcile.state.loader import load_state
 from isk_reconcile.state.yamlsource import parse_yaml
 from tests.helpers.generated import generate_isp
@@ -146,3 +146,26 @@ def test_stored_columns_read_back_as_they_were(tmp_path: Path) -> None:
     assert built(ledgercolumns.columns_of(tuple(state.ledger))) == list(state.ledger)
     with pytest.raises(ValueError):
         ledgercolumns.from_stored(ledgercolumns.stored(columns)[:-1])
+
+
+def test_billing_rows_hold_the_entries_values_and_leave_the_ledger_unbuilt(tmp_path: Path) -> None:
+    state = load_state(generate_isp(tmp_path / "isp", 30, 2, 3, AS_OF), cache=False)
+    entries = built(unbuilt_columns(state.ledger) or [])
+    rows = list(billing_rows(state.ledger))
+    assert unbuilt_columns(state.ledger) is not None  # billing built no entry
+    assert [type(row) for row in rows] == [LedgerRow] * len(entries)
+    assert [row._asdict() for row in rows] == [dict(entry.__dict__) for entry in entries]
+    assert [row.signed_amount for row in rows] == [entry.signed_amount for entry in entries]
+    # A ledger of entries (built, or a tuple) is billed on its entries as they are.
+    assert billing_rows(tuple(entries)) == tuple(entries)
+    ledger = LazyLedger(ledgercolumns.columns_of(entries), ledgercolumns.entry_builder())
+    assert list(ledger) == entries and list(billing_rows(ledger)) == entries
+
+
+def test_a_ledger_row_has_exactly_the_fields_and_signed_amount_of_an_entry() -> None:
+    assert LedgerRow._fields == tuple(LedgerEntry.model_fields) == FIELDS
+    for kind, method, reason in [("payment", "cash", ""), ("refund", "transfer", ""),
+                                 ("credit", None, ""), ("writeoff", None, "moved")]:  # fmt: skip
+        values = ("P-1", "budi", 150_000, AS_OF, kind, method, "", "", reason)
+        entry = LedgerEntry.model_validate(dict(zip(FIELDS, values, strict=True)))
+        assert LedgerRow(*values).signed_amount == entry.signed_amount
