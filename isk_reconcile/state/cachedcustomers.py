@@ -19,12 +19,12 @@ validates the repository's files.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
 import pydantic
-import pydantic_core
 from pydantic.fields import FieldInfo
 
 from isk_reconcile.errors import IskError
@@ -32,10 +32,11 @@ from isk_reconcile.state.customers import Customer
 
 
 def _json_default(field: FieldInfo) -> Any:
+    """A field's default as a customer dumped without its defaults holds it in JSON."""
     value = field.get_default(call_default_factory=True)
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    return pydantic_core.to_jsonable_python(value)
+    return json.loads(json.dumps(value))  # (None, "", False, "active", () as [])
 
 
 # Field (as stored: by alias) -> its default as the columns hold it; required fields have
