@@ -104,7 +104,9 @@ def test_a_stored_default_means_the_default() -> None:
 @pytest.mark.parametrize(
     ("field", "value"), [("name", None), ("router", None), ("start", None), ("profile", {})]
 )
-def test_a_required_field_is_never_left_out_a_wrong_one_is_a_damaged_cache(field: str, value: object) -> None:
+def test_a_required_field_is_never_left_out_a_wrong_one_is_a_damaged_cache(
+    field: str, value: object
+) -> None:
     columns = stored(CUSTOMERS)
     columns[field][0] = value
     reported: list[bool] = []
