@@ -126,7 +126,9 @@ def test_a_new_isp_adopts_two_routers_and_bills_only_the_unpaid(
         for change in router["changes"]:  # adoption only: the ownership comment
             assert (change["action"], set(change["fields"])) == ("update", {"comment"}), change
     sessions = {name: len(sim.items(ACTIVE)) for name, sim in fleet.items()}
-    code, out, err = isk(repo, "apply", "--adopt", "--auto-approve")
+    # --force: import day is a fixed date, and apply refuses any other day than today
+    # (in the repository's timezone) without it.
+    code, out, err = isk(repo, "apply", "--adopt", "--auto-approve", "--force")
     assert code == 0, out + err
     assert {name: len(sim.items(ACTIVE)) for name, sim in fleet.items()} == sessions
     for sim in fleet.values():
