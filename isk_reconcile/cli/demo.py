@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import click
 
 from isk_reconcile.cli.context import Context, pass_context
-from isk_reconcile.cli.reconcile import apply_progress, console, show_plan, show_report
+from isk_reconcile.cli.progress import console
+from isk_reconcile.cli.reconcile import apply_progress, show_plan, show_report
 from isk_reconcile.cli.root import main
 from isk_reconcile.errors import IskError
 from isk_reconcile.gitops.history import head_commit

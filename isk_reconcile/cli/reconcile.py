@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from isk_reconcile.cli.context import Context, _, current, pass_context, today_in
+from isk_reconcile.cli.progress import console, reading_routers
 from isk_reconcile.cli.root import main
-from isk_reconcile.errors import IskError, RouterError
+from isk_reconcile.errors import IskError
 from isk_reconcile.gitops.base import routers_at
 from isk_reconcile.gitops.history import head_commit
 from isk_reconcile.reconcile.apply import ApplyReport, run_apply
@@ -30,54 +30,6 @@ from isk_reconcile.render.plan_text import render_text
 from isk_reconcile.routeros.fleet import Underway, select_routers, start_reading
 from isk_reconcile.routeros.types import LiveState
 from isk_reconcile.untrusted import visible
-
-
-def console(ctx: Context, *, stderr: bool = False) -> Console:
-    """A rich console on stdout/stderr; colour only on a terminal and without --no-color
-    (which also drops bold and dim: plain text, like every other command's)."""
-    return Console(
-        stderr=stderr,
-        no_color=not ctx.color,
-        color_system="auto" if ctx.color else None,
-        highlight=False,
-        soft_wrap=True,
-        emoji=False,  # no ":smile:" codes in our text: and no 44 ms emoji table to import
-    )
-
-
-@contextmanager
-def read_progress(
-    ctx: Context, total: int
-) -> Iterator[Callable[[str, LiveState | RouterError], None]]:
-    """One line per router read, on stderr (so --format json stays clean on stdout); on a
-    terminal also a spinner with the count read so far, until the plan is made."""
-    err = console(ctx, stderr=True)
-    done: list[str] = []
-
-    def line(router: str, outcome: LiveState | RouterError) -> None:
-        if isinstance(outcome, RouterError):
-            failed = _("read %(router)s: %(outcome)s", router=router, outcome=_("failed"))
-            err.print(failed, style="red" if ctx.color else None, markup=False)
-        else:
-            ok = _("read %(router)s: %(outcome)s", router=router, outcome="ok")
-            err.print(ok, style="dim", markup=False)
-
-    if not sys.stderr.isatty():
-        yield line
-        return
-    with err.status(_("reading %(n)s router(s) ...", n=total)) as status:
-
-        def report(router: str, outcome: LiveState | RouterError) -> None:
-            done.append(router)
-            line(router, outcome)
-            if len(done) < total:
-                status.update(
-                    _("reading routers: %(n)s/%(total)s read ...", n=len(done), total=total)
-                )
-            else:
-                status.update(_("%(n)s/%(n)s router(s) read; planning ...", n=total))
-
-        yield report
 
 
 def make_plan_for(
@@ -101,7 +53,8 @@ def make_plan_for(
     # The work tree's standings (cached): a base only lends connection settings. Billed
     # before the progress spinner's thread starts: billing.forked forks only without one.
     wanted = ctx.standings(meanwhile=meanwhile)
-    with read_progress(ctx, total) as on_read:
+    planning = _("%(n)s/%(n)s router(s) read; planning ...", n=total)
+    with reading_routers(ctx, total, then=planning) as on_read:
         plan = run_plan(
             state,
             ctx.as_of,

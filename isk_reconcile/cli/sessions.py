@@ -35,7 +35,7 @@ def sessions(ctx: Context, routers: tuple[str, ...], customer_id: str | None, fm
     """Who is online now (/ppp/active), joined with each customer's standing:
     "suspended but online" and "paid but offline" stand out. Exit 1 if a router failed."""
     from isk_reconcile.billing.engine import standings
-    from isk_reconcile.cli.status import reading_routers
+    from isk_reconcile.cli.progress import reading_routers
     from isk_reconcile.reconcile.sessions import read_live, session_rows
     from isk_reconcile.routeros.fleet import select_routers
 

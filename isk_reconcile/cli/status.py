@@ -18,11 +18,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 
 import click
-from rich.console import Console
 
 from isk_reconcile.billing import report
 from isk_reconcile.billing.engine import Standing, standings
@@ -30,6 +28,7 @@ from isk_reconcile.billing.receivables import receivables
 from isk_reconcile.billing.report import with_live
 from isk_reconcile.billing.report_types import Dashboard, RouterInfo
 from isk_reconcile.cli.context import Context, _, pass_context
+from isk_reconcile.cli.progress import reading_routers
 from isk_reconcile.cli.root import main
 from isk_reconcile.collector import collector_paused, freeze_if_large
 from isk_reconcile.errors import RouterError
@@ -50,51 +49,6 @@ def read_live(
         info, live = read_routers(ctx.state, names, environ, on_result=progress)
     drift, notes = drift_of(ctx.state, ctx.as_of, live, environ, by_customer)
     return info, drift, notes, live
-
-
-@contextmanager
-def reading_routers(ctx: Context, total: int) -> Iterator[Callable[[str, object], None]]:
-    """One plain line per router read, on stderr (stdout stays clean for json/csv),
-    worded like `isk plan`'s; on a terminal also a spinner until every router answered."""
-    colour = ctx.color and sys.stderr.isatty()
-
-    def line(name: str, outcome: object) -> None:
-        failed = isinstance(outcome, RouterError)
-        click.secho(
-            _("read %(router)s: %(outcome)s", router=name, outcome=_("failed") if failed else "ok"),
-            err=True,
-            fg=("red" if failed else None) if colour else None,
-            dim=colour and not failed,
-        )
-
-    if not sys.stderr.isatty() or total == 0:
-        yield line
-        return
-    console = Console(
-        stderr=True,
-        no_color=not ctx.color,
-        color_system="auto" if ctx.color else None,
-        highlight=False,
-        emoji=False,
-    )
-    done: list[str] = []
-    with console.status(_("reading %(n)s router(s) ...", n=total)) as spinner:
-
-        def report(name: str, outcome: object) -> None:
-            done.append(name)
-            failed = isinstance(outcome, RouterError)
-            console.print(
-                _(
-                    "read %(router)s: %(outcome)s",
-                    router=name,
-                    outcome=_("failed") if failed else "ok",
-                ),
-                style=("red" if isinstance(outcome, RouterError) else "dim") if colour else None,
-                markup=False,
-            )
-            spinner.update(_("reading routers: %(n)s/%(total)s read ...", n=len(done), total=total))
-
-        yield report
 
 
 def build_dashboard(

@@ -236,7 +236,7 @@ def _import(
 
 
 def _read_router(ctx: Context, router: Router) -> LiveState:
-    from isk_reconcile.cli.status import reading_routers
+    from isk_reconcile.cli.progress import reading_routers
     from isk_reconcile.errors import RouterError
     from isk_reconcile.routeros.connection import connect
 
