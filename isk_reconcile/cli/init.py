@@ -99,28 +99,43 @@ def init(
 
 
 def _answers(target: Path, **given: object) -> dict[str, object]:
-    """Flags first; then a question on a terminal; else the default."""
-    interactive = sys.stdin.isatty()
-    default_name = target.name.replace("-", " ").title() or "My ISP"
-    questions = {
-        "name": ("ISP name", default_name),
-        "timezone": ("Time zone", DEFAULTS["timezone"]),
-        "cycle": ("Billing cycle (monthly/30d)", DEFAULTS["cycle"]),
-        "grace_days": ("Grace days before suspension", DEFAULTS["grace_days"]),
-        "suspend_mode": ("Suspend mode (disable/isolate)", DEFAULTS["suspend_mode"]),
-        "language": ("Language (id/en)", DEFAULTS["language"]),
-    }
-    answers: dict[str, object] = {}
-    for key, (question, default) in questions.items():
+    """Flags first; then a question on a terminal; else the default. The language is
+    asked first (in both languages), so that the other questions are in it."""
+    interactive = _on_a_terminal()
+
+    def ask(key: str, question: str, default: object, kind: object = None) -> object:
         value = given.get(key)
-        if value is None:
-            value = (
-                click.prompt(question, default=default, type=type(default))
-                if interactive
-                else default
-            )
-        answers[key] = value
-    return answers
+        if value is None and interactive:
+            return click.prompt(question, default=default, type=kind or type(default))
+        return default if value is None else value
+
+    language = str(
+        ask(
+            "language",
+            "Language / Bahasa (id/en)",
+            DEFAULTS["language"],
+            click.Choice(["id", "en"]),
+        )
+    )
+    tr = translator(language)
+    default_name = target.name.replace("-", " ").title() or "My ISP"
+    return {
+        "language": language,
+        "name": ask("name", tr.message("ISP name"), default_name),
+        "timezone": ask("timezone", tr.message("Time zone"), DEFAULTS["timezone"]),
+        "cycle": ask("cycle", tr.message("Billing cycle (monthly/30d)"), DEFAULTS["cycle"]),
+        "grace_days": ask(
+            "grace_days", tr.message("Grace days before suspension"), DEFAULTS["grace_days"]
+        ),
+        "suspend_mode": ask(
+            "suspend_mode", tr.message("Suspend mode (disable/isolate)"), DEFAULTS["suspend_mode"]
+        ),
+    }
+
+
+def _on_a_terminal() -> bool:
+    """Whether someone can answer questions (CI and scripts get the defaults)."""
+    return sys.stdin.isatty()
 
 
 def _identity(keyfile: Path) -> str:

@@ -131,6 +131,32 @@ def test_questions_on_a_terminal(tmp_path: Path, home: Path) -> None:
     assert load_state(target, cache=False).settings.isp.name == "Isp"
 
 
+@pytest.mark.parametrize(
+    ("language", "asked"),
+    [("id", ["Nama ISP", "Zona waktu", "Siklus tagihan", "Hari tenggang", "Cara memutus"]),
+     ("en", ["ISP name", "Time zone", "Billing cycle", "Grace days", "Suspend mode"])],
+)  # fmt: skip
+def test_on_a_terminal_the_language_is_asked_first_and_the_rest_in_it(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch, language: str, asked: list[str]
+) -> None:
+    from isk_reconcile.cli import init as init_module
+
+    monkeypatch.setattr(init_module, "_on_a_terminal", lambda: True)
+    target = tmp_path / "isp"
+    answers = f"{language}\nKudus Net\n\nmonthly\n5\n\n"  # the time zone and mode: defaults
+    code, out, err = isk("init", str(target), stdin=answers)
+    assert code == 0, out + err
+    assert out.index("Language / Bahasa (id/en)") < min(out.index(word) for word in asked)
+    assert [out.index(word) for word in asked] == sorted(out.index(word) for word in asked)
+    settings = load_state(target, cache=False).settings
+    assert (settings.isp.name, settings.language, settings.billing.cycle) == (
+        "Kudus Net",
+        language,
+        "monthly",
+    )
+    assert (settings.billing.grace_days, settings.timezone) == (5, "Asia/Jakarta")
+
+
 def test_example_copy_to_explore(tmp_path: Path, home: Path) -> None:
     target = tmp_path / "example"
     code, out, err = isk("init", str(target), "--example")
