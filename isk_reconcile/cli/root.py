@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from isk_reconcile import __version__
-from isk_reconcile.cli.context import ISO_DATE, Context, add_global_options
+from isk_reconcile.cli.context import ISO_DATE, Context, add_global_options, language_of
 from isk_reconcile.cli.helptext import HelpGroup
 
 # Which modules of isk_reconcile.cli register each top-level command. A command's modules
@@ -102,7 +102,14 @@ class LazyGroup(HelpGroup):
 @click.option("--no-color", is_flag=True, help="Plain output, no colours.")
 @click.option("--wide", is_flag=True, help="Tables as wide as their content (no wrapping).")
 @click.option("-v", "--verbose", is_flag=True, help="More detail; tracebacks on errors.")
-@click.version_option(__version__, prog_name="isk")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _show_version(ctx, value),
+    help="Show the version and exit.",
+)
 @click.pass_context
 def main(
     ctx: click.Context,
@@ -119,3 +126,15 @@ def main(
 
 
 main.sources = COMMANDS
+
+
+def _show_version(ctx: click.Context, asked: bool) -> None:
+    """`isk --version`, in the language of the repository the command line names (as
+    `--help` is: before the root callback has run; English without one)."""
+    if not asked or ctx.resilient_parsing:
+        return
+    from isk_reconcile.render.i18n import translator
+
+    tr = translator(language_of(ctx))
+    click.echo(tr.message("%(prog)s, version %(version)s", prog="isk", version=__version__))
+    ctx.exit()

@@ -87,6 +87,24 @@ def test_root_help_in_indonesian(repo_in, capsys: pytest.CaptureFixture[str]) ->
         assert english not in out, english
 
 
+@pytest.mark.parametrize(("language", "line"), [("id", "isk, versi "), ("en", "isk, version ")])
+def test_version_in_the_repositorys_language(
+    repo_in,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    language: str,
+    line: str,
+) -> None:
+    from isk_reconcile import __version__
+
+    code, out, err = help_of(capsys, "--repo", str(repo_in(language)), "--version")
+    assert (code, out, err) == (0, f"{line}{__version__}\n", "")
+    monkeypatch.chdir(tmp_path)  # no repository anywhere: English
+    monkeypatch.delenv("ISK_REPO", raising=False)
+    assert help_of(capsys, "--version") == (0, f"isk, version {__version__}\n", "")
+
+
 def test_plan_help_in_indonesian(repo_in, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = help_of(capsys, "--repo", str(repo_in("id")), "plan", "--help")
     assert code == 0
