@@ -188,6 +188,7 @@ def test_head_commit_is_the_state_repos_own(tmp_path: Path) -> None:
     from isk_reconcile.gitops.history import head_commit
 
     outer = git.Repo.init(tmp_path)
+    assert head_commit(write_repo(tmp_path / "early", {"a": customer("A")})) is None  # no commit
     (tmp_path / "README").write_text("unrelated\n")
     outer.index.add(["README"])
     outer.index.commit("unrelated project")
